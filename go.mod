@@ -1,0 +1,10 @@
+module github.com/MrSunshyne/dispatch-action
+
+go 1.26.8
+
+require (
+	github.com/google/go-github/v66 v66.0.0
+	github.com/sethvargo/go-githubactions v1.3.1
+)
+
+require github.com/google/go-querystring v1.1.0 // indirect

@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+)
+
+// helpText is the CLI's usage, printed by `dispatch help` (golden-tested).
+const helpText = `dispatch: send a repository_dispatch event to a GitHub repository
+
+Usage:
+  dispatch trigger --repository OWNER/NAME --event-type TYPE [flags]
+  dispatch help
+  dispatch version
+
+Flags of trigger (named like the action's inputs):
+  --repository OWNER/NAME      target repository (or https://github.com/OWNER/NAME)
+  --event-type TYPE            event type, 1-100 characters; the receiving workflow lists it
+                               under on.repository_dispatch.types
+  --client-payload JSON        JSON object with at most 10 top-level properties (default {})
+  --client-payload-file PATH   read the payload from a file (/dev/stdin for a pipe)
+  --api-url URL                REST API root (default $GITHUB_API_URL or https://api.github.com;
+                               Enterprise Server: https://HOST/api/v3)
+  --dry-run                    check everything and print the exact request; send nothing
+                               and need no token
+  --json                       print the results as JSON on stdout
+
+The token is read from GITHUB_TOKEN, or else GH_TOKEN; it is never taken from a flag.
+It needs Contents: write on the repository (fine-grained token or GitHub App) or the
+repo scope (classic token).
+
+Exit codes:
+  0  the event was accepted (or, with --dry-run, would have been sent)
+  1  GitHub refused the event or did not answer
+  2  bad input or usage; nothing was sent
+
+Example:
+  export GITHUB_TOKEN=github_pat_...
+  dispatch trigger --repository OWNER/meetup-data \
+    --event-type fetch-meetup-data --client-payload '{"source":"cli"}'
+`
+
+// runCLI runs `dispatch trigger` with its flags.
+func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dispatch trigger", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var in config.Inputs
+	var dryRun, asJSON bool
+	fs.StringVar(&in.Repository, "repository", "", "")
+	fs.StringVar(&in.EventType, "event-type", "", "")
+	fs.StringVar(&in.ClientPayload, "client-payload", "", "")
+	fs.StringVar(&in.ClientPayloadFile, "client-payload-file", "", "")
+	fs.StringVar(&in.APIURL, "api-url", "", "")
+	fs.BoolVar(&dryRun, "dry-run", false, "")
+	fs.BoolVar(&asJSON, "json", false, "")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stdout, helpText)
+			return ExitOK
+		}
+		fmt.Fprintf(stderr, "error: %v\nrun 'dispatch help' for usage\n", err)
+		return ExitBadInput
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "error: unexpected argument %q (flags take the form --name value)\nrun 'dispatch help' for usage\n", fs.Arg(0))
+		return ExitBadInput
+	}
+	in.Token, in.TokenSource = config.CLIToken(getenv)
+	if in.APIURL == "" {
+		in.APIURL = config.APIURLFromEnv(getenv)
+	}
+	if dryRun {
+		in.DryRun = "true"
+	}
+
+	red := redactor{secret: in.Token}
+	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
+
+	cfg, problems := config.Build(config.CLIMode, in)
+	if problems != nil {
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "error: %s\n", p.Error())
+		}
+		fmt.Fprintln(stderr, "nothing was sent")
+		return ExitBadInput
+	}
+
+	out := execute(ctx, cfg)
+	now := time.Now()
+	code := ExitOK
+	for _, r := range out.results {
+		switch r.Status {
+		case dispatch.StatusDryRun:
+			if !asJSON {
+				fmt.Fprintln(stdout, "Dry run: nothing was sent. This is the exact request:")
+				fmt.Fprintln(stdout)
+				if out.preview != nil {
+					renderRequest(stdout, out.preview)
+				}
+			}
+		case dispatch.StatusDispatched:
+			if !asJSON {
+				fmt.Fprintf(stdout, "dispatched %q to %s (GitHub answered %d, request ID %s)\n", r.EventType, r.Repository, r.HTTPStatus, r.RequestID)
+			}
+		default:
+			code = ExitFailed
+			fmt.Fprintf(stderr, "error: dispatch of %q to %s failed: %s\n", r.EventType, r.Repository, r.Error)
+			if h := hint(config.CLIMode, r, now); h != "" {
+				fmt.Fprintf(stderr, "hint: %s\n", h)
+			}
+		}
+	}
+	if asJSON {
+		fmt.Fprintln(stdout, strings.TrimSpace(resultsJSON(out.results)))
+	}
+	return code
+}

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+
+	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+)
+
+// hint says what to do about a failed dispatch, chosen by its cause. In action mode it
+// speaks workflow YAML, in the CLI it speaks shell.
+func hint(m config.Mode, r dispatch.Result, now time.Time) string {
+	action := m == config.ActionMode
+	var rl *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	switch {
+	case errors.As(r.Err, &rl):
+		wait := rl.Rate.Reset.Time.Sub(now).Round(time.Second)
+		if wait < 0 {
+			wait = 0
+		}
+		return fmt.Sprintf("the token's hourly request limit is used up; it resets at %s (in %s). Wait until then, or use a GitHub App, whose limit is separate and higher",
+			rl.Rate.Reset.Time.UTC().Format(time.RFC3339), wait)
+	case errors.As(r.Err, &abuse):
+		return "GitHub's secondary rate limit stopped the request (too many content-creating requests in a short time). Wait at least a minute and send fewer dispatches at once"
+	}
+
+	switch r.HTTPStatus {
+	case http.StatusNotFound:
+		if action {
+			return fmt.Sprintf("check that %q is spelled right and that the token can see it: GitHub answers 404, not 403, for a private repository the token cannot read. "+
+				"The default github.token reaches only this workflow's own repository; for another repository store a fine-grained token with Contents: write on %s (or a classic token with the repo scope) as a secret and pass token: ${{ secrets.DISPATCH_TOKEN }}",
+				r.Repository, r.Repository)
+		}
+		return fmt.Sprintf("check that %q is spelled right and that the token can see it: GitHub answers 404, not 403, for a private repository the token cannot read. "+
+			"Use a fine-grained token with Contents: write on %s (or a classic token with the repo scope): export GITHUB_TOKEN=<token>",
+			r.Repository, r.Repository)
+	case http.StatusUnauthorized:
+		if action {
+			return "the token is invalid, expired or revoked: create a new one and update the secret passed as token:"
+		}
+		return "the token in GITHUB_TOKEN (or GH_TOKEN) is invalid, expired or revoked: create a new one and export GITHUB_TOKEN=<new token>"
+	case http.StatusForbidden:
+		need := r.Header.Get("X-Accepted-GitHub-Permissions")
+		what := "Contents: write"
+		if need != "" {
+			what = fmt.Sprintf("the permission GitHub names (%s)", need)
+		}
+		if action {
+			return fmt.Sprintf("the token may not dispatch to %s: it needs %s. With github.token, add to the job:  permissions: { contents: write }. "+
+				"With a fine-grained token or a GitHub App, grant Contents: write on %s; a classic token needs the repo scope. Organisations may also require SSO authorisation of the token",
+				r.Repository, what, r.Repository)
+		}
+		return fmt.Sprintf("the token may not dispatch to %s: it needs %s. Give the fine-grained token Contents: write on %s (a classic token needs the repo scope), authorise it for SSO if the organisation asks, then export GITHUB_TOKEN=<token>",
+			r.Repository, what, r.Repository)
+	case http.StatusUnprocessableEntity:
+		in := func(name string) string { return config.Label(m, name) }
+		return fmt.Sprintf("GitHub refused the event: check %s (1–100 characters) and %s (a JSON object with at most 10 top-level properties)", in("event-type"), in("client-payload"))
+	case http.StatusTooManyRequests:
+		wait := "at least a minute"
+		if ra := r.Header.Get("Retry-After"); ra != "" {
+			wait = ra + " seconds, as GitHub's Retry-After header asks"
+		}
+		return "GitHub is rate limiting this token: wait " + wait + " before sending again"
+	case http.StatusBadRequest:
+		return "GitHub could not read the request; if api-url points at a proxy or an old Enterprise Server, check that it passes JSON bodies and the X-GitHub-Api-Version header through"
+	}
+	if r.HTTPStatus >= 500 {
+		return "GitHub had a server error. The event may or may not have been delivered: check the receiving repository's Actions tab before sending it again"
+	}
+	if r.HTTPStatus == 0 {
+		if action {
+			return "GitHub did not answer: check the api-url input (for Enterprise Server: https://HOST/api/v3) and the runner's network"
+		}
+		return "GitHub did not answer: check --api-url (for Enterprise Server: https://HOST/api/v3), your network and proxy settings"
+	}
+	return ""
+}

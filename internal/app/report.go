@@ -1,0 +1,142 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+)
+
+// renderRequest prints a recorded request as it went on the wire (headers sorted), with
+// the Authorization header's credential replaced by "***".
+func renderRequest(w io.Writer, r *ghclient.RecordedRequest) {
+	fmt.Fprintf(w, "%s %s\n", r.Method, r.URL)
+	names := make([]string, 0, len(r.Header))
+	for name := range r.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range r.Header[name] {
+			if strings.EqualFold(name, "Authorization") {
+				scheme, _, _ := strings.Cut(v, " ")
+				v = scheme + " ***"
+			}
+			fmt.Fprintf(w, "%s: %s\n", name, v)
+		}
+	}
+	if _, ok := r.Header["Authorization"]; !ok {
+		fmt.Fprintln(w, "Authorization: (none: no token is set; a real run needs one)")
+	}
+	fmt.Fprintf(w, "Content-Length: %d\n\n", len(r.Body))
+	w.Write(r.Body)
+	if !bytes.HasSuffix(r.Body, []byte("\n")) {
+		fmt.Fprintln(w)
+	}
+}
+
+// resultsJSON is the `results` output.
+func resultsJSON(results []dispatch.Result) string {
+	b, err := json.Marshal(results)
+	if err != nil {
+		// Result holds only strings and ints: this cannot fail.
+		panic(fmt.Sprintf("encoding results: %v", err))
+	}
+	return string(b)
+}
+
+// summaryMarkdown is the step summary: a table of what was sent where, with the outcome.
+func summaryMarkdown(results []dispatch.Result, apiURL *url.URL) string {
+	var b strings.Builder
+	b.WriteString("### Repository dispatch\n\n")
+	web := webBase(apiURL)
+	if web != "https://github.com" {
+		fmt.Fprintf(&b, "API: `%s`\n\n", apiURL.String())
+	}
+	b.WriteString("| Repository | Event type | Outcome | Request ID |\n|---|---|---|---|\n")
+	for _, r := range results {
+		repo := cell(r.Repository)
+		if web != "" {
+			repo = fmt.Sprintf("[%s](%s/%s)", repo, web, r.Repository)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", repo, code(r.EventType), cell(outcomeText(r)), code(r.RequestID))
+	}
+	return b.String()
+}
+
+func outcomeText(r dispatch.Result) string {
+	switch r.Status {
+	case dispatch.StatusDispatched:
+		return fmt.Sprintf("✅ dispatched (%d)", r.HTTPStatus)
+	case dispatch.StatusDryRun:
+		return "📝 dry run: not sent"
+	}
+	return "❌ " + r.Error
+}
+
+// webBase derives the web address of the GitHub instance from its API URL:
+// https://api.github.com/ → https://github.com, https://HOST/api/v3/ → https://HOST, else "".
+func webBase(api *url.URL) string {
+	if api == nil {
+		return ""
+	}
+	if strings.EqualFold(api.Host, "api.github.com") {
+		return "https://github.com"
+	}
+	if strings.HasSuffix(api.Path, "/api/v3/") {
+		return api.Scheme + "://" + api.Host + strings.TrimSuffix(strings.TrimSuffix(api.Path, "api/v3/"), "/")
+	}
+	return ""
+}
+
+// cell makes text safe inside a Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// code shows s as inline code in a table cell, or a dash when empty.
+func code(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return "<code>" + cell(strings.ReplaceAll(s, "&", "&amp;")) + "</code>"
+}
+
+// redactor replaces the token wherever it would be written.
+type redactor struct{ secret string }
+
+// minRedactLen avoids replacing short strings that only a test would use as a token.
+const minRedactLen = 6
+
+func (r redactor) String(s string) string {
+	if len(r.secret) < minRedactLen {
+		return s
+	}
+	return strings.ReplaceAll(s, r.secret, "***")
+}
+
+// Writer wraps w so nothing written through it contains the token.
+func (r redactor) Writer(w io.Writer) io.Writer {
+	if len(r.secret) < minRedactLen {
+		return w
+	}
+	return redactingWriter{w: w, r: r}
+}
+
+type redactingWriter struct {
+	w io.Writer
+	r redactor
+}
+
+func (rw redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(rw.w, rw.r.String(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

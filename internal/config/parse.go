@@ -1,0 +1,253 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// GitHub's documented limits for POST /repos/{owner}/{repo}/dispatches.
+const (
+	MaxEventTypeLength    = 100         // characters
+	MaxPayloadProperties  = 10          // top-level properties of client_payload
+	MaxDispatchBodyBytes  = 64*1024 - 1 // the whole JSON body must be under 64 KB
+	maxOwnerLength        = 39
+	maxRepositoryNameSize = 100
+)
+
+// Repo is a repository as owner and name.
+type Repo struct {
+	Owner string
+	Name  string
+}
+
+// String returns "owner/name".
+func (r Repo) String() string { return r.Owner + "/" + r.Name }
+
+// ParseRepository accepts "owner/name", "https://HOST/owner/name" (with an optional
+// ".git" suffix or trailing slash) and "HOST/owner/name" for github.com, and returns the
+// repository it names.
+func ParseRepository(s string) (Repo, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Repo{}, errors.New("is empty: give it as owner/name")
+	}
+	path := s
+	switch {
+	case strings.Contains(s, "://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return Repo{}, fmt.Errorf("%q is not a repository URL: give it as owner/name or https://github.com/owner/name", s)
+		}
+		if u.Scheme != "https" && u.Scheme != "http" {
+			return Repo{}, fmt.Errorf("%q has scheme %q: a repository URL starts with https://", s, u.Scheme)
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return Repo{}, fmt.Errorf("%q has credentials, a query or a fragment: give it as owner/name", s)
+		}
+		path = u.Path
+	case strings.HasPrefix(strings.ToLower(s), "github.com/"):
+		path = s[len("github.com/"):]
+	}
+	path = strings.TrimPrefix(path, "/")
+	path = strings.TrimSuffix(path, "/")
+	path = strings.TrimSuffix(path, ".git")
+	owner, name, ok := strings.Cut(path, "/")
+	if !ok || strings.Contains(name, "/") {
+		return Repo{}, fmt.Errorf("%q is not of the form owner/name", s)
+	}
+	if err := checkOwner(owner); err != nil {
+		return Repo{}, fmt.Errorf("%q: owner %w", s, err)
+	}
+	if err := checkRepoName(name); err != nil {
+		return Repo{}, fmt.Errorf("%q: name %w", s, err)
+	}
+	return Repo{Owner: owner, Name: name}, nil
+}
+
+// checkOwner applies GitHub's rules for user and organisation names: 1–39 ASCII letters,
+// digits or hyphens, not starting with a hyphen.
+func checkOwner(o string) error {
+	if o == "" {
+		return errors.New("is empty")
+	}
+	if len(o) > maxOwnerLength {
+		return fmt.Errorf("is longer than %d characters", maxOwnerLength)
+	}
+	if o[0] == '-' {
+		return errors.New("starts with a hyphen")
+	}
+	for _, c := range o {
+		if !(c == '-' || c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c))) {
+			return fmt.Errorf("has %q: only letters, digits and hyphens are allowed", c)
+		}
+	}
+	return nil
+}
+
+// checkRepoName applies GitHub's rules for repository names: 1–100 ASCII letters, digits,
+// '.', '-' or '_', and not "." or "..".
+func checkRepoName(n string) error {
+	if n == "" {
+		return errors.New("is empty")
+	}
+	if len(n) > maxRepositoryNameSize {
+		return fmt.Errorf("is longer than %d characters", maxRepositoryNameSize)
+	}
+	if n == "." || n == ".." {
+		return fmt.Errorf("%q is not allowed", n)
+	}
+	for _, c := range n {
+		if !(c == '-' || c == '_' || c == '.' || c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c))) {
+			return fmt.Errorf("has %q: only letters, digits, '.', '-' and '_' are allowed", c)
+		}
+	}
+	return nil
+}
+
+// CheckEventType applies GitHub's rule for event_type (1–100 characters) and refuses
+// control characters, which no workflow's `types:` filter can match.
+func CheckEventType(e string) error {
+	if e == "" {
+		return errors.New("is required: the name the receiving workflow lists under repository_dispatch types")
+	}
+	if !utf8.ValidString(e) {
+		return errors.New("is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(e); n > MaxEventTypeLength {
+		return fmt.Errorf("is %d characters long: GitHub allows at most %d", n, MaxEventTypeLength)
+	}
+	for _, c := range e {
+		if unicode.IsControl(c) {
+			return fmt.Errorf("contains the control character %q: use a plain name such as fetch-meetup-data", c)
+		}
+	}
+	return nil
+}
+
+// ParsePayload checks that s is one JSON object with unique top-level keys and at most
+// maxProps of them, and returns it compacted. An empty s is the empty object.
+func ParsePayload(s string, maxProps int) (json.RawMessage, error) {
+	if strings.TrimSpace(s) == "" {
+		return json.RawMessage("{}"), nil
+	}
+	b := []byte(s)
+	if !utf8.Valid(b) {
+		return nil, errors.New("is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("must be a JSON object like {\"key\": \"value\"}, not %s", jsonKind(tok))
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+		}
+		key := kt.(string) // inside an object the decoder only yields string keys
+		if seen[key] {
+			return nil, fmt.Errorf("has the key %q twice", key)
+		}
+		seen[key] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("is not valid JSON: it has more text after the object")
+	}
+	if len(seen) > maxProps {
+		return nil, fmt.Errorf("has %d top-level properties: GitHub allows at most %d (nest the rest inside one property)", len(seen), maxProps)
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+	}
+	return out.Bytes(), nil
+}
+
+func jsonErr(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errors.New("it ends too early")
+	}
+	return err
+}
+
+func jsonKind(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "an array"
+		}
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return "something else"
+}
+
+// ParseAPIURL checks that s is an absolute https URL (http is allowed only for loopback
+// hosts, as used by tests and local proxies) and returns it with exactly one trailing
+// slash, ready to be a client base URL.
+func ParseAPIURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a URL", s)
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("%q is not an absolute https URL such as https://api.github.com or https://HOST/api/v3", s)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, fmt.Errorf("%q has credentials, a query or a fragment: give only scheme, host and path", s)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%q uses http: only https is allowed, except for loopback hosts", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/"
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// CheckToken refuses an empty token or one with whitespace or control characters inside
+// (a token pasted with a line break). It never includes the token in its error.
+func CheckToken(t string) error {
+	if t == "" {
+		return errors.New("is empty")
+	}
+	for _, c := range t {
+		if unicode.IsSpace(c) || unicode.IsControl(c) {
+			return errors.New("contains whitespace or a control character: copy the token again without line breaks or spaces")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package dispatch
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+)
+
+// Describe turns an error from a GitHub request into one line saying what GitHub answered
+// (or that it did not answer), without the request URL's noise.
+func Describe(err error) string {
+	var rl *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	var er *github.ErrorResponse
+	switch {
+	case errors.As(err, &rl):
+		return fmt.Sprintf("GitHub answered %s: primary rate limit exhausted (%d requests an hour), it resets at %s",
+			statusText(rl.Response), rl.Rate.Limit, rl.Rate.Reset.Time.UTC().Format(time.RFC3339))
+	case errors.As(err, &abuse):
+		msg := fmt.Sprintf("GitHub answered %s: secondary rate limit", statusText(abuse.Response))
+		if abuse.RetryAfter != nil {
+			msg += fmt.Sprintf(", retry after %s", abuse.RetryAfter.Round(time.Second))
+		}
+		return msg
+	case errors.As(err, &er):
+		msg := "GitHub answered " + statusText(er.Response)
+		if er.Message != "" {
+			msg += ": " + er.Message
+		}
+		var details []string
+		for _, e := range er.Errors {
+			switch {
+			case e.Message != "":
+				details = append(details, e.Message)
+			case e.Field != "":
+				details = append(details, fmt.Sprintf("%s %s", e.Field, e.Code))
+			}
+		}
+		if len(details) > 0 {
+			msg += " (" + strings.Join(details, "; ") + ")"
+		}
+		return msg
+	}
+	return "no answer from GitHub: " + err.Error()
+}
+
+func statusText(r *http.Response) string {
+	if r == nil {
+		return "an error"
+	}
+	return fmt.Sprintf("%d %s", r.StatusCode, http.StatusText(r.StatusCode))
+}
