@@ -1,0 +1,233 @@
+package config
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func props(n int) string {
+	m := map[string]int{}
+	for i := range n {
+		m["k"+string(rune('a'+i))] = i
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func valid() Inputs {
+	return Inputs{
+		Token:         "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+		Repository:    "octo/data",
+		EventType:     "fetch-meetup-data",
+		ClientPayload: `{"source":"test"}`,
+		APIURL:        "https://api.github.com",
+	}
+}
+
+func TestBuildValid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		edit    func(*Inputs)
+		repo    string
+		payload string
+		api     string
+		dry     bool
+	}{
+		{name: "plain", repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/"},
+		{name: "repository URL", edit: func(i *Inputs) { i.Repository = "https://github.com/octo/data.git" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/"},
+		{name: "repository URL with slash", edit: func(i *Inputs) { i.Repository = "https://github.com/Octo-Org/my.repo_1/" }, repo: "Octo-Org/my.repo_1", payload: `{"source":"test"}`, api: "https://api.github.com/"},
+		{name: "host without scheme", edit: func(i *Inputs) { i.Repository = "github.com/octo/data" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/"},
+		{name: "empty payload is an empty object", edit: func(i *Inputs) { i.ClientPayload = "  " }, repo: "octo/data", payload: `{}`, api: "https://api.github.com/"},
+		{name: "payload compacted", edit: func(i *Inputs) { i.ClientPayload = "{\n  \"a\": [1, 2],\n  \"b\": {\"c\": null}\n}" }, repo: "octo/data", payload: `{"a":[1,2],"b":{"c":null}}`, api: "https://api.github.com/"},
+		{name: "ten properties", edit: func(i *Inputs) { i.ClientPayload = props(10) }, repo: "octo/data", payload: props(10), api: "https://api.github.com/"},
+		{name: "enterprise", edit: func(i *Inputs) { i.APIURL = "https://ghe.example.com/api/v3/" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://ghe.example.com/api/v3/"},
+		{name: "loopback http", edit: func(i *Inputs) { i.APIURL = "http://127.0.0.1:8080" }, repo: "octo/data", payload: `{"source":"test"}`, api: "http://127.0.0.1:8080/"},
+		{name: "dry run needs no token", edit: func(i *Inputs) { i.Token = ""; i.DryRun = "true" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/", dry: true},
+		{name: "hundred-character event type", edit: func(i *Inputs) { i.EventType = strings.Repeat("ü", 100) }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := valid()
+			if tt.edit != nil {
+				tt.edit(&in)
+			}
+			c, ps := Build(ActionMode, in)
+			if ps != nil {
+				t.Fatalf("problems: %v", ps)
+			}
+			if c.Repository.String() != tt.repo || string(c.ClientPayload) != tt.payload || c.APIURL.String() != tt.api || c.DryRun != tt.dry {
+				t.Errorf("got repo %q payload %s api %q dry %v", c.Repository, c.ClientPayload, c.APIURL, c.DryRun)
+			}
+		})
+	}
+}
+
+// Each bad input is reported naming the input and the rule it breaks.
+func TestBuildProblems(t *testing.T) {
+	t.Parallel()
+	unreadable := filepath.Join(t.TempDir(), "missing.json")
+	bigPayload := `{"data":"` + strings.Repeat("x", 64*1024) + `"}`
+	tests := []struct {
+		name  string
+		mode  Mode
+		edit  func(*Inputs)
+		input string // the input named
+		rule  string // a fragment of the rule
+	}{
+		{"empty repository", ActionMode, func(i *Inputs) { i.Repository = "" }, "repository", "is empty"},
+		{"repository without slash", ActionMode, func(i *Inputs) { i.Repository = "octo" }, "repository", "owner/name"},
+		{"repository with three parts", ActionMode, func(i *Inputs) { i.Repository = "octo/data/extra" }, "repository", "owner/name"},
+		{"repository with space", ActionMode, func(i *Inputs) { i.Repository = "octo/da ta" }, "repository", "only letters"},
+		{"owner starting with hyphen", ActionMode, func(i *Inputs) { i.Repository = "-octo/data" }, "repository", "hyphen"},
+		{"owner with underscore", ActionMode, func(i *Inputs) { i.Repository = "oc_to/data" }, "repository", "only letters"},
+		{"owner too long", ActionMode, func(i *Inputs) { i.Repository = strings.Repeat("a", 40) + "/data" }, "repository", "longer than 39"},
+		{"name dot-dot", ActionMode, func(i *Inputs) { i.Repository = "octo/.." }, "repository", "not allowed"},
+		{"ssh URL", ActionMode, func(i *Inputs) { i.Repository = "ssh://git@github.com/octo/data" }, "repository", "scheme"},
+		{"URL with query", ActionMode, func(i *Inputs) { i.Repository = "https://github.com/octo/data?tab=1" }, "repository", "query"},
+		{"URL with only owner", ActionMode, func(i *Inputs) { i.Repository = "https://github.com/octo" }, "repository", "owner/name"},
+		{"non-ASCII name", ActionMode, func(i *Inputs) { i.Repository = "octo/dätä" }, "repository", "only letters"},
+		{"empty event type", ActionMode, func(i *Inputs) { i.EventType = "" }, "event-type", "is required"},
+		{"101-character event type", ActionMode, func(i *Inputs) { i.EventType = strings.Repeat("a", 101) }, "event-type", "101 characters"},
+		{"event type with newline", ActionMode, func(i *Inputs) { i.EventType = "fetch\ndata" }, "event-type", "control character"},
+		{"event type with tab", ActionMode, func(i *Inputs) { i.EventType = "fetch\tdata" }, "event-type", "control character"},
+		{"event type invalid UTF-8", ActionMode, func(i *Inputs) { i.EventType = "fetch\xff" }, "event-type", "UTF-8"},
+		{"payload malformed", ActionMode, func(i *Inputs) { i.ClientPayload = `{"a":` }, "client-payload", "not valid JSON"},
+		{"payload single quotes", ActionMode, func(i *Inputs) { i.ClientPayload = `{'a':1}` }, "client-payload", "not valid JSON"},
+		{"payload array", ActionMode, func(i *Inputs) { i.ClientPayload = `[1,2]` }, "client-payload", "not an array"},
+		{"payload string", ActionMode, func(i *Inputs) { i.ClientPayload = `"hello"` }, "client-payload", "not a string"},
+		{"payload null", ActionMode, func(i *Inputs) { i.ClientPayload = `null` }, "client-payload", "not null"},
+		{"payload number", ActionMode, func(i *Inputs) { i.ClientPayload = `42` }, "client-payload", "not a number"},
+		{"payload trailing text", ActionMode, func(i *Inputs) { i.ClientPayload = `{"a":1} {"b":2}` }, "client-payload", "more text"},
+		{"payload eleven properties", ActionMode, func(i *Inputs) { i.ClientPayload = props(11) }, "client-payload", "11 top-level properties"},
+		{"payload duplicate key", ActionMode, func(i *Inputs) { i.ClientPayload = `{"a":1,"a":2}` }, "client-payload", "twice"},
+		{"payload over 64 KB", ActionMode, func(i *Inputs) { i.ClientPayload = bigPayload }, "client-payload", "under 64 KB"},
+		{"payload invalid UTF-8", ActionMode, func(i *Inputs) { i.ClientPayload = "{\"a\":\"\xff\"}" }, "client-payload", "UTF-8"},
+		{"api-url relative", ActionMode, func(i *Inputs) { i.APIURL = "api.github.com" }, "api-url", "absolute https"},
+		{"api-url http remote", ActionMode, func(i *Inputs) { i.APIURL = "http://ghe.example.com/api/v3" }, "api-url", "only https"},
+		{"api-url ftp", ActionMode, func(i *Inputs) { i.APIURL = "ftp://api.github.com" }, "api-url", "absolute https"},
+		{"api-url with credentials", ActionMode, func(i *Inputs) { i.APIURL = "https://user:pw@api.github.com" }, "api-url", "credentials"},
+		{"empty token", ActionMode, func(i *Inputs) { i.Token = "" }, "token", "is empty"},
+		{"token with inner space", ActionMode, func(i *Inputs) { i.Token = "ghp_abc def" }, "token", "whitespace"},
+		{"token with newline", ActionMode, func(i *Inputs) { i.Token = "ghp_abc\nghp_def" }, "token", "whitespace"},
+		{"dry-run not boolean", ActionMode, func(i *Inputs) { i.DryRun = "maybe" }, "dry-run", "not a boolean"},
+		{"CLI missing token", CLIMode, func(i *Inputs) { i.Token = "" }, "token", "export GITHUB_TOKEN"},
+		{"CLI payload and file", CLIMode, func(i *Inputs) { i.ClientPayloadFile = "/dev/null" }, "client-payload-file", "together"},
+		{"CLI unreadable payload file", CLIMode, func(i *Inputs) { i.ClientPayload = ""; i.ClientPayloadFile = unreadable }, "client-payload-file", "cannot be read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := valid()
+			tt.edit(&in)
+			c, ps := Build(tt.mode, in)
+			if c != nil || len(ps) != 1 {
+				t.Fatalf("want exactly one problem, got config %v and %v", c, ps)
+			}
+			p := ps[0]
+			if p.Input != tt.input || !strings.Contains(p.Rule, tt.rule) {
+				t.Errorf("problem %q on %q, want %q on %q", p.Rule, p.Input, tt.rule, tt.input)
+			}
+			if !strings.Contains(p.Error(), Label(tt.mode, tt.input)) {
+				t.Errorf("message %q does not name %s", p.Error(), Label(tt.mode, tt.input))
+			}
+			if strings.Contains(p.Error(), "ghp_abc") {
+				t.Errorf("message %q shows the token", p.Error())
+			}
+		})
+	}
+}
+
+func TestBuildReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, ps := Build(CLIMode, Inputs{Repository: "x", EventType: "", ClientPayload: "[]", APIURL: "http://example.com"})
+	got := map[string]bool{}
+	for _, p := range ps {
+		got[p.Input] = true
+	}
+	for _, want := range []string{"repository", "event-type", "client-payload", "api-url", "token"} {
+		if !got[want] {
+			t.Errorf("no problem reported for %s; got %v", want, ps)
+		}
+	}
+	if !strings.HasPrefix(ps.Error(), "--repository: ") {
+		t.Errorf("CLI problems should name flags: %q", ps.Error())
+	}
+}
+
+func TestPayloadFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "p.json")
+	if err := os.WriteFile(path, []byte("{\"from\": \"file\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := valid()
+	in.ClientPayload, in.ClientPayloadFile = "", path
+	c, ps := Build(CLIMode, in)
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	if string(c.ClientPayload) != `{"from":"file"}` {
+		t.Errorf("payload %s", c.ClientPayload)
+	}
+}
+
+// The size rule counts the body exactly as sent: just under the limit passes, one byte
+// more fails.
+func TestBodySizeBoundary(t *testing.T) {
+	t.Parallel()
+	overhead := len(DispatchBody("e", json.RawMessage(`{"d":""}`)))
+	fill := MaxDispatchBodyBytes - overhead
+	for _, tc := range []struct {
+		n    int
+		fail bool
+	}{{fill, false}, {fill + 1, true}} {
+		in := valid()
+		in.EventType = "e"
+		in.ClientPayload = `{"d":"` + strings.Repeat("x", tc.n) + `"}`
+		_, ps := Build(ActionMode, in)
+		if (ps != nil) != tc.fail {
+			t.Errorf("fill %d: problems %v, want failure %v", tc.n, ps, tc.fail)
+		}
+	}
+}
+
+func TestDispatchBodyDoesNotEscapeHTML(t *testing.T) {
+	t.Parallel()
+	got := string(DispatchBody("a<b", json.RawMessage(`{"h":"<&>"}`)))
+	want := "{\"event_type\":\"a<b\",\"client_payload\":{\"h\":\"<&>\"}}\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCLIToken(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+	if tok, src := CLIToken(env(map[string]string{"GITHUB_TOKEN": "a", "GH_TOKEN": "b"})); tok != "a" || src != "GITHUB_TOKEN" {
+		t.Errorf("got %q from %q", tok, src)
+	}
+	if tok, src := CLIToken(env(map[string]string{"GH_TOKEN": " b\n"})); tok != "b" || src != "GH_TOKEN" {
+		t.Errorf("got %q from %q", tok, src)
+	}
+	if tok, _ := CLIToken(env(nil)); tok != "" {
+		t.Errorf("got %q", tok)
+	}
+}
+
+func TestActionInputsDefaults(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GITHUB_REPOSITORY": "octo/self", "GITHUB_API_URL": "https://ghe.example.com/api/v3"}
+	in := ActionInputs(func(string) string { return "" }, func(k string) string { return env[k] })
+	if in.Repository != "octo/self" || in.APIURL != "https://ghe.example.com/api/v3" {
+		t.Errorf("defaults not applied: %+v", in)
+	}
+	in = ActionInputs(func(string) string { return "" }, func(string) string { return "" })
+	if in.APIURL != DefaultAPIURL {
+		t.Errorf("api-url default %q", in.APIURL)
+	}
+}

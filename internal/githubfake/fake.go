@@ -1,0 +1,416 @@
+// Package githubfake is a loopback stand-in for GitHub's REST API, for tests only. It
+// serves the API at both "/" (github.com) and "/api/v3/" (Enterprise Server), enforces the
+// documented rules of the endpoints the project calls (authentication, User-Agent, API
+// version, limits, visibility, permissions), can be scripted to fail, and records every
+// request it receives so tests can assert on what GitHub would have seen.
+package githubfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits GitHub documents for POST /repos/{owner}/{repo}/dispatches.
+const (
+	MaxEventTypeLength   = 100
+	MaxPayloadProperties = 10
+	MaxBodyBytes         = 64*1024 - 1
+)
+
+// SupportedAPIVersions are the X-GitHub-Api-Version values GitHub accepts.
+var SupportedAPIVersions = []string{"2022-11-28", "2026-03-10"}
+
+// Token is a credential the fake accepts.
+type Token struct {
+	Value string
+	// Repos the token can see ("owner/name"); nil means every repository.
+	Repos []string
+	// Permissions by name ("contents" → "write"); nil means all permissions.
+	Permissions map[string]string
+	// Kind decides the wording of 403s: "personal access token" (default) or "integration".
+	Kind string
+}
+
+// Request is one request the fake received, and what it answered.
+type Request struct {
+	Method string
+	Path   string // without the /api/v3 prefix
+	Header http.Header
+	Body   []byte
+	Status int
+	At     time.Time
+}
+
+// Dispatch is one repository_dispatch event the fake accepted.
+type Dispatch struct {
+	Repository    string
+	EventType     string
+	ClientPayload json.RawMessage
+	RequestID     string
+}
+
+// Fault is a scripted answer to the next matching request, in place of the normal one.
+type Fault struct {
+	Status int         // answer with this status …
+	Header http.Header // … these headers …
+	Body   string      // … and this body
+	Hang   bool        // or accept the request and never answer (until the client gives up)
+	Reset  bool        // or close the connection without answering
+}
+
+// Fake is the stand-in GitHub. Create it with New, then Start it (or use NewServer in
+// tests).
+type Fake struct {
+	mu         sync.Mutex
+	repos      map[string]string // lower-case "owner/name" → canonical spelling
+	tokens     map[string]Token
+	requests   []Request
+	dispatches []Dispatch
+	faults     []Fault
+	seq        int
+	remaining  int
+	server     *httptest.Server
+}
+
+// New returns a fake that knows no repositories and no tokens.
+func New() *Fake {
+	return &Fake{repos: map[string]string{}, tokens: map[string]Token{}, remaining: 5000}
+}
+
+// TB is the part of testing.TB that NewServer needs.
+type TB interface {
+	Helper()
+	Cleanup(func())
+}
+
+// NewServer starts a fake on loopback, closed when the test ends.
+func NewServer(t TB) *Fake {
+	t.Helper()
+	f := New()
+	f.Start()
+	t.Cleanup(f.Close)
+	return f
+}
+
+// Start serves the fake on a loopback port.
+func (f *Fake) Start() { f.server = httptest.NewServer(f) }
+
+// Close stops the server.
+func (f *Fake) Close() {
+	if f.server != nil {
+		f.server.CloseClientConnections()
+		f.server.Close()
+	}
+}
+
+// URL is the github.com-style API root, e.g. http://127.0.0.1:PORT.
+func (f *Fake) URL() string { return f.server.URL }
+
+// EnterpriseURL is the Enterprise-Server-style API root, http://127.0.0.1:PORT/api/v3.
+func (f *Fake) EnterpriseURL() string { return f.server.URL + "/api/v3" }
+
+// AddRepo makes repositories exist.
+func (f *Fake) AddRepo(names ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, n := range names {
+		f.repos[strings.ToLower(n)] = n
+	}
+}
+
+// AddToken makes a token valid.
+func (f *Fake) AddToken(t Token) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokens[t.Value] = t
+}
+
+// Script queues faults: each of the next requests gets the next fault instead of its
+// normal answer.
+func (f *Fake) Script(faults ...Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = append(f.faults, faults...)
+}
+
+// Requests returns every request received so far, in order.
+func (f *Fake) Requests() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Request(nil), f.requests...)
+}
+
+// Dispatches returns every event accepted so far, in order.
+func (f *Fake) Dispatches() []Dispatch {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Dispatch(nil), f.dispatches...)
+}
+
+// ServeHTTP implements http.Handler.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
+	path := strings.TrimPrefix(r.URL.Path, "/api/v3")
+	rec := &recorder{ResponseWriter: w}
+
+	f.mu.Lock()
+	f.seq++
+	reqID := fmt.Sprintf("FAKE:%04X:%06X", f.seq, f.seq*7919)
+	var fault *Fault
+	if len(f.faults) > 0 {
+		fault = &f.faults[0]
+		f.faults = f.faults[1:]
+	}
+	if f.remaining > 0 {
+		f.remaining--
+	}
+	remaining := f.remaining
+	f.mu.Unlock()
+
+	h := w.Header()
+	h.Set("X-GitHub-Request-Id", reqID)
+	h.Set("X-RateLimit-Limit", "5000")
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-RateLimit-Used", strconv.Itoa(5000-remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+	h.Set("X-RateLimit-Resource", "core")
+
+	defer func() {
+		f.mu.Lock()
+		f.requests = append(f.requests, Request{
+			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, At: time.Now(),
+		})
+		f.mu.Unlock()
+	}()
+
+	if fault != nil {
+		f.serveFault(rec, r, fault)
+		return
+	}
+	f.route(rec, r, path, body, reqID)
+}
+
+func (f *Fake) serveFault(w *recorder, r *http.Request, ft *Fault) {
+	switch {
+	case ft.Hang:
+		<-r.Context().Done()
+		return
+	case ft.Reset:
+		if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tc, ok := conn.(interface{ SetLinger(int) error }); ok {
+					_ = tc.SetLinger(0) // RST, not FIN
+				}
+				conn.Close()
+				return
+			}
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	for k, vs := range ft.Header {
+		for _, v := range vs {
+			w.Header().Set(k, v)
+		}
+	}
+	status := ft.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if ft.Body != "" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, ft.Body)
+}
+
+func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, reqID string) {
+	if r.Header.Get("User-Agent") == "" {
+		writeError(w, http.StatusForbidden, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).", "")
+		return
+	}
+	if v := r.Header.Get("X-GitHub-Api-Version"); v != "" && !contains(SupportedAPIVersions, v) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("API version %s is not supported.", v), "https://docs.github.com/rest/about-the-rest-api/api-versions")
+		return
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if len(parts) == 4 && parts[0] == "repos" && parts[3] == "dispatches" {
+		if r.Method != http.MethodPost {
+			writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
+			return
+		}
+		f.repositoryDispatch(w, r, parts[1]+"/"+parts[2], body, reqID)
+		return
+	}
+	writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
+}
+
+// authenticate finds the request's token; it answers 401 itself when there is none or it
+// is unknown.
+func (f *Fake) authenticate(w *recorder, r *http.Request) (Token, bool) {
+	auth := r.Header.Get("Authorization")
+	scheme, value, _ := strings.Cut(auth, " ")
+	if auth == "" {
+		writeError(w, http.StatusUnauthorized, "Requires authentication", "https://docs.github.com/rest")
+		return Token{}, false
+	}
+	f.mu.Lock()
+	tok, ok := f.tokens[value]
+	f.mu.Unlock()
+	if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "token")) {
+		writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
+		return Token{}, false
+	}
+	return tok, true
+}
+
+// repo finds a repository the token can see, answering 404 (as GitHub does for private
+// repositories out of sight) otherwise.
+func (f *Fake) repo(w *recorder, tok Token, name string) (string, bool) {
+	f.mu.Lock()
+	canonical, ok := f.repos[strings.ToLower(name)]
+	f.mu.Unlock()
+	if ok && tok.Repos != nil {
+		ok = false
+		for _, r := range tok.Repos {
+			if strings.EqualFold(r, name) {
+				ok = true
+			}
+		}
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event")
+		return "", false
+	}
+	return canonical, true
+}
+
+// permit checks a permission, answering 403 with X-Accepted-GitHub-Permissions as GitHub
+// does for fine-grained tokens and Apps.
+func permit(w *recorder, tok Token, perm, level string) bool {
+	if tok.Permissions == nil || tok.Permissions[perm] == level || (level == "read" && tok.Permissions[perm] == "write") {
+		return true
+	}
+	kind := tok.Kind
+	if kind == "" {
+		kind = "personal access token"
+	}
+	w.Header().Set("X-Accepted-GitHub-Permissions", perm+"="+level)
+	writeError(w, http.StatusForbidden, "Resource not accessible by "+kind, "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event")
+	return false
+}
+
+func (f *Fake) repositoryDispatch(w *recorder, r *http.Request, name string, body []byte, reqID string) {
+	tok, ok := f.authenticate(w, r)
+	if !ok {
+		return
+	}
+	repo, ok := f.repo(w, tok, name)
+	if !ok {
+		return
+	}
+	if !permit(w, tok, "contents", "write") {
+		return
+	}
+	const doc = "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event"
+	if len(body) > MaxBodyBytes {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nPayload of %d bytes is too large: the maximum is %d.", len(body), MaxBodyBytes), doc)
+		return
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON", doc)
+		return
+	}
+	var eventType string
+	if raw, ok := fields["event_type"]; !ok || json.Unmarshal(raw, &eventType) != nil {
+		writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"event_type\" wasn't supplied.", doc)
+		return
+	}
+	if n := utf8.RuneCountInString(eventType); n < 1 || n > MaxEventTypeLength {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nevent_type must be between 1 and %d characters; %d were supplied.", MaxEventTypeLength, n), doc)
+		return
+	}
+	payload := json.RawMessage("{}")
+	if raw, ok := fields["client_payload"]; ok {
+		var props map[string]json.RawMessage
+		if json.Unmarshal(raw, &props) != nil || props == nil {
+			writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nFor 'properties/client_payload', is not an object.", doc)
+			return
+		}
+		if n := countKeys(raw); n > MaxPayloadProperties {
+			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nclient_payload: No more than %d properties are allowed; %d were supplied.", MaxPayloadProperties, n), doc)
+			return
+		}
+		payload = append(json.RawMessage(nil), raw...)
+	}
+	f.mu.Lock()
+	f.dispatches = append(f.dispatches, Dispatch{Repository: repo, EventType: eventType, ClientPayload: payload, RequestID: reqID})
+	f.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// countKeys counts an object's top-level keys as written, duplicates included.
+func countKeys(obj json.RawMessage) int {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := dec.Token(); err != nil {
+		return 0
+	}
+	n := 0
+	for dec.More() {
+		if _, err := dec.Token(); err != nil {
+			return n
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return n
+		}
+		n++
+	}
+	return n
+}
+
+func writeError(w http.ResponseWriter, status int, msg, doc string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	body := map[string]string{"message": msg, "status": strconv.Itoa(status)}
+	if doc != "" {
+		body["documentation_url"] = doc
+	}
+	json.NewEncoder(w).Encode(body)
+}
+
+func contains(list []string, s string) bool {
+	i := sort.SearchStrings(list, s)
+	return i < len(list) && list[i] == s
+}
+
+// recorder remembers the status written.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
