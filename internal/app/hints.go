@@ -42,7 +42,7 @@ func hint(m config.Mode, r dispatch.Result, now time.Time) string {
 			r.Repository, r.Repository)
 	case http.StatusUnauthorized:
 		if action {
-			return "the token is invalid, expired or revoked: create a new one and update the secret passed as token:"
+			return "the token is invalid, expired or revoked: create a new one and update the secret you pass as the token input"
 		}
 		return "the token in GITHUB_TOKEN (or GH_TOKEN) is invalid, expired or revoked: create a new one and export GITHUB_TOKEN=<new token>"
 	case http.StatusForbidden:
@@ -64,9 +64,9 @@ func hint(m config.Mode, r dispatch.Result, now time.Time) string {
 	case http.StatusTooManyRequests:
 		wait := "at least a minute"
 		if ra := r.Header.Get("Retry-After"); ra != "" {
-			wait = ra + " seconds, as GitHub's Retry-After header asks"
+			wait = ra + " seconds (GitHub's Retry-After)"
 		}
-		return "GitHub is rate limiting this token: wait " + wait + " before sending again"
+		return "GitHub is rate limiting this token: wait " + wait + " before sending again, and send fewer requests at once"
 	case http.StatusBadRequest:
 		return "GitHub could not read the request; if api-url points at a proxy or an old Enterprise Server, check that it passes JSON bodies and the X-GitHub-Api-Version header through"
 	}

@@ -28,8 +28,8 @@ func Describe(err error) string {
 		return msg
 	case errors.As(err, &er):
 		msg := "GitHub answered " + statusText(er.Response)
-		if er.Message != "" {
-			msg += ": " + er.Message
+		if m := strings.Join(strings.Fields(er.Message), " "); m != "" {
+			msg += ": " + m
 		}
 		var details []string
 		for _, e := range er.Errors {

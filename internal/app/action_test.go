@@ -1,0 +1,312 @@
+package app
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+func TestActionDispatches(t *testing.T) {
+	t.Parallel()
+	for _, enterprise := range []bool{false, true} {
+		name := "github.com"
+		if enterprise {
+			name = "enterprise server"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			api := f.URL()
+			if enterprise {
+				api = f.EnterpriseURL()
+			}
+			run := runActionMode(t, map[string]string{
+				"token":          testToken,
+				"repository":     "https://github.com/octo/data",
+				"event-type":     "fetch-meetup-data",
+				"client-payload": `{"source": "release", "nested": {"n": 1}}`,
+				"api-url":        api,
+				"dry-run":        "false",
+			}, nil)
+			if run.code != ExitOK {
+				t.Fatalf("exit %d\n%s", run.code, run.stdout)
+			}
+
+			// What GitHub received: exactly one accepted dispatch, right body and headers.
+			ds := f.Dispatches()
+			if len(ds) != 1 {
+				t.Fatalf("fake accepted %d dispatches, want 1", len(ds))
+			}
+			if ds[0].Repository != "octo/data" || ds[0].EventType != "fetch-meetup-data" || string(ds[0].ClientPayload) != `{"source":"release","nested":{"n":1}}` {
+				t.Errorf("fake received %+v (payload %s)", ds[0], ds[0].ClientPayload)
+			}
+			reqs := f.Requests()
+			if len(reqs) != 1 {
+				t.Fatalf("fake received %d requests, want 1", len(reqs))
+			}
+			h := reqs[0].Header
+			for name, want := range map[string]string{
+				"Authorization":        "Bearer " + testToken,
+				"User-Agent":           "dispatch-action/dev",
+				"X-Github-Api-Version": "2022-11-28",
+				"Content-Type":         "application/json",
+			} {
+				if got := h.Get(name); got != want {
+					t.Errorf("header %s = %q, want %q", name, got, want)
+				}
+			}
+			if reqs[0].Method != http.MethodPost || reqs[0].Path != "/repos/octo/data/dispatches" {
+				t.Errorf("request %s %s", reqs[0].Method, reqs[0].Path)
+			}
+
+			// What the step hands on.
+			o := run.outputs
+			if o["repository"] != "octo/data" || o["event-type"] != "fetch-meetup-data" || o["request-id"] != ds[0].RequestID {
+				t.Errorf("outputs %v (request %s)", o, ds[0].RequestID)
+			}
+			at, err := time.Parse(time.RFC3339, o["dispatched-at"])
+			if err != nil || at.Location() != time.UTC || time.Since(at) > time.Minute {
+				t.Errorf("dispatched-at %q: %v", o["dispatched-at"], err)
+			}
+			var results []map[string]any
+			if err := json.Unmarshal([]byte(o["results"]), &results); err != nil || len(results) != 1 {
+				t.Fatalf("results %q: %v", o["results"], err)
+			}
+			r := results[0]
+			if r["repository"] != "octo/data" || r["event_type"] != "fetch-meetup-data" || r["status"] != "dispatched" ||
+				r["http_status"] != float64(204) || r["request_id"] != ds[0].RequestID || r["error"] != nil {
+				t.Errorf("results entry %v", r)
+			}
+
+			if !strings.HasPrefix(run.stdout, "::add-mask::"+testToken+"\n") {
+				t.Errorf("stdout does not start by masking the token:\n%s", run.stdout)
+			}
+			if !strings.Contains(run.summary, "| Repository | Event type | Outcome | Request ID |") ||
+				!strings.Contains(run.summary, "✅ dispatched (204)") || !strings.Contains(run.summary, ds[0].RequestID) {
+				t.Errorf("summary:\n%s", run.summary)
+			}
+			if enterprise != strings.Contains(run.summary, "API: `"+f.EnterpriseURL()+"/`") {
+				t.Errorf("summary shows the API host only for a non-github.com API:\n%s", run.summary)
+			}
+		})
+	}
+}
+
+func TestActionDefaults(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.AddRepo("octo/self")
+	// No repository, client-payload or api-url input: the runner's variables fill them.
+	run := runActionMode(t, map[string]string{"token": testToken, "event-type": "refresh"},
+		map[string]string{"GITHUB_API_URL": f.URL()})
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	ds := f.Dispatches()
+	if len(ds) != 1 || ds[0].Repository != "octo/self" || string(ds[0].ClientPayload) != "{}" {
+		t.Fatalf("dispatches %+v", ds)
+	}
+}
+
+// Bad input: exit 2, one ::error:: per problem naming the input, and nothing sent.
+func TestActionBadInput(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	run := runActionMode(t, map[string]string{
+		"token":          testToken,
+		"repository":     "not a repo",
+		"client-payload": `{"a":1,"a":2}`,
+		"api-url":        "http://" + strings.TrimPrefix(f.URL(), "http://127.0.0.1") + ".example.com",
+	}, nil)
+	if run.code != ExitBadInput {
+		t.Fatalf("exit %d, want 2", run.code)
+	}
+	for _, input := range []string{"repository", "event-type", "client-payload", "api-url"} {
+		if !strings.Contains(run.stdout, "::error title=Invalid input "+input+"::input \""+input+"\": ") {
+			t.Errorf("no annotation for %s:\n%s", input, run.stdout)
+		}
+	}
+	if n := len(f.Requests()); n != 0 {
+		t.Errorf("fake received %d requests", n)
+	}
+	if len(run.outputs) != 0 {
+		t.Errorf("outputs written for bad input: %v", run.outputs)
+	}
+}
+
+func TestActionFailuresGiveHints(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(*githubfake.Fake)
+		token string
+		repo  string
+		line  string // in the one-line error
+		hint  string // in the hint
+	}{
+		{name: "missing repository", repo: "octo/missing", line: "GitHub answered 404 Not Found", hint: "secrets.DISPATCH_TOKEN"},
+		{name: "invisible repository", token: "narrow", repo: "octo/other", line: "404 Not Found",
+			setup: func(f *githubfake.Fake) { f.AddToken(githubfake.Token{Value: "narrow", Repos: []string{"octo/data"}}) }, hint: "Contents: write on octo/other"},
+		{name: "bad token", token: "expired-token", line: "401 Unauthorized: Bad credentials", hint: "invalid, expired or revoked"},
+		{name: "missing permission", token: "readonly", line: "403 Forbidden: Resource not accessible by personal access token",
+			setup: func(f *githubfake.Fake) {
+				f.AddToken(githubfake.Token{Value: "readonly", Permissions: map[string]string{"contents": "read"}})
+			}, hint: "(contents=write)"},
+		{name: "validation", line: "422 Unprocessable Entity: Invalid request",
+			setup: func(f *githubfake.Fake) {
+				f.Script(githubfake.Fault{Status: 422, Body: `{"message":"Invalid request.\n\nclient_payload is bad"}`})
+			}, hint: `input "client-payload"`},
+		{name: "primary rate limit", line: "primary rate limit exhausted",
+			setup: func(f *githubfake.Fake) {
+				reset := time.Now().Add(42 * time.Minute).Unix()
+				f.Script(githubfake.Fault{Status: 403, Body: `{"message":"API rate limit exceeded"}`, Header: http.Header{
+					"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Limit": {"5000"}, "X-Ratelimit-Reset": {strconv.FormatInt(reset, 10)}}})
+			}, hint: "resets at"},
+		{name: "too many requests", line: "429 Too Many Requests",
+			setup: func(f *githubfake.Fake) {
+				f.Script(githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"30"}}, Body: `{"message":"slow down"}`})
+			}, hint: "30 seconds"},
+		{name: "server error", line: "502 Bad Gateway",
+			setup: func(f *githubfake.Fake) { f.Script(githubfake.Fault{Status: 502}) }, hint: "may or may not have been delivered"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			token, repo := tt.token, tt.repo
+			if token == "" {
+				token = testToken
+			}
+			if repo == "" {
+				repo = "octo/data"
+			}
+			run := runActionMode(t, map[string]string{"token": token, "repository": repo, "event-type": "e", "api-url": f.URL()}, nil)
+			if run.code != ExitFailed {
+				t.Fatalf("exit %d, want 1\n%s", run.code, run.stdout)
+			}
+			if !strings.Contains(run.stdout, "::error title=Dispatch failed::dispatch of \"e\" to "+repo+" failed: ") ||
+				!strings.Contains(run.stdout, tt.line) || !strings.Contains(run.stdout, "%0Ahint: ") || !strings.Contains(run.stdout, tt.hint) {
+				t.Errorf("annotation lacks %q / %q:\n%s", tt.line, tt.hint, run.stdout)
+			}
+			if n := len(f.Dispatches()); n != 0 {
+				t.Errorf("fake accepted %d dispatches", n)
+			}
+			if n := len(f.Requests()); n != 1 {
+				t.Errorf("fake received %d requests, want 1", n)
+			}
+			var results []map[string]any
+			if err := json.Unmarshal([]byte(run.outputs["results"]), &results); err != nil || len(results) != 1 ||
+				results[0]["status"] != "failed" || !strings.Contains(results[0]["error"].(string), tt.line) {
+				t.Errorf("results %q: %v", run.outputs["results"], err)
+			}
+			if !strings.Contains(run.summary, "❌") {
+				t.Errorf("summary:\n%s", run.summary)
+			}
+		})
+	}
+}
+
+func TestActionDryRun(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+		"client-payload": `{"k":"v"}`, "api-url": f.URL(), "dry-run": "true"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	if n := len(f.Requests()); n != 0 {
+		t.Fatalf("dry run sent %d requests", n)
+	}
+	for _, want := range []string{"POST " + f.URL() + "/repos/octo/data/dispatches", "Authorization: Bearer ***", `{"event_type":"e","client_payload":{"k":"v"}}`} {
+		if !strings.Contains(run.stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, run.stdout)
+		}
+	}
+	if !strings.Contains(run.outputs["results"], `"status":"dry-run"`) || run.outputs["dispatched-at"] != "" {
+		t.Errorf("outputs %v", run.outputs)
+	}
+}
+
+// No input value can end its own output and set another, not even one holding
+// go-githubactions' fixed delimiter.
+func TestActionOutputsCannotBeInjected(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	event := "x_GitHubActionsFileCommandDelimeter_ request-id<<EOF"
+	run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": event, "api-url": f.URL()}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	if run.outputs["event-type"] != event || run.outputs["request-id"] != f.Dispatches()[0].RequestID {
+		t.Errorf("outputs %v", run.outputs)
+	}
+	if len(run.outputs) != 5 {
+		t.Errorf("%d outputs, want 5: %v", len(run.outputs), run.outputs)
+	}
+}
+
+func TestActionRunnerFilesMissingOrUnwritable(t *testing.T) {
+	t.Parallel()
+	t.Run("unset", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()},
+			map[string]string{"GITHUB_OUTPUT": "-", "GITHUB_STEP_SUMMARY": "-"})
+		if run.code != ExitOK || len(f.Dispatches()) != 1 {
+			t.Fatalf("exit %d, %d dispatches\n%s", run.code, len(f.Dispatches()), run.stdout)
+		}
+		if !strings.Contains(run.stdout, "::warning::outputs were not written: GITHUB_OUTPUT is not set") ||
+			!strings.Contains(run.stdout, "::warning::step summary was not written: GITHUB_STEP_SUMMARY is not set") {
+			t.Errorf("no warnings:\n%s", run.stdout)
+		}
+	})
+	t.Run("unwritable", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		dir := t.TempDir() // a directory cannot be opened for appending
+		run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()},
+			map[string]string{"GITHUB_OUTPUT": dir, "GITHUB_STEP_SUMMARY": filepath.Join(dir, "no", "such", "dir")})
+		if run.code != ExitFailed {
+			t.Fatalf("exit %d, want 1\n%s", run.code, run.stdout)
+		}
+		if len(f.Dispatches()) != 1 {
+			t.Errorf("%d dispatches, want 1", len(f.Dispatches()))
+		}
+		if !strings.Contains(run.stdout, "::error::outputs were not written: writing GITHUB_OUTPUT") ||
+			!strings.Contains(run.stdout, "::warning::step summary was not written") {
+			t.Errorf("not reported:\n%s", run.stdout)
+		}
+	})
+}
+
+// A recognisable token never appears anywhere but in the ::add-mask:: command, on success,
+// on failure and in a dry run.
+func TestActionNeverPrintsToken(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, repo, dry string }{
+		{"success", "octo/data", "false"}, {"failure", "octo/missing", "false"}, {"dry run", "octo/data", "true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			run := runActionMode(t, map[string]string{"token": testToken, "repository": tc.repo, "event-type": "e", "api-url": f.URL(), "dry-run": tc.dry}, nil)
+			stdout := strings.Replace(run.stdout, "::add-mask::"+testToken+"\n", "", 1)
+			raw, _ := os.ReadFile(run.outputFile)
+			for where, text := range map[string]string{"stdout": stdout, "outputs": string(raw), "summary": run.summary} {
+				if strings.Contains(text, testToken) || strings.Contains(text, "CANARY") {
+					t.Errorf("token in %s:\n%s", where, text)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,181 @@
+package app
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestCLIDispatches(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	payload := filepath.Join(t.TempDir(), "payload.json")
+	if err := os.WriteFile(payload, []byte(`{"from": "file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := runCLIMode(t, map[string]string{"GH_TOKEN": testToken},
+		"trigger", "--repository", "octo/data", "--event-type", "fetch-meetup-data", "--client-payload-file", payload, "--api-url", f.URL())
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+	}
+	ds := f.Dispatches()
+	if len(ds) != 1 || string(ds[0].ClientPayload) != `{"from":"file"}` || ds[0].EventType != "fetch-meetup-data" {
+		t.Fatalf("fake accepted %+v", ds)
+	}
+	want := `dispatched "fetch-meetup-data" to octo/data (GitHub answered 204, request ID ` + ds[0].RequestID + ")\n"
+	if run.stdout != want || run.stderr != "" {
+		t.Errorf("stdout %q stderr %q, want %q", run.stdout, run.stderr, want)
+	}
+	if got := f.Requests()[0].Header.Get("Authorization"); got != "Bearer "+testToken {
+		t.Errorf("Authorization %q", got)
+	}
+}
+
+func TestCLIJSON(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken, "GITHUB_API_URL": f.EnterpriseURL()},
+		"trigger", "--repository", "octo/data", "--event-type", "e", "--json")
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stderr)
+	}
+	var results []map[string]any
+	if err := json.Unmarshal([]byte(run.stdout), &results); err != nil || len(results) != 1 || results[0]["status"] != "dispatched" {
+		t.Fatalf("stdout %q: %v", run.stdout, err)
+	}
+	if p := f.Requests()[0].Path; p != "/repos/octo/data/dispatches" || len(f.Dispatches()) != 1 {
+		t.Errorf("request path %q", p)
+	}
+}
+
+// The README's first command: a dry run with no token prints the exact request.
+func TestCLIDryRunWithoutToken(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	run := runCLIMode(t, nil, "trigger", "--repository", "octo/data", "--event-type", "fetch-meetup-data",
+		"--client-payload", `{"source": "readme"}`, "--api-url", f.URL(), "--dry-run")
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stderr)
+	}
+	want := "Dry run: nothing was sent. This is the exact request:\n\n" +
+		"POST " + f.URL() + "/repos/octo/data/dispatches\n" +
+		"Accept: application/vnd.github.v3+json\n" +
+		"Content-Type: application/json\n" +
+		"User-Agent: dispatch-action/dev\n" +
+		"X-Github-Api-Version: 2022-11-28\n" +
+		"Authorization: (none: no token is set; a real run needs one)\n" +
+		"Content-Length: 72\n\n" +
+		`{"event_type":"fetch-meetup-data","client_payload":{"source":"readme"}}` + "\n"
+	if run.stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", run.stdout, want)
+	}
+	if n := len(f.Requests()); n != 0 {
+		t.Errorf("dry run sent %d requests", n)
+	}
+}
+
+func TestCLIUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no arguments outside actions", nil, "no command given"},
+		{"unknown command", []string{"send"}, `unknown command "send"`},
+		{"unknown flag", []string{"trigger", "--repo", "octo/data"}, "flag provided but not defined: -repo"},
+		{"flag without value", []string{"trigger", "--event-type"}, "flag needs an argument"},
+		{"positional argument", []string{"trigger", "--event-type", "e", "octo/data"}, `unexpected argument "octo/data"`},
+		{"bad dry-run value", []string{"trigger", "--dry-run=maybe"}, "invalid boolean value"},
+		{"missing repository and event", []string{"trigger"}, "--repository: is empty"},
+		{"missing token", []string{"trigger", "--repository", "octo/data", "--event-type", "e"}, "export GITHUB_TOKEN"},
+		{"payload and file", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", "/dev/null"}, "--client-payload-file: cannot be used together"},
+		{"payload not an object", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--client-payload", "[]"}, "--client-payload: must be a JSON object"},
+		{"http api url", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", "http://github.example.com"}, "--api-url: \"http://github.example.com\" uses http"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			env := map[string]string{"GITHUB_API_URL": f.URL()}
+			if tt.name != "missing token" && tt.name != "missing repository and event" {
+				env["GITHUB_TOKEN"] = testToken
+			}
+			run := runCLIMode(t, env, tt.args...)
+			if run.code != ExitBadInput {
+				t.Fatalf("exit %d, want 2\n%s", run.code, run.stderr)
+			}
+			if !strings.Contains(run.stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, run.stderr)
+			}
+			if n := len(f.Requests()); n != 0 {
+				t.Errorf("fake received %d requests", n)
+			}
+		})
+	}
+}
+
+// CLI hints speak shell, not workflow YAML.
+func TestCLIFailureHint(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken, "GITHUB_API_URL": f.URL()},
+		"trigger", "--repository", "octo/missing", "--event-type", "e")
+	if run.code != ExitFailed {
+		t.Fatalf("exit %d", run.code)
+	}
+	want := "error: dispatch of \"e\" to octo/missing failed: GitHub answered 404 Not Found: Not Found\nhint: "
+	if !strings.HasPrefix(run.stderr, want) || !strings.Contains(run.stderr, "export GITHUB_TOKEN=") || strings.Contains(run.stderr, "secrets.") {
+		t.Errorf("stderr:\n%s", run.stderr)
+	}
+	if strings.Contains(run.stderr+run.stdout, testToken) {
+		t.Error("token printed")
+	}
+}
+
+func TestCLIUnreachableAPI(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	url := f.URL()
+	f.Close() // nothing listens there any more
+	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", url)
+	if run.code != ExitFailed || !strings.Contains(run.stderr, "no answer from GitHub") || !strings.Contains(run.stderr, "--api-url") {
+		t.Errorf("exit %d\n%s", run.code, run.stderr)
+	}
+}
+
+func TestHelpGolden(t *testing.T) {
+	t.Parallel()
+	golden := filepath.Join("testdata", "help.golden")
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"trigger", "-h"}} {
+		run := runCLIMode(t, nil, args...)
+		if run.code != ExitOK {
+			t.Fatalf("%v: exit %d", args, run.code)
+		}
+		if *update && args[0] == "help" {
+			if err := os.WriteFile(golden, []byte(run.stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.stdout != string(want) {
+			t.Errorf("%v: help differs from %s (go test ./internal/app -run TestHelpGolden -update):\n%s", args, golden, run.stdout)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	run := runCLIMode(t, nil, "version")
+	if run.code != ExitOK || run.stdout != "dispatch dev\n" {
+		t.Errorf("exit %d, %q", run.code, run.stdout)
+	}
+}

@@ -1,0 +1,110 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+// testToken is recognisable, so a test can prove it never leaks.
+const testToken = "ghp_CANARY0123456789abcdefghijklmnopqrstu"
+
+func newFake(t *testing.T) *githubfake.Fake {
+	t.Helper()
+	f := githubfake.NewServer(t)
+	f.AddRepo("octo/data", "octo/other")
+	f.AddToken(githubfake.Token{Value: testToken})
+	return f
+}
+
+// actionRun is what one in-process run of action mode produced.
+type actionRun struct {
+	code       int
+	stdout     string
+	outputs    map[string]string
+	outputFile string
+	summary    string
+}
+
+// runAction runs action mode as the runner would: INPUT_* variables named from the
+// action.yml input names (hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY in a temp
+// directory. env adds or overrides variables; a value of "-" removes one.
+func runActionMode(t *testing.T, inputs map[string]string, env map[string]string) actionRun {
+	t.Helper()
+	dir := t.TempDir()
+	vars := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+		"GITHUB_REPOSITORY":   "octo/self",
+	}
+	for name, v := range inputs {
+		vars["INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_"))] = v
+	}
+	for k, v := range env {
+		if v == "-" {
+			delete(vars, k)
+		} else {
+			vars[k] = v
+		}
+	}
+	var stdout bytes.Buffer
+	code := Main(context.Background(), nil, func(k string) string { return vars[k] }, &stdout, &stdout)
+	run := actionRun{code: code, stdout: stdout.String(), outputFile: vars["GITHUB_OUTPUT"]}
+	if b, err := os.ReadFile(vars["GITHUB_OUTPUT"]); err == nil {
+		run.outputs = parseOutputFile(t, string(b))
+	}
+	if b, err := os.ReadFile(vars["GITHUB_STEP_SUMMARY"]); err == nil {
+		run.summary = string(b)
+	}
+	return run
+}
+
+// parseOutputFile reads GITHUB_OUTPUT the way the runner does: name=value lines and
+// name<<DELIM heredocs.
+func parseOutputFile(t *testing.T, s string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
+			var val []string
+			i++
+			for ; i < len(lines) && lines[i] != delim; i++ {
+				val = append(val, lines[i])
+			}
+			if i == len(lines) {
+				t.Fatalf("output %q: delimiter %q never closes", name, delim)
+			}
+			if _, dup := out[name]; dup {
+				t.Fatalf("output %q set twice", name)
+			}
+			out[name] = strings.Join(val, "\n")
+			continue
+		}
+		name, val, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf("bad output line %q", line)
+		}
+		out[name] = val
+	}
+	return out
+}
+
+type cliRun struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLIMode(t *testing.T, env map[string]string, args ...string) cliRun {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	return cliRun{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}

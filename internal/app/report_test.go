@@ -1,0 +1,51 @@
+package app
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+)
+
+func TestWebBase(t *testing.T) {
+	t.Parallel()
+	for api, want := range map[string]string{
+		"https://api.github.com/":           "https://github.com",
+		"https://ghe.example.com/api/v3/":   "https://ghe.example.com",
+		"https://example.com/ghe/api/v3/":   "https://example.com/ghe",
+		"http://127.0.0.1:9999/":            "",
+		"https://proxy.example.com/github/": "",
+	} {
+		u, _ := url.Parse(api)
+		if got := webBase(u); got != want {
+			t.Errorf("webBase(%q) = %q, want %q", api, got, want)
+		}
+	}
+}
+
+// Values from the user cannot break the summary table or inject HTML.
+func TestSummaryEscapes(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("https://api.github.com/")
+	md := summaryMarkdown([]dispatch.Result{{Repository: "octo/data", EventType: "a|b<script>`&", Status: dispatch.StatusFailed, Error: "x | y\nz"}}, u)
+	row := strings.Split(strings.TrimSpace(md), "\n")
+	last := row[len(row)-1]
+	if strings.Count(strings.ReplaceAll(last, `\|`, ""), "|") != 5 || strings.Contains(last, "<script>") || strings.Contains(md, "x | y") {
+		t.Errorf("summary row not escaped: %s", last)
+	}
+	if !strings.Contains(last, "[octo/data](https://github.com/octo/data)") {
+		t.Errorf("no link: %s", last)
+	}
+}
+
+func TestRedactor(t *testing.T) {
+	t.Parallel()
+	r := redactor{secret: "s3cr3t-token"}
+	if got := r.String("a s3cr3t-token b s3cr3t-token"); got != "a *** b ***" {
+		t.Errorf("got %q", got)
+	}
+	if got := (redactor{secret: "ab"}).String("abc"); got != "abc" {
+		t.Errorf("short secrets are not redacted, got %q", got)
+	}
+}
