@@ -89,3 +89,36 @@ func delimiterFor(value string) (string, error) {
 	}
 	return "", errors.New("could not find an output delimiter absent from the value")
 }
+
+// ParseOutputs reads a GITHUB_OUTPUT file the way the runner does (name=value lines and
+// name<<DELIMITER heredocs). It refuses a heredoc that never closes and a name set twice.
+func ParseOutputs(s string) (map[string]string, error) {
+	out := map[string]string{}
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if line == "" {
+			continue
+		}
+		var name, value string
+		if n, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(n, "=") {
+			var val []string
+			for i++; i < len(lines) && lines[i] != delim; i++ {
+				val = append(val, lines[i])
+			}
+			if i == len(lines) {
+				return nil, fmt.Errorf("output %q: delimiter %q never closes", n, delim)
+			}
+			name, value = n, strings.Join(val, "\n")
+		} else if n, v, ok := strings.Cut(line, "="); ok {
+			name, value = n, v
+		} else {
+			return nil, fmt.Errorf("line %d is neither name=value nor name<<delimiter: %q", i+1, line)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("output %q is set twice", name)
+		}
+		out[name] = value
+	}
+	return out, nil
+}

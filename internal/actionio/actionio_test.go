@@ -57,3 +57,16 @@ func TestFileCommandErrorsInsteadOfPanics(t *testing.T) {
 		t.Error("oversized summary gave no error")
 	}
 }
+
+func TestParseOutputs(t *testing.T) {
+	t.Parallel()
+	got, err := ParseOutputs("a=1\nb<<D\nx\ny\nD\nc=\n")
+	if err != nil || got["a"] != "1" || got["b"] != "x\ny" || got["c"] != "" || len(got) != 3 {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"a<<D\nx\n", "a=1\na=2\n", "junk\n"} {
+		if _, err := ParseOutputs(bad); err == nil {
+			t.Errorf("%q parsed without error", bad)
+		}
+	}
+}

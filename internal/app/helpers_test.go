@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
@@ -65,34 +66,11 @@ func runActionMode(t *testing.T, inputs map[string]string, env map[string]string
 	return run
 }
 
-// parseOutputFile reads GITHUB_OUTPUT the way the runner does: name=value lines and
-// name<<DELIM heredocs.
 func parseOutputFile(t *testing.T, s string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-	for i := 0; i < len(lines); i++ {
-		line := lines[i]
-		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
-			var val []string
-			i++
-			for ; i < len(lines) && lines[i] != delim; i++ {
-				val = append(val, lines[i])
-			}
-			if i == len(lines) {
-				t.Fatalf("output %q: delimiter %q never closes", name, delim)
-			}
-			if _, dup := out[name]; dup {
-				t.Fatalf("output %q set twice", name)
-			}
-			out[name] = strings.Join(val, "\n")
-			continue
-		}
-		name, val, ok := strings.Cut(line, "=")
-		if !ok {
-			t.Fatalf("bad output line %q", line)
-		}
-		out[name] = val
+	out, err := actionio.ParseOutputs(s)
+	if err != nil {
+		t.Fatalf("GITHUB_OUTPUT: %v\n%s", err, s)
 	}
 	return out
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Makes sure a Docker engine answers, installing and starting one if needed (the machine
+# has only the client), plus the static busybox the local builder image uses.
+set -euo pipefail
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  nohup dockerd --storage-driver=vfs --iptables=false --bridge=none >/tmp/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+fi
+docker info >/dev/null 2>&1 || { echo "docker engine did not start"; tail -20 /tmp/dockerd.log; exit 1; }
+echo "docker engine: $(docker version --format '{{.Server.Version}}')"

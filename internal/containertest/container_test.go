@@ -1,0 +1,175 @@
+// Package containertest runs the built image the way the Actions runner runs a Docker
+// container action, against the loopback fake GitHub. It needs a Docker engine and the
+// image named in DISPATCH_TEST_IMAGE; .ci/run builds the image and sets it.
+package containertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/actionio"
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+const token = "ghp_CONTAINERCANARY0123456789abcdefghijk"
+
+// runnerUID owns the file-command files, as the runner's own user does on a hosted runner.
+const runnerUID = 1001
+
+func image(t *testing.T) string {
+	t.Helper()
+	img := os.Getenv("DISPATCH_TEST_IMAGE")
+	if img == "" {
+		// .ci/run builds the image, sets the variable and fails unless these tests pass.
+		t.Skip("DISPATCH_TEST_IMAGE is not set: needs a Docker engine and the built image (.ci/run does both)")
+	}
+	return img
+}
+
+type containerRun struct {
+	code    int
+	stdout  string
+	outputs map[string]string
+	summary string
+}
+
+// runLikeRunner starts the container as the runner does: default (root) user, workspace
+// at /github/workspace as the working directory, file-command files owned by another user
+// under /github/file_commands, HOME=/github/home, inputs as INPUT_* variables with
+// hyphens kept, host networking so the fake on loopback is reachable.
+func runLikeRunner(t *testing.T, img string, inputs map[string]string, apiURL string) containerRun {
+	t.Helper()
+	dir := t.TempDir()
+	files := filepath.Join(dir, "file_commands")
+	for _, d := range []string{files, filepath.Join(dir, "workspace"), filepath.Join(dir, "home")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, sum := filepath.Join(files, "set_output_1"), filepath.Join(files, "step_summary_1")
+	for _, p := range []string{out, sum} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, runnerUID, runnerUID); err != nil {
+			t.Fatalf("chown %s: %v (the container test runs as root, like CI)", p, err)
+		}
+	}
+	args := []string{"run", "--rm", "--network", "host",
+		"-v", files + ":/github/file_commands",
+		"-v", filepath.Join(dir, "workspace") + ":/github/workspace",
+		"-v", filepath.Join(dir, "home") + ":/github/home",
+		"--workdir", "/github/workspace",
+		"-e", "HOME=/github/home",
+		"-e", "GITHUB_ACTIONS=true",
+		"-e", "CI=true",
+		"-e", "GITHUB_REPOSITORY=octo/self",
+		"-e", "GITHUB_API_URL=" + apiURL,
+		"-e", "GITHUB_SERVER_URL=https://github.com",
+		"-e", "GITHUB_WORKSPACE=/github/workspace",
+		"-e", "GITHUB_OUTPUT=/github/file_commands/set_output_1",
+		"-e", "GITHUB_STEP_SUMMARY=/github/file_commands/step_summary_1",
+	}
+	for name, v := range inputs {
+		args = append(args, "-e", "INPUT_"+strings.ToUpper(name)+"="+v)
+	}
+	args = append(args, img)
+	cmd := exec.Command("docker", args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("docker run: %v\n%s", err, stderr.String())
+	}
+	run := containerRun{code: code, stdout: stdout.String() + stderr.String()}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.outputs, err = actionio.ParseOutputs(string(b)); err != nil {
+		t.Fatalf("GITHUB_OUTPUT: %v\n%s", err, b)
+	}
+	s, _ := os.ReadFile(sum)
+	run.summary = string(s)
+	return run
+}
+
+func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
+	img := image(t)
+	user, err := exec.Command("docker", "image", "inspect", "--format", "{{.Config.User}}", img).Output()
+	if err != nil {
+		t.Fatalf("docker image inspect: %v", err)
+	}
+	if u := strings.TrimSpace(string(user)); u != "" && u != "root" && u != "0" {
+		t.Fatalf("image sets USER %q: it could not write the runner's file-command files", u)
+	}
+
+	f := githubfake.NewServer(t)
+	f.AddRepo("octo/data")
+	f.AddToken(githubfake.Token{Value: token})
+
+	run := runLikeRunner(t, img, map[string]string{
+		"token":          token,
+		"repository":     "octo/data",
+		"event-type":     "fetch-meetup-data",
+		"client-payload": `{"source":"container","n":1}`,
+		"api-url":        "",
+		"dry-run":        "false",
+	}, f.URL())
+	if run.code != 0 {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	ds := f.Dispatches()
+	if len(ds) != 1 || ds[0].EventType != "fetch-meetup-data" || string(ds[0].ClientPayload) != `{"source":"container","n":1}` {
+		t.Fatalf("fake accepted %+v", ds)
+	}
+	if ua := f.Requests()[0].Header.Get("User-Agent"); !strings.HasPrefix(ua, "dispatch-action/") {
+		t.Errorf("User-Agent %q", ua)
+	}
+	o := run.outputs
+	if o["repository"] != "octo/data" || o["event-type"] != "fetch-meetup-data" || o["request-id"] != ds[0].RequestID || o["dispatched-at"] == "" {
+		t.Errorf("outputs %v", o)
+	}
+	var results []map[string]any
+	if err := json.Unmarshal([]byte(o["results"]), &results); err != nil || len(results) != 1 || results[0]["status"] != "dispatched" {
+		t.Errorf("results %q: %v", o["results"], err)
+	}
+	if !strings.Contains(run.summary, "✅ dispatched (204)") {
+		t.Errorf("summary:\n%s", run.summary)
+	}
+	if strings.Contains(strings.Replace(run.stdout, "::add-mask::"+token, "", 1), token) {
+		t.Errorf("token printed:\n%s", run.stdout)
+	}
+}
+
+func TestImageRefusesBadInputWithoutSending(t *testing.T) {
+	img := image(t)
+	f := githubfake.NewServer(t)
+	f.AddRepo("octo/data")
+	f.AddToken(githubfake.Token{Value: token})
+	run := runLikeRunner(t, img, map[string]string{
+		"token":          token,
+		"repository":     "octo/data",
+		"event-type":     "",
+		"client-payload": `{"not":"closed"`,
+	}, f.URL())
+	if run.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", run.code, run.stdout)
+	}
+	for _, want := range []string{`::error title=Invalid input event-type::input "event-type": is required`, `::error title=Invalid input client-payload::input "client-payload": is not valid JSON`} {
+		if !strings.Contains(run.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, run.stdout)
+		}
+	}
+	if n := len(f.Requests()); n != 0 {
+		t.Errorf("fake received %d requests", n)
+	}
+}
