@@ -78,13 +78,26 @@ type Fake struct {
 	dispatches []Dispatch
 	faults     []Fault
 	seq        int
+	limit      int // primary rate limit per hour
 	remaining  int
+	reset      time.Time
 	server     *httptest.Server
 }
 
 // New returns a fake that knows no repositories and no tokens.
 func New() *Fake {
-	return &Fake{repos: map[string]string{}, tokens: map[string]Token{}, remaining: 5000}
+	f := &Fake{repos: map[string]string{}, tokens: map[string]Token{}}
+	f.SetRateLimit(5000)
+	return f
+}
+
+// SetRateLimit sets the primary rate limit (requests an hour, 5,000 by default) and starts
+// a new window. Once it is used up the fake answers 403 with x-ratelimit-remaining: 0, as
+// GitHub does.
+func (f *Fake) SetRateLimit(perHour int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.limit, f.remaining, f.reset = perHour, perHour, time.Now().Add(time.Hour)
 }
 
 // TB is the part of testing.TB that NewServer needs.
@@ -171,18 +184,19 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault = &f.faults[0]
 		f.faults = f.faults[1:]
 	}
-	if f.remaining > 0 {
+	limited := f.remaining == 0
+	if !limited {
 		f.remaining--
 	}
-	remaining := f.remaining
+	limit, remaining, reset := f.limit, f.remaining, f.reset
 	f.mu.Unlock()
 
 	h := w.Header()
 	h.Set("X-GitHub-Request-Id", reqID)
-	h.Set("X-RateLimit-Limit", "5000")
+	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-RateLimit-Used", strconv.Itoa(5000-remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+	h.Set("X-RateLimit-Used", strconv.Itoa(limit-remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 	h.Set("X-RateLimit-Resource", "core")
 
 	defer func() {
@@ -195,6 +209,10 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if fault != nil {
 		f.serveFault(rec, r, fault)
+		return
+	}
+	if limited {
+		writeError(rec, http.StatusForbidden, "API rate limit exceeded for user.", "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api")
 		return
 	}
 	f.route(rec, r, path, body, reqID)

@@ -163,3 +163,29 @@ func TestScriptedFaults(t *testing.T) {
 		t.Fatalf("%d requests recorded, want 4", n)
 	}
 }
+
+func TestPrimaryRateLimit(t *testing.T) {
+	t.Parallel()
+	f := NewServer(t)
+	f.AddRepo("octo/data")
+	f.AddToken(Token{Value: "good"})
+	f.SetRateLimit(2)
+	var got []string
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodPost, f.URL()+"/repos/octo/data/dispatches", strings.NewReader(`{"event_type":"e"}`))
+		req.Header.Set("Authorization", "Bearer good")
+		req.Header.Set("User-Agent", "test")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got = append(got, fmt.Sprintf("%d/%s", resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining")))
+	}
+	if strings.Join(got, " ") != "204/1 204/0 403/0" {
+		t.Errorf("got %v", got)
+	}
+	if n := len(f.Dispatches()); n != 2 {
+		t.Errorf("%d dispatches", n)
+	}
+}
