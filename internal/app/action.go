@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // runAction runs as a Docker container action: inputs from INPUT_* variables, outputs to
 // GITHUB_OUTPUT, a step summary, and workflow commands (annotations, masks) on stdout.
-func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+func (rn runner) runAction(ctx context.Context) int {
+	getenv, stdout := rn.getenv, rn.stdout
 	raw := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
 	in := config.ActionInputs(raw.GetInput, getenv)
 	if in.Token != "" {
@@ -36,8 +36,10 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		return ExitBadInput
 	}
 
-	out := execute(ctx, cfg)
-	now := time.Now()
+	gha.Group("Delivery log")
+	out := rn.execute(ctx, cfg, func(ev dispatch.Event, a ghclient.Attempt) { gha.Infof("%s", auditLine(ev, a)) })
+	gha.EndGroup()
+	now := rn.clock.Now()
 	for _, r := range out.results {
 		switch r.Status {
 		case dispatch.StatusDryRun:

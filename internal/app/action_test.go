@@ -190,7 +190,8 @@ func TestActionFailuresGiveHints(t *testing.T) {
 			if repo == "" {
 				repo = "octo/data"
 			}
-			run := runActionMode(t, map[string]string{"token": token, "repository": repo, "event-type": "e", "api-url": f.URL()}, nil)
+			// One attempt: these are about the message, the retry policy has its own tests.
+			run := runActionMode(t, map[string]string{"token": token, "repository": repo, "event-type": "e", "api-url": f.URL(), "max-attempts": "1"}, nil)
 			if run.code != ExitFailed {
 				t.Fatalf("exit %d, want 1\n%s", run.code, run.stdout)
 			}

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // helpText is the CLI's usage, printed by `dispatch help` (golden-tested).
@@ -28,6 +28,8 @@ Flags of trigger (named like the action's inputs):
   --client-payload-file PATH   read the payload from a file (/dev/stdin for a pipe)
   --api-url URL                REST API root (default $GITHUB_API_URL or https://api.github.com;
                                Enterprise Server: https://HOST/api/v3)
+  --timeout DURATION           deadline for the whole run, e.g. 90s or 5m (default 5m)
+  --max-attempts N             attempts per request, 1 to 20; 1 disables retries (default 5)
   --dry-run                    check everything and print the exact request; send nothing
                                and need no token
   --json                       print the results as JSON on stdout
@@ -36,9 +38,13 @@ The token is read from GITHUB_TOKEN, or else GH_TOKEN; it is never taken from a 
 It needs Contents: write on the repository (fine-grained token or GitHub App) or the
 repo scope (classic token).
 
+Server errors, dropped connections and rate limits are retried as GitHub asks (Retry-After,
+the rate-limit reset, else a minute or exponential backoff), never past --timeout. Each
+attempt is logged on stderr.
+
 Exit codes:
   0  the event was accepted (or, with --dry-run, would have been sent)
-  1  GitHub refused the event or did not answer
+  1  GitHub refused the event, did not answer, or the run was cancelled or timed out
   2  bad input or usage; nothing was sent
 
 Example:
@@ -48,7 +54,8 @@ Example:
 `
 
 // runCLI runs `dispatch trigger` with its flags.
-func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func (rn runner) runCLI(ctx context.Context, args []string) int {
+	getenv, stdout, stderr := rn.getenv, rn.stdout, rn.stderr
 	fs := flag.NewFlagSet("dispatch trigger", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var in config.Inputs
@@ -58,6 +65,8 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&in.ClientPayload, "client-payload", "", "")
 	fs.StringVar(&in.ClientPayloadFile, "client-payload-file", "", "")
 	fs.StringVar(&in.APIURL, "api-url", "", "")
+	fs.StringVar(&in.Timeout, "timeout", "", "")
+	fs.StringVar(&in.MaxAttempts, "max-attempts", "", "")
 	fs.BoolVar(&dryRun, "dry-run", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -92,8 +101,8 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 		return ExitBadInput
 	}
 
-	out := execute(ctx, cfg)
-	now := time.Now()
+	out := rn.execute(ctx, cfg, func(ev dispatch.Event, a ghclient.Attempt) { fmt.Fprintln(stderr, auditLine(ev, a)) })
+	now := rn.clock.Now()
 	code := ExitOK
 	for _, r := range out.results {
 		switch r.Status {

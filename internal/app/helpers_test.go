@@ -3,10 +3,12 @@ package app
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
@@ -21,6 +23,12 @@ func newFake(t *testing.T) *githubfake.Fake {
 	f.AddRepo("octo/data", "octo/other")
 	f.AddToken(githubfake.Token{Value: testToken})
 	return f
+}
+
+// testRunner runs with a virtual clock (waits before retries cost nothing) and a short
+// attempt timeout (a hanging server costs 200ms of real time per attempt).
+func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {
+	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: 200 * time.Millisecond}
 }
 
 // actionRun is what one in-process run of action mode produced.
@@ -55,7 +63,7 @@ func runActionMode(t *testing.T, inputs map[string]string, env map[string]string
 		}
 	}
 	var stdout bytes.Buffer
-	code := Main(context.Background(), nil, func(k string) string { return vars[k] }, &stdout, &stdout)
+	code := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout).main(context.Background(), nil)
 	run := actionRun{code: code, stdout: stdout.String(), outputFile: vars["GITHUB_OUTPUT"]}
 	if b, err := os.ReadFile(vars["GITHUB_OUTPUT"]); err == nil {
 		run.outputs = parseOutputFile(t, string(b))
@@ -83,6 +91,6 @@ type cliRun struct {
 func runCLIMode(t *testing.T, env map[string]string, args ...string) cliRun {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	code := testRunner(func(k string) string { return env[k] }, &stdout, &stderr).main(context.Background(), args)
 	return cliRun{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Mode says where the inputs came from, which decides how problems name them.
@@ -36,6 +37,8 @@ type Inputs struct {
 	ClientPayloadFile string // CLI only
 	APIURL            string
 	DryRun            string
+	Timeout           string // Go duration for the whole step
+	MaxAttempts       string // attempts per request, 1 disables retries
 }
 
 // Config is a checked, ready-to-run description of one dispatch.
@@ -47,7 +50,17 @@ type Config struct {
 	ClientPayload json.RawMessage // a compacted JSON object
 	APIURL        *url.URL        // ends in "/"
 	DryRun        bool
+	Timeout       time.Duration // the whole step's deadline
+	MaxAttempts   int           // attempts per request
 }
+
+// Defaults and bounds of the delivery inputs.
+const (
+	DefaultTimeout     = 5 * time.Minute
+	MaxTimeout         = 6 * time.Hour // a job on a GitHub-hosted runner cannot run longer
+	DefaultMaxAttempts = 5
+	MaxMaxAttempts     = 20
+)
 
 // Problem is one broken rule: which input (or flag) and what is wrong with it.
 type Problem struct {
@@ -94,6 +107,8 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 		ClientPayload: getInput("client-payload"),
 		APIURL:        getInput("api-url"),
 		DryRun:        getInput("dry-run"),
+		Timeout:       getInput("timeout"),
+		MaxAttempts:   getInput("max-attempts"),
 	}
 	if in.Repository == "" {
 		in.Repository = getenv("GITHUB_REPOSITORY")
@@ -173,6 +188,17 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 				bad(payloadInput, "makes a request body of %d bytes: GitHub accepts under 64 KB (%d bytes); send a link to the data instead of the data", n, MaxDispatchBodyBytes+1)
 			}
 		}
+	}
+
+	if d, err := ParseTimeout(in.Timeout); err != nil {
+		bad("timeout", "%v", err)
+	} else {
+		c.Timeout = d
+	}
+	if n, err := ParseMaxAttempts(in.MaxAttempts); err != nil {
+		bad("max-attempts", "%v", err)
+	} else {
+		c.MaxAttempts = n
 	}
 
 	if u, err := ParseAPIURL(in.APIURL); err != nil {

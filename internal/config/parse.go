@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -250,4 +252,44 @@ func CheckToken(t string) error {
 		}
 	}
 	return nil
+}
+
+// ParseTimeout reads the step's overall timeout as a Go duration ("90s", "5m", "1h30m");
+// empty means DefaultTimeout.
+func ParseTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return DefaultTimeout, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
+			return 0, fmt.Errorf("%q has no unit: write a duration such as %ss or 5m", s, s)
+		}
+		return 0, fmt.Errorf("%q is not a duration: write it like 90s, 5m or 1h30m", s)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be more than zero", s)
+	}
+	if d > MaxTimeout {
+		return 0, fmt.Errorf("%q is longer than %s, the longest a job may run", s, MaxTimeout)
+	}
+	return d, nil
+}
+
+// ParseMaxAttempts reads how many times one request may be tried, 1 to MaxMaxAttempts;
+// empty means DefaultMaxAttempts.
+func ParseMaxAttempts(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return DefaultMaxAttempts, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number: use 1 to %d (1 disables retries)", s, MaxMaxAttempts)
+	}
+	if n < 1 || n > MaxMaxAttempts {
+		return 0, fmt.Errorf("%d is out of range: use 1 to %d (1 disables retries)", n, MaxMaxAttempts)
+	}
+	return n, nil
 }

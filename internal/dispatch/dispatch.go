@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v66/github"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // Status values of a Result.
@@ -28,7 +29,8 @@ type Result struct {
 	Status       string `json:"status"`
 	HTTPStatus   int    `json:"http_status,omitempty"`
 	RequestID    string `json:"request_id,omitempty"`
-	DispatchedAt string `json:"dispatched_at,omitempty"` // RFC 3339, UTC, when the accepted request was sent
+	DispatchedAt string `json:"dispatched_at,omitempty"` // RFC 3339, UTC, when GitHub accepted the event
+	Attempts     int    `json:"attempts,omitempty"`      // requests sent, retries included
 	Error        string `json:"error,omitempty"`
 
 	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
@@ -47,12 +49,34 @@ type Event struct {
 	ClientPayload json.RawMessage
 }
 
-// Send posts the event with client and describes the outcome. now is the clock used for
-// DispatchedAt.
-func Send(ctx context.Context, client *github.Client, ev Event, now func() time.Time) Result {
+// Options tune one Send.
+type Options struct {
+	Now func() time.Time // the clock for DispatchedAt; nil means time.Now
+	// OnAttempt hears about every attempt as it ends, for the audit log; may be nil.
+	OnAttempt func(Event, ghclient.Attempt)
+}
+
+// Send posts the event with client (whose transport applies the retry policy) and
+// describes the outcome.
+func Send(ctx context.Context, client *github.Client, ev Event, o Options) Result {
 	res := Result{Repository: ev.Repository.String(), EventType: ev.EventType}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	var last ghclient.Attempt
+	var sentAt time.Time
+	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
+		res.Attempts++
+		last = a
+		if a.Status >= 200 && a.Status < 300 {
+			sentAt = now()
+		}
+		if o.OnAttempt != nil {
+			o.OnAttempt(ev, a)
+		}
+	})
 	payload := ev.ClientPayload
-	sentAt := now().UTC()
 	_, resp, err := client.Repositories.Dispatch(ctx, ev.Repository.Owner, ev.Repository.Name, github.DispatchRequestOptions{
 		EventType:     ev.EventType,
 		ClientPayload: &payload,
@@ -66,9 +90,15 @@ func Send(ctx context.Context, client *github.Client, ev Event, now func() time.
 		res.Status = StatusFailed
 		res.Err = err
 		res.Error = Describe(err)
+		if last.GaveUp != "" {
+			res.Error += "; gave up " + last.GaveUp
+		}
 		return res
 	}
 	res.Status = StatusDispatched
-	res.DispatchedAt = sentAt.Format(time.RFC3339)
+	if sentAt.IsZero() { // no attempt was observed (a transport without the policy)
+		sentAt = now()
+	}
+	res.DispatchedAt = sentAt.UTC().Format(time.RFC3339)
 	return res
 }

@@ -30,11 +30,11 @@ func TestSend(t *testing.T) {
 	client := ghclient.New(*opts)
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.FixedZone("X", 3600))
 	ok := Send(context.Background(), client, Event{Repository: config.Repo{Owner: "octo", Name: "data"}, EventType: "e", ClientPayload: json.RawMessage(`{"a":1}`)},
-		func() time.Time { return at })
+		Options{Now: func() time.Time { return at }})
 	if !ok.OK() || ok.Status != StatusDispatched || ok.HTTPStatus != 204 || ok.DispatchedAt != "2026-11-28T11:00:00Z" || ok.RequestID != f.Dispatches()[0].RequestID {
 		t.Errorf("result %+v", ok)
 	}
-	bad := Send(context.Background(), client, Event{Repository: config.Repo{Owner: "octo", Name: "gone"}, EventType: "e", ClientPayload: json.RawMessage(`{}`)}, time.Now)
+	bad := Send(context.Background(), client, Event{Repository: config.Repo{Owner: "octo", Name: "gone"}, EventType: "e", ClientPayload: json.RawMessage(`{}`)}, Options{})
 	if bad.OK() || bad.HTTPStatus != 404 || bad.Error != "GitHub answered 404 Not Found: Not Found" || bad.DispatchedAt != "" || bad.Err == nil {
 		t.Errorf("result %+v", bad)
 	}
@@ -60,7 +60,7 @@ func BenchmarkDispatch(b *testing.B) {
 	ev := Event{Repository: config.Repo{Owner: "octo", Name: "data"}, EventType: "fetch-meetup-data", ClientPayload: json.RawMessage(`{"source":"bench"}`)}
 	b.ReportAllocs()
 	for b.Loop() {
-		if r := Send(context.Background(), client, ev, time.Now); !r.OK() {
+		if r := Send(context.Background(), client, ev, Options{}); !r.OK() {
 			b.Fatal(r.Error)
 		}
 	}

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,12 @@ import (
 // Describe turns an error from a GitHub request into one line saying what GitHub answered
 // (or that it did not answer), without the request URL's noise.
 func Describe(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled before GitHub confirmed the event: it was probably not delivered"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the step's timeout ran out before GitHub confirmed the event: it was probably not delivered"
+	}
 	var rl *github.RateLimitError
 	var abuse *github.AbuseRateLimitError
 	var er *github.ErrorResponse

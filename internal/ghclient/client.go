@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/google/go-github/v66/github"
 
@@ -19,30 +18,25 @@ import (
 // APIVersion is the REST API version every request asks for.
 const APIVersion = "2022-11-28"
 
-// DefaultRequestTimeout bounds one HTTP request, from dialling to the last byte of the answer.
-const DefaultRequestTimeout = 30 * time.Second
-
 // Options describe the client to build.
 type Options struct {
-	BaseURL        *url.URL          // API root ending in "/", e.g. https://api.github.com/ or https://HOST/api/v3/
-	Token          string            // empty: no Authorization header (dry run only)
-	Transport      http.RoundTripper // nil: a fresh http.Transport
-	RequestTimeout time.Duration     // 0: DefaultRequestTimeout
+	BaseURL   *url.URL          // API root ending in "/", e.g. https://api.github.com/ or https://HOST/api/v3/
+	Token     string            // empty: no Authorization header (dry run only)
+	Transport http.RoundTripper // nil: a fresh http.Transport
+	Policy    Policy            // retries, per-attempt timeout, deadline
 }
 
-// New returns a go-github client for the options. BaseURL is used as given: unlike
-// go-github's WithEnterpriseURLs it does not append "api/v3/", so a loopback test server or
-// a proxy at any path works.
+// New returns a go-github client for the options, every request of which goes through the
+// retry policy. BaseURL is used as given: unlike go-github's WithEnterpriseURLs it does
+// not append "api/v3/", so a loopback test server or a proxy at any path works.
 func New(o Options) *github.Client {
 	rt := o.Transport
 	if rt == nil {
 		rt = newTransport()
 	}
-	timeout := o.RequestTimeout
-	if timeout == 0 {
-		timeout = DefaultRequestTimeout
-	}
-	c := github.NewClient(&http.Client{Transport: rt, Timeout: timeout})
+	// No http.Client.Timeout: it would bound all attempts together. Each attempt has its
+	// own timeout, and the context the step's deadline.
+	c := github.NewClient(&http.Client{Transport: NewRetryTransport(rt, o.Policy)})
 	if o.Token != "" {
 		c = c.WithAuthToken(o.Token)
 	}
@@ -53,9 +47,7 @@ func New(o Options) *github.Client {
 }
 
 func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ResponseHeaderTimeout = DefaultRequestTimeout
-	return t
+	return http.DefaultTransport.(*http.Transport).Clone()
 }
 
 // Recorder is a transport that records each request and answers 204 without touching the

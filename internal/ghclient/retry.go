@@ -1,0 +1,308 @@
+package ghclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The retry policy: the one place that decides whether and how long to wait before a
+// request is sent again. It sits below go-github as an http.RoundTripper, so go-github only
+// ever sees the final answer and a retry really goes out (go-github would otherwise refuse
+// calls locally after a rate-limit answer).
+
+// Defaults of the policy, as GitHub documents them where it does.
+const (
+	DefaultMaxAttempts     = 5
+	DefaultTimeout         = 5 * time.Minute
+	DefaultAttemptTimeout  = 30 * time.Second
+	defaultBackoffBase     = time.Second
+	defaultBackoffMax      = 30 * time.Second
+	secondaryLimitMinWait  = time.Minute // "wait at least one minute" without headers
+	rateLimitResetMargin   = time.Second // the reset is whole seconds; do not arrive early
+	maxErrorBodyPeekBytes  = 64 << 10
+	maxSecondaryLimitSteps = 5
+)
+
+// Clock tells the time and waits; tests pass a virtual one so waits cost nothing.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done, whichever comes first.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now implements Clock.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Sleep implements Clock.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Policy bounds the attempts of one request.
+type Policy struct {
+	MaxAttempts    int           // 1 disables retries; 0 means DefaultMaxAttempts
+	AttemptTimeout time.Duration // one attempt, dial to last header; 0 means DefaultAttemptTimeout
+	// Deadline is when the whole step must be over (by Clock): no wait may pass it.
+	// Zero means no deadline beyond the request context's.
+	Deadline time.Time
+	Clock    Clock // nil means RealClock
+	// Jitter returns a number in [0,1) to spread backoff waits; nil means math/rand.
+	Jitter func() float64
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultMaxAttempts
+	}
+	if p.AttemptTimeout <= 0 {
+		p.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if p.Clock == nil {
+		p.Clock = RealClock{}
+	}
+	if p.Jitter == nil {
+		p.Jitter = rand.Float64
+	}
+	return p
+}
+
+// Attempt is one try of a request, as the audit log shows it.
+type Attempt struct {
+	N           int           // 1-based
+	Max         int           // the policy's MaxAttempts
+	Status      int           // HTTP status, 0 when there was no answer
+	RequestID   string        // GitHub's X-GitHub-Request-Id, if any
+	Err         error         // transport error, if there was no answer
+	Took        time.Duration // how long the attempt took
+	Wait        time.Duration // how long before the next attempt (0: none follows)
+	Why         string        // why it is (or could have been) retried
+	GaveUp      string        // why a retryable failure was not retried; "" otherwise
+	Retry       bool          // another attempt follows
+	RateLimited bool          // the answer was a primary or secondary rate limit
+}
+
+// Observer is told about every attempt as it ends. It is attached to a request's context
+// with WithObserver, so each caller learns about its own request's attempts.
+type Observer func(Attempt)
+
+type observerKey struct{}
+
+// WithObserver returns a context whose requests report their attempts to obs.
+func WithObserver(ctx context.Context, obs Observer) context.Context {
+	return context.WithValue(ctx, observerKey{}, obs)
+}
+
+type retryTransport struct {
+	next   http.RoundTripper
+	policy Policy
+}
+
+// NewRetryTransport wraps next with the retry policy.
+func NewRetryTransport(next http.RoundTripper, p Policy) http.RoundTripper {
+	return &retryTransport{next: next, policy: p.withDefaults()}
+}
+
+// RoundTrip sends req, and again as the policy allows. It returns the last answer (or
+// error), whose body stays readable.
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	p := t.policy
+	ctx := req.Context()
+	observe, _ := ctx.Value(observerKey{}).(Observer)
+	if observe == nil {
+		observe = func(Attempt) {}
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return nil, errors.New("retry: request body cannot be replayed")
+	}
+	secondarySteps := 0
+	for n := 1; ; n++ {
+		attemptReq := req
+		if n > 1 {
+			attemptReq = req.Clone(ctx)
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				attemptReq.Body = body
+			}
+		}
+		actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
+		attemptReq = attemptReq.WithContext(actx)
+		start := p.Clock.Now()
+		resp, err := t.next.RoundTrip(attemptReq)
+		a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: p.Clock.Now().Sub(start)}
+		if resp != nil {
+			a.Status = resp.StatusCode
+			a.RequestID = resp.Header.Get("X-GitHub-Request-Id")
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		} else {
+			cancel()
+		}
+		if err != nil && ctx.Err() != nil {
+			// Cancelled or past the step's deadline: not a fault of this attempt.
+			observe(a)
+			return nil, err
+		}
+		if err != nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within %s: %w", p.AttemptTimeout, err)
+			a.Err = err
+		}
+
+		wait, why, retryable, limited := t.classify(resp, err, n, &secondarySteps)
+		a.RateLimited = limited
+		if !retryable {
+			observe(a)
+			return finish(resp, err)
+		}
+		if n >= p.MaxAttempts {
+			a.Why, a.GaveUp = why, fmt.Sprintf("after %d attempts (max-attempts)", n)
+			observe(a)
+			return finish(resp, err)
+		}
+		if !p.Deadline.IsZero() && p.Clock.Now().Add(wait).After(p.Deadline) {
+			a.Why = why
+			a.GaveUp = fmt.Sprintf("at once: waiting until %s would pass the step's deadline at %s (timeout)",
+				p.Clock.Now().Add(wait).UTC().Format(time.RFC3339), p.Deadline.UTC().Format(time.RFC3339))
+			observe(a)
+			return finish(resp, err)
+		}
+		a.Retry, a.Wait, a.Why = true, wait, why
+		observe(a)
+		if resp != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
+			resp.Body.Close()
+		}
+		if err := p.Clock.Sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("stopped while waiting %s to retry: %w", wait, err)
+		}
+	}
+}
+
+// finish hands the last answer to go-github. A successful answer that used up the hourly
+// limit is passed on without x-ratelimit-remaining: 0, or go-github would refuse the next
+// call locally, before this policy could wait for the reset.
+func finish(resp *http.Response, err error) (*http.Response, error) {
+	if resp != nil && resp.StatusCode < 400 && resp.Header.Get("X-RateLimit-Remaining") == "0" {
+		resp.Header.Del("X-RateLimit-Remaining")
+	}
+	return resp, err
+}
+
+// classify decides whether an answer is worth another attempt and how long to wait first,
+// following GitHub's guidance for rate limits and treating 5xx and broken connections as
+// passing faults.
+func (t *retryTransport) classify(resp *http.Response, err error, n int, secondarySteps *int) (wait time.Duration, why string, retry, limited bool) {
+	p := t.policy
+	if err != nil {
+		var certErr *x509.UnknownAuthorityError
+		var hostErr x509.HostnameError
+		if errors.As(err, &certErr) || errors.As(err, &hostErr) {
+			return 0, "", false, false
+		}
+		return t.backoff(n), "no answer: " + shortErr(err), true, false
+	}
+	h := resp.Header
+	switch code := resp.StatusCode; {
+	case code == http.StatusInternalServerError, code == http.StatusBadGateway,
+		code == http.StatusServiceUnavailable, code == http.StatusGatewayTimeout:
+		return t.backoff(n), fmt.Sprintf("server error %d", code), true, false
+	case code == http.StatusTooManyRequests, code == http.StatusForbidden:
+		if code == http.StatusForbidden && !isRateLimit(resp) {
+			return 0, "", false, false // a permission problem: retrying cannot help
+		}
+		if ra := h.Get("Retry-After"); ra != "" {
+			if secs, perr := strconv.Atoi(strings.TrimSpace(ra)); perr == nil && secs >= 0 {
+				return time.Duration(secs) * time.Second, fmt.Sprintf("rate limited (%d): GitHub asks to retry after %ds", code, secs), true, true
+			}
+		}
+		if h.Get("X-RateLimit-Remaining") == "0" {
+			if reset, perr := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
+				at := time.Unix(reset, 0)
+				wait := at.Sub(p.Clock.Now()) + rateLimitResetMargin
+				if wait < rateLimitResetMargin {
+					wait = rateLimitResetMargin
+				}
+				return wait, fmt.Sprintf("primary rate limit exhausted (%d): it resets at %s", code, at.UTC().Format(time.RFC3339)), true, true
+			}
+		}
+		// A secondary limit without headers: at least a minute, growing when it repeats.
+		*secondarySteps++
+		steps := min(*secondarySteps, maxSecondaryLimitSteps)
+		wait := secondaryLimitMinWait << (steps - 1)
+		return wait, fmt.Sprintf("secondary rate limit (%d) without Retry-After: waiting %s", code, wait), true, true
+	}
+	return 0, "", false, false
+}
+
+// isRateLimit tells a rate-limited 403 from a permission 403: rate-limit headers, or a
+// message or documentation link about rate limits. The body stays readable.
+func isRateLimit(resp *http.Response) bool {
+	h := resp.Header
+	if h.Get("Retry-After") != "" || h.Get("X-RateLimit-Remaining") == "0" {
+		return true
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	var e struct {
+		Message          string `json:"message"`
+		DocumentationURL string `json:"documentation_url"`
+	}
+	_ = json.Unmarshal(body, &e)
+	text := strings.ToLower(e.Message + " " + e.DocumentationURL)
+	return strings.Contains(text, "rate limit") || strings.Contains(text, "rate-limit") || strings.Contains(text, "abuse")
+}
+
+// backoff is exponential with jitter: about 1s, 2s, 4s … up to 30s, each between half and
+// the whole of that.
+func (t *retryTransport) backoff(n int) time.Duration {
+	d := defaultBackoffBase << min(n-1, 10)
+	if d > defaultBackoffMax {
+		d = defaultBackoffMax
+	}
+	return d/2 + time.Duration(t.policy.Jitter()*float64(d/2))
+}
+
+func shortErr(err error) string {
+	msg := err.Error()
+	// url.Error repeats the method and URL: keep what the network said.
+	if i := strings.LastIndex(msg, "\": "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	return msg
+}
+
+// cancelOnClose releases an attempt's timeout when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
