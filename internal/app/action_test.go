@@ -290,16 +290,27 @@ func TestActionRunnerFilesMissingOrUnwritable(t *testing.T) {
 	})
 }
 
-// A recognisable token never appears anywhere but in the ::add-mask:: command, on success,
-// on failure and in a dry run.
-func TestActionNeverPrintsToken(t *testing.T) {
+// A recognisable token never appears anywhere but in the ::add-mask:: command: not on
+// stdout or stderr, in outputs, the summary or error messages, on success, failure, retry,
+// rate-limit and dry-run paths, in both modes.
+func TestNeverPrintsToken(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ name, repo, dry string }{
-		{"success", "octo/data", "false"}, {"failure", "octo/missing", "false"}, {"dry run", "octo/data", "true"},
+	for _, tc := range []struct {
+		name, repo, dry string
+		faults          []githubfake.Fault
+	}{
+		{"success", "octo/data", "false", nil},
+		{"failure", "octo/missing", "false", nil},
+		{"retry then success", "octo/data", "false", []githubfake.Fault{{Status: 502}, {Reset: true}, {Status: 429, Header: http.Header{"Retry-After": {"1"}}}}},
+		{"retries exhausted", "octo/data", "false", []githubfake.Fault{{Status: 502}, {Status: 502}, {Status: 502}, {Status: 502}, {Status: 502}}},
+		{"rate limit past the deadline", "octo/data", "false", []githubfake.Fault{{Status: 403, Body: `{"message":"API rate limit exceeded"}`,
+			Header: http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {strconv.FormatInt(time.Now().Add(2*time.Hour).Unix(), 10)}}}}},
+		{"dry run", "octo/data", "true", nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run("action/"+tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
+			f.Script(tc.faults...)
 			run := runActionMode(t, map[string]string{"token": testToken, "repository": tc.repo, "event-type": "e", "api-url": f.URL(), "dry-run": tc.dry}, nil)
 			stdout := strings.Replace(run.stdout, "::add-mask::"+testToken+"\n", "", 1)
 			raw, _ := os.ReadFile(run.outputFile)
@@ -307,6 +318,22 @@ func TestActionNeverPrintsToken(t *testing.T) {
 				if strings.Contains(text, testToken) || strings.Contains(text, "CANARY") {
 					t.Errorf("token in %s:\n%s", where, text)
 				}
+			}
+		})
+		t.Run("cli/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			f.Script(tc.faults...)
+			args := []string{"trigger", "--repository", tc.repo, "--event-type", "e", "--api-url", f.URL()}
+			if tc.dry == "true" {
+				args = append(args, "--dry-run")
+			}
+			run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken}, args...)
+			if strings.Contains(run.stdout+run.stderr, "CANARY") {
+				t.Errorf("token printed:\n%s%s", run.stdout, run.stderr)
+			}
+			if run.stdout+run.stderr == "" {
+				t.Error("nothing printed at all")
 			}
 		})
 	}

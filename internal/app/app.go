@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
@@ -114,13 +113,7 @@ func (r runner) execute(ctx context.Context, cfg *config.Config, audit func(disp
 // auditLine is one line of the delivery log: target, event, attempt, answer, request ID,
 // and the wait before the next attempt with its reason. It never holds the token.
 func auditLine(ev dispatch.Event, a ghclient.Attempt) string {
-	answer := "no answer"
-	if a.Status != 0 {
-		answer = fmt.Sprintf("%d %s", a.Status, http.StatusText(a.Status))
-	} else if a.Err != nil {
-		answer = "no answer (" + a.Why + ")"
-	}
-	line := fmt.Sprintf("%s %q attempt %d/%d: %s", ev.Repository, ev.EventType, a.N, a.Max, answer)
+	line := fmt.Sprintf("%s %q attempt %d/%d: %s", ev.Repository, ev.EventType, a.N, a.Max, a.Answer())
 	if a.RequestID != "" {
 		line += ", request ID " + a.RequestID
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -67,6 +68,41 @@ func FuzzCheckEventTypeAndAPIURL(f *testing.F) {
 			if u.Host == "" || u.Path[len(u.Path)-1] != '/' {
 				t.Fatalf("accepted %q as %q", s, u)
 			}
+		}
+	})
+}
+
+// FuzzBuild feeds arbitrary values to every input at once, in both modes: Build must never
+// panic, and must either report problems or return a config that keeps GitHub's rules.
+func FuzzBuild(f *testing.F) {
+	f.Add("ghp_x", "octo/data", "e", `{"a":1}`, "https://api.github.com", "false", "5m", "5", false)
+	f.Add("", "https://github.com/o/r.git", "", "[]", "http://127.0.0.1:1", "true", "300", "x", true)
+	f.Add("a b", "o/r/", "\x00", `{"a":1,"a":1}`, "ftp://x", "maybe", "-1s", "0", false)
+	f.Fuzz(func(t *testing.T, token, repo, event, payload, api, dry, timeout, attempts string, cli bool) {
+		mode := ActionMode
+		if cli {
+			mode = CLIMode
+		}
+		c, ps := Build(mode, Inputs{Token: token, Repository: repo, EventType: event, ClientPayload: payload,
+			APIURL: api, DryRun: dry, Timeout: timeout, MaxAttempts: attempts})
+		if (c == nil) == (ps == nil) {
+			t.Fatalf("config %v and problems %v", c, ps)
+		}
+		for _, p := range ps {
+			if p.Input == "" || p.Rule == "" {
+				t.Fatalf("problem without input or rule: %+v", p)
+			}
+			if len(token) >= 8 && strings.Contains(p.Error(), token) {
+				t.Fatalf("problem shows the token: %q", p.Error())
+			}
+		}
+		if c == nil {
+			return
+		}
+		if CheckEventType(c.EventType) != nil || len(DispatchBody(c.EventType, c.ClientPayload)) > MaxDispatchBodyBytes ||
+			c.Timeout <= 0 || c.Timeout > MaxTimeout || c.MaxAttempts < 1 || c.MaxAttempts > MaxMaxAttempts ||
+			(c.Token == "" && !c.DryRun) {
+			t.Fatalf("config breaks a rule: %+v", c)
 		}
 	})
 }

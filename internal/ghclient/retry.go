@@ -101,6 +101,17 @@ type Attempt struct {
 	RateLimited bool          // the answer was a primary or secondary rate limit
 }
 
+// Answer says what came back: the HTTP status, or why nothing did.
+func (a Attempt) Answer() string {
+	if a.Status != 0 {
+		return fmt.Sprintf("%d %s", a.Status, http.StatusText(a.Status))
+	}
+	if a.Err != nil {
+		return "no answer (" + shortErr(a.Err) + ")"
+	}
+	return "no answer"
+}
+
 // Observer is told about every attempt as it ends. It is attached to a request's context
 // with WithObserver, so each caller learns about its own request's attempts.
 type Observer func(Attempt)
@@ -149,9 +160,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
 		attemptReq = attemptReq.WithContext(actx)
-		start := p.Clock.Now()
+		start := time.Now() // a measurement of the network, not a wait: real time
 		resp, err := t.next.RoundTrip(attemptReq)
-		a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: p.Clock.Now().Sub(start)}
+		a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: time.Since(start)}
 		if resp != nil {
 			a.Status = resp.StatusCode
 			a.RequestID = resp.Header.Get("X-GitHub-Request-Id")
@@ -200,11 +211,13 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // finish hands the last answer to go-github. A successful answer that used up the hourly
-// limit is passed on without x-ratelimit-remaining: 0, or go-github would refuse the next
-// call locally, before this policy could wait for the reset.
+// limit is passed on without its rate-limit headers, or go-github would refuse the next
+// call locally (a missing remaining count reads as 0, so the reset goes too), before this
+// policy could wait for the reset.
 func finish(resp *http.Response, err error) (*http.Response, error) {
 	if resp != nil && resp.StatusCode < 400 && resp.Header.Get("X-RateLimit-Remaining") == "0" {
 		resp.Header.Del("X-RateLimit-Remaining")
+		resp.Header.Del("X-RateLimit-Reset")
 	}
 	return resp, err
 }
@@ -220,7 +233,10 @@ func (t *retryTransport) classify(resp *http.Response, err error, n int, seconda
 		if errors.As(err, &certErr) || errors.As(err, &hostErr) {
 			return 0, "", false, false
 		}
-		return t.backoff(n), "no answer: " + shortErr(err), true, false
+		if errors.Is(err, context.DeadlineExceeded) {
+			return t.backoff(n), "no answer in time", true, false
+		}
+		return t.backoff(n), "connection failed", true, false
 	}
 	h := resp.Header
 	switch code := resp.StatusCode; {

@@ -1,0 +1,191 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+// The bad-input matrix: in both modes, every bad value exits 2 with an error naming the
+// input (or flag), and the fake receives nothing.
+func TestBadInputMatrix(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	unreadable := filepath.Join(dir, "unreadable.json")
+	if err := os.WriteFile(unreadable, []byte("{}"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.Open(unreadable); err == nil { // root reads anything: use a directory instead
+		f.Close()
+		unreadable = dir
+	}
+	elevenProps := `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11}`
+	big := `{"blob":"` + strings.Repeat("x", 65536) + `"}`
+
+	type tc struct {
+		name  string
+		input string // the input that must be named
+		value string // its bad value
+		rule  string // a fragment of the rule
+	}
+	cases := []tc{
+		{"malformed JSON", "client-payload", `{"a":`, "not valid JSON"},
+		{"JSON with a trailing comma", "client-payload", `{"a":1,}`, "not valid JSON"},
+		{"JSON array", "client-payload", `[1,2,3]`, "must be a JSON object"},
+		{"JSON string", "client-payload", `"text"`, "must be a JSON object"},
+		{"JSON null", "client-payload", `null`, "must be a JSON object"},
+		{"eleven properties", "client-payload", elevenProps, "11 top-level properties"},
+		{"duplicate key", "client-payload", `{"a":1,"a":2}`, "twice"},
+		{"64 KB and more", "client-payload", big, "under 64 KB"},
+		{"empty event type", "event-type", "", "is required"},
+		{"101-character event type", "event-type", strings.Repeat("x", 101), "101 characters"},
+		{"event type with a newline", "event-type", "fetch\nmeetup", "control character"},
+		{"repository without owner", "repository", "data", "owner/name"},
+		{"repository with spaces", "repository", "octo/my data", "only letters"},
+		{"repository with too many parts", "repository", "octo/data/tree/main", "owner/name"},
+		{"repository URL of another scheme", "repository", "git://github.com/octo/data", "scheme"},
+		{"token with whitespace", "token", "ghp_abc def", "whitespace"},
+		{"timeout without unit", "timeout", "300", "no unit"},
+		{"timeout not a duration", "timeout", "five minutes", "not a duration"},
+		{"negative timeout", "timeout", "-5m", "more than zero"},
+		{"timeout beyond a job", "timeout", "7h", "longer than"},
+		{"non-numeric attempts", "max-attempts", "three", "not a whole number"},
+		{"zero attempts", "max-attempts", "0", "out of range"},
+		{"too many attempts", "max-attempts", "100", "out of range"},
+		{"http api-url to a remote host", "api-url", "http://github.example.com/api/v3", "only https"},
+		{"api-url not absolute", "api-url", "/api/v3", "absolute https"},
+		{"dry-run not a boolean", "dry-run", "perhaps", "not a boolean"},
+	}
+	for _, mode := range []string{"action", "cli"} {
+		for _, c := range cases {
+			if mode == "cli" && c.input == "dry-run" {
+				continue // a CLI boolean flag: its own parser refuses "perhaps" (below)
+			}
+			t.Run(mode+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				f := newFake(t)
+				inputs := map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}
+				inputs[c.input] = c.value
+				if mode == "action" {
+					run := runActionMode(t, inputs, nil)
+					checkBadInput(t, f.Requests(), run.code, run.stdout, `input "`+c.input+`": `, c.rule)
+					return
+				}
+				env := map[string]string{"GITHUB_TOKEN": inputs["token"]}
+				var args []string
+				for _, name := range []string{"repository", "event-type", "client-payload", "api-url", "timeout", "max-attempts"} {
+					if v, ok := inputs[name]; ok {
+						args = append(args, "--"+name, v)
+					}
+				}
+				run := runCLIMode(t, env, append([]string{"trigger"}, args...)...)
+				label := "--" + c.input + ": "
+				if c.input == "token" {
+					label = "token (GITHUB_TOKEN or GH_TOKEN): "
+				}
+				checkBadInput(t, f.Requests(), run.code, run.stderr, label, c.rule)
+			})
+		}
+	}
+
+	// CLI-only inputs.
+	cli := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"missing token", map[string]string{}, []string{"--repository", "octo/data", "--event-type", "e"}, "token (GITHUB_TOKEN or GH_TOKEN): is not set"},
+		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: cannot be read"},
+		{"payload file and payload", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", unreadable}, "--client-payload-file: cannot be used together"},
+		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, "invalid boolean value"},
+		{"unknown flag", nil, []string{"--repo", "octo/data"}, "flag provided but not defined"},
+	}
+	for _, c := range cli {
+		t.Run("cli/"+c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			env := c.env
+			if env == nil {
+				env = map[string]string{"GITHUB_TOKEN": testToken}
+			}
+			env["GITHUB_API_URL"] = f.URL()
+			run := runCLIMode(t, env, append([]string{"trigger"}, c.args...)...)
+			checkBadInput(t, f.Requests(), run.code, run.stderr, "", c.want)
+		})
+	}
+
+	// Action-only: the runner does not enforce required inputs, the binary does.
+	t.Run("action/missing token and event type", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		run := runActionMode(t, map[string]string{"repository": "octo/data", "api-url": f.URL()}, nil)
+		checkBadInput(t, f.Requests(), run.code, run.stdout, `input "token": `, "is empty")
+		if !strings.Contains(run.stdout, `input "event-type": is required`) {
+			t.Errorf("event-type not reported:\n%s", run.stdout)
+		}
+	})
+}
+
+func checkBadInput[R any](t *testing.T, received []R, code int, out, label, rule string) {
+	t.Helper()
+	if code != ExitBadInput {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if !strings.Contains(out, label+rule) && !(strings.Contains(out, label) && strings.Contains(out, rule)) {
+		t.Errorf("output lacks %q … %q:\n%s", label, rule, out)
+	}
+	if len(received) != 0 {
+		t.Errorf("the fake received %d requests", len(received))
+	}
+	if strings.Contains(out, testToken) && !strings.HasPrefix(out, "::add-mask::"+testToken) {
+		t.Errorf("token printed:\n%s", out)
+	}
+}
+
+// Cancelling the run (the runner's SIGTERM, Ctrl-C) while it waits to retry ends it at
+// once, exit 1, with the outputs saying nothing was delivered.
+func TestActionCancelledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.Script(githubfake.Fault{Status: 503})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	vars := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "out"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "sum"),
+		"INPUT_TOKEN": testToken, "INPUT_REPOSITORY": "octo/data", "INPUT_EVENT-TYPE": "e", "INPUT_API-URL": f.URL(), "INPUT_TIMEOUT": "2h",
+	}
+	var stdout strings.Builder
+	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
+	rn.clock = signalWhileSleeping{Clock: githubfake.NewClock(), cancel: cancel}
+	code := rn.main(ctx, nil)
+	if code != ExitFailed || !strings.Contains(stdout.String(), "cancelled before GitHub confirmed the event") ||
+		!strings.Contains(stdout.String(), "retrying in") {
+		t.Errorf("exit %d\n%s", code, stdout.String())
+	}
+	b, _ := os.ReadFile(vars["GITHUB_OUTPUT"])
+	if !strings.Contains(string(b), `"status":"failed"`) {
+		t.Errorf("outputs do not report the failure:\n%s", b)
+	}
+	if len(f.Dispatches()) != 0 || len(f.Requests()) != 1 {
+		t.Errorf("%d requests, %d delivered; want 1 and 0", len(f.Requests()), len(f.Dispatches()))
+	}
+}
+
+// signalWhileSleeping cancels the run as soon as the policy starts to wait, as a signal
+// arriving during the wait would.
+type signalWhileSleeping struct {
+	*githubfake.Clock
+	cancel context.CancelFunc
+}
+
+func (c signalWhileSleeping) Sleep(ctx context.Context, d time.Duration) error {
+	c.cancel()
+	return c.Clock.Sleep(ctx, d)
+}
