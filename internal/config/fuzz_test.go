@@ -92,7 +92,7 @@ func FuzzBuild(f *testing.F) {
 			if p.Input == "" || p.Rule == "" {
 				t.Fatalf("problem without input or rule: %+v", p)
 			}
-			if len(token) >= 8 && strings.Contains(p.Error(), token) {
+			if p.Input == "token" && token != "" && strings.Contains(p.Error(), token) {
 				t.Fatalf("problem shows the token: %q", p.Error())
 			}
 		}
