@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
@@ -44,6 +45,39 @@ type containerRun struct {
 // hyphens kept, host networking so the fake on loopback is reachable.
 func runLikeRunner(t *testing.T, img string, inputs map[string]string, apiURL string) containerRun {
 	t.Helper()
+	args, out, sum := runnerArgs(t, img, inputs, apiURL, "--rm")
+	cmd := exec.Command("docker", args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("docker run: %v\n%s", err, stderr.String())
+	}
+	return readRun(t, code, stdout.String()+stderr.String(), out, sum)
+}
+
+func readRun(t *testing.T, code int, output, out, sum string) containerRun {
+	t.Helper()
+	run := containerRun{code: code, stdout: output}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.outputs, err = actionio.ParseOutputs(string(b)); err != nil {
+		t.Fatalf("GITHUB_OUTPUT: %v\n%s", err, b)
+	}
+	s, _ := os.ReadFile(sum)
+	run.summary = string(s)
+	return run
+}
+
+// runnerArgs prepares the directories and returns the docker run arguments and the paths
+// of the output and summary files on the host.
+func runnerArgs(t *testing.T, img string, inputs map[string]string, apiURL, mode string) (args []string, out, sum string) {
+	t.Helper()
 	dir := t.TempDir()
 	files := filepath.Join(dir, "file_commands")
 	for _, d := range []string{files, filepath.Join(dir, "workspace"), filepath.Join(dir, "home")} {
@@ -51,7 +85,7 @@ func runLikeRunner(t *testing.T, img string, inputs map[string]string, apiURL st
 			t.Fatal(err)
 		}
 	}
-	out, sum := filepath.Join(files, "set_output_1"), filepath.Join(files, "step_summary_1")
+	out, sum = filepath.Join(files, "set_output_1"), filepath.Join(files, "step_summary_1")
 	for _, p := range []string{out, sum} {
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			t.Fatal(err)
@@ -60,7 +94,7 @@ func runLikeRunner(t *testing.T, img string, inputs map[string]string, apiURL st
 			t.Fatalf("chown %s: %v (the container test runs as root, like CI)", p, err)
 		}
 	}
-	args := []string{"run", "--rm", "--network", "host",
+	args = []string{"run", mode, "--network", "host",
 		"-v", files + ":/github/file_commands",
 		"-v", filepath.Join(dir, "workspace") + ":/github/workspace",
 		"-v", filepath.Join(dir, "home") + ":/github/home",
@@ -78,28 +112,7 @@ func runLikeRunner(t *testing.T, img string, inputs map[string]string, apiURL st
 	for name, v := range inputs {
 		args = append(args, "-e", "INPUT_"+strings.ToUpper(name)+"="+v)
 	}
-	args = append(args, img)
-	cmd := exec.Command("docker", args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("docker run: %v\n%s", err, stderr.String())
-	}
-	run := containerRun{code: code, stdout: stdout.String() + stderr.String()}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.outputs, err = actionio.ParseOutputs(string(b)); err != nil {
-		t.Fatalf("GITHUB_OUTPUT: %v\n%s", err, b)
-	}
-	s, _ := os.ReadFile(sum)
-	run.summary = string(s)
-	return run
+	return append(args, img), out, sum
 }
 
 func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
@@ -171,5 +184,50 @@ func TestImageRefusesBadInputWithoutSending(t *testing.T) {
 	}
 	if n := len(f.Requests()); n != 0 {
 		t.Errorf("fake received %d requests", n)
+	}
+}
+
+// The runner cancels a job by stopping its container: SIGTERM to the binary, which runs as
+// PID 1. It must stop waiting at once, report, and exit non-zero, not hang until the
+// runner's kill.
+func TestImageStopsOnSIGTERM(t *testing.T) {
+	img := image(t)
+	f := githubfake.NewServer(t)
+	f.AddRepo("octo/data")
+	f.AddToken(githubfake.Token{Value: token})
+	f.Script(githubfake.Fault{Hang: true}) // the first attempt would take 30 s
+	args, out, sum := runnerArgs(t, img, map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}, f.URL(), "--detach")
+	id, err := exec.Command("docker", args...).Output()
+	if err != nil {
+		t.Fatalf("docker run: %v", err)
+	}
+	cid := strings.TrimSpace(string(id))
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", cid).Run() })
+	deadline := time.Now().Add(20 * time.Second)
+	for f.Arrived() == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	start := time.Now()
+	if b, err := exec.Command("docker", "kill", "--signal", "TERM", cid).CombinedOutput(); err != nil {
+		t.Fatalf("docker kill: %v %s", err, b)
+	}
+	code, err := exec.Command("docker", "wait", cid).Output()
+	if err != nil {
+		t.Fatalf("docker wait: %v", err)
+	}
+	took := time.Since(start)
+	logs, _ := exec.Command("docker", "logs", cid).CombinedOutput()
+	if strings.TrimSpace(string(code)) != "1" {
+		t.Fatalf("exit %s, want 1\n%s", code, logs)
+	}
+	if took > 10*time.Second {
+		t.Errorf("took %s to stop after SIGTERM", took)
+	}
+	run := readRun(t, 1, string(logs), out, sum)
+	if !strings.Contains(run.stdout, "cancelled before GitHub confirmed the event") || !strings.Contains(run.outputs["results"], `"status":"failed"`) {
+		t.Errorf("output:\n%s\noutputs %v", run.stdout, run.outputs)
+	}
+	if len(f.Dispatches()) != 0 {
+		t.Error("delivered")
 	}
 }

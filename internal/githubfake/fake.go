@@ -163,6 +163,14 @@ func (f *Fake) Requests() []Request {
 	return append([]Request(nil), f.requests...)
 }
 
+// Arrived counts the requests that have arrived, including those still being answered
+// (Requests lists a request once its answer is done).
+func (f *Fake) Arrived() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seq
+}
+
 // Dispatches returns every event accepted so far, in order.
 func (f *Fake) Dispatches() []Dispatch {
 	f.mu.Lock()
