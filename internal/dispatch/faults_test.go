@@ -242,3 +242,22 @@ func equalDurations(a, b []time.Duration) bool {
 	}
 	return true
 }
+
+// BenchmarkDispatchAfter502 measures a dispatch that needs one retry (502, then 204): two
+// requests and the policy's bookkeeping, with the backoff wait on a virtual clock.
+func BenchmarkDispatchAfter502(b *testing.B) {
+	f := githubfake.NewServer(b)
+	f.AddRepo("octo/data")
+	f.AddToken(githubfake.Token{Value: token})
+	f.SetRateLimit(1 << 30)
+	clock := githubfake.NewClock()
+	base, _ := url.Parse(f.URL() + "/")
+	client := ghclient.New(ghclient.Options{BaseURL: base, Token: token, Policy: ghclient.Policy{Clock: clock}})
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Script(githubfake.Fault{Status: 502})
+		if r := Send(context.Background(), client, event, Options{Now: clock.Now}); !r.OK() || r.Attempts != 2 {
+			b.Fatalf("%+v", r)
+		}
+	}
+}
