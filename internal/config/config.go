@@ -39,6 +39,15 @@ type Inputs struct {
 	DryRun            string
 	Timeout           string // Go duration for the whole step
 	MaxAttempts       string // attempts per request, 1 disables retries
+	Workflow          string // file name or numeric ID: send workflow_dispatch
+	Ref               string // workflow_dispatch ref; empty: the default branch
+	WorkflowInputs    string // the "inputs" input: JSON object
+	Wait              string // none, started, completed
+	WaitTimeout       string // Go duration
+	FailOnConclusion  string // boolean, default true
+	// DistinctID is the fresh unique ID the caller generated for this run; it goes into
+	// the payload when the run is to be found. Not an input.
+	DistinctID string
 }
 
 // Config is a checked, ready-to-run description of one dispatch.
@@ -52,7 +61,39 @@ type Config struct {
 	DryRun        bool
 	Timeout       time.Duration // the whole step's deadline
 	MaxAttempts   int           // attempts per request
+
+	Event            string          // EventRepositoryDispatch or EventWorkflowDispatch
+	Workflow         string          // workflow file name or numeric ID (workflow_dispatch)
+	Ref              string          // workflow_dispatch ref; "" means the default branch
+	Inputs           json.RawMessage // workflow_dispatch inputs, a compacted object ("{}" when none)
+	Wait             string          // WaitNone, WaitStarted or WaitCompleted
+	WaitTimeout      time.Duration   // how long to look for and wait for the run
+	FailOnConclusion bool            // a completed run whose conclusion is not success fails the step
+	// DistinctID identifies the run this dispatch starts. For repository_dispatch it is in
+	// ClientPayload already (as distinct_id) when Wait is not none.
+	DistinctID string
 }
+
+// Event names.
+const (
+	EventRepositoryDispatch = "repository_dispatch"
+	EventWorkflowDispatch   = "workflow_dispatch"
+)
+
+// Values of the wait input.
+const (
+	WaitNone      = "none"
+	WaitStarted   = "started"
+	WaitCompleted = "completed"
+)
+
+// Defaults and limits of the run inputs.
+const (
+	DefaultWaitTimeout      = 30 * time.Minute
+	MaxWorkflowInputs       = 25
+	MaxWorkflowInputsLength = 65535 // characters of the inputs object
+	DistinctIDKey           = "distinct_id"
+)
 
 // Defaults and bounds of the delivery inputs.
 const (
@@ -107,8 +148,14 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 		ClientPayload: getInput("client-payload"),
 		APIURL:        getInput("api-url"),
 		DryRun:        getInput("dry-run"),
-		Timeout:       getInput("timeout"),
-		MaxAttempts:   getInput("max-attempts"),
+		Timeout:          getInput("timeout"),
+		MaxAttempts:      getInput("max-attempts"),
+		Workflow:         getInput("workflow"),
+		Ref:              getInput("ref"),
+		WorkflowInputs:   getInput("inputs"),
+		Wait:             getInput("wait"),
+		WaitTimeout:      getInput("wait-timeout"),
+		FailOnConclusion: getInput("fail-on-conclusion"),
 	}
 	if in.Repository == "" {
 		in.Repository = getenv("GITHUB_REPOSITORY")
@@ -146,9 +193,9 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 	bad := func(input, format string, args ...any) {
 		ps = append(ps, Problem{Input: input, Label: Label(m, input), Rule: fmt.Sprintf(format, args...)})
 	}
-	c := &Config{Mode: m, Token: in.Token, EventType: in.EventType}
+	c := &Config{Mode: m, Token: in.Token, Event: EventRepositoryDispatch, Inputs: json.RawMessage("{}")}
 
-	dry, err := parseBool(in.DryRun)
+	dry, err := parseBool(in.DryRun, false)
 	if err != nil {
 		bad("dry-run", "%v", err)
 	}
@@ -160,11 +207,25 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 		c.Repository = repo
 	}
 
-	eventOK := true
-	if err := CheckEventType(in.EventType); err != nil {
-		bad("event-type", "%v", err)
-		eventOK = false
+	// What to wait for decides whether a distinct ID goes into the payload.
+	c.Wait = strings.ToLower(strings.TrimSpace(in.Wait))
+	switch c.Wait {
+	case "":
+		c.Wait = WaitNone
+	case WaitNone, WaitStarted, WaitCompleted:
+	default:
+		bad("wait", "%q is not one of none, started, completed", in.Wait)
+		c.Wait = WaitNone
 	}
+	if d, err := parseDuration(in.WaitTimeout, DefaultWaitTimeout); err != nil {
+		bad("wait-timeout", "%v", err)
+	} else {
+		c.WaitTimeout = d
+	}
+	if c.FailOnConclusion, err = parseBool(in.FailOnConclusion, true); err != nil {
+		bad("fail-on-conclusion", "%v", err)
+	}
+	waiting := c.Wait != WaitNone
 
 	payloadText, payloadInput := in.ClientPayload, "client-payload"
 	if in.ClientPayloadFile != "" {
@@ -178,27 +239,87 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 		}
 		payloadText = string(b)
 	}
-	payload, err := ParsePayload(payloadText, MaxPayloadProperties)
-	if err != nil {
-		bad(payloadInput, "%v", err)
+
+	if strings.TrimSpace(in.Workflow) != "" {
+		c.Event = EventWorkflowDispatch
+		if wf, err := ParseWorkflow(in.Workflow); err != nil {
+			bad("workflow", "%v", err)
+		} else {
+			c.Workflow = wf
+		}
+		if in.EventType != "" {
+			bad("event-type", "cannot be used together with workflow: event-type is for repository_dispatch, workflow sends workflow_dispatch")
+		}
+		if p := strings.TrimSpace(payloadText); p != "" && p != "{}" {
+			bad(payloadInput, "is for repository_dispatch: with workflow, pass the workflow's inputs in inputs")
+		}
+		if ref := strings.TrimSpace(in.Ref); ref != "" {
+			if err := CheckRef(ref); err != nil {
+				bad("ref", "%v", err)
+			}
+			c.Ref = ref
+		}
+		if inputs, err := ParseWorkflowInputs(in.WorkflowInputs); err != nil {
+			bad("inputs", "%v", err)
+		} else {
+			c.Inputs = inputs
+			if waiting {
+				// Sent only if GitHub cannot name the run itself (older Enterprise Server).
+				c.DistinctID = in.DistinctID
+				if v, ok := stringProperty(inputs, DistinctIDKey); ok {
+					c.DistinctID = v
+				}
+			}
+		}
 	} else {
-		c.ClientPayload = payload
-		if eventOK {
-			if n := len(DispatchBody(in.EventType, payload)); n > MaxDispatchBodyBytes {
-				bad(payloadInput, "makes a request body of %d bytes: GitHub accepts under 64 KB (%d bytes); send a link to the data instead of the data", n, MaxDispatchBodyBytes+1)
+		if strings.TrimSpace(in.Ref) != "" {
+			bad("ref", "needs workflow: ref chooses the branch of a workflow_dispatch; repository_dispatch always runs on the default branch")
+		}
+		if p := strings.TrimSpace(in.WorkflowInputs); p != "" && p != "{}" {
+			bad("inputs", "needs workflow: inputs are for workflow_dispatch; repository_dispatch takes client-payload")
+		}
+		c.EventType = in.EventType
+		eventOK := true
+		if err := CheckEventType(in.EventType); err != nil {
+			if in.EventType == "" {
+				err = fmt.Errorf("%w (or set workflow to send workflow_dispatch)", err)
+			}
+			bad("event-type", "%v", err)
+			eventOK = false
+		}
+		payload, err := ParsePayload(payloadText, MaxPayloadProperties)
+		if err == nil && waiting {
+			payload, c.DistinctID, err = withDistinctID(payload, in.DistinctID)
+		}
+		if err != nil {
+			bad(payloadInput, "%v", err)
+		} else {
+			c.ClientPayload = payload
+			if eventOK {
+				if n := len(DispatchBody(in.EventType, payload)); n > MaxDispatchBodyBytes {
+					bad(payloadInput, "makes a request body of %d bytes: GitHub accepts under 64 KB (%d bytes); send a link to the data instead of the data", n, MaxDispatchBodyBytes+1)
+				}
 			}
 		}
 	}
 
-	if d, err := ParseTimeout(in.Timeout); err != nil {
-		bad("timeout", "%v", err)
-	} else {
-		c.Timeout = d
-	}
 	if n, err := ParseMaxAttempts(in.MaxAttempts); err != nil {
 		bad("max-attempts", "%v", err)
 	} else {
 		c.MaxAttempts = n
+	}
+	// The timeout bounds the whole step. Left empty it leaves room for the wait.
+	defTimeout := DefaultTimeout
+	if waiting {
+		defTimeout = min(DefaultTimeout+c.WaitTimeout, MaxTimeout)
+	}
+	if d, err := parseDuration(in.Timeout, defTimeout); err != nil {
+		bad("timeout", "%v", err)
+	} else {
+		c.Timeout = d
+		if waiting && strings.TrimSpace(in.Timeout) != "" && d <= c.WaitTimeout {
+			bad("timeout", "%s is not longer than wait-timeout (%s): timeout bounds the whole step, waiting included; raise it, or leave it empty for wait-timeout + 5m", d, c.WaitTimeout)
+		}
 	}
 
 	if u, err := ParseAPIURL(in.APIURL); err != nil {
@@ -243,9 +364,11 @@ func DispatchBody(eventType string, payload json.RawMessage) []byte {
 	return buf.Bytes()
 }
 
-func parseBool(s string) (bool, error) {
+func parseBool(s string, def bool) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "false", "0", "no", "off":
+	case "":
+		return def, nil
+	case "false", "0", "no", "off":
 		return false, nil
 	case "true", "1", "yes", "on":
 		return true, nil

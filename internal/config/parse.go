@@ -254,12 +254,12 @@ func CheckToken(t string) error {
 	return nil
 }
 
-// ParseTimeout reads the step's overall timeout as a Go duration ("90s", "5m", "1h30m");
-// empty means DefaultTimeout.
-func ParseTimeout(s string) (time.Duration, error) {
+// parseDuration reads a Go duration ("90s", "5m", "1h30m") between zero and MaxTimeout;
+// empty means def.
+func parseDuration(s string, def time.Duration) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return DefaultTimeout, nil
+		return def, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
@@ -292,4 +292,120 @@ func ParseMaxAttempts(s string) (int, error) {
 		return 0, fmt.Errorf("%d is out of range: use 1 to %d (1 disables retries)", n, MaxMaxAttempts)
 	}
 	return n, nil
+}
+
+// ParseWorkflow accepts a workflow's numeric ID or its file name ("deploy.yml"), also
+// given as its path (".github/workflows/deploy.yml"), and returns the ID or file name.
+func ParseWorkflow(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if id <= 0 {
+			return "", fmt.Errorf("%q is not a workflow ID", s)
+		}
+		return s, nil
+	}
+	name := strings.TrimPrefix(s, ".github/workflows/")
+	if strings.Contains(name, "/") {
+		return "", fmt.Errorf("%q: give the workflow's file name, such as deploy.yml, or its numeric ID", s)
+	}
+	if !strings.HasSuffix(name, ".yml") && !strings.HasSuffix(name, ".yaml") {
+		return "", fmt.Errorf("%q is neither a numeric ID nor a file name ending in .yml or .yaml", s)
+	}
+	for _, c := range name {
+		if !(c == '-' || c == '_' || c == '.' || c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c))) {
+			return "", fmt.Errorf("%q has %q: a workflow file name has letters, digits, '.', '-' and '_'", s, c)
+		}
+	}
+	return name, nil
+}
+
+// CheckRef applies git's rules for a branch or tag name, enough to refuse what cannot be
+// one: spaces, control characters, "..", a leading "-", and the characters ~^:?*[\.
+func CheckRef(ref string) error {
+	if len(ref) > 255 {
+		return errors.New("is longer than 255 characters")
+	}
+	if strings.HasPrefix(ref, "-") || strings.HasSuffix(ref, "/") || strings.HasSuffix(ref, ".lock") || strings.Contains(ref, "..") || strings.Contains(ref, "@{") {
+		return fmt.Errorf("%q is not a valid branch or tag name", ref)
+	}
+	for _, c := range ref {
+		if c <= ' ' || c == 0x7f || strings.ContainsRune("~^:?*[\\", c) {
+			return fmt.Errorf("%q has %q, which a branch or tag name cannot have", ref, c)
+		}
+	}
+	return nil
+}
+
+// ParseWorkflowInputs checks a workflow_dispatch inputs object: at most 25 properties,
+// each a string, number or boolean, at most 65,535 characters in all. Empty is {}.
+func ParseWorkflowInputs(s string) (json.RawMessage, error) {
+	obj, err := ParsePayload(s, MaxWorkflowInputs)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &m); err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %v", err)
+	}
+	for k, v := range m {
+		switch v[0] {
+		case '{', '[', 'n':
+			return nil, fmt.Errorf("input %q is %s: workflow inputs are strings, numbers or booleans", k, map[byte]string{'{': "an object", '[': "an array", 'n': "null"}[v[0]])
+		}
+	}
+	if n := utf8.RuneCount(obj); n > MaxWorkflowInputsLength {
+		return nil, fmt.Errorf("is %d characters long: GitHub accepts at most %d", n, MaxWorkflowInputsLength)
+	}
+	return obj, nil
+}
+
+// withDistinctID returns the payload with a distinct_id property: the user's own if it
+// has one (a non-empty string), else id. The property counts toward GitHub's limit.
+func withDistinctID(payload json.RawMessage, id string) (json.RawMessage, string, error) {
+	if v, ok := stringProperty(payload, DistinctIDKey); ok {
+		return payload, v, nil
+	}
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(payload, &m)
+	if _, ok := m[DistinctIDKey]; ok {
+		return nil, "", fmt.Errorf("has %q that is not a non-empty string: drop it and the action adds a unique one, or make it a string", DistinctIDKey)
+	}
+	if len(m) >= MaxPayloadProperties {
+		return nil, "", fmt.Errorf("has %d top-level properties: with wait set, the action adds %q to find the run, and GitHub allows at most %d, so use at most %d", len(m), DistinctIDKey, MaxPayloadProperties, MaxPayloadProperties-1)
+	}
+	return addProperty(payload, DistinctIDKey, id), id, nil
+}
+
+// addProperty puts key first in a compacted object.
+func addProperty(obj json.RawMessage, key, value string) json.RawMessage {
+	k, _ := json.Marshal(key)
+	v, _ := json.Marshal(value)
+	out := append([]byte("{"), k...)
+	out = append(out, ':')
+	out = append(out, v...)
+	if rest := bytes.TrimPrefix(obj, []byte("{")); len(rest) > 1 {
+		out = append(out, ',')
+		out = append(out, rest...)
+	} else {
+		out = append(out, '}')
+	}
+	return out
+}
+
+// AddProperty returns a copy of a compacted JSON object with key set to value, first.
+func AddProperty(obj json.RawMessage, key, value string) json.RawMessage {
+	return addProperty(obj, key, value)
+}
+
+// stringProperty returns a non-empty string property of an object.
+func stringProperty(obj json.RawMessage, key string) (string, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(obj, &m) != nil {
+		return "", false
+	}
+	var v string
+	if raw, ok := m[key]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+		return v, true
+	}
+	return "", false
 }
