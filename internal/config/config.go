@@ -141,13 +141,13 @@ type Getenv func(string) string
 // and fills the documented defaults for any the runner left empty.
 func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 	in := Inputs{
-		Token:         getInput("token"),
-		TokenSource:   "token",
-		Repository:    getInput("repository"),
-		EventType:     getInput("event-type"),
-		ClientPayload: getInput("client-payload"),
-		APIURL:        getInput("api-url"),
-		DryRun:        getInput("dry-run"),
+		Token:            getInput("token"),
+		TokenSource:      "token",
+		Repository:       getInput("repository"),
+		EventType:        getInput("event-type"),
+		ClientPayload:    getInput("client-payload"),
+		APIURL:           getInput("api-url"),
+		DryRun:           getInput("dry-run"),
 		Timeout:          getInput("timeout"),
 		MaxAttempts:      getInput("max-attempts"),
 		Workflow:         getInput("workflow"),

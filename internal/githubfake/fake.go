@@ -82,11 +82,18 @@ type Fake struct {
 	remaining  int
 	reset      time.Time
 	server     *httptest.Server
+
+	workflows     map[string][]*Workflow // by lower-case repository
+	runs          []*run
+	nextRunID     int64
+	clock         Now
+	oldEnterprise bool
+	refs          map[string]bool
 }
 
 // New returns a fake that knows no repositories and no tokens.
 func New() *Fake {
-	f := &Fake{repos: map[string]string{}, tokens: map[string]Token{}}
+	f := &Fake{repos: map[string]string{}, tokens: map[string]Token{}, workflows: map[string][]*Workflow{}, refs: map[string]bool{}, nextRunID: 7000}
 	f.SetRateLimit(5000)
 	return f
 }
@@ -209,6 +216,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	defer func() {
 		f.mu.Lock()
+		if rec.status == http.StatusNotModified && !limited {
+			f.remaining++ // a 304 does not count against the rate limit
+		}
 		f.requests = append(f.requests, Request{
 			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, At: time.Now(),
 		})
@@ -270,15 +280,81 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		return
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if len(parts) == 4 && parts[0] == "repos" && parts[3] == "dispatches" {
-		if r.Method != http.MethodPost {
-			writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
-			return
-		}
-		f.repositoryDispatch(w, r, parts[1]+"/"+parts[2], body, reqID)
+	if len(parts) < 3 || parts[0] != "repos" {
+		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
 		return
 	}
-	writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
+	name, rest := parts[1]+"/"+parts[2], strings.Join(parts[3:], "/")
+	type endpoint struct {
+		method, pattern string
+		perm, level     string
+	}
+	endpoints := []endpoint{
+		{"GET", "", "metadata", "read"},
+		{"POST", "dispatches", "contents", "write"},
+		{"POST", "actions/workflows/*/dispatches", "actions", "write"},
+		{"GET", "actions/runs", "actions", "read"},
+		{"GET", "actions/workflows/*/runs", "actions", "read"},
+		{"GET", "actions/runs/*", "actions", "read"},
+	}
+	var ep *endpoint
+	var wild string
+	for i := range endpoints {
+		if endpoints[i].method == r.Method {
+			if ok, wc := matchPath(endpoints[i].pattern, rest); ok {
+				ep, wild = &endpoints[i], wc
+				break
+			}
+		}
+	}
+	if ep == nil {
+		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
+		return
+	}
+	tok, ok := f.authenticate(w, r)
+	if !ok {
+		return
+	}
+	repo, ok := f.repo(w, tok, name)
+	if !ok {
+		return
+	}
+	if ep.perm != "metadata" && !permit(w, tok, ep.perm, ep.level) {
+		return
+	}
+	switch ep.pattern {
+	case "":
+		f.getRepository(w, repo)
+	case "dispatches":
+		f.repositoryDispatch(w, repo, body, reqID)
+	case "actions/workflows/*/dispatches":
+		f.workflowDispatch(w, repo, wild, body)
+	case "actions/runs":
+		f.listRuns(w, r, repo, "")
+	case "actions/workflows/*/runs":
+		f.listRuns(w, r, repo, wild)
+	case "actions/runs/*":
+		f.getRun(w, r, repo, wild)
+	}
+}
+
+// matchPath matches a path against a pattern with at most one "*" segment, returning
+// what the "*" matched.
+func matchPath(pattern, path string) (bool, string) {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false, ""
+	}
+	wild := ""
+	for i := range ps {
+		switch {
+		case ps[i] == "*" && xs[i] != "":
+			wild = xs[i]
+		case ps[i] != xs[i]:
+			return false, ""
+		}
+	}
+	return true, wild
 }
 
 // authenticate finds the request's token; it answers 401 itself when there is none or it
@@ -336,18 +412,7 @@ func permit(w *recorder, tok Token, perm, level string) bool {
 	return false
 }
 
-func (f *Fake) repositoryDispatch(w *recorder, r *http.Request, name string, body []byte, reqID string) {
-	tok, ok := f.authenticate(w, r)
-	if !ok {
-		return
-	}
-	repo, ok := f.repo(w, tok, name)
-	if !ok {
-		return
-	}
-	if !permit(w, tok, "contents", "write") {
-		return
-	}
+func (f *Fake) repositoryDispatch(w *recorder, repo string, body []byte, reqID string) {
 	const doc = "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event"
 	if len(body) > MaxBodyBytes {
 		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nPayload of %d bytes is too large: the maximum is %d.", len(body), MaxBodyBytes), doc)
@@ -380,8 +445,32 @@ func (f *Fake) repositoryDispatch(w *recorder, r *http.Request, name string, bod
 		}
 		payload = append(json.RawMessage(nil), raw...)
 	}
+	vars := map[string]string{"action": eventType}
+	var props map[string]json.RawMessage
+	_ = json.Unmarshal(payload, &props)
+	for k, v := range props {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			s = string(v)
+		}
+		vars["client_payload."+k] = s
+	}
 	f.mu.Lock()
 	f.dispatches = append(f.dispatches, Dispatch{Repository: repo, EventType: eventType, ClientPayload: payload, RequestID: reqID})
+	f.startRuns(repo, "repository_dispatch", "main", func(wf *Workflow) bool {
+		if !wf.RepositoryDispatch {
+			return false
+		}
+		if len(wf.Types) == 0 {
+			return true
+		}
+		for _, t := range wf.Types {
+			if t == eventType {
+				return true
+			}
+		}
+		return false
+	}, vars)
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }

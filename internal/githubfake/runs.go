@@ -1,0 +1,356 @@
+package githubfake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Workflow is a workflow file in a repository of the fake: which events start it, how its
+// runs are titled, and how they end.
+type Workflow struct {
+	ID   int64
+	Path string // ".github/workflows/refresh.yml"
+	Name string
+
+	RepositoryDispatch bool     // on: repository_dispatch
+	Types              []string // its types: filter; empty means every type
+	WorkflowDispatch   bool     // on: workflow_dispatch
+	Inputs             []string // declared workflow_dispatch inputs
+
+	// RunName is the run-name template, e.g. "Refresh ${{ github.event.client_payload.distinct_id }}".
+	// Empty: runs are titled with Name.
+	RunName string
+
+	Conclusion string        // how runs end; default "success"
+	Queued     time.Duration // how long a run stays queued (fake clock); default 2s
+	Running    time.Duration // then in progress; default 5s
+}
+
+// Now is the fake's notion of time, for run progression.
+type Now interface{ Now() time.Time }
+
+type run struct {
+	id         int64
+	repo       string
+	wf         *Workflow
+	event      string
+	title      string
+	branch     string
+	number     int
+	created    time.Time
+	conclusion string
+}
+
+// runAppearsAfter is how long after its creation a run shows in listings, as on GitHub,
+// where runs appear seconds after the dispatch was accepted.
+const runAppearsAfter = 2 * time.Second
+
+// AddWorkflow adds a workflow to a repository (which it also adds). A zero ID gets one.
+func (f *Fake) AddWorkflow(repo string, wf Workflow) *Workflow {
+	f.AddRepo(repo)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if wf.ID == 0 {
+		wf.ID = int64(1000 + len(f.workflows[strings.ToLower(repo)]) + 1)
+	}
+	if wf.Name == "" {
+		wf.Name = strings.TrimSuffix(strings.TrimSuffix(wf.Path[strings.LastIndex(wf.Path, "/")+1:], ".yml"), ".yaml")
+	}
+	if wf.Conclusion == "" {
+		wf.Conclusion = "success"
+	}
+	if wf.Queued == 0 {
+		wf.Queued = 2 * time.Second
+	}
+	if wf.Running == 0 {
+		wf.Running = 5 * time.Second
+	}
+	w := wf
+	f.workflows[strings.ToLower(repo)] = append(f.workflows[strings.ToLower(repo)], &w)
+	return &w
+}
+
+// SetClock makes runs progress and get their times by c (a virtual clock in tests).
+func (f *Fake) SetClock(c Now) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = c
+}
+
+// SetOldEnterprise makes workflow_dispatch refuse return_run_details with 400, as
+// Enterprise Server 3.20 and older do.
+func (f *Fake) SetOldEnterprise(old bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.oldEnterprise = old
+}
+
+// AddRef makes a branch or tag exist, besides the default branch "main".
+func (f *Fake) AddRef(repo, ref string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refs[strings.ToLower(repo)+"@"+ref] = true
+}
+
+// Runs returns how many runs have been started.
+func (f *Fake) Runs() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.runs)
+}
+
+// RateLimitUsed counts the requests that cost rate limit (a 304 costs nothing).
+func (f *Fake) RateLimitUsed() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.limit - f.remaining
+}
+
+func (f *Fake) now() time.Time {
+	if f.clock != nil {
+		return f.clock.Now()
+	}
+	return time.Now()
+}
+
+// startRuns starts a run of every workflow that listens for the event. Called with f.mu held.
+func (f *Fake) startRuns(repo, event, branch string, match func(*Workflow) bool, vars map[string]string) *run {
+	var last *run
+	for _, wf := range f.workflows[strings.ToLower(repo)] {
+		if !match(wf) {
+			continue
+		}
+		f.nextRunID++
+		title := wf.Name
+		if wf.RunName != "" {
+			title = renderRunName(wf.RunName, wf, vars)
+		}
+		last = &run{id: f.nextRunID, repo: repo, wf: wf, event: event, title: title, branch: branch,
+			number: len(f.runs) + 1, created: f.now().UTC().Truncate(time.Second), conclusion: wf.Conclusion}
+		f.runs = append(f.runs, last)
+	}
+	return last
+}
+
+var expr = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
+
+// renderRunName evaluates the run-name expressions the fake knows: github.event.action,
+// github.event.client_payload.KEY, inputs.KEY, github.event.inputs.KEY, github.workflow.
+func renderRunName(tmpl string, wf *Workflow, vars map[string]string) string {
+	return expr.ReplaceAllStringFunc(tmpl, func(m string) string {
+		e := strings.TrimSpace(expr.FindStringSubmatch(m)[1])
+		if e == "github.workflow" {
+			return wf.Name
+		}
+		return vars[strings.TrimPrefix(e, "github.event.")]
+	})
+}
+
+// state is the run's status and conclusion at time now.
+func (r *run) state(now time.Time) (status, conclusion string, updated time.Time) {
+	age := now.Sub(r.created)
+	switch {
+	case age < r.wf.Queued:
+		return "queued", "", r.created
+	case age < r.wf.Queued+r.wf.Running:
+		return "in_progress", "", r.created.Add(r.wf.Queued)
+	}
+	return "completed", r.conclusion, r.created.Add(r.wf.Queued + r.wf.Running)
+}
+
+func (f *Fake) runJSON(r *run, now time.Time) map[string]any {
+	status, conclusion, updated := r.state(now)
+	var concl any
+	if conclusion != "" {
+		concl = conclusion
+	}
+	return map[string]any{
+		"id": r.id, "name": r.wf.Name, "display_title": r.title, "event": r.event,
+		"status": status, "conclusion": concl, "workflow_id": r.wf.ID, "run_number": r.number,
+		"head_branch": r.branch, "path": r.wf.Path,
+		"created_at": r.created.Format(time.RFC3339), "updated_at": updated.UTC().Format(time.RFC3339),
+		"html_url": fmt.Sprintf("%s/%s/actions/runs/%d", f.server.URL, r.repo, r.id),
+		"url":      fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.server.URL, r.repo, r.id),
+	}
+}
+
+// findWorkflow finds a workflow by numeric ID or file name. Called with f.mu held.
+func (f *Fake) findWorkflow(repo, key string) *Workflow {
+	for _, wf := range f.workflows[strings.ToLower(repo)] {
+		if strconv.FormatInt(wf.ID, 10) == key || strings.EqualFold(wf.Path[strings.LastIndex(wf.Path, "/")+1:], key) {
+			return wf
+		}
+	}
+	return nil
+}
+
+// getRepository answers GET /repos/{o}/{r}.
+func (f *Fake) getRepository(w *recorder, repo string) {
+	writeJSON(w, http.StatusOK, map[string]any{"name": repo[strings.Index(repo, "/")+1:], "full_name": repo, "default_branch": "main", "private": true}, "")
+}
+
+// workflowDispatch answers POST /repos/{o}/{r}/actions/workflows/{wf}/dispatches.
+func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
+	const doc = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
+	var req struct {
+		Ref              *string                    `json:"ref"`
+		Inputs           map[string]json.RawMessage `json:"inputs"`
+		ReturnRunDetails *bool                      `json:"return_run_details"`
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil || fields == nil || json.Unmarshal(body, &req) != nil {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON", doc)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	wf := f.findWorkflow(repo, key)
+	if wf == nil {
+		writeError(w, http.StatusNotFound, "Not Found", doc)
+		return
+	}
+	if _, ok := fields["return_run_details"]; ok && f.oldEnterprise {
+		writeError(w, http.StatusBadRequest, "Invalid request.\n\n\"return_run_details\" is not a permitted key.", doc)
+		return
+	}
+	if !wf.WorkflowDispatch {
+		writeError(w, http.StatusUnprocessableEntity, "Workflow does not have 'workflow_dispatch' trigger", doc)
+		return
+	}
+	if req.Ref == nil || *req.Ref == "" {
+		writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"ref\" wasn't supplied.", doc)
+		return
+	}
+	branch := strings.TrimPrefix(*req.Ref, "refs/heads/")
+	if branch != "main" && !f.refs[strings.ToLower(repo)+"@"+branch] {
+		writeError(w, http.StatusUnprocessableEntity, "No ref found for: "+*req.Ref, doc)
+		return
+	}
+	if len(req.Inputs) > 25 {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nNo more than 25 properties are allowed; %d were supplied.", len(req.Inputs)), doc)
+		return
+	}
+	vars := map[string]string{}
+	var unexpected []string
+	for k, v := range req.Inputs {
+		declared := false
+		for _, d := range wf.Inputs {
+			declared = declared || d == k
+		}
+		if !declared {
+			unexpected = append(unexpected, strconv.Quote(k))
+		}
+		if len(v) > 0 && (v[0] == '{' || v[0] == '[' || v[0] == 'n') {
+			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nFor 'properties/%s', %s is not a string, number or boolean.", k, v), doc)
+			return
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			s = string(v)
+		}
+		vars["inputs."+k] = s
+	}
+	if len(unexpected) > 0 {
+		sort.Strings(unexpected)
+		writeError(w, http.StatusUnprocessableEntity, "Unexpected inputs provided: ["+strings.Join(unexpected, ", ")+"]", doc)
+		return
+	}
+	r := f.startRuns(repo, "workflow_dispatch", branch, func(x *Workflow) bool { return x == wf }, vars)
+	if req.ReturnRunDetails != nil && *req.ReturnRunDetails {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"workflow_run_id": r.id,
+			"run_url":         fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.server.URL, repo, r.id),
+			"html_url":        fmt.Sprintf("%s/%s/actions/runs/%d", f.server.URL, repo, r.id),
+		}, "")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// listRuns answers GET /repos/{o}/{r}/actions/runs and …/workflows/{wf}/runs, newest
+// first, filtered by event and created, paged, with an ETag.
+func (f *Fake) listRuns(w *recorder, r *http.Request, repo, workflowKey string) {
+	q := r.URL.Query()
+	perPage, page := 30, 1
+	if v, err := strconv.Atoi(q.Get("per_page")); err == nil && v > 0 {
+		perPage = min(v, 100)
+	}
+	if v, err := strconv.Atoi(q.Get("page")); err == nil && v > 0 {
+		page = v
+	}
+	var since time.Time
+	if c := q.Get("created"); c != "" {
+		t, err := time.Parse(time.RFC3339, strings.TrimPrefix(c, ">="))
+		if err != nil || !strings.HasPrefix(c, ">=") {
+			writeError(w, http.StatusUnprocessableEntity, "Invalid created filter: "+c, "")
+			return
+		}
+		since = t
+	}
+	f.mu.Lock()
+	var wf *Workflow
+	if workflowKey != "" {
+		if wf = f.findWorkflow(repo, workflowKey); wf == nil {
+			f.mu.Unlock()
+			writeError(w, http.StatusNotFound, "Not Found", "")
+			return
+		}
+	}
+	now := f.now()
+	var match []map[string]any
+	for i := len(f.runs) - 1; i >= 0; i-- {
+		run := f.runs[i]
+		if !strings.EqualFold(run.repo, repo) || now.Sub(run.created) < runAppearsAfter ||
+			(wf != nil && run.wf != wf) || (q.Get("event") != "" && run.event != q.Get("event")) || run.created.Before(since) {
+			continue
+		}
+		match = append(match, f.runJSON(run, now))
+	}
+	f.mu.Unlock()
+	total := len(match)
+	lo := min((page-1)*perPage, total)
+	hi := min(lo+perPage, total)
+	body := map[string]any{"total_count": total, "workflow_runs": append([]map[string]any{}, match[lo:hi]...)}
+	writeJSON(w, http.StatusOK, body, r.Header.Get("If-None-Match"))
+}
+
+// getRun answers GET /repos/{o}/{r}/actions/runs/{id}, with an ETag.
+func (f *Fake) getRun(w *recorder, r *http.Request, repo, id string) {
+	f.mu.Lock()
+	var found map[string]any
+	for _, run := range f.runs {
+		if strings.EqualFold(run.repo, repo) && strconv.FormatInt(run.id, 10) == id && f.now().Sub(run.created) >= 0 {
+			found = f.runJSON(run, f.now())
+		}
+	}
+	f.mu.Unlock()
+	if found == nil {
+		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run")
+		return
+	}
+	writeJSON(w, http.StatusOK, found, r.Header.Get("If-None-Match"))
+}
+
+// writeJSON answers with v and a strong ETag of it; when ifNoneMatch names that ETag it
+// answers 304 Not Modified with no body, as GitHub does.
+func writeJSON(w http.ResponseWriter, status int, v any, ifNoneMatch string) {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", etag)
+	if ifNoneMatch != "" && (ifNoneMatch == etag || ifNoneMatch == "W/"+etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}

@@ -1,0 +1,142 @@
+package githubfake
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func call(t *testing.T, f *Fake, method, path, body string, header ...string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.URL()+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer good")
+	req.Header.Set("User-Agent", "test")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var v map[string]any
+	_ = json.Unmarshal(b, &v)
+	return resp.StatusCode, resp.Header, v
+}
+
+func TestWorkflowDispatchAndRuns(t *testing.T) {
+	t.Parallel()
+	f := NewServer(t)
+	clock := NewClock()
+	f.SetClock(clock)
+	f.AddToken(Token{Value: "good"})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env", "distinct_id"},
+		RunName: "Deploy ${{ inputs.env }} ${{ inputs.distinct_id }}", Conclusion: "failure"})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, Types: []string{"fetch"},
+		RunName: "Refresh ${{ github.event.client_payload.distinct_id }}"})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/other.yml", RepositoryDispatch: true, Types: []string{"other"}})
+
+	tests := []struct {
+		body string
+		want int
+		msg  string
+	}{
+		{`{"ref":"main","inputs":{"env":"prod"},"return_run_details":true}`, 200, ""},
+		{`{"ref":"main","inputs":{"env":"prod"}}`, 204, ""},
+		{`{"inputs":{}}`, 422, "ref"},
+		{`{"ref":"nope"}`, 422, "No ref found for: nope"},
+		{`{"ref":"main","inputs":{"bogus":"1"}}`, 422, `Unexpected inputs provided: ["bogus"]`},
+		{`{"ref":"main","inputs":{"env":{"a":1}}}`, 422, "not a string, number or boolean"},
+	}
+	for _, tt := range tests {
+		code, _, v := call(t, f, "POST", "/repos/octo/data/actions/workflows/deploy.yml/dispatches", tt.body)
+		if code != tt.want || (tt.msg != "" && !strings.Contains(v["message"].(string), tt.msg)) {
+			t.Errorf("%s: %d %v, want %d %q", tt.body, code, v, tt.want, tt.msg)
+		}
+		if code == 200 && (v["workflow_run_id"] == nil || !strings.Contains(v["html_url"].(string), "/octo/data/actions/runs/")) {
+			t.Errorf("run details %v", v)
+		}
+	}
+	if code, _, _ := call(t, f, "POST", "/repos/octo/data/actions/workflows/missing.yml/dispatches", `{"ref":"main"}`); code != 404 {
+		t.Errorf("missing workflow: %d", code)
+	}
+	if code, _, _ := call(t, f, "POST", "/repos/octo/data/dispatches", `{"event_type":"fetch","client_payload":{"distinct_id":"abc123"}}`); code != 204 {
+		t.Fatalf("repository dispatch: %d", code)
+	}
+	if n := f.Runs(); n != 3 {
+		t.Fatalf("%d runs, want 3 (two workflow_dispatch, one refresh; other.yml filters its type)", n)
+	}
+
+	// Runs appear seconds later, then progress queued → in_progress → completed.
+	code, _, v := call(t, f, "GET", "/repos/octo/data/actions/runs?event=repository_dispatch", "")
+	if code != 200 || v["total_count"].(float64) != 0 {
+		t.Fatalf("runs visible at once: %v", v)
+	}
+	clock.Sleep(t.Context(), 3*time.Second)
+	code, _, v = call(t, f, "GET", "/repos/octo/data/actions/runs?event=repository_dispatch", "")
+	runs := v["workflow_runs"].([]any)
+	if code != 200 || len(runs) != 1 {
+		t.Fatalf("runs: %d %v", code, v)
+	}
+	r := runs[0].(map[string]any)
+	if r["display_title"] != "Refresh abc123" || r["status"] != "in_progress" || r["event"] != "repository_dispatch" {
+		t.Errorf("run %v", r)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(r["url"].(string), f.URL()+"/repos/octo/data/actions/runs/"), "")
+
+	// Conditional requests: unchanged → 304, free of rate limit.
+	code, h, _ := call(t, f, "GET", "/repos/octo/data/actions/runs/"+id, "")
+	used := f.RateLimitUsed()
+	code2, _, _ := call(t, f, "GET", "/repos/octo/data/actions/runs/"+id, "", "If-None-Match", h.Get("ETag"))
+	if code != 200 || code2 != 304 || f.RateLimitUsed() != used {
+		t.Errorf("conditional: %d then %d, rate limit used %d → %d", code, code2, used, f.RateLimitUsed())
+	}
+	clock.Sleep(t.Context(), 10*time.Second)
+	code, _, v = call(t, f, "GET", "/repos/octo/data/actions/runs/"+id, "", "If-None-Match", h.Get("ETag"))
+	if code != 200 || v["status"] != "completed" || v["conclusion"] != "success" {
+		t.Errorf("after completion: %d %v", code, v)
+	}
+
+	// Paging and the workflow filter.
+	code, _, v = call(t, f, "GET", "/repos/octo/data/actions/workflows/deploy.yml/runs?per_page=1&page=2", "")
+	if code != 200 || v["total_count"].(float64) != 2 || len(v["workflow_runs"].([]any)) != 1 {
+		t.Errorf("paged workflow runs: %d %v", code, v)
+	}
+	// created filter
+	future := clock.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	if _, _, v = call(t, f, "GET", "/repos/octo/data/actions/runs?created=>="+future, ""); v["total_count"].(float64) != 0 {
+		t.Errorf("created filter: %v", v)
+	}
+}
+
+func TestOldEnterpriseAndPermissions(t *testing.T) {
+	t.Parallel()
+	f := NewServer(t)
+	f.AddToken(Token{Value: "good"})
+	f.AddToken(Token{Value: "contents-only", Permissions: map[string]string{"contents": "write"}})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+	f.SetOldEnterprise(true)
+	code, _, v := call(t, f, "POST", "/api/v3/repos/octo/data/actions/workflows/deploy.yml/dispatches", `{"ref":"main","return_run_details":true}`)
+	if code != 400 || !strings.Contains(v["message"].(string), "return_run_details") {
+		t.Errorf("old enterprise: %d %v", code, v)
+	}
+	if code, _, _ := call(t, f, "POST", "/api/v3/repos/octo/data/actions/workflows/deploy.yml/dispatches", `{"ref":"main"}`); code != 204 {
+		t.Errorf("old enterprise without details: %d", code)
+	}
+	code, h, _ := call(t, f, "GET", "/repos/octo/data/actions/runs", "", "Authorization", "Bearer contents-only")
+	if code != 403 || h.Get("X-Accepted-GitHub-Permissions") != "actions=read" {
+		t.Errorf("runs without actions:read: %d %v", code, h)
+	}
+	code, h, _ = call(t, f, "POST", "/repos/octo/data/actions/workflows/deploy.yml/dispatches", `{"ref":"main"}`, "Authorization", "Bearer contents-only")
+	if code != 403 || h.Get("X-Accepted-GitHub-Permissions") != "actions=write" {
+		t.Errorf("workflow dispatch without actions:write: %d %v", code, h)
+	}
+	code, _, v = call(t, f, "GET", "/repos/octo/data", "")
+	if code != 200 || v["default_branch"] != "main" {
+		t.Errorf("repository: %d %v", code, v)
+	}
+}
