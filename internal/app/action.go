@@ -3,7 +3,7 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -11,6 +11,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
 // runAction runs as a Docker container action: inputs from INPUT_* variables, outputs to
@@ -19,6 +20,7 @@ func (rn runner) runAction(ctx context.Context) int {
 	getenv, stdout := rn.getenv, rn.stdout
 	raw := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
 	in := config.ActionInputs(raw.GetInput, getenv)
+	in.DistinctID = rn.newID()
 	if in.Token != "" {
 		// First thing: the runner hides the token in every later log line. This command is
 		// the only place the token is ever written, and the runner consumes it.
@@ -37,26 +39,42 @@ func (rn runner) runAction(ctx context.Context) int {
 	}
 
 	gha.Group("Delivery log")
-	out := rn.execute(ctx, cfg, func(ev dispatch.Event, a ghclient.Attempt) { gha.Infof("%s", auditLine(ev, a)) })
-	gha.EndGroup()
+	grouped := true
+	endGroup := func() {
+		if grouped {
+			gha.EndGroup()
+			grouped = false
+		}
+	}
+	out := rn.execute(ctx, cfg, hooks{
+		attempt: func(target string, a ghclient.Attempt) { gha.Infof("%s", auditLine(target, a)) },
+		sent: func(r dispatch.Result) {
+			endGroup()
+			if r.OK() {
+				gha.Infof("%s", sentLine(r))
+			}
+		},
+		run: func(_ dispatch.Result, run runs.Run) { gha.Infof("%s", runLine(run)) },
+	})
+	endGroup()
 	now := rn.clock.Now()
 	for _, r := range out.results {
 		switch r.Status {
 		case dispatch.StatusDryRun:
 			gha.Infof("Dry run: nothing was sent. The exact request:")
 			gha.Group("Request to " + r.Repository)
-			if out.preview != nil {
-				renderRequest(red.Writer(stdout), out.preview)
-			}
+			renderRequests(red.Writer(stdout), out.preview)
 			gha.EndGroup()
-		case dispatch.StatusDispatched:
-			gha.Infof("Dispatched %q to %s: GitHub answered %d (request ID %s)", r.EventType, r.Repository, r.HTTPStatus, r.RequestID)
-		default:
-			msg := fmt.Sprintf("dispatch of %q to %s failed: %s", r.EventType, r.Repository, r.Error)
+		case dispatch.StatusFailed:
+			msg := failureLine(r)
 			if h := hint(config.ActionMode, r, now); h != "" {
 				msg += "\nhint: " + h
 			}
-			gha.WithFieldsMap(map[string]string{"title": "Dispatch failed"}).Errorf("%s", msg)
+			title := "Dispatch failed"
+			if r.DispatchedAt != "" {
+				title = "Run failed"
+			}
+			gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", msg)
 		}
 	}
 
@@ -83,11 +101,20 @@ func (rn runner) runAction(ctx context.Context) int {
 // outputs describe the first (today: the only) target.
 func actionOutputs(results []dispatch.Result) []actionio.Output {
 	first := results[0]
+	runID := ""
+	if first.RunID != 0 {
+		runID = strconv.FormatInt(first.RunID, 10)
+	}
 	return []actionio.Output{
 		{Name: "repository", Value: first.Repository},
 		{Name: "event-type", Value: first.EventType},
 		{Name: "dispatched-at", Value: first.DispatchedAt},
 		{Name: "request-id", Value: first.RequestID},
+		{Name: "distinct-id", Value: first.DistinctID},
+		{Name: "run-id", Value: runID},
+		{Name: "run-url", Value: first.RunURL},
+		{Name: "run-status", Value: first.RunStatus},
+		{Name: "conclusion", Value: first.Conclusion},
 		{Name: "results", Value: resultsJSON(results)},
 	}
 }

@@ -195,7 +195,7 @@ func TestActionFailuresGiveHints(t *testing.T) {
 			if run.code != ExitFailed {
 				t.Fatalf("exit %d, want 1\n%s", run.code, run.stdout)
 			}
-			if !strings.Contains(run.stdout, "::error title=Dispatch failed::dispatch of \"e\" to "+repo+" failed: ") ||
+			if !strings.Contains(run.stdout, "::error title=Dispatch failed::dispatch to "+repo+" \"e\" failed: ") ||
 				!strings.Contains(run.stdout, tt.line) || !strings.Contains(run.stdout, "%0Ahint: ") || !strings.Contains(run.stdout, tt.hint) {
 				t.Errorf("annotation lacks %q / %q:\n%s", tt.line, tt.hint, run.stdout)
 			}
@@ -251,8 +251,8 @@ func TestActionOutputsCannotBeInjected(t *testing.T) {
 	if run.outputs["event-type"] != event || run.outputs["request-id"] != f.Dispatches()[0].RequestID {
 		t.Errorf("outputs %v", run.outputs)
 	}
-	if len(run.outputs) != 5 {
-		t.Errorf("%d outputs, want 5: %v", len(run.outputs), run.outputs)
+	if len(run.outputs) != 10 {
+		t.Errorf("%d outputs, want 10: %v", len(run.outputs), run.outputs)
 	}
 }
 

@@ -5,13 +5,17 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"github.com/google/go-github/v66/github"
 	"io"
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/version"
 )
 
@@ -25,7 +29,16 @@ const (
 // Main runs the program with the given arguments (without the program name), environment
 // lookup and output streams, and returns the exit code. It reads no global state.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}}.main(ctx, args)
+	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID}.main(ctx, args)
+}
+
+// newDistinctID returns a fresh random ID that marks the run a dispatch starts.
+func newDistinctID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("reading random bytes: %v", err)) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b[:])
 }
 
 // runner holds what one run depends on; tests replace the clock and the attempt timeout
@@ -35,6 +48,7 @@ type runner struct {
 	stdout, stderr io.Writer
 	clock          ghclient.Clock
 	attemptTimeout time.Duration // 0: ghclient.DefaultAttemptTimeout
+	newID          func() string // a fresh distinct ID
 }
 
 func (r runner) main(ctx context.Context, args []string) int {
@@ -64,7 +78,7 @@ func (r runner) main(ctx context.Context, args []string) int {
 // request that would have been sent.
 type outcome struct {
 	results []dispatch.Result
-	preview *ghclient.RecordedRequest
+	preview []ghclient.RecordedRequest
 }
 
 func (o outcome) ok() bool {
@@ -76,44 +90,131 @@ func (o outcome) ok() bool {
 	return true
 }
 
-// execute sends the configured event, or in a dry run records the exact request instead.
-// The whole of it is bounded by the configured timeout; audit hears about every attempt.
-func (r runner) execute(ctx context.Context, cfg *config.Config, audit func(dispatch.Event, ghclient.Attempt)) outcome {
+// hooks are how execute reports progress as it happens.
+type hooks struct {
+	attempt func(target string, a ghclient.Attempt) // every dispatch attempt; failed poll requests
+	sent    func(res dispatch.Result)               // the dispatch phase is over
+	run     func(res dispatch.Result, r runs.Run)   // the run was found, or changed status
+}
+
+// execute sends the configured event, or in a dry run records the exact request instead;
+// then, as configured, finds the run it started and waits for it. The whole of it is
+// bounded by the configured timeout.
+func (r runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcome {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+	start := r.clock.Now()
 	opts := ghclient.Options{BaseURL: cfg.APIURL, Token: cfg.Token, Policy: ghclient.Policy{
 		MaxAttempts:    cfg.MaxAttempts,
 		AttemptTimeout: r.attemptTimeout,
-		Deadline:       r.clock.Now().Add(cfg.Timeout),
+		Deadline:       start.Add(cfg.Timeout),
 		Clock:          r.clock,
 	}}
 	var rec *ghclient.Recorder
 	if cfg.DryRun {
 		rec = &ghclient.Recorder{}
 		opts.Transport = rec
-		audit = nil
+		h.attempt = nil
 	}
 	client := ghclient.New(opts)
-	res := dispatch.Send(ctx, client, dispatch.Event{
-		Repository:    cfg.Repository,
-		EventType:     cfg.EventType,
-		ClientPayload: cfg.ClientPayload,
-	}, dispatch.Options{Now: r.clock.Now, OnAttempt: audit})
+	dopts := dispatch.Options{Now: r.clock.Now, OnAttempt: h.attempt}
+	var res dispatch.Result
+	if cfg.Event == config.EventWorkflowDispatch {
+		res = dispatch.SendWorkflow(ctx, client, dispatch.WorkflowEvent{
+			Repository: cfg.Repository, Workflow: cfg.Workflow, Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID,
+		}, dopts)
+	} else {
+		res = dispatch.Send(ctx, client, dispatch.Event{
+			Repository: cfg.Repository, EventType: cfg.EventType, ClientPayload: cfg.ClientPayload, DistinctID: cfg.DistinctID,
+		}, dopts)
+	}
 	out := outcome{results: []dispatch.Result{res}}
-	if rec != nil && res.OK() {
-		res.Status, res.HTTPStatus, res.DispatchedAt, res.Attempts, res.Header = dispatch.StatusDryRun, 0, "", 0, nil
-		out.results[0] = res
-		if len(rec.Requests) == 1 {
-			out.preview = &rec.Requests[0]
+	if rec != nil {
+		if res.OK() {
+			res.Status, res.HTTPStatus, res.DispatchedAt, res.Attempts, res.Header = dispatch.StatusDryRun, 0, "", 0, nil
+			res.RunID, res.RunURL, res.NeedsCorrelation = 0, "", false
+			out.results[0] = res
+		}
+		out.preview = rec.Requests
+		return out
+	}
+	if h.sent != nil {
+		h.sent(res)
+	}
+	if !res.OK() || cfg.Wait == config.WaitNone {
+		return out
+	}
+	out.results[0] = r.follow(ctx, client, cfg, res, start, h)
+	return out
+}
+
+// follow finds the run a dispatch started (unless GitHub named it) and, if asked, waits
+// for it to complete, within wait-timeout and the step's timeout.
+func (r runner) follow(ctx context.Context, client *github.Client, cfg *config.Config, res dispatch.Result, start time.Time, h hooks) dispatch.Result {
+	deadline := r.clock.Now().Add(cfg.WaitTimeout)
+	if end := start.Add(cfg.Timeout); end.Before(deadline) {
+		deadline = end
+	}
+	p := &runs.Poller{Client: client, Repo: cfg.Repository, Clock: r.clock, OnAttempt: h.attempt}
+	changed := func(run runs.Run) {
+		res.RunID, res.RunURL, res.RunStatus, res.Conclusion = run.ID, run.HTMLURL, run.Status, run.Conclusion
+		if h.run != nil {
+			h.run(res, run)
 		}
 	}
-	return out
+	var run runs.Run
+	var err error
+	if res.RunID != 0 {
+		// GitHub named the run: show it at once, then read its state.
+		if h.run != nil {
+			h.run(res, runs.Run{ID: res.RunID, HTMLURL: res.RunURL})
+		}
+		if cfg.Wait == config.WaitStarted {
+			run, err = p.Get(ctx, res.RunID)
+			if err == nil {
+				changed(run)
+			}
+		}
+	} else {
+		accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
+		run, err = p.Find(ctx, runs.Query{Event: cfg.Event, Workflow: workflowFilter(cfg), DistinctID: res.DistinctID, Since: accepted}, deadline)
+		if err == nil {
+			changed(run)
+		}
+	}
+	if err == nil && cfg.Wait == config.WaitCompleted {
+		run, err = p.Wait(ctx, res.RunID, deadline, changed)
+		res.RunStatus, res.Conclusion = run.Status, run.Conclusion
+	}
+	switch {
+	case err != nil:
+		res.Fail(err)
+	case cfg.Wait == config.WaitCompleted && cfg.FailOnConclusion && res.Conclusion != "success":
+		res.Fail(&conclusionError{conclusion: res.Conclusion, url: res.RunURL})
+	}
+	return res
+}
+
+// workflowFilter narrows the run listing to the dispatched workflow where that is safe: by
+// numeric ID or file name, both of which the runs endpoint accepts.
+func workflowFilter(cfg *config.Config) string {
+	if cfg.Event == config.EventWorkflowDispatch {
+		return cfg.Workflow
+	}
+	return ""
+}
+
+// conclusionError fails a step whose run did not succeed (fail-on-conclusion).
+type conclusionError struct{ conclusion, url string }
+
+func (e *conclusionError) Error() string {
+	return fmt.Sprintf("the run concluded %q, not \"success\": %s", e.conclusion, e.url)
 }
 
 // auditLine is one line of the delivery log: target, event, attempt, answer, request ID,
 // and the wait before the next attempt with its reason. It never holds the token.
-func auditLine(ev dispatch.Event, a ghclient.Attempt) string {
-	line := fmt.Sprintf("%s %q attempt %d/%d: %s", ev.Repository, ev.EventType, a.N, a.Max, a.Answer())
+func auditLine(target string, a ghclient.Attempt) string {
+	line := fmt.Sprintf("%s attempt %d/%d: %s", target, a.N, a.Max, a.Answer())
 	if a.RequestID != "" {
 		line += ", request ID " + a.RequestID
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
 // helpText is the CLI's usage, printed by `dispatch help` (golden-tested).
@@ -67,6 +68,12 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 	fs.StringVar(&in.APIURL, "api-url", "", "")
 	fs.StringVar(&in.Timeout, "timeout", "", "")
 	fs.StringVar(&in.MaxAttempts, "max-attempts", "", "")
+	fs.StringVar(&in.Workflow, "workflow", "", "")
+	fs.StringVar(&in.Ref, "ref", "", "")
+	fs.StringVar(&in.WorkflowInputs, "inputs", "", "")
+	fs.StringVar(&in.Wait, "wait", "", "")
+	fs.StringVar(&in.WaitTimeout, "wait-timeout", "", "")
+	fs.StringVar(&in.FailOnConclusion, "fail-on-conclusion", "", "")
 	fs.BoolVar(&dryRun, "dry-run", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +89,7 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		return ExitBadInput
 	}
 	in.Token, in.TokenSource = config.CLIToken(getenv)
+	in.DistinctID = rn.newID()
 	if in.APIURL == "" {
 		in.APIURL = config.APIURLFromEnv(getenv)
 	}
@@ -101,7 +109,19 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		return ExitBadInput
 	}
 
-	out := rn.execute(ctx, cfg, func(ev dispatch.Event, a ghclient.Attempt) { fmt.Fprintln(stderr, auditLine(ev, a)) })
+	out := rn.execute(ctx, cfg, hooks{
+		attempt: func(target string, a ghclient.Attempt) { fmt.Fprintln(stderr, auditLine(target, a)) },
+		sent: func(r dispatch.Result) {
+			if r.OK() && !asJSON {
+				fmt.Fprintln(stdout, sentLine(r))
+			}
+		},
+		run: func(_ dispatch.Result, run runs.Run) {
+			if !asJSON {
+				fmt.Fprintln(stdout, runLine(run))
+			}
+		},
+	})
 	now := rn.clock.Now()
 	code := ExitOK
 	for _, r := range out.results {
@@ -110,17 +130,11 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 			if !asJSON {
 				fmt.Fprintln(stdout, "Dry run: nothing was sent. This is the exact request:")
 				fmt.Fprintln(stdout)
-				if out.preview != nil {
-					renderRequest(stdout, out.preview)
-				}
+				renderRequests(stdout, out.preview)
 			}
-		case dispatch.StatusDispatched:
-			if !asJSON {
-				fmt.Fprintf(stdout, "dispatched %q to %s (GitHub answered %d, request ID %s)\n", r.EventType, r.Repository, r.HTTPStatus, r.RequestID)
-			}
-		default:
+		case dispatch.StatusFailed:
 			code = ExitFailed
-			fmt.Fprintf(stderr, "error: dispatch of %q to %s failed: %s\n", r.EventType, r.Repository, r.Error)
+			fmt.Fprintf(stderr, "error: %s\n", failureLine(r))
 			if h := hint(config.CLIMode, r, now); h != "" {
 				fmt.Fprintf(stderr, "hint: %s\n", h)
 			}

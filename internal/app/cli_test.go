@@ -27,7 +27,7 @@ func TestCLIDispatches(t *testing.T) {
 	if len(ds) != 1 || string(ds[0].ClientPayload) != `{"from":"file"}` || ds[0].EventType != "fetch-meetup-data" {
 		t.Fatalf("fake accepted %+v", ds)
 	}
-	want := `dispatched "fetch-meetup-data" to octo/data (GitHub answered 204, request ID ` + ds[0].RequestID + ")\n"
+	want := `Dispatched "fetch-meetup-data" to octo/data: GitHub answered 204 (request ID ` + ds[0].RequestID + ")\n"
 	audit := `octo/data "fetch-meetup-data" attempt 1/5: 204 No Content, request ID ` + ds[0].RequestID + ", took "
 	if run.stdout != want || !strings.HasPrefix(run.stderr, audit) || strings.Count(run.stderr, "\n") != 1 {
 		t.Errorf("stdout %q stderr %q, want %q and one line %q…", run.stdout, run.stderr, want, audit)
@@ -130,7 +130,7 @@ func TestCLIFailureHint(t *testing.T) {
 	if run.code != ExitFailed {
 		t.Fatalf("exit %d", run.code)
 	}
-	want := "error: dispatch of \"e\" to octo/missing failed: GitHub answered 404 Not Found: Not Found\nhint: "
+	want := "error: dispatch to octo/missing \"e\" failed: GitHub answered 404 Not Found: Not Found\nhint: "
 	if !strings.Contains(run.stderr, want) || !strings.Contains(run.stderr, "export GITHUB_TOKEN=") || strings.Contains(run.stderr, "secrets.") {
 		t.Errorf("stderr:\n%s", run.stderr)
 	}

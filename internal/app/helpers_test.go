@@ -28,7 +28,7 @@ func newFake(t *testing.T) *githubfake.Fake {
 // testRunner runs with a virtual clock (waits before retries cost nothing) and a short
 // attempt timeout (a hanging server costs 200ms of real time per attempt).
 func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {
-	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: 200 * time.Millisecond}
+	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: 200 * time.Millisecond, newID: newDistinctID}
 }
 
 // actionRun is what one in-process run of action mode produced.

@@ -9,9 +9,52 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
+
+// renderRequests prints the recorded requests of a dry run, in order.
+func renderRequests(w io.Writer, reqs []ghclient.RecordedRequest) {
+	for i := range reqs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		renderRequest(w, &reqs[i])
+	}
+	if len(reqs) > 1 || (len(reqs) == 1 && strings.Contains(string(reqs[0].Body), ghclient.PlaceholderBranch)) {
+		fmt.Fprintf(w, "\n(%s stands for the repository's default branch, which a real run reads first)\n", ghclient.PlaceholderBranch)
+	}
+}
+
+// sentLine says what GitHub accepted.
+func sentLine(r dispatch.Result) string {
+	what := fmt.Sprintf("%q to %s", r.EventType, r.Repository)
+	if r.Event == config.EventWorkflowDispatch {
+		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.Ref, r.Repository)
+	}
+	return fmt.Sprintf("Dispatched %s: GitHub answered %d (request ID %s)", what, r.HTTPStatus, r.RequestID)
+}
+
+// failureLine says what failed: the dispatch, or (after GitHub accepted it) the run.
+func failureLine(r dispatch.Result) string {
+	if r.DispatchedAt != "" {
+		return fmt.Sprintf("%s: GitHub accepted the event, but %s", r.Target(), r.Error)
+	}
+	return fmt.Sprintf("dispatch to %s failed: %s", r.Target(), r.Error)
+}
+
+// runLine reports a run found or changed.
+func runLine(run runs.Run) string {
+	switch run.Status {
+	case "":
+		return fmt.Sprintf("Run %d: %s", run.ID, run.HTMLURL)
+	case "completed":
+		return fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, run.HTMLURL)
+	}
+	return fmt.Sprintf("Run %d is %s: %s", run.ID, strings.ReplaceAll(run.Status, "_", " "), run.HTMLURL)
+}
 
 // renderRequest prints a recorded request as it went on the wire (headers sorted), with
 // the Authorization header's credential replaced by "***".
@@ -43,12 +86,14 @@ func renderRequest(w io.Writer, r *ghclient.RecordedRequest) {
 
 // resultsJSON is the `results` output.
 func resultsJSON(results []dispatch.Result) string {
-	b, err := json.Marshal(results)
-	if err != nil {
-		// Result holds only strings and ints: this cannot fail.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(results); err != nil {
+		// Result holds only strings and numbers: this cannot fail.
 		panic(fmt.Sprintf("encoding results: %v", err))
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // summaryMarkdown is the step summary: a table of what was sent where, with the outcome.

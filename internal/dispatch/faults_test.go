@@ -35,7 +35,7 @@ func faultClient(t *testing.T, maxAttempts int) (*githubfake.Fake, *githubfake.C
 		Jitter:         func() float64 { return 0.5 },
 	}})
 	var attempts []ghclient.Attempt
-	opts := Options{Now: clock.Now, OnAttempt: func(_ Event, a ghclient.Attempt) { attempts = append(attempts, a) }}
+	opts := Options{Now: clock.Now, OnAttempt: func(_ string, a ghclient.Attempt) { attempts = append(attempts, a) }}
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, a := range attempts {
@@ -201,7 +201,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 	base, _ := url.Parse(f.URL() + "/")
 	client := ghclient.New(ghclient.Options{BaseURL: base, Token: token}) // the real clock
 	ctx, cancel := context.WithCancel(context.Background())
-	res := Send(ctx, client, event, Options{OnAttempt: func(_ Event, a ghclient.Attempt) {
+	res := Send(ctx, client, event, Options{OnAttempt: func(_ string, a ghclient.Attempt) {
 		if a.Retry {
 			cancel() // as a signal would, while the policy waits a minute
 		}

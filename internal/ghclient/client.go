@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/google/go-github/v66/github"
 
@@ -50,8 +51,9 @@ func newTransport() *http.Transport {
 	return http.DefaultTransport.(*http.Transport).Clone()
 }
 
-// Recorder is a transport that records each request and answers 204 without touching the
-// network. Requests reach it exactly as they would reach GitHub, headers included.
+// Recorder is a transport that records each request and answers without touching the
+// network: 204 to a POST, and to a GET a repository whose default branch is
+// PlaceholderBranch. Requests reach it exactly as they would reach GitHub, headers included.
 type Recorder struct {
 	Requests []RecordedRequest
 }
@@ -81,6 +83,15 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		Header: req.Header.Clone(),
 		Body:   body,
 	})
+	if req.Method == http.MethodGet {
+		return &http.Response{
+			StatusCode: http.StatusOK,
+			Status:     "200 OK",
+			Header:     http.Header{"Content-Type": {"application/json"}},
+			Body:       io.NopCloser(strings.NewReader(`{"default_branch":"` + PlaceholderBranch + `"}`)),
+			Request:    req,
+		}, nil
+	}
 	return &http.Response{
 		StatusCode: http.StatusNoContent,
 		Status:     "204 No Content",
@@ -89,3 +100,7 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		Request:    req,
 	}, nil
 }
+
+// PlaceholderBranch stands for the repository's default branch in a dry run, which does
+// not ask GitHub for it.
+const PlaceholderBranch = "<default branch>"

@@ -1,0 +1,251 @@
+// Package runs finds the workflow run a dispatch started and waits for its result. A run
+// is claimed only when its title carries the dispatch's distinct ID: creation time and
+// event alone could belong to anybody else's dispatch. Polling uses conditional requests
+// (a 304 costs no rate limit) and intervals that grow while nothing changes.
+package runs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+
+	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+)
+
+// Run is what the action reports of a workflow run.
+type Run struct {
+	ID           int64  `json:"id"`
+	HTMLURL      string `json:"html_url"`
+	Status       string `json:"status"`
+	Conclusion   string `json:"conclusion"`
+	DisplayTitle string `json:"display_title"`
+	Event        string `json:"event"`
+	CreatedAt    string `json:"created_at"`
+}
+
+// Polling intervals.
+const (
+	// ClockSkew is how far GitHub's clock may be behind ours when filtering runs by
+	// creation time.
+	ClockSkew = 2 * time.Minute
+
+	findFirst  = 2 * time.Second // runs appear seconds after the dispatch
+	findMax    = 15 * time.Second
+	queuedMin  = 3 * time.Second // grows while the run is queued …
+	queuedMax  = 30 * time.Second
+	runningMin = 5 * time.Second // … and more slowly while it runs
+	runningMax = 20 * time.Second
+	perPage    = 100
+)
+
+// Poller finds and follows runs of one repository.
+type Poller struct {
+	Client *github.Client
+	Repo   config.Repo
+	Clock  ghclient.Clock
+	// OnAttempt hears about failed or retried poll requests, for the audit log; may be nil.
+	OnAttempt func(target string, a ghclient.Attempt)
+
+	etags map[string]cached // by request path: conditional requests
+	// Requests and NotModified count what polling cost: every request, and the 304s
+	// among them (which cost no rate limit).
+	Requests, NotModified int
+}
+
+type cached struct {
+	etag string
+	body []byte
+}
+
+// Query says which run to find.
+type Query struct {
+	Event      string    // repository_dispatch or workflow_dispatch
+	Workflow   string    // for workflow_dispatch: list that workflow's runs only
+	DistinctID string    // the run's title must contain it
+	Since      time.Time // when the event was accepted (by our clock)
+}
+
+// NotFoundError says that no run carrying the distinct ID appeared in time, and what the
+// receiving workflow needs for it to.
+type NotFoundError struct {
+	Query   Query
+	Waited  time.Duration
+	Checked int // runs looked at
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no run with %q in its title appeared within %s (%d runs of the event checked)",
+		e.Query.DistinctID, e.Waited.Round(time.Second), e.Checked)
+}
+
+// RunNameHint is the exact change the receiving workflow needs so its runs can be found.
+func (e *NotFoundError) RunNameHint() string {
+	if e.Query.Event == config.EventWorkflowDispatch {
+		return "the workflow must declare the input and put it in its run title:\n" +
+			"  on:\n    workflow_dispatch:\n      inputs:\n        distinct_id:\n          required: false\n" +
+			"  run-name: ${{ github.workflow }} ${{ inputs.distinct_id }}"
+	}
+	return "the receiving workflow must put the ID in its run title, with this line at the top level:\n" +
+		"  run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}"
+}
+
+// Find polls the runs of the query's event created since q.Since (less ClockSkew) until one
+// whose title contains the distinct ID appears, or deadline passes. It pages through all
+// results each time.
+func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, error) {
+	if q.DistinctID == "" {
+		return Run{}, errors.New("the run cannot be identified: the dispatch carries no distinct ID")
+	}
+	start := p.Clock.Now()
+	interval := findFirst
+	checked := 0
+	for {
+		if err := p.sleepUntil(ctx, interval, deadline); err != nil {
+			if errors.Is(err, errDeadline) {
+				return Run{}, &NotFoundError{Query: q, Waited: p.Clock.Now().Sub(start), Checked: checked}
+			}
+			return Run{}, err
+		}
+		seen := map[int64]bool{}
+		for page := 1; ; page++ {
+			var list struct {
+				TotalCount   int   `json:"total_count"`
+				WorkflowRuns []Run `json:"workflow_runs"`
+			}
+			if err := p.get(ctx, listPath(p.Repo, q, page), &list); err != nil {
+				return Run{}, fmt.Errorf("listing runs: %w", err)
+			}
+			for _, r := range list.WorkflowRuns {
+				if !seen[r.ID] {
+					seen[r.ID] = true
+					checked++
+				}
+				if r.Event == q.Event && strings.Contains(r.DisplayTitle, q.DistinctID) {
+					return r, nil
+				}
+			}
+			if page*perPage >= list.TotalCount || len(list.WorkflowRuns) == 0 {
+				break
+			}
+		}
+		interval = min(interval*3/2, findMax)
+	}
+}
+
+func listPath(repo config.Repo, q Query, page int) string {
+	v := url.Values{}
+	v.Set("event", q.Event)
+	v.Set("created", ">="+q.Since.Add(-ClockSkew).UTC().Format(time.RFC3339))
+	v.Set("per_page", strconv.Itoa(perPage))
+	v.Set("page", strconv.Itoa(page))
+	base := fmt.Sprintf("repos/%s/%s/actions", url.PathEscape(repo.Owner), url.PathEscape(repo.Name))
+	if q.Workflow != "" {
+		return base + "/workflows/" + url.PathEscape(q.Workflow) + "/runs?" + v.Encode()
+	}
+	return base + "/runs?" + v.Encode()
+}
+
+// Get fetches a run.
+func (p *Poller) Get(ctx context.Context, id int64) (Run, error) {
+	var r Run
+	err := p.get(ctx, fmt.Sprintf("repos/%s/%s/actions/runs/%d", url.PathEscape(p.Repo.Owner), url.PathEscape(p.Repo.Name), id), &r)
+	return r, err
+}
+
+// Wait polls the run until it completes or deadline passes, calling onChange with the
+// run first and then once for each change of status. It returns the last state seen; the
+// error says why it stopped early.
+func (p *Poller) Wait(ctx context.Context, id int64, deadline time.Time, onChange func(Run)) (Run, error) {
+	var last Run
+	interval := time.Duration(0)
+	for {
+		if interval > 0 {
+			if err := p.sleepUntil(ctx, interval, deadline); err != nil {
+				if errors.Is(err, errDeadline) {
+					return last, fmt.Errorf("the run was still %s when wait-timeout ran out", strings.ReplaceAll(last.Status, "_", " "))
+				}
+				return last, err
+			}
+		}
+		r, err := p.Get(ctx, id)
+		if err != nil {
+			return last, fmt.Errorf("checking the run: %w", err)
+		}
+		if r.Status != last.Status || r.Conclusion != last.Conclusion {
+			onChange(r)
+		}
+		last = r
+		if r.Status == "completed" {
+			return r, nil
+		}
+		switch {
+		case r.Status == "queued" || r.Status == "waiting" || r.Status == "pending" || r.Status == "requested":
+			interval = grow(interval, queuedMin, queuedMax)
+		default:
+			interval = grow(interval, runningMin, runningMax)
+		}
+	}
+}
+
+func grow(d, lo, hi time.Duration) time.Duration {
+	if d < lo {
+		return lo
+	}
+	return min(d*3/2, hi)
+}
+
+var errDeadline = errors.New("deadline")
+
+// sleepUntil waits d, or returns errDeadline without waiting when d would pass deadline
+// (after a last, shorter wait that ends at it, so a last look still happens).
+func (p *Poller) sleepUntil(ctx context.Context, d time.Duration, deadline time.Time) error {
+	left := deadline.Sub(p.Clock.Now())
+	if left <= 0 {
+		return errDeadline
+	}
+	return p.Clock.Sleep(ctx, min(d, left))
+}
+
+// get makes a conditional GET: a 304 reuses the body cached with the ETag, at no rate
+// limit cost. Failed attempts are reported to OnAttempt.
+func (p *Poller) get(ctx context.Context, path string, out any) error {
+	if p.etags == nil {
+		p.etags = map[string]cached{}
+	}
+	req, err := p.Client.NewRequest("GET", path, nil)
+	if err != nil {
+		return err
+	}
+	c, ok := p.etags[path]
+	if ok {
+		req.Header.Set("If-None-Match", c.etag)
+	}
+	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
+		if p.OnAttempt != nil && (a.Retry || a.GaveUp != "" || a.Status >= 400 || a.Err != nil) {
+			p.OnAttempt(p.Repo.String()+" "+path[strings.LastIndex(path, "/actions/")+1:], a)
+		}
+	})
+	var raw json.RawMessage
+	resp, err := p.Client.Do(ctx, req, &raw)
+	p.Requests++
+	if resp != nil && resp.StatusCode == http.StatusNotModified && ok {
+		p.NotModified++
+		return json.Unmarshal(c.body, out)
+	}
+	if err != nil {
+		return err
+	}
+	if etag := resp.Header.Get("ETag"); etag != "" {
+		p.etags[path] = cached{etag: etag, body: raw}
+	}
+	return json.Unmarshal(raw, out)
+}
