@@ -88,7 +88,7 @@ func TestActionDispatches(t *testing.T) {
 			if !strings.HasPrefix(run.stdout, "::add-mask::"+testToken+"\n") {
 				t.Errorf("stdout does not start by masking the token:\n%s", run.stdout)
 			}
-			if !strings.Contains(run.summary, "| Repository | Event type | Outcome | Request ID |") ||
+			if !strings.Contains(run.summary, "| Repository | Event | Outcome | Run | Request ID |") ||
 				!strings.Contains(run.summary, "✅ dispatched (204)") || !strings.Contains(run.summary, ds[0].RequestID) {
 				t.Errorf("summary:\n%s", run.summary)
 			}

@@ -183,7 +183,7 @@ func (r runner) follow(ctx context.Context, client *github.Client, cfg *config.C
 		}
 	}
 	if err == nil && cfg.Wait == config.WaitCompleted {
-		run, err = p.Wait(ctx, res.RunID, deadline, changed)
+		run, err = p.Wait(ctx, res.RunID, run, deadline, changed)
 		res.RunStatus, res.Conclusion = run.Status, run.Conclusion
 	}
 	switch {

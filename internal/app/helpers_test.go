@@ -45,6 +45,13 @@ type actionRun struct {
 // directory. env adds or overrides variables; a value of "-" removes one.
 func runActionMode(t *testing.T, inputs map[string]string, env map[string]string) actionRun {
 	t.Helper()
+	return runActionModeClock(t, githubfake.NewClock(), inputs, env)
+}
+
+// runActionModeClock is runActionMode on a given virtual clock, to share with the fake
+// (SetClock) so that simulated runs progress as the action waits.
+func runActionModeClock(t *testing.T, clock *githubfake.Clock, inputs map[string]string, env map[string]string) actionRun {
+	t.Helper()
 	dir := t.TempDir()
 	vars := map[string]string{
 		"GITHUB_ACTIONS":      "true",
@@ -63,7 +70,9 @@ func runActionMode(t *testing.T, inputs map[string]string, env map[string]string
 		}
 	}
 	var stdout bytes.Buffer
-	code := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout).main(context.Background(), nil)
+	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
+	rn.clock = clock
+	code := rn.main(context.Background(), nil)
 	run := actionRun{code: code, stdout: stdout.String(), outputFile: vars["GITHUB_OUTPUT"]}
 	if b, err := os.ReadFile(vars["GITHUB_OUTPUT"]); err == nil {
 		run.outputs = parseOutputFile(t, string(b))
@@ -90,7 +99,14 @@ type cliRun struct {
 
 func runCLIMode(t *testing.T, env map[string]string, args ...string) cliRun {
 	t.Helper()
+	return runCLIModeClock(t, githubfake.NewClock(), env, args...)
+}
+
+func runCLIModeClock(t *testing.T, clock *githubfake.Clock, env map[string]string, args ...string) cliRun {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := testRunner(func(k string) string { return env[k] }, &stdout, &stderr).main(context.Background(), args)
+	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
+	rn.clock = clock
+	code := rn.main(context.Background(), args)
 	return cliRun{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }

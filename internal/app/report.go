@@ -104,13 +104,30 @@ func summaryMarkdown(results []dispatch.Result, apiURL *url.URL) string {
 	if web != "https://github.com" {
 		fmt.Fprintf(&b, "API: `%s`\n\n", apiURL.String())
 	}
-	b.WriteString("| Repository | Event type | Outcome | Request ID |\n|---|---|---|---|\n")
+	b.WriteString("| Repository | Event | Outcome | Run | Request ID |\n|---|---|---|---|---|\n")
 	for _, r := range results {
 		repo := cell(r.Repository)
 		if web != "" {
 			repo = fmt.Sprintf("[%s](%s/%s)", repo, web, r.Repository)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", repo, code(r.EventType), cell(outcomeText(r)), code(r.RequestID))
+		event := code(r.EventType)
+		if r.Event == config.EventWorkflowDispatch {
+			event = "workflow " + code(r.Workflow)
+			if r.Ref != "" {
+				event += " on " + code(r.Ref)
+			}
+		}
+		run := "–"
+		if r.RunID != 0 {
+			run = fmt.Sprintf("[#%d](%s)", r.RunID, r.RunURL)
+			if r.RunStatus != "" {
+				run += " " + cell(strings.ReplaceAll(r.RunStatus, "_", " "))
+			}
+			if r.Conclusion != "" {
+				run += ": " + cell(r.Conclusion)
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", repo, event, cell(outcomeText(r)), run, code(r.RequestID))
 	}
 	return b.String()
 }
@@ -119,6 +136,11 @@ func outcomeText(r dispatch.Result) string {
 	switch r.Status {
 	case dispatch.StatusDispatched:
 		return fmt.Sprintf("✅ dispatched (%d)", r.HTTPStatus)
+	}
+	if r.DispatchedAt != "" {
+		return fmt.Sprintf("⚠️ dispatched (%d), then: %s", r.HTTPStatus, r.Error)
+	}
+	switch r.Status {
 	case dispatch.StatusDryRun:
 		return "📝 dry run: not sent"
 	}

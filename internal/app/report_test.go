@@ -31,7 +31,7 @@ func TestSummaryEscapes(t *testing.T) {
 	md := summaryMarkdown([]dispatch.Result{{Repository: "octo/data", EventType: "a|b<script>`&", Status: dispatch.StatusFailed, Error: "x | y\nz"}}, u)
 	row := strings.Split(strings.TrimSpace(md), "\n")
 	last := row[len(row)-1]
-	if strings.Count(strings.ReplaceAll(last, `\|`, ""), "|") != 5 || strings.Contains(last, "<script>") || strings.Contains(md, "x | y") {
+	if strings.Count(strings.ReplaceAll(last, `\|`, ""), "|") != 6 || strings.Contains(last, "<script>") || strings.Contains(md, "x | y") {
 		t.Errorf("summary row not escaped: %s", last)
 	}
 	if !strings.Contains(last, "[octo/data](https://github.com/octo/data)") {

@@ -14,6 +14,15 @@ import (
 // Describe turns an error from a GitHub request into one line saying what GitHub answered
 // (or that it did not answer), without the request URL's noise.
 func Describe(err error) string {
+	// Keep the context our own wrapping added ("listing runs: …"), not the URL noise of
+	// net/url's errors.
+	if inner := errors.Unwrap(err); inner != nil {
+		if outer := err.Error(); strings.HasSuffix(outer, inner.Error()) {
+			if prefix := strings.TrimSuffix(outer, inner.Error()); prefix != "" && !strings.Contains(prefix, "://") {
+				return prefix + Describe(inner)
+			}
+		}
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "cancelled before GitHub confirmed the event: it was probably not delivered"

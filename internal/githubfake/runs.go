@@ -107,6 +107,18 @@ func (f *Fake) Runs() int {
 	return len(f.runs)
 }
 
+// RunTitle returns the display title of a run, or "" if there is no such run.
+func (f *Fake) RunTitle(id int64) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range f.runs {
+		if r.id == id {
+			return r.title
+		}
+	}
+	return ""
+}
+
 // RateLimitUsed counts the requests that cost rate limit (a 304 costs nothing).
 func (f *Fake) RateLimitUsed() int {
 	f.mu.Lock()

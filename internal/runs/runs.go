@@ -121,7 +121,7 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 				TotalCount   int   `json:"total_count"`
 				WorkflowRuns []Run `json:"workflow_runs"`
 			}
-			if err := p.get(ctx, listPath(p.Repo, q, page), &list); err != nil {
+			if err := p.get(ctx, listPath(p.Repo, q, page), "runs", &list); err != nil {
 				return Run{}, fmt.Errorf("listing runs: %w", err)
 			}
 			for _, r := range list.WorkflowRuns {
@@ -157,15 +157,15 @@ func listPath(repo config.Repo, q Query, page int) string {
 // Get fetches a run.
 func (p *Poller) Get(ctx context.Context, id int64) (Run, error) {
 	var r Run
-	err := p.get(ctx, fmt.Sprintf("repos/%s/%s/actions/runs/%d", url.PathEscape(p.Repo.Owner), url.PathEscape(p.Repo.Name), id), &r)
+	err := p.get(ctx, fmt.Sprintf("repos/%s/%s/actions/runs/%d", url.PathEscape(p.Repo.Owner), url.PathEscape(p.Repo.Name), id), fmt.Sprintf("run %d", id), &r)
 	return r, err
 }
 
-// Wait polls the run until it completes or deadline passes, calling onChange with the
-// run first and then once for each change of status. It returns the last state seen; the
+// Wait polls the run until it completes or deadline passes, calling onChange once for
+// each change of status from known (the state already reported; zero if none). It returns the last state seen; the
 // error says why it stopped early.
-func (p *Poller) Wait(ctx context.Context, id int64, deadline time.Time, onChange func(Run)) (Run, error) {
-	var last Run
+func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Time, onChange func(Run)) (Run, error) {
+	last := known
 	interval := time.Duration(0)
 	for {
 		if interval > 0 {
@@ -217,7 +217,7 @@ func (p *Poller) sleepUntil(ctx context.Context, d time.Duration, deadline time.
 
 // get makes a conditional GET: a 304 reuses the body cached with the ETag, at no rate
 // limit cost. Failed attempts are reported to OnAttempt.
-func (p *Poller) get(ctx context.Context, path string, out any) error {
+func (p *Poller) get(ctx context.Context, path, label string, out any) error {
 	if p.etags == nil {
 		p.etags = map[string]cached{}
 	}
@@ -231,7 +231,7 @@ func (p *Poller) get(ctx context.Context, path string, out any) error {
 	}
 	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
 		if p.OnAttempt != nil && (a.Retry || a.GaveUp != "" || a.Status >= 400 || a.Err != nil) {
-			p.OnAttempt(p.Repo.String()+" "+path[strings.LastIndex(path, "/actions/")+1:], a)
+			p.OnAttempt(p.Repo.String()+" "+label, a)
 		}
 	})
 	var raw json.RawMessage

@@ -1,0 +1,359 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+const receiverRunName = "Fetch meetup data ${{ github.event.client_payload.distinct_id }}"
+
+// waitFake is a fake whose runs progress on the same virtual clock the action waits on.
+func waitFake(t *testing.T) (*githubfake.Fake, *githubfake.Clock) {
+	t.Helper()
+	f := newFake(t)
+	clock := githubfake.NewClock()
+	f.SetClock(clock)
+	return f, clock
+}
+
+func results(t *testing.T, out map[string]string) []map[string]any {
+	t.Helper()
+	var rs []map[string]any
+	if err := json.Unmarshal([]byte(out["results"]), &rs); err != nil {
+		t.Fatalf("results %q: %v", out["results"], err)
+	}
+	return rs
+}
+
+func TestWaitCompletedRepositoryDispatch(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
+		Types: []string{"fetch-meetup-data"}, RunName: receiverRunName, Queued: 40 * time.Second, Running: 5 * time.Minute})
+	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "fetch-meetup-data",
+		"client-payload": `{"source":"test"}`, "api-url": f.URL(), "wait": "completed"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	o := run.outputs
+	ds := f.Dispatches()
+	if len(ds) != 1 {
+		t.Fatalf("%d dispatches", len(ds))
+	}
+	var payload map[string]string
+	json.Unmarshal(ds[0].ClientPayload, &payload)
+	if o["distinct-id"] == "" || payload["distinct_id"] != o["distinct-id"] || payload["source"] != "test" {
+		t.Errorf("distinct-id %q, payload received %s", o["distinct-id"], ds[0].ClientPayload)
+	}
+	id, _ := strconv.ParseInt(o["run-id"], 10, 64)
+	if !strings.Contains(f.RunTitle(id), o["distinct-id"]) {
+		t.Errorf("claimed run %d titled %q", id, f.RunTitle(id))
+	}
+	if o["run-status"] != "completed" || o["conclusion"] != "success" || !strings.HasSuffix(o["run-url"], "/octo/data/actions/runs/"+o["run-id"]) {
+		t.Errorf("outputs %v", o)
+	}
+	r := results(t, o)[0]
+	if r["run_id"] != float64(id) || r["conclusion"] != "success" || r["distinct_id"] != o["distinct-id"] || r["status"] != "dispatched" {
+		t.Errorf("results entry %v", r)
+	}
+	// The URL first thing, then each status change once.
+	lines := strings.Split(run.stdout, "\n")
+	var runLines []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "Run ") {
+			runLines = append(runLines, l)
+		}
+	}
+	want := []string{"Run " + o["run-id"] + " is queued: " + o["run-url"], "Run " + o["run-id"] + " is in progress: " + o["run-url"],
+		"Run " + o["run-id"] + " completed: success  " + o["run-url"]}
+	if strings.Join(runLines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("run lines:\n%s\nwant:\n%s", strings.Join(runLines, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(run.summary, o["run-url"]) || !strings.Contains(run.summary, "success") {
+		t.Errorf("summary lacks the run:\n%s", run.summary)
+	}
+}
+
+// Polling spends rate limit only when something changed: conditional requests make the
+// rest free, however long the run takes.
+func TestWaitingCostIsBounded(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
+		RunName: receiverRunName, Queued: 10 * time.Minute, Running: 20 * time.Minute})
+	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "completed", "wait-timeout": "1h"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	polls, costly := 0, 0
+	for _, r := range f.Requests() {
+		if r.Method == "GET" {
+			polls++
+			if r.Status != 304 {
+				costly++
+			}
+		}
+	}
+	// Lists: nothing yet, then the run. Gets: queued, in progress, completed.
+	if costly > 6 {
+		t.Errorf("%d of %d polls cost rate limit, want at most 6", costly, polls)
+	}
+	if polls < 40 {
+		t.Errorf("only %d polls for a 30-minute run: the test does not exercise long waits", polls)
+	}
+	if used := f.RateLimitUsed(); used != costly+1 {
+		t.Errorf("fake counts %d rate-limited requests, want %d (the dispatch and %d polls)", used, costly+1, costly)
+	}
+	// The interval grows while queued: the waits between polls are not all the minimum.
+	sleeps := clock.Sleeps()
+	if len(sleeps) < 2 || sleeps[len(sleeps)-1] <= sleeps[1] {
+		t.Errorf("waits do not grow: %v", sleeps)
+	}
+}
+
+func TestFailOnConclusion(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []string{"true", "false"} {
+		t.Run("fail-on-conclusion "+fail, func(t *testing.T) {
+			t.Parallel()
+			f, clock := waitFake(t)
+			f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
+				RunName: receiverRunName, Conclusion: "failure"})
+			run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+				"api-url": f.URL(), "wait": "completed", "fail-on-conclusion": fail}, nil)
+			if run.outputs["conclusion"] != "failure" || run.outputs["run-status"] != "completed" {
+				t.Errorf("outputs %v", run.outputs)
+			}
+			if fail == "true" {
+				if run.code != ExitFailed || !strings.Contains(run.stdout, "::error title=Run failed::") ||
+					!strings.Contains(run.stdout, `the run concluded \"failure\"`) && !strings.Contains(run.stdout, `the run concluded "failure"`) ||
+					!strings.Contains(run.stdout, "fail-on-conclusion: false") {
+					t.Errorf("exit %d\n%s", run.code, run.stdout)
+				}
+				return
+			}
+			if run.code != ExitOK {
+				t.Errorf("exit %d with fail-on-conclusion false\n%s", run.code, run.stdout)
+			}
+		})
+	}
+}
+
+// A run whose title lacks the ID is never claimed, even when it is the only run of the
+// event: the step times out and shows the run-name line the receiver needs.
+func TestRunWithoutIDIsNeverClaimed(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true}) // no run-name
+	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "started", "wait-timeout": "3m"}, nil)
+	if run.code != ExitFailed {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	if f.Runs() != 1 || run.outputs["run-id"] != "" {
+		t.Errorf("%d runs; run-id %q", f.Runs(), run.outputs["run-id"])
+	}
+	for _, want := range []string{"no run with", "appeared within 3m", "run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}"} {
+		if !strings.Contains(run.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, run.stdout)
+		}
+	}
+}
+
+// Twenty dispatches in flight at once, to one repository and event, each find their own
+// run among the others'.
+func TestConcurrentDispatchesFindTheirOwnRuns(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName})
+	const n = 20
+	var wg sync.WaitGroup
+	runs := make([]cliRun, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runs[i] = runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data",
+				"--event-type", "fetch-meetup-data", "--client-payload", fmt.Sprintf(`{"n":%d}`, i), "--api-url", f.URL(), "--wait", "started", "--json")
+		}()
+	}
+	wg.Wait()
+	claimed := map[float64]bool{}
+	for i, r := range runs {
+		if r.code != ExitOK {
+			t.Fatalf("dispatch %d: exit %d\n%s", i, r.code, r.stderr)
+		}
+		var rs []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &rs); err != nil {
+			t.Fatalf("dispatch %d: %q", i, r.stdout)
+		}
+		id, did := rs[0]["run_id"].(float64), rs[0]["distinct_id"].(string)
+		if claimed[id] {
+			t.Errorf("run %v claimed twice", id)
+		}
+		claimed[id] = true
+		if title := f.RunTitle(int64(id)); !strings.HasSuffix(title, " "+did) {
+			t.Errorf("dispatch %d (distinct ID %s) claimed run %v titled %q", i, did, id, title)
+		}
+	}
+	if len(f.Dispatches()) != n || f.Runs() != n {
+		t.Errorf("%d dispatches, %d runs", len(f.Dispatches()), f.Runs())
+	}
+}
+
+func TestWorkflowDispatchNamesItsRun(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env"}})
+	f.AddRef("octo/data", "release")
+	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"ref": "release", "inputs": `{"env":"prod"}`, "api-url": f.URL(), "wait": "completed"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	reqs := f.Requests()
+	var body map[string]any
+	json.Unmarshal(reqs[0].Body, &body)
+	if reqs[0].Path != "/repos/octo/data/actions/workflows/deploy.yml/dispatches" || body["ref"] != "release" || body["return_run_details"] != true ||
+		body["inputs"].(map[string]any)["env"] != "prod" {
+		t.Errorf("first request %s %s", reqs[0].Path, reqs[0].Body)
+	}
+	for _, r := range reqs {
+		if strings.HasSuffix(r.Path, "/runs") {
+			t.Errorf("listed runs although GitHub named the run: %s", r.Path)
+		}
+	}
+	if run.outputs["run-id"] == "" || run.outputs["conclusion"] != "success" || run.outputs["distinct-id"] != "" || run.outputs["event-type"] != "" {
+		t.Errorf("outputs %v", run.outputs)
+	}
+	if r := results(t, run.outputs)[0]; r["event"] != "workflow_dispatch" || r["workflow"] != "deploy.yml" || r["ref"] != "release" {
+		t.Errorf("results %v", r)
+	}
+}
+
+func TestWorkflowDispatchDefaultBranch(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+	run := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data",
+		"--workflow", ".github/workflows/deploy.yml", "--api-url", f.URL())
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stderr)
+	}
+	reqs := f.Requests()
+	if len(reqs) != 2 || reqs[0].Method != "GET" || reqs[0].Path != "/repos/octo/data" || !strings.Contains(string(reqs[1].Body), `"ref":"main"`) {
+		t.Errorf("requests: %v", reqs)
+	}
+	if !strings.Contains(run.stdout, "Dispatched workflow deploy.yml on main in octo/data: GitHub answered 200") {
+		t.Errorf("stdout %q", run.stdout)
+	}
+}
+
+// Enterprise Server 3.20 and older refuse return_run_details: the event is sent again
+// without it, with the distinct ID among the inputs, and the run found by it.
+func TestOlderServerFallsBackToCorrelation(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.SetOldEnterprise(true)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
+		Inputs: []string{"env", "distinct_id"}, RunName: "Deploy ${{ inputs.env }} ${{ inputs.distinct_id }}"})
+	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"ref": "main", "inputs": `{"env":"prod"}`, "api-url": f.EnterpriseURL(), "wait": "completed"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	var posts []githubfake.Request
+	for _, r := range f.Requests() {
+		if r.Method == "POST" {
+			posts = append(posts, r)
+		}
+	}
+	if len(posts) != 2 || posts[0].Status != 400 || posts[1].Status != 204 {
+		t.Fatalf("posts: %+v", posts)
+	}
+	var second struct {
+		Inputs           map[string]string `json:"inputs"`
+		ReturnRunDetails *bool             `json:"return_run_details"`
+	}
+	json.Unmarshal(posts[1].Body, &second)
+	did := run.outputs["distinct-id"]
+	if did == "" || second.Inputs["distinct_id"] != did || second.Inputs["env"] != "prod" || second.ReturnRunDetails != nil {
+		t.Errorf("second request %s, distinct-id %q", posts[1].Body, did)
+	}
+	id, _ := strconv.ParseInt(run.outputs["run-id"], 10, 64)
+	if f.RunTitle(id) != "Deploy prod "+did || run.outputs["conclusion"] != "success" {
+		t.Errorf("run %d %q, outputs %v", id, f.RunTitle(id), run.outputs)
+	}
+}
+
+func TestOlderServerWithoutDistinctIDInput(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.SetOldEnterprise(true)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"api-url": f.EnterpriseURL(), "wait": "started"}, nil)
+	if run.code != ExitFailed || !strings.Contains(run.stdout, "Unexpected inputs provided") || !strings.Contains(run.stdout, "inputs.distinct_id") {
+		t.Errorf("exit %d\n%s", run.code, run.stdout)
+	}
+}
+
+// Waiting needs Actions: read; the hint says so when the token lacks it.
+func TestWaitWithoutActionsRead(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddToken(githubfake.Token{Value: "contents-only-token", Permissions: map[string]string{"contents": "write"}})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName})
+	run := runActionModeClock(t, clock, map[string]string{"token": "contents-only-token", "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "started", "max-attempts": "1"}, nil)
+	if run.code != ExitFailed || len(f.Dispatches()) != 1 {
+		t.Fatalf("exit %d, %d dispatches\n%s", run.code, len(f.Dispatches()), run.stdout)
+	}
+	for _, want := range []string{"GitHub accepted the event, but listing runs", "403", "Actions: read (actions=read)", "permissions: { actions: read }"} {
+		if !strings.Contains(run.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, run.stdout)
+		}
+	}
+}
+
+func TestCLIWaitStreamsStatus(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName, Conclusion: "cancelled", Queued: 30 * time.Second, Running: 5 * time.Minute})
+	run := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data",
+		"--event-type", "e", "--api-url", f.URL(), "--wait", "completed")
+	if run.code != ExitFailed {
+		t.Fatalf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+	}
+	out := run.stdout
+	q, p, c := strings.Index(out, " is queued: "), strings.Index(out, " is in progress: "), strings.Index(out, " completed: cancelled")
+	if !(strings.HasPrefix(out, "Dispatched ") && q > 0 && p > q && c > p) {
+		t.Errorf("stdout:\n%s", out)
+	}
+	if !strings.Contains(run.stderr, "--fail-on-conclusion=false") {
+		t.Errorf("stderr:\n%s", run.stderr)
+	}
+}
+
+func TestDryRunWorkflowShowsBothRequests(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	run := runCLIMode(t, nil, "trigger", "--repository", "octo/data", "--workflow", "deploy.yml", "--inputs", `{"env":"prod"}`, "--api-url", f.URL(), "--dry-run")
+	if run.code != ExitOK || len(f.Requests()) != 0 {
+		t.Fatalf("exit %d, %d requests\n%s", run.code, len(f.Requests()), run.stderr)
+	}
+	for _, want := range []string{"GET " + f.URL() + "/repos/octo/data\n", "POST " + f.URL() + "/repos/octo/data/actions/workflows/deploy.yml/dispatches\n",
+		`{"ref":"<default branch>","inputs":{"env":"prod"},"return_run_details":true}`, "stands for the repository's default branch"} {
+		if !strings.Contains(run.stdout, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, run.stdout)
+		}
+	}
+}
