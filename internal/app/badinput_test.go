@@ -60,6 +60,12 @@ func TestBadInputMatrix(t *testing.T) {
 		{"http api-url to a remote host", "api-url", "http://github.example.com/api/v3", "only https"},
 		{"api-url not absolute", "api-url", "/api/v3", "absolute https"},
 		{"dry-run not a boolean", "dry-run", "perhaps", "not a boolean"},
+		{"wait not a known value", "wait", "done", "not one of none, started, completed"},
+		{"wait-timeout not a duration", "wait-timeout", "half an hour", "not a duration"},
+		{"fail-on-conclusion not a boolean", "fail-on-conclusion", "sometimes", "not a boolean"},
+		{"ref without workflow", "ref", "main", "needs workflow"},
+		{"inputs without workflow", "inputs", `{"env":"prod"}`, "needs workflow"},
+		{"workflow not a file name", "workflow", "deploy", "neither a numeric ID nor a file name"},
 	}
 	for _, mode := range []string{"action", "cli"} {
 		for _, c := range cases {
@@ -71,6 +77,9 @@ func TestBadInputMatrix(t *testing.T) {
 				f := newFake(t)
 				inputs := map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}
 				inputs[c.input] = c.value
+				if c.input == "workflow" {
+					delete(inputs, "event-type")
+				}
 				if mode == "action" {
 					run := runActionMode(t, inputs, nil)
 					checkBadInput(t, f.Requests(), run.code, run.stdout, `input "`+c.input+`": `, c.rule)
@@ -78,10 +87,14 @@ func TestBadInputMatrix(t *testing.T) {
 				}
 				env := map[string]string{"GITHUB_TOKEN": inputs["token"]}
 				var args []string
-				for _, name := range []string{"repository", "event-type", "client-payload", "api-url", "timeout", "max-attempts"} {
+				for _, name := range []string{"repository", "event-type", "client-payload", "api-url", "timeout", "max-attempts",
+					"wait", "wait-timeout", "ref", "inputs", "workflow"} {
 					if v, ok := inputs[name]; ok {
 						args = append(args, "--"+name, v)
 					}
+				}
+				if v, ok := inputs["fail-on-conclusion"]; ok {
+					args = append(args, "--fail-on-conclusion="+v)
 				}
 				run := runCLIMode(t, env, append([]string{"trigger"}, args...)...)
 				label := "--" + c.input + ": "

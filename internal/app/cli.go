@@ -14,10 +14,12 @@ import (
 )
 
 // helpText is the CLI's usage, printed by `dispatch help` (golden-tested).
-const helpText = `dispatch: send a repository_dispatch event to a GitHub repository
+const helpText = `dispatch: send a repository_dispatch or workflow_dispatch event to a GitHub
+repository, find the run it started and wait for its result
 
 Usage:
   dispatch trigger --repository OWNER/NAME --event-type TYPE [flags]
+  dispatch trigger --repository OWNER/NAME --workflow FILE.yml [--ref REF] [--inputs JSON] [flags]
   dispatch help
   dispatch version
 
@@ -29,23 +31,35 @@ Flags of trigger (named like the action's inputs):
   --client-payload-file PATH   read the payload from a file (/dev/stdin for a pipe)
   --api-url URL                REST API root (default $GITHUB_API_URL or https://api.github.com;
                                Enterprise Server: https://HOST/api/v3)
-  --timeout DURATION           deadline for the whole run, e.g. 90s or 5m (default 5m)
+  --workflow FILE.yml|ID       send workflow_dispatch to this workflow instead
+  --ref REF                    branch or tag for --workflow (default: the default branch)
+  --inputs JSON                the workflow's inputs: at most 25, strings, numbers, booleans
+  --wait none|started|completed
+                               started: find the run the event started; completed: also
+                               wait for it, printing each status change (default none)
+  --wait-timeout DURATION      how long to find and wait for the run (default 30m)
+  --fail-on-conclusion=false   exit 0 even when the run does not conclude success
+  --timeout DURATION           deadline for the whole run, e.g. 90s or 5m (default 5m,
+                               or wait-timeout + 5m when waiting)
   --max-attempts N             attempts per request, 1 to 20; 1 disables retries (default 5)
   --dry-run                    check everything and print the exact request; send nothing
                                and need no token
   --json                       print the results as JSON on stdout
 
 The token is read from GITHUB_TOKEN, or else GH_TOKEN; it is never taken from a flag.
-It needs Contents: write on the repository (fine-grained token or GitHub App) or the
-repo scope (classic token).
+It needs Contents: write on the repository for repository_dispatch, Actions: write for
+workflow_dispatch, and Actions: read to find or wait for the run (fine-grained token or
+GitHub App), or the repo scope (classic token).
 
 Server errors, dropped connections and rate limits are retried as GitHub asks (Retry-After,
 the rate-limit reset, else a minute or exponential backoff), never past --timeout. Each
 attempt is logged on stderr.
 
 Exit codes:
-  0  the event was accepted (or, with --dry-run, would have been sent)
-  1  GitHub refused the event, did not answer, or the run was cancelled or timed out
+  0  the event was accepted (and the run, if waited for, succeeded), or with --dry-run
+     would have been sent
+  1  GitHub refused the event or did not answer, the run was not found, did not
+     succeed or did not finish in time, or the command was cancelled
   2  bad input or usage; nothing was sent
 
 Example:

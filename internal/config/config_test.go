@@ -2,10 +2,12 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func props(n int) string {
@@ -229,5 +231,120 @@ func TestActionInputsDefaults(t *testing.T) {
 	in = ActionInputs(func(string) string { return "" }, func(string) string { return "" })
 	if in.APIURL != DefaultAPIURL {
 		t.Errorf("api-url default %q", in.APIURL)
+	}
+}
+
+func TestBuildRunInputs(t *testing.T) {
+	t.Parallel()
+	nine := props(9)
+	tests := []struct {
+		name  string
+		edit  func(*Inputs)
+		check func(*testing.T, *Config)
+	}{
+		{"wait adds the distinct ID to the payload", func(i *Inputs) { i.Wait = "completed"; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
+			if c.DistinctID != "abc" || string(c.ClientPayload) != `{"distinct_id":"abc","source":"test"}` || c.Timeout != 35*time.Minute || !c.FailOnConclusion {
+				t.Errorf("%+v payload %s", c, c.ClientPayload)
+			}
+		}},
+		{"empty payload gets only the ID", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = "{}"; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
+			if string(c.ClientPayload) != `{"distinct_id":"abc"}` {
+				t.Errorf("payload %s", c.ClientPayload)
+			}
+		}},
+		{"the user's own distinct_id is kept", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = `{"distinct_id":"mine"}`; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
+			if c.DistinctID != "mine" || string(c.ClientPayload) != `{"distinct_id":"mine"}` {
+				t.Errorf("%q %s", c.DistinctID, c.ClientPayload)
+			}
+		}},
+		{"nine properties leave room for the ID", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = nine; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
+			if c.DistinctID != "abc" {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"no wait, no ID", func(i *Inputs) { i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
+			if c.DistinctID != "" || c.Wait != WaitNone || c.Timeout != DefaultTimeout || strings.Contains(string(c.ClientPayload), "abc") {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"workflow by file name", func(i *Inputs) {
+			i.EventType, i.ClientPayload, i.Workflow, i.Ref = "", "{}", ".github/workflows/deploy.yml", "release/v1"
+			i.WorkflowInputs = `{"env": "prod", "n": 3, "dry": true}`
+		}, func(t *testing.T, c *Config) {
+			if c.Event != EventWorkflowDispatch || c.Workflow != "deploy.yml" || c.Ref != "release/v1" || string(c.Inputs) != `{"env":"prod","n":3,"dry":true}` {
+				t.Errorf("%+v inputs %s", c, c.Inputs)
+			}
+		}},
+		{"workflow by ID, waiting, explicit timeouts", func(i *Inputs) {
+			i.EventType, i.ClientPayload, i.Workflow, i.Wait, i.WaitTimeout, i.Timeout, i.FailOnConclusion, i.DistinctID = "", "", "161335", "completed", "10m", "15m", "false", "abc"
+		}, func(t *testing.T, c *Config) {
+			if c.Workflow != "161335" || c.WaitTimeout != 10*time.Minute || c.Timeout != 15*time.Minute || c.FailOnConclusion || c.DistinctID != "abc" || string(c.Inputs) != "{}" {
+				t.Errorf("%+v", c)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := valid()
+			tt.edit(&in)
+			c, ps := Build(ActionMode, in)
+			if ps != nil {
+				t.Fatal(ps)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestBuildRunProblems(t *testing.T) {
+	t.Parallel()
+	inputs26 := "{"
+	for i := range 26 {
+		if i > 0 {
+			inputs26 += ","
+		}
+		inputs26 += fmt.Sprintf(`"k%d":%d`, i, i)
+	}
+	inputs26 += "}"
+	wf := func(i *Inputs) { i.EventType, i.ClientPayload, i.Workflow = "", "", "deploy.yml" }
+	tests := []struct {
+		name  string
+		edit  func(*Inputs)
+		input string
+		rule  string
+	}{
+		{"wait value", func(i *Inputs) { i.Wait = "finished" }, "wait", "not one of none, started, completed"},
+		{"wait-timeout", func(i *Inputs) { i.Wait = "started"; i.WaitTimeout = "soon" }, "wait-timeout", "not a duration"},
+		{"fail-on-conclusion", func(i *Inputs) { i.FailOnConclusion = "sometimes" }, "fail-on-conclusion", "not a boolean"},
+		{"timeout shorter than the wait", func(i *Inputs) { i.Wait = "completed"; i.Timeout = "10m" }, "timeout", "not longer than wait-timeout"},
+		{"ten properties leave no room for the ID", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = props(10) }, "client-payload", "use at most 9"},
+		{"distinct_id not a string", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = `{"distinct_id":1}` }, "client-payload", "not a non-empty string"},
+		{"workflow not a file", func(i *Inputs) { wf(i); i.Workflow = "deploy" }, "workflow", "neither a numeric ID nor a file name"},
+		{"workflow in another folder", func(i *Inputs) { wf(i); i.Workflow = "ci/deploy.yml" }, "workflow", "file name"},
+		{"workflow and event-type", func(i *Inputs) { wf(i); i.EventType = "e" }, "event-type", "cannot be used together with workflow"},
+		{"workflow and client-payload", func(i *Inputs) { wf(i); i.ClientPayload = `{"a":1}` }, "client-payload", "with workflow, pass the workflow's inputs in inputs"},
+		{"inputs nested", func(i *Inputs) { wf(i); i.WorkflowInputs = `{"a":{"b":1}}` }, "inputs", "strings, numbers or booleans"},
+		{"inputs null", func(i *Inputs) { wf(i); i.WorkflowInputs = `{"a":null}` }, "inputs", "strings, numbers or booleans"},
+		{"inputs array", func(i *Inputs) { wf(i); i.WorkflowInputs = `[1]` }, "inputs", "must be a JSON object"},
+		{"26 inputs", func(i *Inputs) { wf(i); i.WorkflowInputs = inputs26 }, "inputs", "26 top-level properties"},
+		{"inputs too long", func(i *Inputs) { wf(i); i.WorkflowInputs = `{"a":"` + strings.Repeat("x", 65535) + `"}` }, "inputs", "characters long"},
+		{"ref with space", func(i *Inputs) { wf(i); i.Ref = "my branch" }, "ref", "cannot have"},
+		{"ref with dot-dot", func(i *Inputs) { wf(i); i.Ref = "a..b" }, "ref", "not a valid branch"},
+		{"ref without workflow", func(i *Inputs) { i.Ref = "main" }, "ref", "needs workflow"},
+		{"inputs without workflow", func(i *Inputs) { i.WorkflowInputs = `{"a":"b"}` }, "inputs", "needs workflow"},
+		{"event-type nor workflow", func(i *Inputs) { i.EventType = "" }, "event-type", "or set workflow"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := valid()
+			in.DistinctID = "abc"
+			tt.edit(&in)
+			_, ps := Build(ActionMode, in)
+			if len(ps) != 1 || ps[0].Input != tt.input || !strings.Contains(ps[0].Rule, tt.rule) {
+				t.Errorf("problems %v, want one on %s containing %q", ps, tt.input, tt.rule)
+			}
+		})
 	}
 }

@@ -108,3 +108,41 @@ func FuzzBuild(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRunInputs feeds arbitrary values to the workflow_dispatch and wait inputs.
+func FuzzRunInputs(f *testing.F) {
+	f.Add("deploy.yml", "main", `{"env":"prod"}`, "completed", "30m", "true", "", `{"a":1}`)
+	f.Add("161335", "refs/heads/x", `{"a":{"b":1}}`, "started", "1h", "no", "40m", `{"distinct_id":""}`)
+	f.Add("", "main", "", "sometimes", "0s", "maybe", "1m", "[]")
+	f.Fuzz(func(t *testing.T, workflow, ref, inputs, wait, waitTimeout, fail, timeout, payload string) {
+		in := Inputs{Token: "ghp_fuzz", Repository: "octo/data", EventType: "e", ClientPayload: payload, APIURL: "https://api.github.com",
+			Workflow: workflow, Ref: ref, WorkflowInputs: inputs, Wait: wait, WaitTimeout: waitTimeout, FailOnConclusion: fail,
+			Timeout: timeout, DistinctID: "fuzzid"}
+		if workflow != "" {
+			in.EventType = ""
+		}
+		c, ps := Build(ActionMode, in)
+		if (c == nil) == (ps == nil) {
+			t.Fatalf("config %v and problems %v", c, ps)
+		}
+		if c == nil {
+			return
+		}
+		if c.Wait != WaitNone && c.Timeout <= c.WaitTimeout && timeout == "" {
+			t.Fatalf("default timeout %s leaves no room for wait-timeout %s", c.Timeout, c.WaitTimeout)
+		}
+		if c.Event == EventRepositoryDispatch && c.Wait != WaitNone {
+			if c.DistinctID == "" || !strings.Contains(string(c.ClientPayload), c.DistinctID) {
+				t.Fatalf("waiting without a distinct ID in the payload: %+v %s", c, c.ClientPayload)
+			}
+			if _, err := ParsePayload(string(c.ClientPayload), MaxPayloadProperties); err != nil {
+				t.Fatalf("payload with the ID breaks the rules: %v", err)
+			}
+		}
+		if c.Event == EventWorkflowDispatch {
+			if _, err := ParseWorkflowInputs(string(c.Inputs)); err != nil {
+				t.Fatalf("inputs break the rules: %v", err)
+			}
+		}
+	})
+}
