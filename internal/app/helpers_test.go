@@ -102,7 +102,7 @@ func runCLIMode(t *testing.T, env map[string]string, args ...string) cliRun {
 	return runCLIModeClock(t, githubfake.NewClock(), env, args...)
 }
 
-func runCLIModeClock(t *testing.T, clock *githubfake.Clock, env map[string]string, args ...string) cliRun {
+func runCLIModeClock(t testing.TB, clock *githubfake.Clock, env map[string]string, args ...string) cliRun {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
