@@ -7,10 +7,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"github.com/google/go-github/v66/github"
 	"io"
 	"time"
+
+	"github.com/google/go-github/v66/github"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
@@ -187,6 +189,10 @@ func (r runner) follow(ctx context.Context, client *github.Client, cfg *config.C
 		res.RunStatus, res.Conclusion = run.Status, run.Conclusion
 	}
 	switch {
+	case errors.Is(err, context.Canceled):
+		res.Fail(errWaitCancelled)
+	case errors.Is(err, context.DeadlineExceeded):
+		res.Fail(errWaitTimeout)
 	case err != nil:
 		res.Fail(err)
 	case cfg.Wait == config.WaitCompleted && cfg.FailOnConclusion && res.Conclusion != "success":
@@ -203,6 +209,12 @@ func workflowFilter(cfg *config.Config) string {
 	}
 	return ""
 }
+
+// Errors that end a wait early, after the event was delivered.
+var (
+	errWaitCancelled = errors.New("the step was cancelled while waiting for the run")
+	errWaitTimeout   = errors.New("the step's timeout ran out while waiting for the run")
+)
 
 // conclusionError fails a step whose run did not succeed (fail-on-conclusion).
 type conclusionError struct{ conclusion, url string }

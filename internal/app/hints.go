@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,6 +31,15 @@ func hint(m config.Mode, r dispatch.Result, now time.Time) string {
 			rl.Rate.Reset.Time.UTC().Format(time.RFC3339), wait)
 	case errors.As(r.Err, &abuse):
 		return "GitHub's secondary rate limit stopped the request (too many content-creating requests in a short time). Wait at least a minute and send fewer dispatches at once"
+	}
+	switch {
+	case errors.Is(r.Err, errWaitCancelled), errors.Is(r.Err, context.Canceled):
+		return ""
+	case errors.Is(r.Err, errWaitTimeout), errors.Is(r.Err, context.DeadlineExceeded):
+		if action {
+			return "raise the timeout input (it bounds the whole step, waiting included)"
+		}
+		return "raise --timeout (it bounds the whole run, waiting included)"
 	}
 	var notFound *runs.NotFoundError
 	if errors.As(r.Err, &notFound) {

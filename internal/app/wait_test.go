@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -288,6 +289,9 @@ func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 	if did == "" || second.Inputs["distinct_id"] != did || second.Inputs["env"] != "prod" || second.ReturnRunDetails != nil {
 		t.Errorf("second request %s, distinct-id %q", posts[1].Body, did)
 	}
+	if a := results(t, run.outputs)[0]["attempts"]; a != float64(2) {
+		t.Errorf("attempts %v, want 2 (the refused request and the one sent again)", a)
+	}
 	id, _ := strconv.ParseInt(run.outputs["run-id"], 10, 64)
 	if f.RunTitle(id) != "Deploy prod "+did || run.outputs["conclusion"] != "success" {
 		t.Errorf("run %d %q, outputs %v", id, f.RunTitle(id), run.outputs)
@@ -355,5 +359,25 @@ func TestDryRunWorkflowShowsBothRequests(t *testing.T) {
 		if !strings.Contains(run.stdout, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, run.stdout)
 		}
+	}
+}
+
+// Cancelling while waiting for the run says the event was delivered, not that it was not.
+func TestCancelWhileWaitingForTheRun(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr strings.Builder
+	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": testToken}[k] }, &stdout, &stderr)
+	rn.clock = signalWhileSleeping{Clock: clock, cancel: cancel}
+	code := rn.main(ctx, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--wait", "completed"})
+	if code != ExitFailed || len(f.Dispatches()) != 1 {
+		t.Fatalf("exit %d, %d dispatches", code, len(f.Dispatches()))
+	}
+	if !strings.Contains(stderr.String(), "GitHub accepted the event, but the step was cancelled while waiting for the run") ||
+		strings.Contains(stderr.String(), "not delivered") {
+		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }

@@ -168,10 +168,8 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 			inputs = config.AddProperty(inputs, config.DistinctIDKey, ev.DistinctID)
 			res.DistinctID, res.NeedsCorrelation = ev.DistinctID, true
 		}
-		attempts := res.Attempts
-		res.Status, res.Err, res.Error = "", nil, ""
+		res.Status, res.Err, res.Error = "", nil, "" // Attempts keeps counting across both
 		send(ctx, &res, o, post(workflowDispatchRequest{Ref: res.Ref, Inputs: inputs}, nil))
-		res.Attempts += attempts
 		return res
 	}
 	if res.OK() && details.WorkflowRunID != 0 {

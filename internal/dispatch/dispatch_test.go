@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -45,8 +46,11 @@ func TestSend(t *testing.T) {
 
 func TestDescribeTransportError(t *testing.T) {
 	t.Parallel()
-	got := Describe(errors.New("dial tcp 127.0.0.1:1: connect: connection refused"))
-	if !strings.HasPrefix(got, "no answer from GitHub: dial tcp") {
+	got := Describe(&url.Error{Op: "Post", URL: "http://127.0.0.1:1/repos/o/r/dispatches", Err: errors.New("dial tcp 127.0.0.1:1: connect: connection refused")})
+	if !strings.HasPrefix(got, "no answer from GitHub: Post") || !strings.HasSuffix(got, "connection refused") {
+		t.Errorf("got %q", got)
+	}
+	if got := Describe(fmt.Errorf("listing runs: %w", errors.New("boom"))); got != "listing runs: boom" {
 		t.Errorf("got %q", got)
 	}
 }

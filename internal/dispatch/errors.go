@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -61,7 +63,12 @@ func Describe(err error) string {
 		}
 		return msg
 	}
-	return "no answer from GitHub: " + err.Error()
+	var ue *url.Error
+	var ne net.Error
+	if errors.As(err, &ue) || errors.As(err, &ne) {
+		return "no answer from GitHub: " + err.Error()
+	}
+	return err.Error()
 }
 
 func statusText(r *http.Response) string {
