@@ -3,8 +3,10 @@ module github.com/MrSunshyne/dispatch-action
 go 1.26.8
 
 require (
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/go-github/v66 v66.0.0
 	github.com/sethvargo/go-githubactions v1.3.1
+	golang.org/x/time v0.16.0
 )
 
 require github.com/google/go-querystring v1.1.0 // indirect

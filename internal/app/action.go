@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -26,7 +27,7 @@ func (rn runner) runAction(ctx context.Context) int {
 		// the only place the token is ever written, and the runner consumes it.
 		raw.AddMask(in.Token)
 	}
-	red := redactor{secret: in.Token}
+	red := newRedactor(in.Token)
 	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(red.Writer(stdout)))
 
 	cfg, problems := config.Build(config.ActionMode, in)
@@ -38,25 +39,21 @@ func (rn runner) runAction(ctx context.Context) int {
 		return ExitBadInput
 	}
 
-	gha.Group("Delivery log")
-	grouped := true
-	endGroup := func() {
-		if grouped {
-			gha.EndGroup()
-			grouped = false
-		}
-	}
+	log := &actionLog{gha: gha}
 	out := rn.execute(ctx, cfg, hooks{
-		attempt: func(target string, a ghclient.Attempt) { gha.Infof("%s", auditLine(target, a)) },
+		attempt: func(target string, a ghclient.Attempt) { log.detail(auditLine(target, a)) },
 		sent: func(r dispatch.Result) {
-			endGroup()
 			if r.OK() {
-				gha.Infof("%s", sentLine(r))
+				log.info(sentLine(r))
 			}
 		},
-		run: func(_ dispatch.Result, run runs.Run) { gha.Infof("%s", runLine(run)) },
+		run: func(_ dispatch.Result, run runs.Run) { log.info(runLine(run)) },
+		mask: func(secret string) {
+			// Before the secret is used, let alone printed.
+			red.addWhile(secret, func() { raw.AddMask(secret) })
+		},
 	})
-	endGroup()
+	log.close()
 	now := rn.clock.Now()
 	for _, r := range out.results {
 		switch r.Status {
@@ -97,9 +94,56 @@ func (rn runner) runAction(ctx context.Context) int {
 	return code
 }
 
+// actionLog writes the step's log: details (each attempt) in a collapsible "Delivery log"
+// group, and what a person watches for (a dispatch accepted, a run and its status) outside
+// it, so a run's link is never hidden in a collapsed group. Safe for concurrent use.
+type actionLog struct {
+	mu   sync.Mutex
+	gha  *githubactions.Action
+	open bool
+}
+
+func (l *actionLog) detail(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.open {
+		l.gha.Group("Delivery log")
+		l.open = true
+	}
+	l.gha.Infof("%s", line)
+}
+
+func (l *actionLog) info(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closeLocked()
+	l.gha.Infof("%s", line)
+}
+
+func (l *actionLog) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closeLocked()
+}
+
+func (l *actionLog) closeLocked() {
+	if l.open {
+		l.gha.EndGroup()
+		l.open = false
+	}
+}
+
 // actionOutputs are the step's outputs, named as in action.yml. The single-dispatch
 // outputs describe the first (today: the only) target.
 func actionOutputs(results []dispatch.Result) []actionio.Output {
+	if len(results) != 1 {
+		// Several targets: only what is common to all, and the results.
+		return []actionio.Output{
+			{Name: "event-type", Value: results[0].EventType},
+			{Name: "distinct-id", Value: results[0].DistinctID},
+			{Name: "results", Value: resultsJSON(results)},
+		}
+	}
 	first := results[0]
 	runID := ""
 	if first.RunID != 0 {
@@ -119,7 +163,7 @@ func actionOutputs(results []dispatch.Result) []actionio.Output {
 	}
 }
 
-func (r redactor) outputs(outs []actionio.Output) []actionio.Output {
+func (r *redactor) outputs(outs []actionio.Output) []actionio.Output {
 	for i := range outs {
 		outs[i].Value = r.String(outs[i].Value)
 	}

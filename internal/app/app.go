@@ -31,7 +31,7 @@ const (
 // Main runs the program with the given arguments (without the program name), environment
 // lookup and output streams, and returns the exit code. It reads no global state.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID}.main(ctx, args)
+	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: githubPace}.main(ctx, args)
 }
 
 // newDistinctID returns a fresh random ID that marks the run a dispatch starts.
@@ -51,6 +51,7 @@ type runner struct {
 	clock          ghclient.Clock
 	attemptTimeout time.Duration // 0: ghclient.DefaultAttemptTimeout
 	newID          func() string // a fresh distinct ID
+	pace           pace          // spacing of content-creating requests
 }
 
 func (r runner) main(ctx context.Context, args []string) int {
@@ -92,72 +93,14 @@ func (o outcome) ok() bool {
 	return true
 }
 
-// hooks are how execute reports progress as it happens.
-type hooks struct {
-	attempt func(target string, a ghclient.Attempt) // every dispatch attempt; failed poll requests
-	sent    func(res dispatch.Result)               // the dispatch phase is over
-	run     func(res dispatch.Result, r runs.Run)   // the run was found, or changed status
-}
-
-// execute sends the configured event, or in a dry run records the exact request instead;
-// then, as configured, finds the run it started and waits for it. The whole of it is
-// bounded by the configured timeout.
-func (r runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcome {
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
-	start := r.clock.Now()
-	opts := ghclient.Options{BaseURL: cfg.APIURL, Token: cfg.Token, Policy: ghclient.Policy{
-		MaxAttempts:    cfg.MaxAttempts,
-		AttemptTimeout: r.attemptTimeout,
-		Deadline:       start.Add(cfg.Timeout),
-		Clock:          r.clock,
-	}}
-	var rec *ghclient.Recorder
-	if cfg.DryRun {
-		rec = &ghclient.Recorder{}
-		opts.Transport = rec
-		h.attempt = nil
-	}
-	client := ghclient.New(opts)
-	dopts := dispatch.Options{Now: r.clock.Now, OnAttempt: h.attempt}
-	var res dispatch.Result
-	if cfg.Event == config.EventWorkflowDispatch {
-		res = dispatch.SendWorkflow(ctx, client, dispatch.WorkflowEvent{
-			Repository: cfg.Repository, Workflow: cfg.Workflow, Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID,
-		}, dopts)
-	} else {
-		res = dispatch.Send(ctx, client, dispatch.Event{
-			Repository: cfg.Repository, EventType: cfg.EventType, ClientPayload: cfg.ClientPayload, DistinctID: cfg.DistinctID,
-		}, dopts)
-	}
-	out := outcome{results: []dispatch.Result{res}}
-	if rec != nil {
-		if res.OK() {
-			res.Status, res.HTTPStatus, res.DispatchedAt, res.Attempts, res.Header = dispatch.StatusDryRun, 0, "", 0, nil
-			res.RunID, res.RunURL, res.NeedsCorrelation = 0, "", false
-			out.results[0] = res
-		}
-		out.preview = rec.Requests
-		return out
-	}
-	if h.sent != nil {
-		h.sent(res)
-	}
-	if !res.OK() || cfg.Wait == config.WaitNone {
-		return out
-	}
-	out.results[0] = r.follow(ctx, client, cfg, res, start, h)
-	return out
-}
-
 // follow finds the run a dispatch started (unless GitHub named it) and, if asked, waits
 // for it to complete, within wait-timeout and the step's timeout.
-func (r runner) follow(ctx context.Context, client *github.Client, cfg *config.Config, res dispatch.Result, start time.Time, h hooks) dispatch.Result {
+func (r runner) follow(ctx context.Context, client *github.Client, cfg *config.Config, repo config.Repo, res dispatch.Result, start time.Time, h hooks) dispatch.Result {
 	deadline := r.clock.Now().Add(cfg.WaitTimeout)
 	if end := start.Add(cfg.Timeout); end.Before(deadline) {
 		deadline = end
 	}
-	p := &runs.Poller{Client: client, Repo: cfg.Repository, Clock: r.clock, OnAttempt: h.attempt}
+	p := &runs.Poller{Client: client, Repo: repo, Clock: r.clock, OnAttempt: h.attempt}
 	changed := func(run runs.Run) {
 		res.RunID, res.RunURL, res.RunStatus, res.Conclusion = run.ID, run.HTMLURL, run.Status, run.Conclusion
 		if h.run != nil {

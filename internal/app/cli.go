@@ -88,6 +88,10 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 	fs.StringVar(&in.Wait, "wait", "", "")
 	fs.StringVar(&in.WaitTimeout, "wait-timeout", "", "")
 	fs.StringVar(&in.FailOnConclusion, "fail-on-conclusion", "", "")
+	fs.StringVar(&in.Concurrency, "concurrency", "", "")
+	fs.StringVar(&in.AppID, "app-id", "", "")
+	fs.StringVar(&in.AppPrivateKeyFile, "app-private-key-file", "", "")
+	fs.StringVar(&in.AppInstallationID, "app-installation-id", "", "")
 	fs.BoolVar(&dryRun, "dry-run", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -103,6 +107,9 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		return ExitBadInput
 	}
 	in.Token, in.TokenSource = config.CLIToken(getenv)
+	if in.AppPrivateKeyFile == "" {
+		in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
+	}
 	in.DistinctID = rn.newID()
 	if in.APIURL == "" {
 		in.APIURL = config.APIURLFromEnv(getenv)
@@ -111,7 +118,7 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		in.DryRun = "true"
 	}
 
-	red := redactor{secret: in.Token}
+	red := newRedactor(in.Token)
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 
 	cfg, problems := config.Build(config.CLIMode, in)
@@ -135,6 +142,7 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 				fmt.Fprintln(stdout, runLine(run))
 			}
 		},
+		mask: red.add,
 	})
 	now := rn.clock.Now()
 	code := ExitOK

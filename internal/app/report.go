@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
@@ -175,34 +176,67 @@ func code(s string) string {
 	return "<code>" + cell(strings.ReplaceAll(s, "&", "&amp;")) + "</code>"
 }
 
-// redactor replaces the token wherever it would be written.
-type redactor struct{ secret string }
+// redactor replaces every secret (the token, App tokens minted during the run) wherever
+// output would show it, and serialises writes, which may come from several goroutines.
+type redactor struct {
+	mu      sync.Mutex
+	secrets []string
+}
 
 // minRedactLen avoids replacing short strings that only a test would use as a token.
 const minRedactLen = 6
 
-func (r redactor) String(s string) string {
-	if len(r.secret) < minRedactLen {
-		return s
-	}
-	return strings.ReplaceAll(s, r.secret, "***")
+func newRedactor(secret string) *redactor {
+	r := &redactor{}
+	r.add(secret)
+	return r
 }
 
-// Writer wraps w so nothing written through it contains the token.
-func (r redactor) Writer(w io.Writer) io.Writer {
-	if len(r.secret) < minRedactLen {
-		return w
+func (r *redactor) add(secret string) {
+	if len(secret) < minRedactLen {
+		return
 	}
-	return redactingWriter{w: w, r: r}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = append(r.secrets, secret)
 }
+
+// addWhile adds a secret and, under the same lock as every redacted write, runs announce
+// (the ::add-mask:: command, which must reach the log unredacted and whole).
+func (r *redactor) addWhile(secret string, announce func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	announce()
+	if len(secret) >= minRedactLen {
+		r.secrets = append(r.secrets, secret)
+	}
+}
+
+func (r *redactor) String(s string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.redact(s)
+}
+
+func (r *redactor) redact(s string) string {
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, "***")
+	}
+	return s
+}
+
+// Writer wraps w so nothing written through it contains a secret, one write at a time.
+func (r *redactor) Writer(w io.Writer) io.Writer { return redactingWriter{w: w, r: r} }
 
 type redactingWriter struct {
 	w io.Writer
-	r redactor
+	r *redactor
 }
 
 func (rw redactingWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(rw.w, rw.r.String(string(p))); err != nil {
+	rw.r.mu.Lock()
+	defer rw.r.mu.Unlock()
+	if _, err := io.WriteString(rw.w, rw.r.redact(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil

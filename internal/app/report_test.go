@@ -41,11 +41,12 @@ func TestSummaryEscapes(t *testing.T) {
 
 func TestRedactor(t *testing.T) {
 	t.Parallel()
-	r := redactor{secret: "s3cr3t-token"}
-	if got := r.String("a s3cr3t-token b s3cr3t-token"); got != "a *** b ***" {
+	r := newRedactor("s3cr3t-token")
+	r.add("ghs_minted")
+	if got := r.String("a s3cr3t-token b s3cr3t-token ghs_minted"); got != "a *** b *** ***" {
 		t.Errorf("got %q", got)
 	}
-	if got := (redactor{secret: "ab"}).String("abc"); got != "abc" {
+	if got := newRedactor("ab").String("abc"); got != "abc" {
 		t.Errorf("short secrets are not redacted, got %q", got)
 	}
 }

@@ -5,12 +5,16 @@ package config
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 )
 
 // Mode says where the inputs came from, which decides how problems name them.
@@ -45,6 +49,11 @@ type Inputs struct {
 	Wait              string // none, started, completed
 	WaitTimeout       string // Go duration
 	FailOnConclusion  string // boolean, default true
+	Concurrency       string // targets in flight at once
+	AppID             string // GitHub App ID (or client ID)
+	AppPrivateKey     string // its PEM private key
+	AppPrivateKeyFile string // CLI only: where to read the key from
+	AppInstallationID string // optional
 	// DistinctID is the fresh unique ID the caller generated for this run; it goes into
 	// the payload when the run is to be found. Not an input.
 	DistinctID string
@@ -53,8 +62,10 @@ type Inputs struct {
 // Config is a checked, ready-to-run description of one dispatch.
 type Config struct {
 	Mode          Mode
-	Token         string
-	Repository    Repo
+	Token         string   // empty when App is set
+	App           *AppAuth // authenticate as a GitHub App instead of with Token
+	Repositories  []Repo   // the targets, in input order, without duplicates
+	Concurrency   int      // targets in flight at once
 	EventType     string
 	ClientPayload json.RawMessage // a compacted JSON object
 	APIURL        *url.URL        // ends in "/"
@@ -73,6 +84,20 @@ type Config struct {
 	// ClientPayload already (as distinct_id) when Wait is not none.
 	DistinctID string
 }
+
+// AppAuth is a GitHub App's credentials.
+type AppAuth struct {
+	ID             string
+	Key            *rsa.PrivateKey
+	InstallationID int64 // 0: find it per owner
+}
+
+// Limits of fan-out.
+const (
+	DefaultConcurrency = 4
+	MaxConcurrency     = 20
+	MaxTargets         = 500 // GitHub's secondary limit: 500 content-creating requests an hour
+)
 
 // Event names.
 const (
@@ -141,21 +166,25 @@ type Getenv func(string) string
 // and fills the documented defaults for any the runner left empty.
 func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 	in := Inputs{
-		Token:            getInput("token"),
-		TokenSource:      "token",
-		Repository:       getInput("repository"),
-		EventType:        getInput("event-type"),
-		ClientPayload:    getInput("client-payload"),
-		APIURL:           getInput("api-url"),
-		DryRun:           getInput("dry-run"),
-		Timeout:          getInput("timeout"),
-		MaxAttempts:      getInput("max-attempts"),
-		Workflow:         getInput("workflow"),
-		Ref:              getInput("ref"),
-		WorkflowInputs:   getInput("inputs"),
-		Wait:             getInput("wait"),
-		WaitTimeout:      getInput("wait-timeout"),
-		FailOnConclusion: getInput("fail-on-conclusion"),
+		Token:             getInput("token"),
+		TokenSource:       "token",
+		Repository:        getInput("repository"),
+		EventType:         getInput("event-type"),
+		ClientPayload:     getInput("client-payload"),
+		APIURL:            getInput("api-url"),
+		DryRun:            getInput("dry-run"),
+		Timeout:           getInput("timeout"),
+		MaxAttempts:       getInput("max-attempts"),
+		Workflow:          getInput("workflow"),
+		Ref:               getInput("ref"),
+		WorkflowInputs:    getInput("inputs"),
+		Wait:              getInput("wait"),
+		WaitTimeout:       getInput("wait-timeout"),
+		FailOnConclusion:  getInput("fail-on-conclusion"),
+		Concurrency:       getInput("concurrency"),
+		AppID:             getInput("app-id"),
+		AppPrivateKey:     getInput("app-private-key"),
+		AppInstallationID: getInput("app-installation-id"),
 	}
 	if in.Repository == "" {
 		in.Repository = getenv("GITHUB_REPOSITORY")
@@ -201,10 +230,15 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 	}
 	c.DryRun = dry
 
-	if repo, err := ParseRepository(in.Repository); err != nil {
+	repos, errs := ParseRepositories(in.Repository)
+	for _, err := range errs {
 		bad("repository", "%v", err)
+	}
+	c.Repositories = repos
+	if n, err := parseIntRange(in.Concurrency, DefaultConcurrency, 1, MaxConcurrency); err != nil {
+		bad("concurrency", "%v", err)
 	} else {
-		c.Repository = repo
+		c.Concurrency = n
 	}
 
 	// What to wait for decides whether a distinct ID goes into the payload.
@@ -328,14 +362,50 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 		c.APIURL = u
 	}
 
-	// A dry run prints the request without sending it, so it needs no token.
-	if in.Token == "" && !c.DryRun {
+	// Credentials: a GitHub App when its ID and key are given, else the token. A dry run
+	// prints the request without sending it, so it needs neither.
+	keyInput := "app-private-key"
+	if in.AppPrivateKeyFile != "" {
+		keyInput = "app-private-key-file"
+		b, err := os.ReadFile(in.AppPrivateKeyFile)
+		if err != nil {
+			bad(keyInput, "cannot be read: %v", err)
+		}
+		in.AppPrivateKey = string(b)
+	}
+	switch appID, key := strings.TrimSpace(in.AppID), strings.TrimSpace(in.AppPrivateKey); {
+	case appID != "" && key != "":
+		c.App = &AppAuth{ID: appID}
+		c.Token = ""
+		if k, err := ghapp.ParsePrivateKey([]byte(key)); err != nil {
+			bad(keyInput, "%v", err)
+		} else {
+			c.App.Key = k
+		}
+		if id := strings.TrimSpace(in.AppInstallationID); id != "" {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil || n <= 0 {
+				bad("app-installation-id", "%q is not an installation ID (a positive number)", id)
+			}
+			c.App.InstallationID = n
+			for _, r := range repos[min(1, len(repos)):] {
+				if !strings.EqualFold(r.Owner, repos[0].Owner) {
+					bad("app-installation-id", "names one installation, but the targets belong to %s and %s: leave it empty to find the installation of each owner", repos[0].Owner, r.Owner)
+					break
+				}
+			}
+		}
+	case appID != "":
+		bad(keyInput, "is empty, but app-id is set: a GitHub App needs both")
+	case key != "":
+		bad("app-id", "is empty, but %s is set: a GitHub App needs both", keyInput)
+	case in.Token == "" && !c.DryRun:
 		if m == CLIMode {
 			bad("token", "is not set: export GITHUB_TOKEN (or GH_TOKEN) with a token that may write to the repository, or use --dry-run")
 		} else {
 			bad("token", "is empty: pass a secret, e.g. token: ${{ secrets.DISPATCH_TOKEN }}, or leave it unset to use github.token")
 		}
-	} else if in.Token != "" {
+	case in.Token != "":
 		if err := CheckToken(in.Token); err != nil {
 			bad("token", "%v", err)
 		}

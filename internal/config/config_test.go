@@ -62,8 +62,8 @@ func TestBuildValid(t *testing.T) {
 			if ps != nil {
 				t.Fatalf("problems: %v", ps)
 			}
-			if c.Repository.String() != tt.repo || string(c.ClientPayload) != tt.payload || c.APIURL.String() != tt.api || c.DryRun != tt.dry {
-				t.Errorf("got repo %q payload %s api %q dry %v", c.Repository, c.ClientPayload, c.APIURL, c.DryRun)
+			if c.Repositories[0].String() != tt.repo || string(c.ClientPayload) != tt.payload || c.APIURL.String() != tt.api || c.DryRun != tt.dry {
+				t.Errorf("got repo %q payload %s api %q dry %v", c.Repositories, c.ClientPayload, c.APIURL, c.DryRun)
 			}
 		})
 	}

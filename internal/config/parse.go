@@ -280,16 +280,9 @@ func parseDuration(s string, def time.Duration) (time.Duration, error) {
 // ParseMaxAttempts reads how many times one request may be tried, 1 to MaxMaxAttempts;
 // empty means DefaultMaxAttempts.
 func ParseMaxAttempts(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return DefaultMaxAttempts, nil
-	}
-	n, err := strconv.Atoi(s)
+	n, err := parseIntRange(s, DefaultMaxAttempts, 1, MaxMaxAttempts)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a whole number: use 1 to %d (1 disables retries)", s, MaxMaxAttempts)
-	}
-	if n < 1 || n > MaxMaxAttempts {
-		return 0, fmt.Errorf("%d is out of range: use 1 to %d (1 disables retries)", n, MaxMaxAttempts)
+		return 0, fmt.Errorf("%w (1 disables retries)", err)
 	}
 	return n, nil
 }
@@ -408,4 +401,52 @@ func stringProperty(obj json.RawMessage, key string) (string, bool) {
 		return v, true
 	}
 	return "", false
+}
+
+// ParseRepositories reads one or more targets, one per line or separated by commas, in
+// any form ParseRepository accepts. Duplicates (ignoring case) are dropped, order kept.
+// Every bad entry is reported.
+func ParseRepositories(s string) ([]Repo, []error) {
+	var repos []Repo
+	var errs []error
+	seen := map[string]bool{}
+	for _, line := range strings.Split(s, "\n") {
+		for _, item := range strings.Split(line, ",") {
+			if strings.TrimSpace(item) == "" {
+				continue
+			}
+			r, err := ParseRepository(item)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if key := strings.ToLower(r.String()); !seen[key] {
+				seen[key] = true
+				repos = append(repos, r)
+			}
+		}
+	}
+	if len(repos) == 0 && len(errs) == 0 {
+		errs = append(errs, errors.New("is empty: give it as owner/name (several: one per line or comma-separated)"))
+	}
+	if len(repos) > MaxTargets {
+		errs = append(errs, fmt.Errorf("names %d repositories: at most %d, GitHub's limit of content-creating requests an hour", len(repos), MaxTargets))
+	}
+	return repos, errs
+}
+
+// parseIntRange reads a whole number from lo to hi; empty means def.
+func parseIntRange(s string, def, lo, hi int) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number: use %d to %d", s, lo, hi)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("%d is out of range: use %d to %d", n, lo, hi)
+	}
+	return n, nil
 }

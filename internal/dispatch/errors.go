@@ -19,10 +19,13 @@ func Describe(err error) string {
 	// Keep the context our own wrapping added ("listing runs: …"), not the URL noise of
 	// net/url's errors.
 	if inner := errors.Unwrap(err); inner != nil {
-		if outer := err.Error(); strings.HasSuffix(outer, inner.Error()) {
-			if prefix := strings.TrimSuffix(outer, inner.Error()); prefix != "" && !strings.Contains(prefix, "://") {
-				return prefix + Describe(inner)
-			}
+		outer := err.Error()
+		if !strings.HasSuffix(outer, inner.Error()) {
+			// An error of ours that explains its cause in its own words.
+			return outer + " (" + Describe(inner) + ")"
+		}
+		if prefix := strings.TrimSuffix(outer, inner.Error()); prefix != "" && !strings.Contains(prefix, "://") {
+			return prefix + Describe(inner)
 		}
 	}
 	switch {

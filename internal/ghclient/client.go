@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/google/go-github/v66/github"
 
@@ -33,7 +34,7 @@ type Options struct {
 func New(o Options) *github.Client {
 	rt := o.Transport
 	if rt == nil {
-		rt = newTransport()
+		rt = NewTransport()
 	}
 	// No http.Client.Timeout: it would bound all attempts together. Each attempt has its
 	// own timeout, and the context the step's deadline.
@@ -47,7 +48,8 @@ func New(o Options) *github.Client {
 	return c
 }
 
-func newTransport() *http.Transport {
+// NewTransport returns a fresh connection pool, to share between the clients of one run.
+func NewTransport() *http.Transport {
 	return http.DefaultTransport.(*http.Transport).Clone()
 }
 
@@ -55,7 +57,15 @@ func newTransport() *http.Transport {
 // network: 204 to a POST, and to a GET a repository whose default branch is
 // PlaceholderBranch. Requests reach it exactly as they would reach GitHub, headers included.
 type Recorder struct {
-	Requests []RecordedRequest
+	mu       sync.Mutex
+	requests []RecordedRequest
+}
+
+// Requests returns the requests recorded so far, in order.
+func (r *Recorder) Requests() []RecordedRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]RecordedRequest(nil), r.requests...)
 }
 
 // RecordedRequest is one captured request.
@@ -77,7 +87,9 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		body = b
 	}
-	r.Requests = append(r.Requests, RecordedRequest{
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = append(r.requests, RecordedRequest{
 		Method: req.Method,
 		URL:    req.URL.String(),
 		Header: req.Header.Clone(),

@@ -68,6 +68,14 @@ type Policy struct {
 	Clock    Clock // nil means RealClock
 	// Jitter returns a number in [0,1) to spread backoff waits; nil means math/rand.
 	Jitter func() float64
+	// Pacer, if set, is waited on before every attempt of a request that creates content
+	// (anything but GET and HEAD), retries included.
+	Pacer Pacer
+}
+
+// Pacer spaces requests out; golang.org/x/time/rate limiters make one.
+type Pacer interface {
+	Wait(ctx context.Context) error
 }
 
 func (p Policy) withDefaults() Policy {
@@ -156,6 +164,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 					return nil, err
 				}
 				attemptReq.Body = body
+			}
+		}
+		if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead {
+			if err := p.Pacer.Wait(ctx); err != nil {
+				return nil, fmt.Errorf("pacing requests within GitHub's secondary rate limits: %w", err)
 			}
 		}
 		actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)

@@ -43,12 +43,13 @@ type Token struct {
 
 // Request is one request the fake received, and what it answered.
 type Request struct {
-	Method string
-	Path   string // without the /api/v3 prefix
-	Header http.Header
-	Body   []byte
-	Status int
-	At     time.Time
+	Method  string
+	Path    string // without the /api/v3 prefix
+	Header  http.Header
+	Body    []byte
+	Status  int
+	Arrived time.Time // when it arrived
+	At      time.Time // when its answer was done
 }
 
 // Dispatch is one repository_dispatch event the fake accepted.
@@ -89,11 +90,18 @@ type Fake struct {
 	clock         Now
 	oldEnterprise bool
 	refs          map[string]bool
+
+	inflight, peak int           // requests being answered now, and the most at once
+	latency        time.Duration // how long every answer takes
+	apps           map[string]*App
+	minted         []MintedToken
+	revoked        []string
 }
 
 // New returns a fake that knows no repositories and no tokens.
 func New() *Fake {
-	f := &Fake{repos: map[string]string{}, tokens: map[string]Token{}, workflows: map[string][]*Workflow{}, refs: map[string]bool{}, nextRunID: 7000}
+	f := &Fake{repos: map[string]string{}, tokens: map[string]Token{}, workflows: map[string][]*Workflow{}, refs: map[string]bool{},
+		nextRunID: 7000, apps: map[string]*App{}}
 	f.SetRateLimit(5000)
 	return f
 }
@@ -170,6 +178,20 @@ func (f *Fake) Requests() []Request {
 	return append([]Request(nil), f.requests...)
 }
 
+// SetLatency makes every answer take d (real time), so that concurrency shows.
+func (f *Fake) SetLatency(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.latency = d
+}
+
+// PeakConcurrency is the most requests the fake was answering at once.
+func (f *Fake) PeakConcurrency() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.peak
+}
+
 // Arrived counts the requests that have arrived, including those still being answered
 // (Requests lists a request once its answer is done).
 func (f *Fake) Arrived() int {
@@ -191,8 +213,11 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	rec := &recorder{ResponseWriter: w}
 
+	arrived := time.Now()
 	f.mu.Lock()
 	f.seq++
+	f.inflight++
+	f.peak = max(f.peak, f.inflight)
 	reqID := fmt.Sprintf("FAKE:%04X:%06X", f.seq, f.seq*7919)
 	var fault *Fault
 	if len(f.faults) > 0 {
@@ -203,7 +228,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !limited {
 		f.remaining--
 	}
-	limit, remaining, reset := f.limit, f.remaining, f.reset
+	limit, remaining, reset, latency := f.limit, f.remaining, f.reset, f.latency
 	f.mu.Unlock()
 
 	h := w.Header()
@@ -216,11 +241,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	defer func() {
 		f.mu.Lock()
+		f.inflight--
 		if rec.status == http.StatusNotModified && !limited {
 			f.remaining++ // a 304 does not count against the rate limit
 		}
 		f.requests = append(f.requests, Request{
-			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, At: time.Now(),
+			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, Arrived: arrived, At: time.Now(),
 		})
 		f.mu.Unlock()
 	}()
@@ -228,6 +254,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault != nil {
 		f.serveFault(rec, r, fault)
 		return
+	}
+	if latency > 0 {
+		time.Sleep(latency)
 	}
 	if limited {
 		writeError(rec, http.StatusForbidden, "API rate limit exceeded for user.", "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api")
@@ -280,6 +309,9 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		return
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if f.routeApp(w, r, parts, body) {
+		return
+	}
 	if len(parts) < 3 || parts[0] != "repos" {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
 		return
@@ -309,6 +341,10 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 	}
 	if ep == nil {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
+		return
+	}
+	if rest == "installation" && r.Method == http.MethodGet {
+		f.repoInstallation(w, r, name)
 		return
 	}
 	tok, ok := f.authenticate(w, r)

@@ -1,0 +1,209 @@
+// Package ghapp authenticates as a GitHub App: it signs the App's JWT, finds its
+// installation on each owner, mints one short-lived installation token per owner restricted
+// to the target repositories and the permissions the event needs, and revokes the tokens
+// when the step ends.
+package ghapp
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-github/v66/github"
+)
+
+// JWT lifetimes: GitHub accepts an exp at most 10 minutes ahead, and asks for an iat 60
+// seconds in the past against clock drift.
+const (
+	jwtBackdate = 60 * time.Second
+	jwtLifetime = 9 * time.Minute
+)
+
+// ParsePrivateKey reads an App's private key: PEM, RSA, in PKCS #1 ("BEGIN RSA PRIVATE
+// KEY", as GitHub issues it) or PKCS #8 form.
+func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("is not a PEM key: paste the whole .pem file GitHub gave you, BEGIN and END lines included")
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("is a PEM %q block but not a private key GitHub issues (RSA)", block.Type)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("is a %T key: GitHub App keys are RSA", k)
+	}
+	return rk, nil
+}
+
+// App is a GitHub App's identity.
+type App struct {
+	ID             string // App ID or client ID: the JWT's iss
+	Key            *rsa.PrivateKey
+	InstallationID int64 // 0: find it per owner
+}
+
+// JWT signs a token that authenticates as the App, valid from a minute ago for nine
+// minutes.
+func (a App) JWT(now time.Time) (string, error) {
+	claims := jwt.RegisteredClaims{
+		Issuer:    a.ID,
+		IssuedAt:  jwt.NewNumericDate(now.Add(-jwtBackdate)),
+		ExpiresAt: jwt.NewNumericDate(now.Add(jwtLifetime)),
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.Key)
+}
+
+// Minter hands out installation tokens, one per owner, and revokes them at the end. It is
+// safe for concurrent use.
+type Minter struct {
+	App       App
+	NewClient func(token string) *github.Client // a client that authenticates with token
+	Now       func() time.Time
+	// Mask is called with every token as soon as it exists, before it is used or printed.
+	Mask func(string)
+
+	mu     sync.Mutex
+	owners map[string]*ownerToken // by lower-case owner
+}
+
+type ownerToken struct {
+	once  sync.Once
+	token string
+	err   error
+}
+
+// Token returns the installation token for owner, minting it on first use, restricted to
+// repos (names without owner) and perms (e.g. {"contents": "write"}).
+func (m *Minter) Token(ctx context.Context, owner string, repos []string, perms map[string]string) (string, error) {
+	m.mu.Lock()
+	if m.owners == nil {
+		m.owners = map[string]*ownerToken{}
+	}
+	ot := m.owners[strings.ToLower(owner)]
+	if ot == nil {
+		ot = &ownerToken{}
+		m.owners[strings.ToLower(owner)] = ot
+	}
+	m.mu.Unlock()
+	ot.once.Do(func() { ot.token, ot.err = m.mint(ctx, owner, repos, perms) })
+	return ot.token, ot.err
+}
+
+func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms map[string]string) (string, error) {
+	signed, err := m.App.JWT(m.Now())
+	if err != nil {
+		return "", fmt.Errorf("signing the App's JWT: %w", err)
+	}
+	appClient := m.NewClient(signed)
+	id := m.App.InstallationID
+	if id == 0 {
+		inst, _, err := appClient.Apps.FindRepositoryInstallation(ctx, owner, repos[0])
+		if err != nil {
+			if statusOf(err) == http.StatusNotFound {
+				return "", &NotInstalledError{App: m.App.ID, Owner: owner, Repo: repos[0], Err: err}
+			}
+			return "", fmt.Errorf("finding the App's installation on %s: %w", owner, err)
+		}
+		id = inst.GetID()
+	}
+	sorted := append([]string(nil), repos...)
+	sort.Strings(sorted)
+	tok, _, err := appClient.Apps.CreateInstallationToken(ctx, id, &github.InstallationTokenOptions{
+		Repositories: sorted,
+		Permissions:  permissions(perms),
+	})
+	if err != nil {
+		if statusOf(err) == http.StatusUnprocessableEntity {
+			return "", &PermissionError{App: m.App.ID, Owner: owner, Perms: perms, Err: err}
+		}
+		return "", fmt.Errorf("minting an installation token for %s: %w", owner, err)
+	}
+	if m.Mask != nil {
+		m.Mask(tok.GetToken())
+	}
+	return tok.GetToken(), nil
+}
+
+// RevokeAll revokes every token minted, and reports the ones that could not be.
+func (m *Minter) RevokeAll(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var errs []error
+	for owner, ot := range m.owners {
+		if ot.token == "" {
+			continue
+		}
+		if _, err := m.NewClient(ot.token).Apps.RevokeInstallationToken(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("revoking the token for %s (it expires within an hour anyway): %w", owner, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func permissions(p map[string]string) *github.InstallationPermissions {
+	ip := &github.InstallationPermissions{}
+	for k, v := range p {
+		v := v
+		switch k {
+		case "contents":
+			ip.Contents = &v
+		case "actions":
+			ip.Actions = &v
+		case "metadata":
+			ip.Metadata = &v
+		}
+	}
+	return ip
+}
+
+func statusOf(err error) int {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode
+	}
+	return 0
+}
+
+// NotInstalledError: the App is not installed on the owner, or not on the repository.
+type NotInstalledError struct {
+	App, Owner, Repo string
+	Err              error
+}
+
+func (e *NotInstalledError) Error() string {
+	return fmt.Sprintf("GitHub App %s is not installed on %s (or its installation does not include %s/%s)", e.App, e.Owner, e.Owner, e.Repo)
+}
+
+func (e *NotInstalledError) Unwrap() error { return e.Err }
+
+// PermissionError: the installation was not granted the permission the event needs.
+type PermissionError struct {
+	App, Owner string
+	Perms      map[string]string
+	Err        error
+}
+
+func (e *PermissionError) Error() string {
+	var want []string
+	for k, v := range e.Perms {
+		want = append(want, k+": "+v)
+	}
+	sort.Strings(want)
+	return fmt.Sprintf("GitHub App %s's installation on %s was not granted %s, or does not include every target repository", e.App, e.Owner, strings.Join(want, ", "))
+}
+
+func (e *PermissionError) Unwrap() error { return e.Err }
