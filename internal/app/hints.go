@@ -12,6 +12,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
@@ -40,6 +41,15 @@ func hint(m config.Mode, r dispatch.Result, now time.Time) string {
 			return "raise the timeout input (it bounds the whole step, waiting included)"
 		}
 		return "raise --timeout (it bounds the whole run, waiting included)"
+	}
+	var notInstalled *ghapp.NotInstalledError
+	if errors.As(r.Err, &notInstalled) {
+		return fmt.Sprintf("install the App on %s (its settings: Install App) with access to %s, or check the App ID; the App's owner can see where it is installed",
+			notInstalled.Owner, r.Repository)
+	}
+	var appPerm *ghapp.PermissionError
+	if errors.As(r.Err, &appPerm) {
+		return "in the App's settings, under Permissions, grant Repository permissions: Contents: Read and write for repository_dispatch, Actions: Read and write for workflow_dispatch (Actions: Read to wait for runs); then approve the new permissions on each installation"
 	}
 	var notFound *runs.NotFoundError
 	if errors.As(r.Err, &notFound) {

@@ -317,6 +317,10 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		return
 	}
 	name, rest := parts[1]+"/"+parts[2], strings.Join(parts[3:], "/")
+	if rest == "installation" && r.Method == http.MethodGet {
+		f.repoInstallation(w, r, name) // authenticated as the App, not with a token
+		return
+	}
 	type endpoint struct {
 		method, pattern string
 		perm, level     string
@@ -341,10 +345,6 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 	}
 	if ep == nil {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
-		return
-	}
-	if rest == "installation" && r.Method == http.MethodGet {
-		f.repoInstallation(w, r, name)
 		return
 	}
 	tok, ok := f.authenticate(w, r)
