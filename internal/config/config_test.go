@@ -348,3 +348,44 @@ func TestBuildRunProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestBuildTargetsAndApp(t *testing.T) {
+	t.Parallel()
+	in := valid()
+	in.Repository = "octo/a\nhttps://github.com/octo/b, octo/A\n\n  other/c  ,octo/b"
+	in.Concurrency = "20"
+	c, ps := Build(ActionMode, in)
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	var got []string
+	for _, r := range c.Repositories {
+		got = append(got, r.String())
+	}
+	if strings.Join(got, " ") != "octo/a octo/b other/c" || c.Concurrency != 20 || c.App != nil || c.Token == "" {
+		t.Errorf("targets %v, concurrency %d", got, c.Concurrency)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		edit  func(*Inputs)
+		input string
+		rule  string
+	}{
+		{"a bad entry among good ones", func(i *Inputs) { i.Repository = "octo/a\nnot a repo\nocto/b" }, "repository", `"not a repo"`},
+		{"only separators", func(i *Inputs) { i.Repository = " , \n ," }, "repository", "is empty"},
+		{"concurrency zero", func(i *Inputs) { i.Concurrency = "0" }, "concurrency", "out of range"},
+		{"concurrency 21", func(i *Inputs) { i.Concurrency = "21" }, "concurrency", "use 1 to 20"},
+		{"concurrency word", func(i *Inputs) { i.Concurrency = "many" }, "concurrency", "not a whole number"},
+		{"app id without key", func(i *Inputs) { i.AppID = "1" }, "app-private-key", "a GitHub App needs both"},
+		{"key without app id", func(i *Inputs) { i.AppPrivateKey = "-----BEGIN" }, "app-id", "a GitHub App needs both"},
+		{"key not PEM", func(i *Inputs) { i.AppID, i.AppPrivateKey = "1", "secret" }, "app-private-key", "is not a PEM key"},
+	} {
+		in := valid()
+		tc.edit(&in)
+		_, ps := Build(ActionMode, in)
+		if len(ps) != 1 || ps[0].Input != tc.input || !strings.Contains(ps[0].Rule, tc.rule) {
+			t.Errorf("%s: problems %v, want one on %s with %q", tc.name, ps, tc.input, tc.rule)
+		}
+	}
+}

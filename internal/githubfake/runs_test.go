@@ -1,12 +1,16 @@
 package githubfake
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func call(t *testing.T, f *Fake, method, path, body string, header ...string) (int, http.Header, map[string]any) {
@@ -138,5 +142,54 @@ func TestOldEnterpriseAndPermissions(t *testing.T) {
 	code, _, v = call(t, f, "GET", "/repos/octo/data", "")
 	if code != 200 || v["default_branch"] != "main" {
 		t.Errorf("repository: %d %v", code, v)
+	}
+}
+
+func TestAppJWTRules(t *testing.T) {
+	t.Parallel()
+	f := NewServer(t)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	f.AddApp(App{ID: "9", PublicKey: &key.PublicKey, Installations: map[string]*Installation{"octo": {ID: 5, Permissions: map[string]string{"contents": "write"}}}})
+	sign := func(k *rsa.PrivateKey, iss string, iat, exp time.Duration) string {
+		s, _ := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.RegisteredClaims{Issuer: iss,
+			IssuedAt: jwt.NewNumericDate(time.Now().Add(iat)), ExpiresAt: jwt.NewNumericDate(time.Now().Add(exp))}).SignedString(k)
+		return s
+	}
+	for _, tt := range []struct {
+		name string
+		jwt  string
+		want int
+	}{
+		{"valid", sign(key, "9", -time.Minute, 9*time.Minute), 200},
+		{"signed with another key", sign(other, "9", -time.Minute, 9*time.Minute), 401},
+		{"unknown app", sign(key, "10", -time.Minute, 9*time.Minute), 401},
+		{"expired", sign(key, "9", -20*time.Minute, -10*time.Minute), 401},
+		{"exp too far ahead", sign(key, "9", -time.Minute, 11*time.Minute), 401},
+		{"a token, not a JWT", "good", 401},
+	} {
+		code, _, _ := call(t, f, "GET", "/repos/octo/data/installation", "", "Authorization", "Bearer "+tt.jwt)
+		if code != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, code, tt.want)
+		}
+	}
+	valid := sign(key, "9", -time.Minute, 9*time.Minute)
+	code, _, v := call(t, f, "POST", "/app/installations/5/access_tokens", `{"repositories":["data"],"permissions":{"contents":"write"}}`, "Authorization", "Bearer "+valid)
+	if code != 201 || !strings.HasPrefix(v["token"].(string), "ghs_") {
+		t.Fatalf("access token: %d %v", code, v)
+	}
+	if code, _, _ := call(t, f, "POST", "/app/installations/5/access_tokens", `{"permissions":{"actions":"write"}}`, "Authorization", "Bearer "+valid); code != 422 {
+		t.Errorf("permission not granted: %d, want 422", code)
+	}
+	tok := v["token"].(string)
+	f.AddRepo("octo/data")
+	if code, _, _ := call(t, f, "POST", "/repos/octo/data/dispatches", `{"event_type":"e"}`, "Authorization", "Bearer "+tok); code != 204 {
+		t.Errorf("dispatch with the installation token: %d", code)
+	}
+	if code, _, _ := call(t, f, "DELETE", "/installation/token", "", "Authorization", "Bearer "+tok); code != 204 {
+		t.Errorf("revoke: %d", code)
+	}
+	if code, _, _ := call(t, f, "POST", "/repos/octo/data/dispatches", `{"event_type":"e"}`, "Authorization", "Bearer "+tok); code != 401 {
+		t.Errorf("revoked token still works: %d", code)
 	}
 }
