@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,4 +36,32 @@ func BenchmarkWaitedRun(b *testing.B) {
 	costly := f.RateLimitUsed()
 	b.ReportMetric(float64(len(reqs))/float64(b.N), "requests/run")
 	b.ReportMetric(float64(costly)/float64(b.N), "rate-limit-cost/run")
+}
+
+// BenchmarkFanOut50 measures one step that dispatches to 50 repositories with concurrency
+// 20, pacing raised out of the way so that it measures the action's own overhead.
+func BenchmarkFanOut50(b *testing.B) {
+	f := githubfake.NewServer(b)
+	f.AddToken(githubfake.Token{Value: testToken})
+	f.SetRateLimit(1 << 30)
+	var names []string
+	for i := range 50 {
+		names = append(names, fmt.Sprintf("org%d/repo-%02d", i%5, i))
+		f.AddRepo(names[i])
+	}
+	list := strings.Join(names, ",")
+	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": testToken}[k] }
+	b.ReportAllocs()
+	for b.Loop() {
+		var stdout, stderr strings.Builder
+		rn := testRunner(env, &stdout, &stderr) // no pacing
+		if code := rn.main(context.Background(), []string{"trigger", "--repository", list, "--event-type", "release",
+			"--api-url", f.URL(), "--concurrency", "20", "--json"}); code != ExitOK {
+			b.Fatalf("exit %d: %s", code, stderr.String())
+		}
+	}
+	b.StopTimer()
+	if n := len(f.Dispatches()); n < 50*b.N {
+		b.Fatalf("%d dispatches for %d runs", n, b.N)
+	}
 }

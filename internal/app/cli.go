@@ -24,7 +24,9 @@ Usage:
   dispatch version
 
 Flags of trigger (named like the action's inputs):
-  --repository OWNER/NAME      target repository (or https://github.com/OWNER/NAME)
+  --repository OWNER/NAME      target repository (or https://github.com/OWNER/NAME);
+                               several: comma-separated
+  --concurrency N              targets in flight at once, 1 to 20 (default 4)
   --event-type TYPE            event type, 1-100 characters; the receiving workflow lists it
                                under on.repository_dispatch.types
   --client-payload JSON        JSON object with at most 10 top-level properties (default {})
@@ -45,6 +47,10 @@ Flags of trigger (named like the action's inputs):
   --dry-run                    check everything and print the exact request; send nothing
                                and need no token
   --json                       print the results as JSON on stdout
+
+  --app-id ID                  authenticate as this GitHub App instead of with a token
+  --app-private-key-file PATH  the App's private key (PEM); or set GITHUB_APP_PRIVATE_KEY
+  --app-installation-id ID     the App's installation (default: found for each owner)
 
 The token is read from GITHUB_TOKEN, or else GH_TOKEN; it is never taken from a flag.
 It needs Contents: write on the repository for repository_dispatch, Actions: write for
