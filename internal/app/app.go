@@ -54,26 +54,26 @@ type runner struct {
 	pace           pace          // spacing of content-creating requests
 }
 
-func (r runner) main(ctx context.Context, args []string) int {
+func (rn runner) main(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		if r.getenv("GITHUB_ACTIONS") == "true" {
-			return r.runAction(ctx)
+		if rn.getenv("GITHUB_ACTIONS") == "true" {
+			return rn.runAction(ctx)
 		}
-		fmt.Fprint(r.stderr, helpText)
-		fmt.Fprintln(r.stderr, "\nerror: no command given (outside GitHub Actions, use: dispatch trigger …)")
+		fmt.Fprint(rn.stderr, helpText)
+		fmt.Fprintln(rn.stderr, "\nerror: no command given (outside GitHub Actions, use: dispatch trigger …)")
 		return ExitBadInput
 	}
 	switch args[0] {
 	case "trigger":
-		return r.runCLI(ctx, args[1:])
+		return rn.runCLI(ctx, args[1:])
 	case "help", "-h", "--help", "-help":
-		fmt.Fprint(r.stdout, helpText)
+		fmt.Fprint(rn.stdout, helpText)
 		return ExitOK
 	case "version", "--version", "-version":
-		fmt.Fprintf(r.stdout, "dispatch %s\n", version.Version)
+		fmt.Fprintf(rn.stdout, "dispatch %s\n", version.Version)
 		return ExitOK
 	}
-	fmt.Fprintf(r.stderr, "error: unknown command %q\nrun 'dispatch help' for usage\n", args[0])
+	fmt.Fprintf(rn.stderr, "error: unknown command %q\nrun 'dispatch help' for usage\n", args[0])
 	return ExitBadInput
 }
 
@@ -95,12 +95,12 @@ func (o outcome) ok() bool {
 
 // follow finds the run a dispatch started (unless GitHub named it) and, if asked, waits
 // for it to complete, within wait-timeout and the step's timeout.
-func (r runner) follow(ctx context.Context, client *github.Client, cfg *config.Config, repo config.Repo, res dispatch.Result, start time.Time, h hooks) dispatch.Result {
-	deadline := r.clock.Now().Add(cfg.WaitTimeout)
+func (rn runner) follow(ctx context.Context, client *github.Client, cfg *config.Config, repo config.Repo, res dispatch.Result, start time.Time, h hooks) dispatch.Result {
+	deadline := rn.clock.Now().Add(cfg.WaitTimeout)
 	if end := start.Add(cfg.Timeout); end.Before(deadline) {
 		deadline = end
 	}
-	p := &runs.Poller{Client: client, Repo: repo, Clock: r.clock, OnAttempt: h.attempt}
+	p := &runs.Poller{Client: client, Repo: repo, Clock: rn.clock, OnAttempt: h.attempt}
 	changed := func(run runs.Run) {
 		res.RunID, res.RunURL, res.RunStatus, res.Conclusion = run.ID, run.HTMLURL, run.Status, run.Conclusion
 		if h.run != nil {

@@ -21,7 +21,7 @@ func TestBadInputMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	if f, err := os.Open(unreadable); err == nil { // root reads anything: use a directory instead
-		f.Close()
+		_ = f.Close()
 		unreadable = dir
 	}
 	elevenProps := `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11}`

@@ -67,15 +67,15 @@ var errNotSent = errors.New("not sent: the step was cancelled or ran out of time
 // paced, or in a dry run records the exact requests instead; then, as configured, finds
 // the run each started and waits for it. Every target is attempted even when others fail;
 // results keep the input order. The whole of it is bounded by the configured timeout.
-func (r runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcome {
+func (rn runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcome {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	start := r.clock.Now()
+	start := rn.clock.Now()
 	policy := ghclient.Policy{
 		MaxAttempts:    cfg.MaxAttempts,
-		AttemptTimeout: r.attemptTimeout,
+		AttemptTimeout: rn.attemptTimeout,
 		Deadline:       start.Add(cfg.Timeout),
-		Clock:          r.clock,
+		Clock:          rn.clock,
 	}
 	var rec *ghclient.Recorder
 	var base http.RoundTripper
@@ -86,7 +86,7 @@ func (r runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcom
 		h = hooks{}
 	} else {
 		base = ghclient.NewTransport() // one connection pool for every target
-		policy.Pacer = r.pace.limiter()
+		policy.Pacer = rn.pace.limiter()
 	}
 	newClient := func(token string) *github.Client {
 		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: policy})
@@ -94,7 +94,7 @@ func (r runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcom
 	var minter *ghapp.Minter
 	if cfg.App != nil && !cfg.DryRun {
 		minter = &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
-			NewClient: newClient, Now: r.clock.Now, Mask: h.mask}
+			NewClient: newClient, Now: rn.clock.Now, Mask: h.mask}
 		defer func() {
 			// Revoke even when cancelled: a fresh, short deadline.
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
@@ -120,7 +120,7 @@ func (r runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcom
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			results[i] = r.one(ctx, cfg, repo, start, h, func() (*github.Client, error) {
+			results[i] = rn.one(ctx, cfg, repo, start, h, func() (*github.Client, error) {
 				if minter == nil {
 					return newClient(cfg.Token), nil
 				}
@@ -141,7 +141,7 @@ func (r runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcom
 }
 
 // one sends the event to one target and follows its run as configured.
-func (r runner) one(ctx context.Context, cfg *config.Config, repo config.Repo, start time.Time, h hooks, client func() (*github.Client, error)) dispatch.Result {
+func (rn runner) one(ctx context.Context, cfg *config.Config, repo config.Repo, start time.Time, h hooks, client func() (*github.Client, error)) dispatch.Result {
 	c, err := client()
 	if err != nil {
 		res := notSent(cfg, repo)
@@ -151,7 +151,7 @@ func (r runner) one(ctx context.Context, cfg *config.Config, repo config.Repo, s
 		}
 		return res
 	}
-	dopts := dispatch.Options{Now: r.clock.Now, OnAttempt: h.attempt}
+	dopts := dispatch.Options{Now: rn.clock.Now, OnAttempt: h.attempt}
 	var res dispatch.Result
 	if cfg.Event == config.EventWorkflowDispatch {
 		res = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{
@@ -175,7 +175,7 @@ func (r runner) one(ctx context.Context, cfg *config.Config, repo config.Repo, s
 	if !res.OK() || cfg.Wait == config.WaitNone {
 		return res
 	}
-	return r.follow(ctx, c, cfg, repo, res, start, h)
+	return rn.follow(ctx, c, cfg, repo, res, start, h)
 }
 
 // notSent is the result of a target that was not sent.

@@ -316,7 +316,9 @@ func TestGitHubAppErrors(t *testing.T) {
 		}})
 		f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
 		path := filepath.Join(t.TempDir(), "app.pem")
-		os.WriteFile(path, []byte(keyPEM()), 0o600)
+		if err := os.WriteFile(path, []byte(keyPEM()), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		run := runCLIMode(t, map[string]string{}, "trigger", "--repository", "octo/data", "--workflow", "deploy.yml", "--ref", "main",
 			"--api-url", f.URL(), "--app-id", "8", "--app-private-key-file", path)
 		if run.code != ExitOK || len(f.MintedTokens()) != 1 || f.MintedTokens()[0].Permissions["actions"] != "write" {

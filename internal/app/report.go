@@ -79,7 +79,7 @@ func renderRequest(w io.Writer, r *ghclient.RecordedRequest) {
 		fmt.Fprintln(w, "Authorization: (none: no token is set; a real run needs one)")
 	}
 	fmt.Fprintf(w, "Content-Length: %d\n\n", len(r.Body))
-	w.Write(r.Body)
+	_, _ = w.Write(r.Body)
 	if !bytes.HasSuffix(r.Body, []byte("\n")) {
 		fmt.Fprintln(w)
 	}

@@ -49,7 +49,9 @@ func TestWaitCompletedRepositoryDispatch(t *testing.T) {
 		t.Fatalf("%d dispatches", len(ds))
 	}
 	var payload map[string]string
-	json.Unmarshal(ds[0].ClientPayload, &payload)
+	if err := json.Unmarshal(ds[0].ClientPayload, &payload); err != nil {
+		t.Fatal(err)
+	}
 	if o["distinct-id"] == "" || payload["distinct_id"] != o["distinct-id"] || payload["source"] != "test" {
 		t.Errorf("distinct-id %q, payload received %s", o["distinct-id"], ds[0].ClientPayload)
 	}
@@ -222,7 +224,9 @@ func TestWorkflowDispatchNamesItsRun(t *testing.T) {
 	}
 	reqs := f.Requests()
 	var body map[string]any
-	json.Unmarshal(reqs[0].Body, &body)
+	if err := json.Unmarshal(reqs[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
 	if reqs[0].Path != "/repos/octo/data/actions/workflows/deploy.yml/dispatches" || body["ref"] != "release" || body["return_run_details"] != true ||
 		body["inputs"].(map[string]any)["env"] != "prod" {
 		t.Errorf("first request %s %s", reqs[0].Path, reqs[0].Body)
@@ -284,7 +288,9 @@ func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 		Inputs           map[string]string `json:"inputs"`
 		ReturnRunDetails *bool             `json:"return_run_details"`
 	}
-	json.Unmarshal(posts[1].Body, &second)
+	if err := json.Unmarshal(posts[1].Body, &second); err != nil {
+		t.Fatal(err)
+	}
 	did := run.outputs["distinct-id"]
 	if did == "" || second.Inputs["distinct_id"] != did || second.Inputs["env"] != "prod" || second.ReturnRunDetails != nil {
 		t.Errorf("second request %s, distinct-id %q", posts[1].Body, did)
@@ -339,7 +345,7 @@ func TestCLIWaitStreamsStatus(t *testing.T) {
 	}
 	out := run.stdout
 	q, p, c := strings.Index(out, " is queued: "), strings.Index(out, " is in progress: "), strings.Index(out, " completed: cancelled")
-	if !(strings.HasPrefix(out, "Dispatched ") && q > 0 && p > q && c > p) {
+	if !strings.HasPrefix(out, "Dispatched ") || q <= 0 || p <= q || c <= p {
 		t.Errorf("stdout:\n%s", out)
 	}
 	if !strings.Contains(run.stderr, "--fail-on-conclusion=false") {

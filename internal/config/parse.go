@@ -148,7 +148,7 @@ func ParsePayload(s string, maxProps int) (json.RawMessage, error) {
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+		return nil, fmt.Errorf("is not valid JSON: %w", jsonErr(err))
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("must be a JSON object like {\"key\": \"value\"}, not %s", jsonKind(tok))
@@ -157,7 +157,7 @@ func ParsePayload(s string, maxProps int) (json.RawMessage, error) {
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+			return nil, fmt.Errorf("is not valid JSON: %w", jsonErr(err))
 		}
 		key := kt.(string) // inside an object the decoder only yields string keys
 		if seen[key] {
@@ -166,11 +166,11 @@ func ParsePayload(s string, maxProps int) (json.RawMessage, error) {
 		seen[key] = true
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+			return nil, fmt.Errorf("is not valid JSON: %w", jsonErr(err))
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+		return nil, fmt.Errorf("is not valid JSON: %w", jsonErr(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("is not valid JSON: it has more text after the object")
@@ -180,13 +180,13 @@ func ParsePayload(s string, maxProps int) (json.RawMessage, error) {
 	}
 	var out bytes.Buffer
 	if err := json.Compact(&out, b); err != nil {
-		return nil, fmt.Errorf("is not valid JSON: %v", jsonErr(err))
+		return nil, fmt.Errorf("is not valid JSON: %w", jsonErr(err))
 	}
 	return out.Bytes(), nil
 }
 
 func jsonErr(err error) error {
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return errors.New("it ends too early")
 	}
 	return err
@@ -338,7 +338,7 @@ func ParseWorkflowInputs(s string) (json.RawMessage, error) {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(obj, &m); err != nil {
-		return nil, fmt.Errorf("is not valid JSON: %v", err)
+		return nil, fmt.Errorf("is not valid JSON: %w", err)
 	}
 	for k, v := range m {
 		switch v[0] {

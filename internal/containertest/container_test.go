@@ -6,6 +6,7 @@ package containertest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,8 @@ func runLikeRunner(t *testing.T, img string, inputs map[string]string, apiURL st
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("docker run: %v\n%s", err, stderr.String())
@@ -202,7 +204,7 @@ func TestImageStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("docker run: %v", err)
 	}
 	cid := strings.TrimSpace(string(id))
-	t.Cleanup(func() { exec.Command("docker", "rm", "-f", cid).Run() })
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", cid).Run() })
 	deadline := time.Now().Add(20 * time.Second)
 	for f.Arrived() == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)

@@ -178,7 +178,7 @@ func statusOf(err error) int {
 	return 0
 }
 
-// NotInstalledError: the App is not installed on the owner, or not on the repository.
+// NotInstalledError says the App is not installed on the owner, or not on the repository.
 type NotInstalledError struct {
 	App, Owner, Repo string
 	Err              error
@@ -190,7 +190,7 @@ func (e *NotInstalledError) Error() string {
 
 func (e *NotInstalledError) Unwrap() error { return e.Err }
 
-// PermissionError: the installation was not granted the permission the event needs.
+// PermissionError says the installation was not granted the permission the event needs.
 type PermissionError struct {
 	App, Owner string
 	Perms      map[string]string

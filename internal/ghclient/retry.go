@@ -214,8 +214,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		a.Retry, a.Wait, a.Why = true, wait, why
 		observe(a)
 		if resp != nil {
-			io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
-			resp.Body.Close()
+			// Drain what is left so the connection can be reused; errors do not matter here.
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
+			_ = resp.Body.Close()
 		}
 		if err := p.Clock.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("stopped while waiting %s to retry: %w", wait, err)
@@ -252,11 +253,10 @@ func (t *retryTransport) classify(resp *http.Response, err error, n int, seconda
 		return t.backoff(n), "connection failed", true, false
 	}
 	h := resp.Header
-	switch code := resp.StatusCode; {
-	case code == http.StatusInternalServerError, code == http.StatusBadGateway,
-		code == http.StatusServiceUnavailable, code == http.StatusGatewayTimeout:
+	switch code := resp.StatusCode; code {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return t.backoff(n), fmt.Sprintf("server error %d", code), true, false
-	case code == http.StatusTooManyRequests, code == http.StatusForbidden:
+	case http.StatusTooManyRequests, http.StatusForbidden:
 		if code == http.StatusForbidden && !isRateLimit(resp) {
 			return 0, "", false, false // a permission problem: retrying cannot help
 		}

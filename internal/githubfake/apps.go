@@ -91,7 +91,7 @@ func (f *Fake) verifyJWT(w *recorder, r *http.Request) (*App, bool) {
 		return nil, false
 	}
 	now := time.Now()
-	if claims.ExpiresAt.Time.After(now.Add(10*time.Minute + time.Second)) {
+	if claims.ExpiresAt.After(now.Add(10*time.Minute + time.Second)) {
 		writeError(w, http.StatusUnauthorized, "'Expiration time' claim ('exp') is too far in the future", "https://docs.github.com/rest")
 		return nil, false
 	}

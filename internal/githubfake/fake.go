@@ -276,7 +276,7 @@ func (f *Fake) serveFault(w *recorder, r *http.Request, ft *Fault) {
 				if tc, ok := conn.(interface{ SetLinger(int) error }); ok {
 					_ = tc.SetLinger(0) // RST, not FIN
 				}
-				conn.Close()
+				_ = conn.Close()
 				return
 			}
 		}
@@ -538,7 +538,7 @@ func writeError(w http.ResponseWriter, status int, msg, doc string) {
 	if doc != "" {
 		body["documentation_url"] = doc
 	}
-	json.NewEncoder(w).Encode(body)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 func contains(list []string, s string) bool {

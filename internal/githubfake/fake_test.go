@@ -145,7 +145,8 @@ func TestScriptedFaults(t *testing.T) {
 			t.Errorf("Retry-After = %q", resp.Header.Get("Retry-After"))
 		}
 	}
-	if _, err := post(); err == nil {
+	if resp, err := post(); err == nil {
+		resp.Body.Close()
 		t.Fatal("reset connection gave no error")
 	}
 	resp, err := post()

@@ -364,5 +364,5 @@ func writeJSON(w http.ResponseWriter, status int, v any, ifNoneMatch string) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(b)
+	_, _ = w.Write(b)
 }

@@ -80,7 +80,7 @@ func TestWorkflowDispatchAndRuns(t *testing.T) {
 	if code != 200 || v["total_count"].(float64) != 0 {
 		t.Fatalf("runs visible at once: %v", v)
 	}
-	clock.Sleep(t.Context(), 3*time.Second)
+	_ = clock.Sleep(t.Context(), 3*time.Second)
 	code, _, v = call(t, f, "GET", "/repos/octo/data/actions/runs?event=repository_dispatch", "")
 	runs := v["workflow_runs"].([]any)
 	if code != 200 || len(runs) != 1 {
@@ -99,7 +99,7 @@ func TestWorkflowDispatchAndRuns(t *testing.T) {
 	if code != 200 || code2 != 304 || f.RateLimitUsed() != used {
 		t.Errorf("conditional: %d then %d, rate limit used %d → %d", code, code2, used, f.RateLimitUsed())
 	}
-	clock.Sleep(t.Context(), 10*time.Second)
+	_ = clock.Sleep(t.Context(), 10*time.Second)
 	code, _, v = call(t, f, "GET", "/repos/octo/data/actions/runs/"+id, "", "If-None-Match", h.Get("ETag"))
 	if code != 200 || v["status"] != "completed" || v["conclusion"] != "success" {
 		t.Errorf("after completion: %d %v", code, v)

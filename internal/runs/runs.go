@@ -187,8 +187,8 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 		if r.Status == "completed" {
 			return r, nil
 		}
-		switch {
-		case r.Status == "queued" || r.Status == "waiting" || r.Status == "pending" || r.Status == "requested":
+		switch r.Status {
+		case "queued", "waiting", "pending", "requested":
 			interval = grow(interval, queuedMin, queuedMax)
 		default:
 			interval = grow(interval, runningMin, runningMax)
