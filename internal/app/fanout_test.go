@@ -226,8 +226,9 @@ func TestGitHubAppTwoOwners(t *testing.T) {
 		"octo":  {ID: 11, Repos: []string{"data", "site", "private-thing"}, Permissions: map[string]string{"contents": "write", "actions": "write"}},
 		"other": {ID: 22, Repos: []string{"mirror"}, Permissions: map[string]string{"contents": "write"}},
 	}})
+	// On an Enterprise Server-style API root, as the runner's GITHUB_API_URL gives it.
 	run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data\nother/mirror\nocto/site", "event-type": "e",
-		"api-url": f.URL(), "app-id": "424242", "app-private-key": keyPEM()}, nil)
+		"app-id": "424242", "app-private-key": keyPEM()}, map[string]string{"GITHUB_API_URL": f.EnterpriseURL()})
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
 	}
@@ -261,6 +262,9 @@ func TestGitHubAppTwoOwners(t *testing.T) {
 	}
 	if len(f.Dispatches()) != 3 {
 		t.Errorf("%d dispatches", len(f.Dispatches()))
+	}
+	if !strings.Contains(run.summary, "API: `"+f.EnterpriseURL()+"/`") {
+		t.Errorf("summary does not name the API host:\n%s", run.summary)
 	}
 	for _, r := range f.Requests() {
 		if r.Path == "/repos/octo/data/dispatches" && !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ghs_") {
