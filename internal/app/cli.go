@@ -113,7 +113,7 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		fmt.Fprintf(stderr, "error: unexpected argument %q (flags take the form --name value)\nrun 'dispatch help' for usage\n", fs.Arg(0))
 		return ExitBadInput
 	}
-	in.Token, in.TokenSource = config.CLIToken(getenv)
+	in.Token, _ = config.CLIToken(getenv)
 	if in.AppPrivateKeyFile == "" {
 		in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
 	}

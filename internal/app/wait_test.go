@@ -387,3 +387,23 @@ func TestCancelWhileWaitingForTheRun(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }
+
+// A distinct_id the user already passes among the inputs is used, not added twice.
+func TestOlderServerKeepsTheUsersDistinctID(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.SetOldEnterprise(true)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
+		Inputs: []string{"distinct_id"}, RunName: "Deploy ${{ inputs.distinct_id }}"})
+	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"inputs": `{"distinct_id":"mine-123"}`, "api-url": f.URL(), "wait": "started"}, nil)
+	if run.code != ExitOK || run.outputs["distinct-id"] != "mine-123" {
+		t.Fatalf("exit %d, outputs %v\n%s", run.code, run.outputs, run.stdout)
+	}
+	last := f.Requests()
+	for _, r := range last {
+		if r.Method == "POST" && r.Status == 204 && strings.Count(string(r.Body), "distinct_id") != 1 {
+			t.Errorf("body %s", r.Body)
+		}
+	}
+}

@@ -34,7 +34,6 @@ const DefaultAPIURL = "https://api.github.com"
 // (the public contract) are the ones in action.yml; CLI flags share them.
 type Inputs struct {
 	Token             string
-	TokenSource       string // where the token came from, for messages: "token", "GITHUB_TOKEN" …
 	Repository        string
 	EventType         string
 	ClientPayload     string
@@ -167,7 +166,6 @@ type Getenv func(string) string
 func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 	in := Inputs{
 		Token:             getInput("token"),
-		TokenSource:       "token",
 		Repository:        getInput("repository"),
 		EventType:         getInput("event-type"),
 		ClientPayload:     getInput("client-payload"),

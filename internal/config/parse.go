@@ -366,11 +366,12 @@ func withDistinctID(payload json.RawMessage, id string) (json.RawMessage, string
 	if len(m) >= MaxPayloadProperties {
 		return nil, "", fmt.Errorf("has %d top-level properties: with wait set, the action adds %q to find the run, and GitHub allows at most %d, so use at most %d", len(m), DistinctIDKey, MaxPayloadProperties, MaxPayloadProperties-1)
 	}
-	return addProperty(payload, DistinctIDKey, id), id, nil
+	return AddProperty(payload, DistinctIDKey, id), id, nil
 }
 
-// addProperty puts key first in a compacted object.
-func addProperty(obj json.RawMessage, key, value string) json.RawMessage {
+// AddProperty returns a copy of a compacted JSON object with key set to value, first. The
+// object must not have key already.
+func AddProperty(obj json.RawMessage, key, value string) json.RawMessage {
 	k, _ := json.Marshal(key)
 	v, _ := json.Marshal(value)
 	out := append([]byte("{"), k...)
@@ -383,11 +384,6 @@ func addProperty(obj json.RawMessage, key, value string) json.RawMessage {
 		out = append(out, '}')
 	}
 	return out
-}
-
-// AddProperty returns a copy of a compacted JSON object with key set to value, first.
-func AddProperty(obj json.RawMessage, key, value string) json.RawMessage {
-	return addProperty(obj, key, value)
 }
 
 // stringProperty returns a non-empty string property of an object.

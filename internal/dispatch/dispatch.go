@@ -165,7 +165,10 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 		// An older server: send it the way it knows, with the ID to find the run by.
 		inputs := ev.Inputs
 		if ev.DistinctID != "" {
-			inputs = config.AddProperty(inputs, config.DistinctIDKey, ev.DistinctID)
+			var present map[string]json.RawMessage
+			if json.Unmarshal(inputs, &present) == nil && present[config.DistinctIDKey] == nil {
+				inputs = config.AddProperty(inputs, config.DistinctIDKey, ev.DistinctID)
+			} // else the user passed their own, which config took as the ID
 			res.DistinctID, res.NeedsCorrelation = ev.DistinctID, true
 		}
 		res.Status, res.Err, res.Error = "", nil, "" // Attempts keeps counting across both

@@ -56,9 +56,6 @@ type Poller struct {
 	OnAttempt func(target string, a ghclient.Attempt)
 
 	etags map[string]cached // by request path: conditional requests
-	// Requests and NotModified count what polling cost: every request, and the 304s
-	// among them (which cost no rate limit).
-	Requests, NotModified int
 }
 
 type cached struct {
@@ -236,9 +233,7 @@ func (p *Poller) get(ctx context.Context, path, label string, out any) error {
 	})
 	var raw json.RawMessage
 	resp, err := p.Client.Do(ctx, req, &raw)
-	p.Requests++
 	if resp != nil && resp.StatusCode == http.StatusNotModified && ok {
-		p.NotModified++
 		return json.Unmarshal(c.body, out)
 	}
 	if err != nil {
