@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 
@@ -54,14 +55,15 @@ func (rn runner) runAction(ctx context.Context) int {
 		},
 	})
 	log.close()
+	if cfg.DryRun && len(out.preview) > 0 {
+		gha.Infof("Dry run: nothing was sent. The exact requests:")
+		gha.Group(fmt.Sprintf("%d request(s)", len(out.preview)))
+		renderRequests(red.Writer(stdout), out.preview)
+		gha.EndGroup()
+	}
 	now := rn.clock.Now()
 	for _, r := range out.results {
 		switch r.Status {
-		case dispatch.StatusDryRun:
-			gha.Infof("Dry run: nothing was sent. The exact request:")
-			gha.Group("Request to " + r.Repository)
-			renderRequests(red.Writer(stdout), out.preview)
-			gha.EndGroup()
 		case dispatch.StatusFailed:
 			msg := failureLine(r)
 			if h := hint(config.ActionMode, r, now); h != "" {

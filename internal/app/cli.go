@@ -151,17 +151,15 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		},
 		mask: red.add,
 	})
+	if cfg.DryRun && len(out.preview) > 0 && !asJSON {
+		fmt.Fprintln(stdout, "Dry run: nothing was sent. This is the exact request:")
+		fmt.Fprintln(stdout)
+		renderRequests(stdout, out.preview)
+	}
 	now := rn.clock.Now()
 	code := ExitOK
 	for _, r := range out.results {
-		switch r.Status {
-		case dispatch.StatusDryRun:
-			if !asJSON {
-				fmt.Fprintln(stdout, "Dry run: nothing was sent. This is the exact request:")
-				fmt.Fprintln(stdout)
-				renderRequests(stdout, out.preview)
-			}
-		case dispatch.StatusFailed:
+		if r.Status == dispatch.StatusFailed {
 			code = ExitFailed
 			fmt.Fprintf(stderr, "error: %s\n", failureLine(r))
 			if h := hint(config.CLIMode, r, now); h != "" {

@@ -180,3 +180,17 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d, %q", run.code, run.stdout)
 	}
 }
+
+// A dry run to several targets prints each request once, in input order.
+func TestCLIDryRunManyTargets(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	run := runCLIMode(t, nil, "trigger", "--repository", "octo/a,octo/b,octo/c", "--event-type", "e", "--api-url", f.URL(), "--dry-run")
+	if run.code != ExitOK || len(f.Requests()) != 0 {
+		t.Fatalf("exit %d, %d requests\n%s", run.code, len(f.Requests()), run.stderr)
+	}
+	a, b, c := strings.Index(run.stdout, "/repos/octo/a/"), strings.Index(run.stdout, "/repos/octo/b/"), strings.Index(run.stdout, "/repos/octo/c/")
+	if strings.Count(run.stdout, "POST ") != 3 || a < 0 || b < a || c < b || strings.Count(run.stdout, "Dry run") != 1 {
+		t.Errorf("stdout:\n%s", run.stdout)
+	}
+}
