@@ -111,9 +111,13 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, h hooks) outco
 	for i, repo := range cfg.Repositories {
 		select {
 		case slots <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil { // cancelled: send nothing more, say so for the rest
+			if ctx.Err() == nil {
+				break
+			}
+			<-slots
+			results[i] = notSent(cfg, repo)
+			continue
+		case <-ctx.Done(): // cancelled: send nothing more, say so for the rest
 			results[i] = notSent(cfg, repo)
 			continue
 		}
