@@ -33,6 +33,14 @@ func image(t *testing.T) string {
 	return img
 }
 
+// newFake is a fake GitHub on loopback with octo/data and the test token.
+func newFake(t *testing.T) *githubfake.Fake {
+	f := githubfake.NewServer(t)
+	f.AddRepo("octo/data")
+	f.AddToken(githubfake.Token{Value: token})
+	return f
+}
+
 type containerRun struct {
 	code    int
 	stdout  string
@@ -127,9 +135,7 @@ func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
 		t.Fatalf("image sets USER %q: it could not write the runner's file-command files", u)
 	}
 
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
+	f := newFake(t)
 
 	run := runLikeRunner(t, img, map[string]string{
 		"token":          token,
@@ -167,9 +173,7 @@ func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
 
 func TestImageRefusesBadInputWithoutSending(t *testing.T) {
 	img := image(t)
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
+	f := newFake(t)
 	run := runLikeRunner(t, img, map[string]string{
 		"token":          token,
 		"repository":     "octo/data",
@@ -194,9 +198,7 @@ func TestImageRefusesBadInputWithoutSending(t *testing.T) {
 // runner's kill.
 func TestImageStopsOnSIGTERM(t *testing.T) {
 	img := image(t)
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
+	f := newFake(t)
 	f.Script(githubfake.Fault{Hang: true}) // the first attempt would take 30 s
 	args, out, sum := runnerArgs(t, img, map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}, f.URL(), "--detach")
 	id, err := exec.Command("docker", args...).Output()
