@@ -303,6 +303,17 @@ func TestGitHubAppErrors(t *testing.T) {
 			t.Errorf("exit %d\n%s", run.code, run.stdout)
 		}
 	})
+	t.Run("key of another App", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.AddRepo("octo/data")
+		run := runActionMode(t, map[string]string{"repository": "octo/data", "event-type": "e", "api-url": f.URL(),
+			"app-id": "999", "app-private-key": keyPEM(), "max-attempts": "1"}, nil)
+		if run.code != ExitFailed || !strings.Contains(run.stdout, "GitHub refused the JWT signed for App 999") ||
+			!strings.Contains(run.stdout, "one of its current private keys") {
+			t.Errorf("exit %d\n%s", run.code, run.stdout)
+		}
+	})
 	t.Run("key not PEM", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t)

@@ -47,6 +47,10 @@ func hint(m config.Mode, r dispatch.Result, now time.Time) string {
 		return fmt.Sprintf("install the App on %s (its settings: Install App) with access to %s, or check the App ID; the App's owner can see where it is installed",
 			notInstalled.Owner, r.Repository)
 	}
+	var jwtRefused *ghapp.JWTRefusedError
+	if errors.As(r.Err, &jwtRefused) {
+		return "check that app-id is the App's ID (or client ID) and that app-private-key is one of its current private keys (App settings, Private keys); a deleted key stops working at once"
+	}
 	var appPerm *ghapp.PermissionError
 	if errors.As(r.Err, &appPerm) {
 		return "in the App's settings, under Permissions, grant Repository permissions: Contents: Read and write for repository_dispatch, Actions: Read and write for workflow_dispatch (Actions: Read to wait for runs); then approve the new permissions on each installation"

@@ -113,6 +113,9 @@ func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms m
 	if id == 0 {
 		inst, _, err := appClient.Apps.FindRepositoryInstallation(ctx, owner, repos[0])
 		if err != nil {
+			if statusOf(err) == http.StatusUnauthorized {
+				return "", &JWTRefusedError{App: m.App.ID, Err: err}
+			}
 			if statusOf(err) == http.StatusNotFound {
 				return "", &NotInstalledError{App: m.App.ID, Owner: owner, Repo: repos[0], Err: err}
 			}
@@ -127,6 +130,9 @@ func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms m
 		Permissions:  permissions(perms),
 	})
 	if err != nil {
+		if statusOf(err) == http.StatusUnauthorized {
+			return "", &JWTRefusedError{App: m.App.ID, Err: err}
+		}
 		if statusOf(err) == http.StatusUnprocessableEntity {
 			return "", &PermissionError{App: m.App.ID, Owner: owner, Perms: perms, Err: err}
 		}
@@ -207,3 +213,16 @@ func (e *PermissionError) Error() string {
 }
 
 func (e *PermissionError) Unwrap() error { return e.Err }
+
+// JWTRefusedError says GitHub did not accept the App's JWT: a wrong App ID, or a key that
+// is not (or no longer) this App's.
+type JWTRefusedError struct {
+	App string
+	Err error
+}
+
+func (e *JWTRefusedError) Error() string {
+	return fmt.Sprintf("GitHub refused the JWT signed for App %s", e.App)
+}
+
+func (e *JWTRefusedError) Unwrap() error { return e.Err }
