@@ -169,7 +169,7 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo config.Repo, 
 	if cfg.DryRun {
 		if res.OK() {
 			res.Status, res.HTTPStatus, res.DispatchedAt, res.Attempts, res.Header = dispatch.StatusDryRun, 0, "", 0, nil
-			res.RunID, res.RunURL, res.NeedsCorrelation = 0, "", false
+			res.RunID, res.RunURL = 0, ""
 		}
 		return res
 	}

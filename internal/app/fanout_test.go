@@ -283,46 +283,41 @@ func TestGitHubAppErrors(t *testing.T) {
 		f.AddRepo("elsewhere/repo")
 		return f
 	}
-	t.Run("not installed on the owner", func(t *testing.T) {
-		t.Parallel()
-		f := setup(t)
-		run := runActionMode(t, map[string]string{"repository": "elsewhere/repo", "event-type": "e", "api-url": f.URL(),
-			"app-id": "7", "app-private-key": keyPEM(), "max-attempts": "1"}, nil)
-		if run.code != ExitFailed || !strings.Contains(run.stdout, "GitHub App 7 is not installed on elsewhere") ||
-			!strings.Contains(run.stdout, "install the App") {
-			t.Errorf("exit %d\n%s", run.code, run.stdout)
-		}
-	})
-	t.Run("permission not granted", func(t *testing.T) {
-		t.Parallel()
-		f := setup(t)
-		f.AddRepo("octo/data")
-		run := runActionMode(t, map[string]string{"repository": "octo/data", "event-type": "e", "api-url": f.URL(),
-			"app-id": "7", "app-private-key": keyPEM(), "max-attempts": "1"}, nil)
-		if run.code != ExitFailed || !strings.Contains(run.stdout, "was not granted contents: write") || len(f.Dispatches()) != 0 {
-			t.Errorf("exit %d\n%s", run.code, run.stdout)
-		}
-	})
-	t.Run("key of another App", func(t *testing.T) {
-		t.Parallel()
-		f := setup(t)
-		f.AddRepo("octo/data")
-		run := runActionMode(t, map[string]string{"repository": "octo/data", "event-type": "e", "api-url": f.URL(),
-			"app-id": "999", "app-private-key": keyPEM(), "max-attempts": "1"}, nil)
-		if run.code != ExitFailed || !strings.Contains(run.stdout, "GitHub refused the JWT signed for App 999") ||
-			!strings.Contains(run.stdout, "one of its current private keys") {
-			t.Errorf("exit %d\n%s", run.code, run.stdout)
-		}
-	})
-	t.Run("key not PEM", func(t *testing.T) {
-		t.Parallel()
-		f := setup(t)
-		run := runActionMode(t, map[string]string{"repository": "octo/data", "event-type": "e", "api-url": f.URL(),
-			"app-id": "7", "app-private-key": "not a key"}, nil)
-		if run.code != ExitBadInput || !strings.Contains(run.stdout, `input "app-private-key": is not a PEM key`) || len(f.Requests()) != 0 {
-			t.Errorf("exit %d\n%s", run.code, run.stdout)
-		}
-	})
+	tests := []struct {
+		name, repo, appID, key string
+		code                   int
+		want                   []string
+		nothingSent            bool // not even a request: bad input
+	}{
+		{"not installed on the owner", "elsewhere/repo", "7", keyPEM(), ExitFailed,
+			[]string{"GitHub App 7 is not installed on elsewhere", "install the App"}, false},
+		{"permission not granted", "octo/data", "7", keyPEM(), ExitFailed,
+			[]string{"was not granted contents: write"}, false},
+		{"key of another App", "octo/data", "999", keyPEM(), ExitFailed,
+			[]string{"GitHub refused the JWT signed for App 999", "one of its current private keys"}, false},
+		{"key not PEM", "octo/data", "7", "not a key", ExitBadInput,
+			[]string{`input "app-private-key": is not a PEM key`}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.AddRepo("octo/data")
+			run := runActionMode(t, map[string]string{"repository": tt.repo, "event-type": "e", "api-url": f.URL(),
+				"app-id": tt.appID, "app-private-key": tt.key, "max-attempts": "1"}, nil)
+			if run.code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", run.code, tt.code, run.stdout)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(run.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, run.stdout)
+				}
+			}
+			if len(f.Dispatches()) != 0 || (tt.nothingSent && len(f.Requests()) != 0) {
+				t.Errorf("%d requests, %d dispatches", len(f.Requests()), len(f.Dispatches()))
+			}
+		})
+	}
 	t.Run("key file in the CLI", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)

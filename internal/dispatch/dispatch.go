@@ -49,8 +49,6 @@ type Result struct {
 	Err error `json:"-"`
 	// Header holds the response headers of the last answer, if any; not part of the output.
 	Header http.Header `json:"-"`
-	// NeedsCorrelation: GitHub did not name the run, so it must be found by DistinctID.
-	NeedsCorrelation bool `json:"-"`
 }
 
 // OK reports whether everything asked for worked.
@@ -105,7 +103,7 @@ type Options struct {
 // policy) and describes the outcome.
 func Send(ctx context.Context, client *github.Client, ev Event, o Options) Result {
 	res := Result{Repository: ev.Repository.String(), Event: config.EventRepositoryDispatch, EventType: ev.EventType,
-		DistinctID: ev.DistinctID, NeedsCorrelation: ev.DistinctID != ""}
+		DistinctID: ev.DistinctID}
 	payload := ev.ClientPayload
 	send(ctx, &res, o, func(ctx context.Context) (*github.Response, error) {
 		_, resp, err := client.Repositories.Dispatch(ctx, ev.Repository.Owner, ev.Repository.Name,
@@ -169,16 +167,16 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 			if json.Unmarshal(inputs, &present) == nil && present[config.DistinctIDKey] == nil {
 				inputs = config.AddProperty(inputs, config.DistinctIDKey, ev.DistinctID)
 			} // else the user passed their own, which config took as the ID
-			res.DistinctID, res.NeedsCorrelation = ev.DistinctID, true
+			res.DistinctID = ev.DistinctID
 		}
 		res.Status, res.Err, res.Error = "", nil, "" // Attempts keeps counting across both
 		send(ctx, &res, o, post(workflowDispatchRequest{Ref: res.Ref, Inputs: inputs}, nil))
 		return res
 	}
+	// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and following it
+	// fails with that reason.
 	if res.OK() && details.WorkflowRunID != 0 {
 		res.RunID, res.RunURL = details.WorkflowRunID, details.HTMLURL
-	} else if res.OK() {
-		res.NeedsCorrelation = ev.DistinctID != "" // 204: GitHub named no run
 	}
 	return res
 }

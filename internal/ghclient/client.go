@@ -17,9 +17,6 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/version"
 )
 
-// APIVersion is the REST API version every request asks for.
-const APIVersion = "2022-11-28"
-
 // Options describe the client to build.
 type Options struct {
 	BaseURL   *url.URL          // API root ending in "/", e.g. https://api.github.com/ or https://HOST/api/v3/

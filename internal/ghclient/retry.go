@@ -96,17 +96,16 @@ func (p Policy) withDefaults() Policy {
 
 // Attempt is one try of a request, as the audit log shows it.
 type Attempt struct {
-	N           int           // 1-based
-	Max         int           // the policy's MaxAttempts
-	Status      int           // HTTP status, 0 when there was no answer
-	RequestID   string        // GitHub's X-GitHub-Request-Id, if any
-	Err         error         // transport error, if there was no answer
-	Took        time.Duration // how long the attempt took
-	Wait        time.Duration // how long before the next attempt (0: none follows)
-	Why         string        // why it is (or could have been) retried
-	GaveUp      string        // why a retryable failure was not retried; "" otherwise
-	Retry       bool          // another attempt follows
-	RateLimited bool          // the answer was a primary or secondary rate limit
+	N         int           // 1-based
+	Max       int           // the policy's MaxAttempts
+	Status    int           // HTTP status, 0 when there was no answer
+	RequestID string        // GitHub's X-GitHub-Request-Id, if any
+	Err       error         // transport error, if there was no answer
+	Took      time.Duration // how long the attempt took
+	Wait      time.Duration // how long before the next attempt (0: none follows)
+	Why       string        // why it is (or could have been) retried
+	GaveUp    string        // why a retryable failure was not retried; "" otherwise
+	Retry     bool          // another attempt follows
 }
 
 // Answer says what came back: the HTTP status, or why nothing did.
@@ -193,8 +192,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			a.Err = err
 		}
 
-		wait, why, retryable, limited := t.classify(resp, err, n, &secondarySteps)
-		a.RateLimited = limited
+		wait, why, retryable := t.classify(resp, err, n, &secondarySteps)
 		if !retryable {
 			observe(a)
 			return finish(resp, err)
@@ -239,30 +237,30 @@ func finish(resp *http.Response, err error) (*http.Response, error) {
 // classify decides whether an answer is worth another attempt and how long to wait first,
 // following GitHub's guidance for rate limits and treating 5xx and broken connections as
 // passing faults.
-func (t *retryTransport) classify(resp *http.Response, err error, n int, secondarySteps *int) (wait time.Duration, why string, retry, limited bool) {
+func (t *retryTransport) classify(resp *http.Response, err error, n int, secondarySteps *int) (wait time.Duration, why string, retry bool) {
 	p := t.policy
 	if err != nil {
 		var certErr *x509.UnknownAuthorityError
 		var hostErr x509.HostnameError
 		if errors.As(err, &certErr) || errors.As(err, &hostErr) {
-			return 0, "", false, false
+			return 0, "", false
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return t.backoff(n), "no answer in time", true, false
+			return t.backoff(n), "no answer in time", true
 		}
-		return t.backoff(n), "connection failed", true, false
+		return t.backoff(n), "connection failed", true
 	}
 	h := resp.Header
 	switch code := resp.StatusCode; code {
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return t.backoff(n), fmt.Sprintf("server error %d", code), true, false
+		return t.backoff(n), fmt.Sprintf("server error %d", code), true
 	case http.StatusTooManyRequests, http.StatusForbidden:
 		if code == http.StatusForbidden && !isRateLimit(resp) {
-			return 0, "", false, false // a permission problem: retrying cannot help
+			return 0, "", false // a permission problem: retrying cannot help
 		}
 		if ra := h.Get("Retry-After"); ra != "" {
 			if secs, perr := strconv.Atoi(strings.TrimSpace(ra)); perr == nil && secs >= 0 {
-				return time.Duration(secs) * time.Second, fmt.Sprintf("rate limited (%d): GitHub asks to retry after %ds", code, secs), true, true
+				return time.Duration(secs) * time.Second, fmt.Sprintf("rate limited (%d): GitHub asks to retry after %ds", code, secs), true
 			}
 		}
 		if h.Get("X-RateLimit-Remaining") == "0" {
@@ -272,16 +270,16 @@ func (t *retryTransport) classify(resp *http.Response, err error, n int, seconda
 				if wait < rateLimitResetMargin {
 					wait = rateLimitResetMargin
 				}
-				return wait, fmt.Sprintf("primary rate limit exhausted (%d): it resets at %s", code, at.UTC().Format(time.RFC3339)), true, true
+				return wait, fmt.Sprintf("primary rate limit exhausted (%d): it resets at %s", code, at.UTC().Format(time.RFC3339)), true
 			}
 		}
 		// A secondary limit without headers: at least a minute, growing when it repeats.
 		*secondarySteps++
 		steps := min(*secondarySteps, maxSecondaryLimitSteps)
 		wait := secondaryLimitMinWait << (steps - 1)
-		return wait, fmt.Sprintf("secondary rate limit (%d) without Retry-After: waiting %s", code, wait), true, true
+		return wait, fmt.Sprintf("secondary rate limit (%d) without Retry-After: waiting %s", code, wait), true
 	}
-	return 0, "", false, false
+	return 0, "", false
 }
 
 // isRateLimit tells a rate-limited 403 from a permission 403: rate-limit headers, or a

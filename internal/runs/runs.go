@@ -29,7 +29,6 @@ type Run struct {
 	Conclusion   string `json:"conclusion"`
 	DisplayTitle string `json:"display_title"`
 	Event        string `json:"event"`
-	CreatedAt    string `json:"created_at"`
 }
 
 // Polling intervals.
