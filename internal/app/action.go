@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"io"
 	"sync"
 
 	"github.com/sethvargo/go-githubactions"
@@ -13,6 +13,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
@@ -28,7 +29,7 @@ func (rn runner) runAction(ctx context.Context) int {
 		// the only place the token is ever written, and the runner consumes it.
 		raw.AddMask(in.Token)
 	}
-	red := newRedactor(in.Token)
+	red := report.NewRedactor(in.Token)
 	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(red.Writer(stdout)))
 
 	cfg, problems := config.Build(config.ActionMode, in)
@@ -39,59 +40,71 @@ func (rn runner) runAction(ctx context.Context) int {
 		gha.Errorf("nothing was sent: fix the %d problem(s) above", len(problems))
 		return ExitBadInput
 	}
+	return rn.deliver(ctx, cfg, &actionReporter{gha: gha, raw: raw, red: red, log: &actionLog{gha: gha},
+		stdout: stdout, getenv: getenv, cfg: cfg})
+}
 
-	log := &actionLog{gha: gha}
-	out := rn.execute(ctx, cfg, hooks{
-		attempt: func(target string, a ghclient.Attempt) { log.detail(auditLine(target, a)) },
-		sent: func(r dispatch.Result) {
-			if r.OK() {
-				log.info(sentLine(r))
-			}
-		},
-		run: func(_ dispatch.Result, run runs.Run) { log.info(runLine(run)) },
-		mask: func(secret string) {
-			// Before the secret is used, let alone printed.
-			red.addWhile(secret, func() { raw.AddMask(secret) })
-		},
-	})
-	log.close()
-	if cfg.DryRun && len(out.preview) > 0 {
-		gha.Infof("Dry run: nothing was sent. The exact requests:")
-		gha.Group(fmt.Sprintf("%d request(s)", len(out.preview)))
-		renderRequests(red.Writer(stdout), out.preview)
-		gha.EndGroup()
-	}
-	now := rn.clock.Now()
-	for _, r := range out.results {
-		switch r.Status {
-		case dispatch.StatusFailed:
-			msg := failureLine(r)
-			if h := hint(config.ActionMode, r, now); h != "" {
-				msg += "\nhint: " + h
-			}
-			title := "Dispatch failed"
-			if r.DispatchedAt != "" {
-				title = "Run failed"
-			}
-			gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", msg)
-		}
-	}
+// actionReporter reports in action mode: workflow commands on stdout, outputs, summary.
+type actionReporter struct {
+	gha, raw *githubactions.Action // raw skips the redactor: only for ::add-mask::
+	red      *report.Redactor
+	log      *actionLog
+	stdout   io.Writer
+	getenv   func(string) string
+	cfg      *config.Config
+}
 
-	code := ExitOK
-	if !out.ok() {
-		code = ExitFailed
+func (a *actionReporter) attempt(target string, at ghclient.Attempt) {
+	a.log.detail(report.AuditLine(target, at))
+}
+
+func (a *actionReporter) sent(r dispatch.Result) {
+	if r.OK() {
+		a.log.info(report.SentLine(r))
 	}
-	w := actionio.New(gha, getenv)
-	if err := w.SetOutputs(red.outputs(actionOutputs(out.results))); err != nil {
+}
+
+func (a *actionReporter) run(run runs.Run) { a.log.info(report.RunLine(run)) }
+
+// mask hides a new secret before it is used, let alone printed.
+func (a *actionReporter) mask(secret string) {
+	a.red.AddWhile(secret, func() { a.raw.AddMask(secret) })
+}
+
+func (a *actionReporter) preview(reqs []ghclient.RecordedRequest) {
+	a.log.close()
+	a.gha.Infof("Dry run: nothing was sent. The exact requests:")
+	a.gha.Group(fmt.Sprintf("%d request(s)", len(reqs)))
+	report.Requests(a.red.Writer(a.stdout), reqs)
+	a.gha.EndGroup()
+}
+
+func (a *actionReporter) failed(r dispatch.Result, hint string) {
+	a.log.close()
+	msg := report.FailureLine(r)
+	if hint != "" {
+		msg += "\nhint: " + hint
+	}
+	title := "Dispatch failed"
+	if r.Delivered() {
+		title = "Run failed"
+	}
+	a.gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", msg)
+}
+
+func (a *actionReporter) finish(out outcome, code int) int {
+	a.log.close()
+	w := actionio.New(a.gha, a.getenv)
+	if err := w.SetOutputs(a.red.Outputs(report.Outputs(out.results))); err != nil {
 		if errors.Is(err, actionio.ErrNotSet) {
-			gha.Warningf("outputs were not written: %v (is this running outside a workflow?)", err)
+			a.gha.Warningf("outputs were not written: %v (is this running outside a workflow?)", err)
 		} else {
-			gha.Errorf("outputs were not written: %v", err)
+			a.gha.Errorf("outputs were not written: %v", err)
 			code = ExitFailed
 		}
 	}
-	if err := w.AddStepSummary(red.String(summaryMarkdown(out.results, cfg.APIURL))); err != nil {
-		gha.Warningf("step summary was not written: %v", err)
+	if err := w.AddStepSummary(a.red.String(report.Summary(out.results, a.cfg.APIURL))); err != nil {
+		a.gha.Warningf("step summary was not written: %v", err)
 	}
 	return code
 }
@@ -133,41 +146,4 @@ func (l *actionLog) closeLocked() {
 		l.gha.EndGroup()
 		l.open = false
 	}
-}
-
-// actionOutputs are the step's outputs, named as in action.yml. The single-dispatch
-// outputs describe the first (today: the only) target.
-func actionOutputs(results []dispatch.Result) []actionio.Output {
-	if len(results) != 1 {
-		// Several targets: only what is common to all, and the results.
-		return []actionio.Output{
-			{Name: "event-type", Value: results[0].EventType},
-			{Name: "distinct-id", Value: results[0].DistinctID},
-			{Name: "results", Value: resultsJSON(results)},
-		}
-	}
-	first := results[0]
-	runID := ""
-	if first.RunID != 0 {
-		runID = strconv.FormatInt(first.RunID, 10)
-	}
-	return []actionio.Output{
-		{Name: "repository", Value: first.Repository},
-		{Name: "event-type", Value: first.EventType},
-		{Name: "dispatched-at", Value: first.DispatchedAt},
-		{Name: "request-id", Value: first.RequestID},
-		{Name: "distinct-id", Value: first.DistinctID},
-		{Name: "run-id", Value: runID},
-		{Name: "run-url", Value: first.RunURL},
-		{Name: "run-status", Value: first.RunStatus},
-		{Name: "conclusion", Value: first.Conclusion},
-		{Name: "results", Value: resultsJSON(results)},
-	}
-}
-
-func (r *redactor) outputs(outs []actionio.Output) []actionio.Output {
-	for i := range outs {
-		outs[i].Value = r.String(outs[i].Value)
-	}
-	return outs
 }

@@ -22,13 +22,13 @@ func TestActionDispatches(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
+			f := githubfake.Standard(t, nil)
 			api := f.URL()
 			if enterprise {
 				api = f.EnterpriseURL()
 			}
 			run := runActionMode(t, map[string]string{
-				"token":          testToken,
+				"token":          githubfake.TestToken,
 				"repository":     "https://github.com/octo/data",
 				"event-type":     "fetch-meetup-data",
 				"client-payload": `{"source": "release", "nested": {"n": 1}}`,
@@ -53,7 +53,7 @@ func TestActionDispatches(t *testing.T) {
 			}
 			h := reqs[0].Header
 			for name, want := range map[string]string{
-				"Authorization":        "Bearer " + testToken,
+				"Authorization":        "Bearer " + githubfake.TestToken,
 				"User-Agent":           "dispatch-action/dev",
 				"X-Github-Api-Version": "2022-11-28",
 				"Content-Type":         "application/json",
@@ -85,7 +85,7 @@ func TestActionDispatches(t *testing.T) {
 				t.Errorf("results entry %v", r)
 			}
 
-			if !strings.HasPrefix(run.stdout, "::add-mask::"+testToken+"\n") {
+			if !strings.HasPrefix(run.stdout, "::add-mask::"+githubfake.TestToken+"\n") {
 				t.Errorf("stdout does not start by masking the token:\n%s", run.stdout)
 			}
 			if !strings.Contains(run.summary, "| Repository | Event | Outcome | Run | Request ID |") ||
@@ -101,10 +101,10 @@ func TestActionDispatches(t *testing.T) {
 
 func TestActionDefaults(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	f.AddRepo("octo/self")
 	// No repository, client-payload or api-url input: the runner's variables fill them.
-	run := runActionMode(t, map[string]string{"token": testToken, "event-type": "refresh"},
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "event-type": "refresh"},
 		map[string]string{"GITHUB_API_URL": f.URL()})
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -118,9 +118,9 @@ func TestActionDefaults(t *testing.T) {
 // Bad input: exit 2, one ::error:: per problem naming the input, and nothing sent.
 func TestActionBadInput(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	run := runActionMode(t, map[string]string{
-		"token":          testToken,
+		"token":          githubfake.TestToken,
 		"repository":     "not a repo",
 		"client-payload": `{"a":1,"a":2}`,
 		"api-url":        "http://" + strings.TrimPrefix(f.URL(), "http://127.0.0.1") + ".example.com",
@@ -179,13 +179,13 @@ func TestActionFailuresGiveHints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
+			f := githubfake.Standard(t, nil)
 			if tt.setup != nil {
 				tt.setup(f)
 			}
 			token, repo := tt.token, tt.repo
 			if token == "" {
-				token = testToken
+				token = githubfake.TestToken
 			}
 			if repo == "" {
 				repo = "octo/data"
@@ -219,8 +219,8 @@ func TestActionFailuresGiveHints(t *testing.T) {
 
 func TestActionDryRun(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+	f := githubfake.Standard(t, nil)
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
 		"client-payload": `{"k":"v"}`, "api-url": f.URL(), "dry-run": "true"}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -242,9 +242,9 @@ func TestActionDryRun(t *testing.T) {
 // go-githubactions' fixed delimiter.
 func TestActionOutputsCannotBeInjected(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	event := "x_GitHubActionsFileCommandDelimeter_ request-id<<EOF"
-	run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": event, "api-url": f.URL()}, nil)
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": event, "api-url": f.URL()}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
 	}
@@ -260,8 +260,8 @@ func TestActionRunnerFilesMissingOrUnwritable(t *testing.T) {
 	t.Parallel()
 	t.Run("unset", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t)
-		run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()},
+		f := githubfake.Standard(t, nil)
+		run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()},
 			map[string]string{"GITHUB_OUTPUT": "-", "GITHUB_STEP_SUMMARY": "-"})
 		if run.code != ExitOK || len(f.Dispatches()) != 1 {
 			t.Fatalf("exit %d, %d dispatches\n%s", run.code, len(f.Dispatches()), run.stdout)
@@ -273,9 +273,9 @@ func TestActionRunnerFilesMissingOrUnwritable(t *testing.T) {
 	})
 	t.Run("unwritable", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t)
+		f := githubfake.Standard(t, nil)
 		dir := t.TempDir() // a directory cannot be opened for appending
-		run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()},
+		run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()},
 			map[string]string{"GITHUB_OUTPUT": dir, "GITHUB_STEP_SUMMARY": filepath.Join(dir, "no", "such", "dir")})
 		if run.code != ExitFailed {
 			t.Fatalf("exit %d, want 1\n%s", run.code, run.stdout)
@@ -309,26 +309,26 @@ func TestNeverPrintsToken(t *testing.T) {
 	} {
 		t.Run("action/"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
+			f := githubfake.Standard(t, nil)
 			f.Script(tc.faults...)
-			run := runActionMode(t, map[string]string{"token": testToken, "repository": tc.repo, "event-type": "e", "api-url": f.URL(), "dry-run": tc.dry}, nil)
-			stdout := strings.Replace(run.stdout, "::add-mask::"+testToken+"\n", "", 1)
+			run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": tc.repo, "event-type": "e", "api-url": f.URL(), "dry-run": tc.dry}, nil)
+			stdout := strings.Replace(run.stdout, "::add-mask::"+githubfake.TestToken+"\n", "", 1)
 			raw, _ := os.ReadFile(run.outputFile)
 			for where, text := range map[string]string{"stdout": stdout, "outputs": string(raw), "summary": run.summary} {
-				if strings.Contains(text, testToken) || strings.Contains(text, "CANARY") {
+				if strings.Contains(text, githubfake.TestToken) || strings.Contains(text, "CANARY") {
 					t.Errorf("token in %s:\n%s", where, text)
 				}
 			}
 		})
 		t.Run("cli/"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
+			f := githubfake.Standard(t, nil)
 			f.Script(tc.faults...)
 			args := []string{"trigger", "--repository", tc.repo, "--event-type", "e", "--api-url", f.URL()}
 			if tc.dry == "true" {
 				args = append(args, "--dry-run")
 			}
-			run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken}, args...)
+			run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, args...)
 			if strings.Contains(run.stdout+run.stderr, "CANARY") {
 				t.Errorf("token printed:\n%s%s", run.stdout, run.stderr)
 			}

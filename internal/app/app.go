@@ -7,17 +7,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/google/go-github/v66/github"
-
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
-	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/version"
 )
 
@@ -31,7 +27,7 @@ const (
 // Main runs the program with the given arguments (without the program name), environment
 // lookup and output streams, and returns the exit code. It reads no global state.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: githubPace}.main(ctx, args)
+	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: dispatch.GitHubPace}.main(ctx, args)
 }
 
 // newDistinctID returns a fresh random ID that marks the run a dispatch starts.
@@ -51,7 +47,7 @@ type runner struct {
 	clock          ghclient.Clock
 	attemptTimeout time.Duration // 0: ghclient.DefaultAttemptTimeout
 	newID          func() string // a fresh distinct ID
-	pace           pace          // spacing of content-creating requests
+	pace           dispatch.Pace // spacing of content-creating requests
 }
 
 func (rn runner) main(ctx context.Context, args []string) int {
@@ -77,108 +73,30 @@ func (rn runner) main(ctx context.Context, args []string) int {
 	return ExitBadInput
 }
 
-// outcome is what one run did: the result of each dispatch and, for a dry run, the
-// request that would have been sent.
-type outcome struct {
-	results []dispatch.Result
-	preview []ghclient.RecordedRequest
+// reporter is how a mode shows a run: progress as it happens, then the dry run's
+// requests, each failure with its hint, and what the mode writes at the end.
+type reporter interface {
+	progress
+	preview(reqs []ghclient.RecordedRequest)
+	failed(r dispatch.Result, hint string)
+	// finish writes what the mode writes at the end and returns the exit code, code
+	// unless writing failed.
+	finish(out outcome, code int) int
 }
 
-func (o outcome) ok() bool {
-	for _, r := range o.results {
+// deliver executes a checked configuration and reports it the same way in both modes.
+func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) int {
+	out := rn.execute(ctx, cfg, rep)
+	if cfg.DryRun && len(out.preview) > 0 {
+		rep.preview(out.preview)
+	}
+	now := rn.clock.Now()
+	code := ExitOK
+	for _, r := range out.results {
 		if !r.OK() {
-			return false
+			code = ExitFailed
+			rep.failed(r, hint(cfg.Mode, r, now))
 		}
 	}
-	return true
-}
-
-// follow finds the run a dispatch started (unless GitHub named it) and, if asked, waits
-// for it to complete, within wait-timeout and the step's timeout.
-func (rn runner) follow(ctx context.Context, client *github.Client, cfg *config.Config, repo config.Repo, res dispatch.Result, start time.Time, h hooks) dispatch.Result {
-	deadline := rn.clock.Now().Add(cfg.WaitTimeout)
-	if end := start.Add(cfg.Timeout); end.Before(deadline) {
-		deadline = end
-	}
-	p := &runs.Poller{Client: client, Repo: repo, Clock: rn.clock, OnAttempt: h.attempt}
-	changed := func(run runs.Run) {
-		res.RunID, res.RunURL, res.RunStatus, res.Conclusion = run.ID, run.HTMLURL, run.Status, run.Conclusion
-		if h.run != nil {
-			h.run(res, run)
-		}
-	}
-	var run runs.Run
-	var err error
-	if res.RunID != 0 {
-		// GitHub named the run: show it at once, then read its state.
-		if h.run != nil {
-			h.run(res, runs.Run{ID: res.RunID, HTMLURL: res.RunURL})
-		}
-		if cfg.Wait == config.WaitStarted {
-			run, err = p.Get(ctx, res.RunID)
-			if err == nil {
-				changed(run)
-			}
-		}
-	} else {
-		accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
-		run, err = p.Find(ctx, runs.Query{Event: cfg.Event, Workflow: workflowFilter(cfg), DistinctID: res.DistinctID, Since: accepted}, deadline)
-		if err == nil {
-			changed(run)
-		}
-	}
-	if err == nil && cfg.Wait == config.WaitCompleted {
-		run, err = p.Wait(ctx, res.RunID, run, deadline, changed)
-		res.RunStatus, res.Conclusion = run.Status, run.Conclusion
-	}
-	switch {
-	case errors.Is(err, context.Canceled):
-		res.Fail(errWaitCancelled)
-	case errors.Is(err, context.DeadlineExceeded):
-		res.Fail(errWaitTimeout)
-	case err != nil:
-		res.Fail(err)
-	case cfg.Wait == config.WaitCompleted && cfg.FailOnConclusion && res.Conclusion != "success":
-		res.Fail(&conclusionError{conclusion: res.Conclusion, url: res.RunURL})
-	}
-	return res
-}
-
-// workflowFilter narrows the run listing to the dispatched workflow where that is safe: by
-// numeric ID or file name, both of which the runs endpoint accepts.
-func workflowFilter(cfg *config.Config) string {
-	if cfg.Event == config.EventWorkflowDispatch {
-		return cfg.Workflow
-	}
-	return ""
-}
-
-// Errors that end a wait early, after the event was delivered.
-var (
-	errWaitCancelled = errors.New("the step was cancelled while waiting for the run")
-	errWaitTimeout   = errors.New("the step's timeout ran out while waiting for the run")
-)
-
-// conclusionError fails a step whose run did not succeed (fail-on-conclusion).
-type conclusionError struct{ conclusion, url string }
-
-func (e *conclusionError) Error() string {
-	return fmt.Sprintf("the run concluded %q, not \"success\": %s", e.conclusion, e.url)
-}
-
-// auditLine is one line of the delivery log: target, event, attempt, answer, request ID,
-// and the wait before the next attempt with its reason. It never holds the token.
-func auditLine(target string, a ghclient.Attempt) string {
-	line := fmt.Sprintf("%s attempt %d/%d: %s", target, a.N, a.Max, a.Answer())
-	if a.RequestID != "" {
-		line += ", request ID " + a.RequestID
-	}
-	line += fmt.Sprintf(", took %s", a.Took.Round(time.Millisecond))
-	switch {
-	case a.Retry:
-		line += fmt.Sprintf("; retrying in %s: %s", a.Wait.Round(100*time.Millisecond), a.Why)
-	case a.GaveUp != "":
-		line += fmt.Sprintf("; %s; gave up %s", a.Why, a.GaveUp)
-	}
-	return line
+	return rep.finish(out, code)
 }

@@ -74,8 +74,8 @@ func TestBadInputMatrix(t *testing.T) {
 			}
 			t.Run(mode+"/"+c.name, func(t *testing.T) {
 				t.Parallel()
-				f := newFake(t)
-				inputs := map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}
+				f := githubfake.Standard(t, nil)
+				inputs := map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}
 				inputs[c.input] = c.value
 				if c.input == "workflow" {
 					delete(inputs, "event-type")
@@ -122,10 +122,10 @@ func TestBadInputMatrix(t *testing.T) {
 	for _, c := range cli {
 		t.Run("cli/"+c.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
+			f := githubfake.Standard(t, nil)
 			env := c.env
 			if env == nil {
-				env = map[string]string{"GITHUB_TOKEN": testToken}
+				env = map[string]string{"GITHUB_TOKEN": githubfake.TestToken}
 			}
 			env["GITHUB_API_URL"] = f.URL()
 			run := runCLIMode(t, env, append([]string{"trigger"}, c.args...)...)
@@ -136,7 +136,7 @@ func TestBadInputMatrix(t *testing.T) {
 	// Action-only: the runner does not enforce required inputs, the binary does.
 	t.Run("action/missing token and event type", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t)
+		f := githubfake.Standard(t, nil)
 		run := runActionMode(t, map[string]string{"repository": "octo/data", "api-url": f.URL()}, nil)
 		checkBadInput(t, f.Requests(), run.code, run.stdout, `input "token": `, "is empty")
 		if !strings.Contains(run.stdout, `input "event-type": is required`) {
@@ -156,7 +156,7 @@ func checkBadInput[R any](t *testing.T, received []R, code int, out, label, rule
 	if len(received) != 0 {
 		t.Errorf("the fake received %d requests", len(received))
 	}
-	if strings.Contains(out, testToken) && !strings.HasPrefix(out, "::add-mask::"+testToken) {
+	if strings.Contains(out, githubfake.TestToken) && !strings.HasPrefix(out, "::add-mask::"+githubfake.TestToken) {
 		t.Errorf("token printed:\n%s", out)
 	}
 }
@@ -165,14 +165,14 @@ func checkBadInput[R any](t *testing.T, received []R, code int, out, label, rule
 // once, exit 1, with the outputs saying nothing was delivered.
 func TestActionCancelledWhileWaiting(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	f.Script(githubfake.Fault{Status: 503})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir := t.TempDir()
 	vars := map[string]string{
 		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "out"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "sum"),
-		"INPUT_TOKEN": testToken, "INPUT_REPOSITORY": "octo/data", "INPUT_EVENT-TYPE": "e", "INPUT_API-URL": f.URL(), "INPUT_TIMEOUT": "2h",
+		"INPUT_TOKEN": githubfake.TestToken, "INPUT_REPOSITORY": "octo/data", "INPUT_EVENT-TYPE": "e", "INPUT_API-URL": f.URL(), "INPUT_TIMEOUT": "2h",
 	}
 	var stdout strings.Builder
 	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)

@@ -17,13 +17,13 @@ import (
 // conditional request answered 304 does not).
 func BenchmarkWaitedRun(b *testing.B) {
 	f := githubfake.NewServer(b)
-	f.AddToken(githubfake.Token{Value: testToken})
+	f.AddToken(githubfake.Token{Value: githubfake.TestToken})
 	f.SetRateLimit(1 << 30)
 	clock := githubfake.NewClock()
 	f.SetClock(clock)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
 		RunName: receiverRunName, Queued: 2 * time.Minute, Running: 10 * time.Minute})
-	env := map[string]string{"GITHUB_TOKEN": testToken}
+	env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken}
 	b.ReportAllocs()
 	for b.Loop() {
 		if r := runCLIModeClock(b, clock, env, "trigger", "--repository", "octo/data", "--event-type", "e",
@@ -42,7 +42,7 @@ func BenchmarkWaitedRun(b *testing.B) {
 // 20, pacing raised out of the way so that it measures the action's own overhead.
 func BenchmarkFanOut50(b *testing.B) {
 	f := githubfake.NewServer(b)
-	f.AddToken(githubfake.Token{Value: testToken})
+	f.AddToken(githubfake.Token{Value: githubfake.TestToken})
 	f.SetRateLimit(1 << 30)
 	var names []string
 	for i := range 50 {
@@ -50,7 +50,7 @@ func BenchmarkFanOut50(b *testing.B) {
 		f.AddRepo(names[i])
 	}
 	list := strings.Join(names, ",")
-	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": testToken}[k] }
+	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }
 	b.ReportAllocs()
 	for b.Loop() {
 		var stdout, stderr strings.Builder

@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
@@ -125,9 +125,8 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		in.DryRun = "true"
 	}
 
-	red := newRedactor(in.Token)
+	red := report.NewRedactor(in.Token)
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
-
 	cfg, problems := config.Build(config.CLIMode, in)
 	if problems != nil {
 		for _, p := range problems {
@@ -136,39 +135,53 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 		fmt.Fprintln(stderr, "nothing was sent")
 		return ExitBadInput
 	}
+	return rn.deliver(ctx, cfg, &cliReporter{stdout: stdout, stderr: stderr, red: red, asJSON: asJSON})
+}
 
-	out := rn.execute(ctx, cfg, hooks{
-		attempt: func(target string, a ghclient.Attempt) { fmt.Fprintln(stderr, auditLine(target, a)) },
-		sent: func(r dispatch.Result) {
-			if r.OK() && !asJSON {
-				fmt.Fprintln(stdout, sentLine(r))
-			}
-		},
-		run: func(_ dispatch.Result, run runs.Run) {
-			if !asJSON {
-				fmt.Fprintln(stdout, runLine(run))
-			}
-		},
-		mask: red.add,
-	})
-	if cfg.DryRun && len(out.preview) > 0 && !asJSON {
-		fmt.Fprintln(stdout, "Dry run: nothing was sent. This is the exact request:")
-		fmt.Fprintln(stdout)
-		renderRequests(stdout, out.preview)
+// cliReporter reports in CLI mode: progress and the dry run on stdout (unless --json),
+// attempts and errors on stderr.
+type cliReporter struct {
+	stdout, stderr io.Writer // both redacting
+	red            *report.Redactor
+	asJSON         bool
+}
+
+func (c *cliReporter) attempt(target string, a ghclient.Attempt) {
+	fmt.Fprintln(c.stderr, report.AuditLine(target, a))
+}
+
+func (c *cliReporter) sent(r dispatch.Result) {
+	if r.OK() && !c.asJSON {
+		fmt.Fprintln(c.stdout, report.SentLine(r))
 	}
-	now := rn.clock.Now()
-	code := ExitOK
-	for _, r := range out.results {
-		if r.Status == dispatch.StatusFailed {
-			code = ExitFailed
-			fmt.Fprintf(stderr, "error: %s\n", failureLine(r))
-			if h := hint(config.CLIMode, r, now); h != "" {
-				fmt.Fprintf(stderr, "hint: %s\n", h)
-			}
-		}
+}
+
+func (c *cliReporter) run(run runs.Run) {
+	if !c.asJSON {
+		fmt.Fprintln(c.stdout, report.RunLine(run))
 	}
-	if asJSON {
-		fmt.Fprintln(stdout, strings.TrimSpace(resultsJSON(out.results)))
+}
+
+func (c *cliReporter) mask(secret string) { c.red.Add(secret) }
+
+func (c *cliReporter) preview(reqs []ghclient.RecordedRequest) {
+	if !c.asJSON {
+		fmt.Fprintln(c.stdout, "Dry run: nothing was sent. This is the exact request:")
+		fmt.Fprintln(c.stdout)
+		report.Requests(c.stdout, reqs)
+	}
+}
+
+func (c *cliReporter) failed(r dispatch.Result, hint string) {
+	fmt.Fprintf(c.stderr, "error: %s\n", report.FailureLine(r))
+	if hint != "" {
+		fmt.Fprintf(c.stderr, "hint: %s\n", hint)
+	}
+}
+
+func (c *cliReporter) finish(out outcome, code int) int {
+	if c.asJSON {
+		fmt.Fprintln(c.stdout, report.ResultsJSON(out.results))
 	}
 	return code
 }

@@ -7,18 +7,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestCLIDispatches(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	payload := filepath.Join(t.TempDir(), "payload.json")
 	if err := os.WriteFile(payload, []byte(`{"from": "file"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run := runCLIMode(t, map[string]string{"GH_TOKEN": testToken},
+	run := runCLIMode(t, map[string]string{"GH_TOKEN": githubfake.TestToken},
 		"trigger", "--repository", "octo/data", "--event-type", "fetch-meetup-data", "--client-payload-file", payload, "--api-url", f.URL())
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
@@ -32,15 +34,15 @@ func TestCLIDispatches(t *testing.T) {
 	if run.stdout != want || !strings.HasPrefix(run.stderr, audit) || strings.Count(run.stderr, "\n") != 1 {
 		t.Errorf("stdout %q stderr %q, want %q and one line %q…", run.stdout, run.stderr, want, audit)
 	}
-	if got := f.Requests()[0].Header.Get("Authorization"); got != "Bearer "+testToken {
+	if got := f.Requests()[0].Header.Get("Authorization"); got != "Bearer "+githubfake.TestToken {
 		t.Errorf("Authorization %q", got)
 	}
 }
 
 func TestCLIJSON(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken, "GITHUB_API_URL": f.EnterpriseURL()},
+	f := githubfake.Standard(t, nil)
+	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_API_URL": f.EnterpriseURL()},
 		"trigger", "--repository", "octo/data", "--event-type", "e", "--json")
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stderr)
@@ -57,7 +59,7 @@ func TestCLIJSON(t *testing.T) {
 // The README's first command: a dry run with no token prints the exact request.
 func TestCLIDryRunWithoutToken(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	run := runCLIMode(t, nil, "trigger", "--repository", "octo/data", "--event-type", "fetch-meetup-data",
 		"--client-payload", `{"source": "readme"}`, "--api-url", f.URL(), "--dry-run")
 	if run.code != ExitOK {
@@ -102,10 +104,10 @@ func TestCLIUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
+			f := githubfake.Standard(t, nil)
 			env := map[string]string{"GITHUB_API_URL": f.URL()}
 			if tt.name != "missing token" && tt.name != "missing repository and event" {
-				env["GITHUB_TOKEN"] = testToken
+				env["GITHUB_TOKEN"] = githubfake.TestToken
 			}
 			run := runCLIMode(t, env, tt.args...)
 			if run.code != ExitBadInput {
@@ -124,8 +126,8 @@ func TestCLIUsageErrors(t *testing.T) {
 // CLI hints speak shell, not workflow YAML.
 func TestCLIFailureHint(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken, "GITHUB_API_URL": f.URL()},
+	f := githubfake.Standard(t, nil)
+	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_API_URL": f.URL()},
 		"trigger", "--repository", "octo/missing", "--event-type", "e")
 	if run.code != ExitFailed {
 		t.Fatalf("exit %d", run.code)
@@ -134,17 +136,17 @@ func TestCLIFailureHint(t *testing.T) {
 	if !strings.Contains(run.stderr, want) || !strings.Contains(run.stderr, "export GITHUB_TOKEN=") || strings.Contains(run.stderr, "secrets.") {
 		t.Errorf("stderr:\n%s", run.stderr)
 	}
-	if strings.Contains(run.stderr+run.stdout, testToken) {
+	if strings.Contains(run.stderr+run.stdout, githubfake.TestToken) {
 		t.Error("token printed")
 	}
 }
 
 func TestCLIUnreachableAPI(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	url := f.URL()
 	f.Close() // nothing listens there any more
-	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", url)
+	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", url)
 	if run.code != ExitFailed || !strings.Contains(run.stderr, "no answer from GitHub") || !strings.Contains(run.stderr, "--api-url") {
 		t.Errorf("exit %d\n%s", run.code, run.stderr)
 	}
@@ -184,7 +186,7 @@ func TestVersion(t *testing.T) {
 // A dry run to several targets prints each request once, in input order.
 func TestCLIDryRunManyTargets(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	run := runCLIMode(t, nil, "trigger", "--repository", "octo/a,octo/b,octo/c", "--event-type", "e", "--api-url", f.URL(), "--dry-run")
 	if run.code != ExitOK || len(f.Requests()) != 0 {
 		t.Fatalf("exit %d, %d requests\n%s", run.code, len(f.Requests()), run.stderr)

@@ -2,162 +2,111 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/go-github/v66/github"
-	"golang.org/x/time/rate"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
-// hooks are how execute reports progress as it happens. They may be called from several
+// progress hears what execute does as it happens. Its methods may be called from several
 // goroutines at once (one per target in flight).
-type hooks struct {
-	attempt func(target string, a ghclient.Attempt) // every dispatch attempt; failed poll requests
-	sent    func(res dispatch.Result)               // a dispatch was accepted or failed
-	run     func(res dispatch.Result, r runs.Run)   // a run was found, or changed status
-	mask    func(secret string)                     // a new secret (an App token) exists
+type progress interface {
+	attempt(target string, a ghclient.Attempt) // every dispatch attempt; failed poll requests
+	sent(r dispatch.Result)                    // a dispatch was accepted or failed
+	run(r runs.Run)                            // a run was found, or changed status
+	mask(secret string)                        // a new secret (an App token) exists
 }
 
-// pace spaces content-creating requests so a step stays within GitHub's secondary limits
-// by construction: at most 80 a minute and 500 an hour, and (as GitHub asks of bulk
-// requests) one a second. Two token buckets: one request per Interval with no burst, and
-// an hourly budget of HourBurst refilled one per HourInterval.
-type pace struct {
-	Interval     time.Duration
-	HourBurst    int
-	HourInterval time.Duration
+// silent is the progress of a dry run: nothing happens worth telling as it happens.
+type silent struct{}
+
+func (silent) attempt(string, ghclient.Attempt) {}
+func (silent) sent(dispatch.Result)             {}
+func (silent) run(runs.Run)                     {}
+func (silent) mask(string)                      {}
+
+// outcome is what one run did: the result of each dispatch and, for a dry run, the
+// requests that would have been sent.
+type outcome struct {
+	results []dispatch.Result
+	preview []ghclient.RecordedRequest
 }
-
-// githubPace: 1 per second keeps any minute at 60 (≤ 80); 50 at once plus one per 8 s
-// keeps any hour at 50 + 450 = 500.
-var githubPace = pace{Interval: time.Second, HourBurst: 50, HourInterval: 8 * time.Second}
-
-// limiter builds the pace's limiters (x/time/rate) as a ghclient.Pacer.
-func (p pace) limiter() ghclient.Pacer {
-	if p.Interval <= 0 {
-		return nil
-	}
-	return pacer{rate.NewLimiter(rate.Every(p.Interval), 1), rate.NewLimiter(rate.Every(p.HourInterval), p.HourBurst)}
-}
-
-type pacer []*rate.Limiter
-
-func (p pacer) Wait(ctx context.Context) error {
-	for _, l := range p {
-		if err := l.Wait(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// errNotSent marks targets never tried because the step was cancelled or timed out first.
-var errNotSent = errors.New("not sent: the step was cancelled or ran out of time before this target's turn")
 
 // execute sends the configured event to every target, at most cfg.Concurrency at once and
 // paced, or in a dry run records the exact requests instead; then, as configured, finds
-// the run each started and waits for it. Every target is attempted even when others fail;
-// results keep the input order. The whole of it is bounded by the configured timeout.
-func (rn runner) execute(ctx context.Context, cfg *config.Config, h hooks) outcome {
+// the run each started and waits for it. The whole of it is bounded by the timeout.
+func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) outcome {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	start := rn.clock.Now()
-	policy := ghclient.Policy{
-		MaxAttempts:    cfg.MaxAttempts,
-		AttemptTimeout: rn.attemptTimeout,
-		Deadline:       start.Add(cfg.Timeout),
-		Clock:          rn.clock,
-	}
+	policy := ghclient.Policy{MaxAttempts: cfg.MaxAttempts, AttemptTimeout: rn.attemptTimeout, Deadline: start.Add(cfg.Timeout), Clock: rn.clock}
 	var rec *ghclient.Recorder
 	var base http.RoundTripper
 	concurrency := cfg.Concurrency
 	if cfg.DryRun {
 		rec = &ghclient.Recorder{}
-		base, concurrency = rec, 1 // one at a time: the preview keeps the input order
-		h = hooks{}
+		base, concurrency, p = rec, 1, silent{} // one at a time: the preview keeps the input order
 	} else {
 		base = ghclient.NewTransport() // one connection pool for every target
-		policy.Pacer = rn.pace.limiter()
+		policy.Pacer = rn.pace.Pacer()
 	}
 	newClient := func(token string) *github.Client {
 		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: policy})
 	}
-	var minter *ghapp.Minter
+	clientFor := func(context.Context, event.Repo) (*github.Client, error) { return newClient(cfg.Token), nil }
 	if cfg.App != nil && !cfg.DryRun {
-		minter = &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
-			NewClient: newClient, Now: rn.clock.Now, Mask: h.mask}
-		defer func() {
-			// Revoke even when cancelled: a fresh, short deadline.
-			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-			defer rcancel()
-			if err := minter.RevokeAll(rctx); err != nil && h.attempt != nil {
-				h.attempt("revoking App tokens", ghclient.Attempt{N: 1, Max: 1, Err: err})
+		minter := &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
+			NewClient: newClient, Now: rn.clock.Now, Mask: p.mask}
+		defer revoke(ctx, minter, p)
+		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
+			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), appPermissions(cfg))
+			if err != nil {
+				return nil, err
 			}
-		}()
-	}
-
-	results := make([]dispatch.Result, len(cfg.Repositories))
-	slots := make(chan struct{}, concurrency)
-	var wg sync.WaitGroup
-	for i, repo := range cfg.Repositories {
-		select {
-		case slots <- struct{}{}:
-			if ctx.Err() == nil {
-				break
-			}
-			<-slots
-			results[i] = notSent(cfg, repo)
-			continue
-		case <-ctx.Done(): // cancelled: send nothing more, say so for the rest
-			results[i] = notSent(cfg, repo)
-			continue
+			return newClient(tok), nil
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			results[i] = rn.one(ctx, cfg, repo, start, h, func() (*github.Client, error) {
-				if minter == nil {
-					return newClient(cfg.Token), nil
-				}
-				tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), appPermissions(cfg))
-				if err != nil {
-					return nil, err
-				}
-				return newClient(tok), nil
-			})
-		}()
 	}
-	wg.Wait()
-	out := outcome{results: results}
+	one := func(ctx context.Context, repo event.Repo) dispatch.Result {
+		return rn.one(ctx, cfg, repo, policy.Deadline, p, clientFor)
+	}
+	out := outcome{results: dispatch.FanOut(ctx, cfg.Repositories, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })}
 	if rec != nil {
 		out.preview = rec.Requests()
 	}
 	return out
 }
 
+// revoke revokes the App's tokens, even when the step was cancelled: with a fresh, short
+// deadline.
+func revoke(ctx context.Context, minter *ghapp.Minter, p progress) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := minter.RevokeAll(rctx); err != nil {
+		p.attempt("revoking App tokens", ghclient.Attempt{N: 1, Max: 1, Err: err})
+	}
+}
+
 // one sends the event to one target and follows its run as configured.
-func (rn runner) one(ctx context.Context, cfg *config.Config, repo config.Repo, start time.Time, h hooks, client func() (*github.Client, error)) dispatch.Result {
-	c, err := client()
+func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, stepDeadline time.Time, p progress,
+	clientFor func(context.Context, event.Repo) (*github.Client, error)) dispatch.Result {
+	c, err := clientFor(ctx, repo)
 	if err != nil {
-		res := notSent(cfg, repo)
+		res := newResult(cfg, repo)
 		res.Fail(err)
-		if h.sent != nil {
-			h.sent(res)
-		}
+		p.sent(res)
 		return res
 	}
-	dopts := dispatch.Options{Now: rn.clock.Now, OnAttempt: h.attempt}
+	dopts := dispatch.Options{Now: rn.clock.Now, OnAttempt: p.attempt}
 	var res dispatch.Result
-	if cfg.Event == config.EventWorkflowDispatch {
+	if cfg.Event == event.WorkflowDispatch {
 		res = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{
 			Repository: repo, Workflow: cfg.Workflow, Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID,
 		}, dopts)
@@ -168,25 +117,43 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo config.Repo, 
 	}
 	if cfg.DryRun {
 		if res.OK() {
-			res.Status, res.HTTPStatus, res.DispatchedAt, res.Attempts, res.Header = dispatch.StatusDryRun, 0, "", 0, nil
-			res.RunID, res.RunURL = 0, ""
+			res = dispatch.Result{Repository: res.Repository, Event: res.Event, EventType: res.EventType, Workflow: res.Workflow,
+				Ref: res.Ref, DistinctID: res.DistinctID, Status: dispatch.StatusDryRun}
 		}
 		return res
 	}
-	if h.sent != nil {
-		h.sent(res)
-	}
-	if !res.OK() || cfg.Wait == config.WaitNone {
+	p.sent(res)
+	if !res.OK() || cfg.Wait == event.WaitNone {
 		return res
 	}
-	return rn.follow(ctx, c, cfg, repo, res, start, h)
+	accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
+	poller := &runs.Poller{Client: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
+	run, err := poller.Follow(ctx,
+		runs.Dispatched{Event: cfg.Event, Workflow: workflowFilter(cfg), DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
+		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: stepDeadline, FailOnConclusion: cfg.FailOnConclusion},
+		p.run)
+	if run.ID != 0 {
+		res.RunID, res.RunURL = run.ID, run.HTMLURL
+	}
+	res.RunStatus, res.Conclusion = run.Status, run.Conclusion
+	if err != nil {
+		res.Fail(err)
+	}
+	return res
 }
 
-// notSent is the result of a target that was not sent.
-func notSent(cfg *config.Config, repo config.Repo) dispatch.Result {
-	res := dispatch.Result{Repository: repo.String(), Event: cfg.Event, EventType: cfg.EventType, Workflow: cfg.Workflow, Ref: cfg.Ref}
-	res.Fail(errNotSent)
-	return res
+// newResult is the result of a target before anything was sent.
+func newResult(cfg *config.Config, repo event.Repo) dispatch.Result {
+	return dispatch.Result{Repository: repo.String(), Event: cfg.Event, EventType: cfg.EventType, Workflow: cfg.Workflow, Ref: cfg.Ref}
+}
+
+// workflowFilter narrows the run listing to the dispatched workflow where that is safe: by
+// numeric ID or file name, both of which the runs endpoint accepts.
+func workflowFilter(cfg *config.Config) string {
+	if cfg.Event == event.WorkflowDispatch {
+		return cfg.Workflow
+	}
+	return ""
 }
 
 // reposOf lists the names of the targets that belong to owner, for an App token scoped to
@@ -205,11 +172,11 @@ func reposOf(cfg *config.Config, owner string) []string {
 // repository_dispatch, actions: write to send workflow_dispatch, and actions: read to find
 // or wait for runs.
 func appPermissions(cfg *config.Config) map[string]string {
-	if cfg.Event == config.EventWorkflowDispatch {
+	if cfg.Event == event.WorkflowDispatch {
 		return map[string]string{"actions": "write"}
 	}
 	p := map[string]string{"contents": "write"}
-	if cfg.Wait != config.WaitNone {
+	if cfg.Wait != event.WaitNone {
 		p["actions"] = "read"
 	}
 	return p

@@ -16,12 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
 func TestFiftyTargetsEachDeliveredOnceInOrder(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	var names []string
 	for i := range 50 {
 		name := fmt.Sprintf("org%d/repo-%02d", i%3, i)
@@ -30,7 +31,7 @@ func TestFiftyTargetsEachDeliveredOnceInOrder(t *testing.T) {
 	}
 	// One per line, some comma-separated, one duplicate (dropped).
 	list := strings.Join(names[:25], "\n") + "\n" + strings.Join(names[25:], ", ") + "\n" + names[7]
-	run := runActionMode(t, map[string]string{"token": testToken, "repository": list, "event-type": "release",
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": list, "event-type": "release",
 		"api-url": f.URL(), "concurrency": "20"}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -63,7 +64,7 @@ func TestFiftyTargetsEachDeliveredOnceInOrder(t *testing.T) {
 
 func TestOneMissingAmongTen(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	var names []string
 	for i := range 10 {
 		name := fmt.Sprintf("octo/r%d", i)
@@ -72,7 +73,7 @@ func TestOneMissingAmongTen(t *testing.T) {
 		}
 		names = append(names, name)
 	}
-	run := runActionMode(t, map[string]string{"token": testToken, "repository": strings.Join(names, ","), "event-type": "e", "api-url": f.URL()}, nil)
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": strings.Join(names, ","), "event-type": "e", "api-url": f.URL()}, nil)
 	if run.code != ExitFailed {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
 	}
@@ -100,14 +101,14 @@ func TestConcurrencyAndPacingSeenByGitHub(t *testing.T) {
 	t.Parallel()
 	t.Run("concurrency", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t)
+		f := githubfake.Standard(t, nil)
 		f.SetLatency(40 * time.Millisecond)
 		var names []string
 		for i := range 12 {
 			names = append(names, fmt.Sprintf("octo/c%d", i))
 			f.AddRepo(names[i])
 		}
-		run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", strings.Join(names, ","),
+		run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "trigger", "--repository", strings.Join(names, ","),
 			"--event-type", "e", "--api-url", f.URL(), "--concurrency", "3")
 		if run.code != ExitOK || len(f.Dispatches()) != 12 {
 			t.Fatalf("exit %d, %d dispatches\n%s", run.code, len(f.Dispatches()), run.stderr)
@@ -118,15 +119,15 @@ func TestConcurrencyAndPacingSeenByGitHub(t *testing.T) {
 	})
 	t.Run("pacing", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t)
+		f := githubfake.Standard(t, nil)
 		var names []string
 		for i := range 8 {
 			names = append(names, fmt.Sprintf("octo/p%d", i))
 			f.AddRepo(names[i])
 		}
 		var stdout, stderr strings.Builder
-		rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": testToken}[k] }, &stdout, &stderr)
-		rn.pace = pace{Interval: 50 * time.Millisecond, HourBurst: 4, HourInterval: 100 * time.Millisecond}
+		rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
+		rn.pace = dispatch.Pace{Interval: 50 * time.Millisecond, HourBurst: 4, HourInterval: 100 * time.Millisecond}
 		code := rn.main(context.Background(), []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "e",
 			"--api-url", f.URL(), "--concurrency", "8"})
 		if code != ExitOK {
@@ -164,7 +165,7 @@ func TestConcurrencyAndPacingSeenByGitHub(t *testing.T) {
 // Cancelling stops new sends; what was delivered and what was not is reported.
 func TestCancelStopsNewSends(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	var names []string
 	for i := range 6 {
 		names = append(names, fmt.Sprintf("octo/s%d", i))
@@ -173,9 +174,9 @@ func TestCancelStopsNewSends(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr strings.Builder
-	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": testToken}[k] }, &stdout, &stderr)
+	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
 	var once sync.Once
-	rn.pace = pace{Interval: 30 * time.Millisecond, HourBurst: 100, HourInterval: time.Millisecond}
+	rn.pace = dispatch.Pace{Interval: 30 * time.Millisecond, HourBurst: 100, HourInterval: time.Millisecond}
 	go func() {
 		for len(f.Dispatches()) < 2 {
 			time.Sleep(5 * time.Millisecond)
@@ -221,13 +222,13 @@ func keyPEM() string {
 
 func TestGitHubAppTwoOwners(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	f.AddApp(githubfake.App{ID: "424242", PublicKey: &testKey().PublicKey, Installations: map[string]*githubfake.Installation{
 		"octo":  {ID: 11, Repos: []string{"data", "site", "private-thing"}, Permissions: map[string]string{"contents": "write", "actions": "write"}},
 		"other": {ID: 22, Repos: []string{"mirror"}, Permissions: map[string]string{"contents": "write"}},
 	}})
 	// On an Enterprise Server-style API root, as the runner's GITHUB_API_URL gives it.
-	run := runActionMode(t, map[string]string{"token": testToken, "repository": "octo/data\nother/mirror\nocto/site", "event-type": "e",
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data\nother/mirror\nocto/site", "event-type": "e",
 		"app-id": "424242", "app-private-key": keyPEM()}, map[string]string{"GITHUB_API_URL": f.EnterpriseURL()})
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -276,7 +277,7 @@ func TestGitHubAppTwoOwners(t *testing.T) {
 func TestGitHubAppErrors(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T) *githubfake.Fake {
-		f := newFake(t)
+		f := githubfake.Standard(t, nil)
 		f.AddApp(githubfake.App{ID: "7", PublicKey: &testKey().PublicKey, Installations: map[string]*githubfake.Installation{
 			"octo": {ID: 1, Permissions: map[string]string{"contents": "read"}},
 		}})
@@ -320,7 +321,7 @@ func TestGitHubAppErrors(t *testing.T) {
 	}
 	t.Run("key file in the CLI", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t)
+		f := githubfake.Standard(t, nil)
 		f.AddApp(githubfake.App{ID: "8", PublicKey: &testKey().PublicKey, Installations: map[string]*githubfake.Installation{
 			"octo": {ID: 3, Repos: []string{"data"}, Permissions: map[string]string{"actions": "write", "contents": "write"}},
 		}})

@@ -14,17 +14,6 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
-// testToken is recognisable, so a test can prove it never leaks.
-const testToken = "ghp_CANARY0123456789abcdefghijklmnopqrstu"
-
-func newFake(t *testing.T) *githubfake.Fake {
-	t.Helper()
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data", "octo/other")
-	f.AddToken(githubfake.Token{Value: testToken})
-	return f
-}
-
 // testRunner runs with a virtual clock (waits before retries cost nothing) and a short
 // attempt timeout (a hanging server costs 200ms of real time per attempt).
 func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {

@@ -18,10 +18,8 @@ const receiverRunName = "Fetch meetup data ${{ github.event.client_payload.disti
 // waitFake is a fake whose runs progress on the same virtual clock the action waits on.
 func waitFake(t *testing.T) (*githubfake.Fake, *githubfake.Clock) {
 	t.Helper()
-	f := newFake(t)
 	clock := githubfake.NewClock()
-	f.SetClock(clock)
-	return f, clock
+	return githubfake.Standard(t, clock), clock
 }
 
 func results(t *testing.T, out map[string]string) []map[string]any {
@@ -38,7 +36,7 @@ func TestWaitCompletedRepositoryDispatch(t *testing.T) {
 	f, clock := waitFake(t)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
 		Types: []string{"fetch-meetup-data"}, RunName: receiverRunName, Queued: 40 * time.Second, Running: 5 * time.Minute})
-	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "fetch-meetup-data",
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "fetch-meetup-data",
 		"client-payload": `{"source":"test"}`, "api-url": f.URL(), "wait": "completed"}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -91,7 +89,7 @@ func TestWaitingCostIsBounded(t *testing.T) {
 	f, clock := waitFake(t)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
 		RunName: receiverRunName, Queued: 10 * time.Minute, Running: 20 * time.Minute})
-	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
 		"api-url": f.URL(), "wait": "completed", "wait-timeout": "1h"}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -130,7 +128,7 @@ func TestFailOnConclusion(t *testing.T) {
 			f, clock := waitFake(t)
 			f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
 				RunName: receiverRunName, Conclusion: "failure"})
-			run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+			run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
 				"api-url": f.URL(), "wait": "completed", "fail-on-conclusion": fail}, nil)
 			if run.outputs["conclusion"] != "failure" || run.outputs["run-status"] != "completed" {
 				t.Errorf("outputs %v", run.outputs)
@@ -156,7 +154,7 @@ func TestRunWithoutIDIsNeverClaimed(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true}) // no run-name
-	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "event-type": "e",
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
 		"api-url": f.URL(), "wait": "started", "wait-timeout": "3m"}, nil)
 	if run.code != ExitFailed {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -184,7 +182,7 @@ func TestConcurrentDispatchesFindTheirOwnRuns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runs[i] = runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data",
+			runs[i] = runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "trigger", "--repository", "octo/data",
 				"--event-type", "fetch-meetup-data", "--client-payload", fmt.Sprintf(`{"n":%d}`, i), "--api-url", f.URL(), "--wait", "started", "--json")
 		}()
 	}
@@ -217,7 +215,7 @@ func TestWorkflowDispatchNamesItsRun(t *testing.T) {
 	f, clock := waitFake(t)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env"}})
 	f.AddRef("octo/data", "release")
-	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
 		"ref": "release", "inputs": `{"env":"prod"}`, "api-url": f.URL(), "wait": "completed"}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -248,7 +246,7 @@ func TestWorkflowDispatchDefaultBranch(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
-	run := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data",
+	run := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "trigger", "--repository", "octo/data",
 		"--workflow", ".github/workflows/deploy.yml", "--api-url", f.URL())
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stderr)
@@ -270,7 +268,7 @@ func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 	f.SetOldEnterprise(true)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
 		Inputs: []string{"env", "distinct_id"}, RunName: "Deploy ${{ inputs.env }} ${{ inputs.distinct_id }}"})
-	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
 		"ref": "main", "inputs": `{"env":"prod"}`, "api-url": f.EnterpriseURL(), "wait": "completed"}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
@@ -309,7 +307,7 @@ func TestOlderServerWithoutDistinctIDInput(t *testing.T) {
 	f, clock := waitFake(t)
 	f.SetOldEnterprise(true)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
-	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
 		"api-url": f.EnterpriseURL(), "wait": "started"}, nil)
 	if run.code != ExitFailed || !strings.Contains(run.stdout, "Unexpected inputs provided") || !strings.Contains(run.stdout, "inputs.distinct_id") {
 		t.Errorf("exit %d\n%s", run.code, run.stdout)
@@ -338,7 +336,7 @@ func TestCLIWaitStreamsStatus(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName, Conclusion: "cancelled", Queued: 30 * time.Second, Running: 5 * time.Minute})
-	run := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": testToken}, "trigger", "--repository", "octo/data",
+	run := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "trigger", "--repository", "octo/data",
 		"--event-type", "e", "--api-url", f.URL(), "--wait", "completed")
 	if run.code != ExitFailed {
 		t.Fatalf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
@@ -355,7 +353,7 @@ func TestCLIWaitStreamsStatus(t *testing.T) {
 
 func TestDryRunWorkflowShowsBothRequests(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	run := runCLIMode(t, nil, "trigger", "--repository", "octo/data", "--workflow", "deploy.yml", "--inputs", `{"env":"prod"}`, "--api-url", f.URL(), "--dry-run")
 	if run.code != ExitOK || len(f.Requests()) != 0 {
 		t.Fatalf("exit %d, %d requests\n%s", run.code, len(f.Requests()), run.stderr)
@@ -376,7 +374,7 @@ func TestCancelWhileWaitingForTheRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr strings.Builder
-	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": testToken}[k] }, &stdout, &stderr)
+	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
 	rn.clock = signalWhileSleeping{Clock: clock, cancel: cancel}
 	code := rn.main(ctx, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--wait", "completed"})
 	if code != ExitFailed || len(f.Dispatches()) != 1 {
@@ -395,7 +393,7 @@ func TestOlderServerKeepsTheUsersDistinctID(t *testing.T) {
 	f.SetOldEnterprise(true)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
 		Inputs: []string{"distinct_id"}, RunName: "Deploy ${{ inputs.distinct_id }}"})
-	run := runActionModeClock(t, clock, map[string]string{"token": testToken, "repository": "octo/data", "workflow": "deploy.yml",
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
 		"inputs": `{"distinct_id":"mine-123"}`, "api-url": f.URL(), "wait": "started"}, nil)
 	if run.code != ExitOK || run.outputs["distinct-id"] != "mine-123" {
 		t.Fatalf("exit %d, outputs %v\n%s", run.code, run.outputs, run.stdout)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
 
 func props(n int) string {
@@ -182,8 +184,8 @@ func TestPayloadFile(t *testing.T) {
 // more fails.
 func TestBodySizeBoundary(t *testing.T) {
 	t.Parallel()
-	overhead := len(DispatchBody("e", json.RawMessage(`{"d":""}`)))
-	fill := MaxDispatchBodyBytes - overhead
+	overhead := len(event.RepositoryDispatchBody("e", event.Object(`{"d":""}`)))
+	fill := event.MaxDispatchBodyBytes - overhead
 	for _, tc := range []struct {
 		n    int
 		fail bool
@@ -200,7 +202,7 @@ func TestBodySizeBoundary(t *testing.T) {
 
 func TestDispatchBodyDoesNotEscapeHTML(t *testing.T) {
 	t.Parallel()
-	got := string(DispatchBody("a<b", json.RawMessage(`{"h":"<&>"}`)))
+	got := string(event.RepositoryDispatchBody("a<b", event.Object(`{"h":"<&>"}`)))
 	want := "{\"event_type\":\"a<b\",\"client_payload\":{\"h\":\"<&>\"}}\n"
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
@@ -263,7 +265,7 @@ func TestBuildRunInputs(t *testing.T) {
 			}
 		}},
 		{"no wait, no ID", func(i *Inputs) { i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
-			if c.DistinctID != "" || c.Wait != WaitNone || c.Timeout != DefaultTimeout || strings.Contains(string(c.ClientPayload), "abc") {
+			if c.DistinctID != "" || c.Wait != event.WaitNone || c.Timeout != DefaultTimeout || strings.Contains(string(c.ClientPayload), "abc") {
 				t.Errorf("%+v", c)
 			}
 		}},
@@ -271,7 +273,7 @@ func TestBuildRunInputs(t *testing.T) {
 			i.EventType, i.ClientPayload, i.Workflow, i.Ref = "", "{}", ".github/workflows/deploy.yml", "release/v1"
 			i.WorkflowInputs = `{"env": "prod", "n": 3, "dry": true}`
 		}, func(t *testing.T, c *Config) {
-			if c.Event != EventWorkflowDispatch || c.Workflow != "deploy.yml" || c.Ref != "release/v1" || string(c.Inputs) != `{"env":"prod","n":3,"dry":true}` {
+			if c.Event != event.WorkflowDispatch || c.Workflow != "deploy.yml" || c.Ref != "release/v1" || string(c.Inputs) != `{"env":"prod","n":3,"dry":true}` {
 				t.Errorf("%+v inputs %s", c, c.Inputs)
 			}
 		}},

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
 
 // Seeds live in testdata/fuzz/<FuzzName>; run one with: go test -fuzz=FuzzParsePayload ./internal/config
@@ -13,7 +15,7 @@ func FuzzParsePayload(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := ParsePayload(s, MaxPayloadProperties)
+		p, err := ParsePayload(s, event.MaxPayloadProperties)
 		if err != nil {
 			return
 		}
@@ -21,10 +23,10 @@ func FuzzParsePayload(f *testing.F) {
 		if err := json.Unmarshal(p, &m); err != nil || m == nil {
 			t.Fatalf("accepted %q but result %q is not an object: %v", s, p, err)
 		}
-		if len(m) > MaxPayloadProperties {
+		if len(m) > event.MaxPayloadProperties {
 			t.Fatalf("accepted %d properties", len(m))
 		}
-		again, err := ParsePayload(string(p), MaxPayloadProperties)
+		again, err := ParsePayload(string(p), event.MaxPayloadProperties)
 		if err != nil || string(again) != string(p) {
 			t.Fatalf("not stable: %q → %q → %q, %v", s, p, again, err)
 		}
@@ -56,7 +58,7 @@ func FuzzCheckEventTypeAndAPIURL(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if CheckEventType(s) == nil {
-			body := DispatchBody(s, json.RawMessage(`{}`))
+			body := event.RepositoryDispatchBody(s, event.EmptyObject)
 			var v struct {
 				EventType string `json:"event_type"`
 			}
@@ -78,12 +80,12 @@ func FuzzBuild(f *testing.F) {
 	f.Add("ghp_x", "octo/data", "e", `{"a":1}`, "https://api.github.com", "false", "5m", "5", false)
 	f.Add("", "https://github.com/o/r.git", "", "[]", "http://127.0.0.1:1", "true", "300", "x", true)
 	f.Add("a b", "o/r/", "\x00", `{"a":1,"a":1}`, "ftp://x", "maybe", "-1s", "0", false)
-	f.Fuzz(func(t *testing.T, token, repo, event, payload, api, dry, timeout, attempts string, cli bool) {
+	f.Fuzz(func(t *testing.T, token, repo, eventType, payload, api, dry, timeout, attempts string, cli bool) {
 		mode := ActionMode
 		if cli {
 			mode = CLIMode
 		}
-		c, ps := Build(mode, Inputs{Token: token, Repository: repo, EventType: event, ClientPayload: payload,
+		c, ps := Build(mode, Inputs{Token: token, Repository: repo, EventType: eventType, ClientPayload: payload,
 			APIURL: api, DryRun: dry, Timeout: timeout, MaxAttempts: attempts})
 		if (c == nil) == (ps == nil) {
 			t.Fatalf("config %v and problems %v", c, ps)
@@ -101,7 +103,7 @@ func FuzzBuild(f *testing.F) {
 		if c == nil {
 			return
 		}
-		if CheckEventType(c.EventType) != nil || len(DispatchBody(c.EventType, c.ClientPayload)) > MaxDispatchBodyBytes ||
+		if CheckEventType(c.EventType) != nil || len(event.RepositoryDispatchBody(c.EventType, c.ClientPayload)) > event.MaxDispatchBodyBytes ||
 			c.Timeout <= 0 || c.Timeout > MaxTimeout || c.MaxAttempts < 1 || c.MaxAttempts > MaxMaxAttempts ||
 			(c.Token == "" && !c.DryRun) {
 			t.Fatalf("config breaks a rule: %+v", c)
@@ -128,18 +130,18 @@ func FuzzRunInputs(f *testing.F) {
 		if c == nil {
 			return
 		}
-		if c.Wait != WaitNone && c.Timeout <= c.WaitTimeout && timeout == "" {
+		if c.Wait != event.WaitNone && c.Timeout <= c.WaitTimeout && timeout == "" {
 			t.Fatalf("default timeout %s leaves no room for wait-timeout %s", c.Timeout, c.WaitTimeout)
 		}
-		if c.Event == EventRepositoryDispatch && c.Wait != WaitNone {
+		if c.Event == event.RepositoryDispatch && c.Wait != event.WaitNone {
 			if c.DistinctID == "" || !strings.Contains(string(c.ClientPayload), c.DistinctID) {
 				t.Fatalf("waiting without a distinct ID in the payload: %+v %s", c, c.ClientPayload)
 			}
-			if _, err := ParsePayload(string(c.ClientPayload), MaxPayloadProperties); err != nil {
+			if _, err := ParsePayload(string(c.ClientPayload), event.MaxPayloadProperties); err != nil {
 				t.Fatalf("payload with the ID breaks the rules: %v", err)
 			}
 		}
-		if c.Event == EventWorkflowDispatch {
+		if c.Event == event.WorkflowDispatch {
 			if _, err := ParseWorkflowInputs(string(c.Inputs)); err != nil {
 				t.Fatalf("inputs break the rules: %v", err)
 			}

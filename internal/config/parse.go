@@ -13,46 +13,36 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
 
-// GitHub's documented limits for POST /repos/{owner}/{repo}/dispatches.
+// GitHub's rules for owner and repository names.
 const (
-	MaxEventTypeLength    = 100         // characters
-	MaxPayloadProperties  = 10          // top-level properties of client_payload
-	MaxDispatchBodyBytes  = 64*1024 - 1 // the whole JSON body must be under 64 KB
 	maxOwnerLength        = 39
 	maxRepositoryNameSize = 100
 )
 
-// Repo is a repository as owner and name.
-type Repo struct {
-	Owner string
-	Name  string
-}
-
-// String returns "owner/name".
-func (r Repo) String() string { return r.Owner + "/" + r.Name }
-
 // ParseRepository accepts "owner/name", "https://HOST/owner/name" (with an optional
 // ".git" suffix or trailing slash) and "HOST/owner/name" for github.com, and returns the
 // repository it names.
-func ParseRepository(s string) (Repo, error) {
+func ParseRepository(s string) (event.Repo, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Repo{}, errors.New("is empty: give it as owner/name")
+		return event.Repo{}, errors.New("is empty: give it as owner/name")
 	}
 	path := s
 	switch {
 	case strings.Contains(s, "://"):
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
-			return Repo{}, fmt.Errorf("%q is not a repository URL: give it as owner/name or https://github.com/owner/name", s)
+			return event.Repo{}, fmt.Errorf("%q is not a repository URL: give it as owner/name or https://github.com/owner/name", s)
 		}
 		if u.Scheme != "https" && u.Scheme != "http" {
-			return Repo{}, fmt.Errorf("%q has scheme %q: a repository URL starts with https://", s, u.Scheme)
+			return event.Repo{}, fmt.Errorf("%q has scheme %q: a repository URL starts with https://", s, u.Scheme)
 		}
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			return Repo{}, fmt.Errorf("%q has credentials, a query or a fragment: give it as owner/name", s)
+			return event.Repo{}, fmt.Errorf("%q has credentials, a query or a fragment: give it as owner/name", s)
 		}
 		path = u.Path
 	case strings.HasPrefix(strings.ToLower(s), "github.com/"):
@@ -63,15 +53,15 @@ func ParseRepository(s string) (Repo, error) {
 	path = strings.TrimSuffix(path, ".git")
 	owner, name, ok := strings.Cut(path, "/")
 	if !ok || strings.Contains(name, "/") {
-		return Repo{}, fmt.Errorf("%q is not of the form owner/name", s)
+		return event.Repo{}, fmt.Errorf("%q is not of the form owner/name", s)
 	}
 	if err := checkOwner(owner); err != nil {
-		return Repo{}, fmt.Errorf("%q: owner %w", s, err)
+		return event.Repo{}, fmt.Errorf("%q: owner %w", s, err)
 	}
 	if err := checkRepoName(name); err != nil {
-		return Repo{}, fmt.Errorf("%q: name %w", s, err)
+		return event.Repo{}, fmt.Errorf("%q: name %w", s, err)
 	}
-	return Repo{Owner: owner, Name: name}, nil
+	return event.Repo{Owner: owner, Name: name}, nil
 }
 
 // checkOwner applies GitHub's rules for user and organisation names: 1–39 ASCII letters,
@@ -123,8 +113,8 @@ func CheckEventType(e string) error {
 	if !utf8.ValidString(e) {
 		return errors.New("is not valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(e); n > MaxEventTypeLength {
-		return fmt.Errorf("is %d characters long: GitHub allows at most %d", n, MaxEventTypeLength)
+	if n := utf8.RuneCountInString(e); n > event.MaxEventTypeLength {
+		return fmt.Errorf("is %d characters long: GitHub allows at most %d", n, event.MaxEventTypeLength)
 	}
 	for _, c := range e {
 		if unicode.IsControl(c) {
@@ -136,9 +126,9 @@ func CheckEventType(e string) error {
 
 // ParsePayload checks that s is one JSON object with unique top-level keys and at most
 // maxProps of them, and returns it compacted. An empty s is the empty object.
-func ParsePayload(s string, maxProps int) (json.RawMessage, error) {
+func ParsePayload(s string, maxProps int) (event.Object, error) {
 	if strings.TrimSpace(s) == "" {
-		return json.RawMessage("{}"), nil
+		return event.EmptyObject, nil
 	}
 	b := []byte(s)
 	if !utf8.Valid(b) {
@@ -182,7 +172,7 @@ func ParsePayload(s string, maxProps int) (json.RawMessage, error) {
 	if err := json.Compact(&out, b); err != nil {
 		return nil, fmt.Errorf("is not valid JSON: %w", jsonErr(err))
 	}
-	return out.Bytes(), nil
+	return event.Object(out.Bytes()), nil
 }
 
 func jsonErr(err error) error {
@@ -331,8 +321,8 @@ func CheckRef(ref string) error {
 
 // ParseWorkflowInputs checks a workflow_dispatch inputs object: at most 25 properties,
 // each a string, number or boolean, at most 65,535 characters in all. Empty is {}.
-func ParseWorkflowInputs(s string) (json.RawMessage, error) {
-	obj, err := ParsePayload(s, MaxWorkflowInputs)
+func ParseWorkflowInputs(s string) (event.Object, error) {
+	obj, err := ParsePayload(s, event.MaxWorkflowInputs)
 	if err != nil {
 		return nil, err
 	}
@@ -346,64 +336,32 @@ func ParseWorkflowInputs(s string) (json.RawMessage, error) {
 			return nil, fmt.Errorf("input %q is %s: workflow inputs are strings, numbers or booleans", k, map[byte]string{'{': "an object", '[': "an array", 'n': "null"}[v[0]])
 		}
 	}
-	if n := utf8.RuneCount(obj); n > MaxWorkflowInputsLength {
-		return nil, fmt.Errorf("is %d characters long: GitHub accepts at most %d", n, MaxWorkflowInputsLength)
+	if n := utf8.RuneCount(obj); n > event.MaxWorkflowInputsLength {
+		return nil, fmt.Errorf("is %d characters long: GitHub accepts at most %d", n, event.MaxWorkflowInputsLength)
 	}
 	return obj, nil
 }
 
 // withDistinctID returns the payload with a distinct_id property: the user's own if it
 // has one (a non-empty string), else id. The property counts toward GitHub's limit.
-func withDistinctID(payload json.RawMessage, id string) (json.RawMessage, string, error) {
-	if v, ok := stringProperty(payload, DistinctIDKey); ok {
+func withDistinctID(payload event.Object, id string) (event.Object, string, error) {
+	if v, ok := payload.StringProperty(event.DistinctIDKey); ok {
 		return payload, v, nil
 	}
-	var m map[string]json.RawMessage
-	_ = json.Unmarshal(payload, &m)
-	if _, ok := m[DistinctIDKey]; ok {
-		return nil, "", fmt.Errorf("has %q that is not a non-empty string: drop it and the action adds a unique one, or make it a string", DistinctIDKey)
+	if payload.Has(event.DistinctIDKey) {
+		return nil, "", fmt.Errorf("has %q that is not a non-empty string: drop it and the action adds a unique one, or make it a string", event.DistinctIDKey)
 	}
-	if len(m) >= MaxPayloadProperties {
-		return nil, "", fmt.Errorf("has %d top-level properties: with wait set, the action adds %q to find the run, and GitHub allows at most %d, so use at most %d", len(m), DistinctIDKey, MaxPayloadProperties, MaxPayloadProperties-1)
+	if n := payload.Len(); n >= event.MaxPayloadProperties {
+		return nil, "", fmt.Errorf("has %d top-level properties: with wait set, the action adds %q to find the run, and GitHub allows at most %d, so use at most %d", n, event.DistinctIDKey, event.MaxPayloadProperties, event.MaxPayloadProperties-1)
 	}
-	return AddProperty(payload, DistinctIDKey, id), id, nil
-}
-
-// AddProperty returns a copy of a compacted JSON object with key set to value, first. The
-// object must not have key already.
-func AddProperty(obj json.RawMessage, key, value string) json.RawMessage {
-	k, _ := json.Marshal(key)
-	v, _ := json.Marshal(value)
-	out := append([]byte("{"), k...)
-	out = append(out, ':')
-	out = append(out, v...)
-	if rest := bytes.TrimPrefix(obj, []byte("{")); len(rest) > 1 {
-		out = append(out, ',')
-		out = append(out, rest...)
-	} else {
-		out = append(out, '}')
-	}
-	return out
-}
-
-// stringProperty returns a non-empty string property of an object.
-func stringProperty(obj json.RawMessage, key string) (string, bool) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(obj, &m) != nil {
-		return "", false
-	}
-	var v string
-	if raw, ok := m[key]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
-		return v, true
-	}
-	return "", false
+	return payload.WithDistinctID(id), id, nil
 }
 
 // ParseRepositories reads one or more targets, one per line or separated by commas, in
 // any form ParseRepository accepts. Duplicates (ignoring case) are dropped, order kept.
 // Every bad entry is reported.
-func ParseRepositories(s string) ([]Repo, []error) {
-	var repos []Repo
+func ParseRepositories(s string) ([]event.Repo, []error) {
+	var repos []event.Repo
 	var errs []error
 	seen := map[string]bool{}
 	for _, line := range strings.Split(s, "\n") {
@@ -445,4 +403,16 @@ func parseIntRange(s string, def, lo, hi int) (int, error) {
 		return 0, fmt.Errorf("%d is out of range: use %d to %d", n, lo, hi)
 	}
 	return n, nil
+}
+
+func parseBool(s string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return def, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	case "true", "1", "yes", "on":
+		return true, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean: use true or false", s)
 }

@@ -7,14 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/google/go-github/v66/github"
 
-	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
@@ -28,35 +26,39 @@ const (
 // Result is the outcome of one dispatch to one repository. Its JSON form is one entry of
 // the `results` output: fields are only ever added, never renamed.
 type Result struct {
-	Repository   string `json:"repository"`
-	Event        string `json:"event"`                   // repository_dispatch or workflow_dispatch
-	EventType    string `json:"event_type,omitempty"`    // repository_dispatch
-	Workflow     string `json:"workflow,omitempty"`      // workflow_dispatch
-	Ref          string `json:"ref,omitempty"`           // workflow_dispatch
-	Status       string `json:"status"`                  // dispatched, failed, dry-run
-	HTTPStatus   int    `json:"http_status,omitempty"`   // of the dispatch request
-	RequestID    string `json:"request_id,omitempty"`    // GitHub's X-GitHub-Request-Id of the dispatch
-	DispatchedAt string `json:"dispatched_at,omitempty"` // RFC 3339, UTC, when GitHub accepted the event
-	Attempts     int    `json:"attempts,omitempty"`      // dispatch requests sent, retries included
-	DistinctID   string `json:"distinct_id,omitempty"`   // the ID that finds the run, when one was needed
-	RunID        int64  `json:"run_id,omitempty"`
-	RunURL       string `json:"run_url,omitempty"`
-	RunStatus    string `json:"run_status,omitempty"` // queued, in_progress, completed …
-	Conclusion   string `json:"conclusion,omitempty"` // success, failure, cancelled …
-	Error        string `json:"error,omitempty"`
+	Repository   string           `json:"repository"`
+	Event        event.Kind       `json:"event"`                   // repository_dispatch or workflow_dispatch
+	EventType    string           `json:"event_type,omitempty"`    // repository_dispatch
+	Workflow     string           `json:"workflow,omitempty"`      // workflow_dispatch
+	Ref          string           `json:"ref,omitempty"`           // workflow_dispatch
+	Status       string           `json:"status"`                  // dispatched, failed, dry-run
+	HTTPStatus   int              `json:"http_status,omitempty"`   // of the dispatch request
+	RequestID    string           `json:"request_id,omitempty"`    // GitHub's X-GitHub-Request-Id of the dispatch
+	DispatchedAt string           `json:"dispatched_at,omitempty"` // RFC 3339, UTC, when GitHub accepted the event
+	Attempts     int              `json:"attempts,omitempty"`      // dispatch requests sent, retries included
+	DistinctID   string           `json:"distinct_id,omitempty"`   // the ID that finds the run, when one was needed
+	RunID        int64            `json:"run_id,omitempty"`
+	RunURL       string           `json:"run_url,omitempty"`
+	RunStatus    event.Status     `json:"run_status,omitempty"` // queued, in_progress, completed …
+	Conclusion   event.Conclusion `json:"conclusion,omitempty"` // success, failure, cancelled …
+	Error        string           `json:"error,omitempty"`
 
 	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
 	Err error `json:"-"`
-	// Header holds the response headers of the last answer, if any; not part of the output.
-	Header http.Header `json:"-"`
+	// IDInInputs: the server could not name the run, so the distinct ID was sent among the
+	// workflow's inputs (older Enterprise Server); not part of the output.
+	IDInInputs bool `json:"-"`
 }
 
 // OK reports whether everything asked for worked.
 func (r Result) OK() bool { return r.Status != StatusFailed }
 
+// Delivered reports whether GitHub accepted the event (whatever happened after).
+func (r Result) Delivered() bool { return r.DispatchedAt != "" }
+
 // Target names the dispatch in logs: `owner/name "event-type"` or `owner/name deploy.yml@ref`.
 func (r Result) Target() string {
-	if r.Event == config.EventWorkflowDispatch {
+	if r.Event == event.WorkflowDispatch {
 		t := r.Repository + " " + r.Workflow
 		if r.Ref != "" {
 			t += "@" + r.Ref
@@ -70,23 +72,23 @@ func (r Result) Target() string {
 func (r *Result) Fail(err error) {
 	r.Status = StatusFailed
 	r.Err = err
-	r.Error = Describe(err)
+	r.Error = err.Error()
 }
 
 // Event is one repository_dispatch event to send.
 type Event struct {
-	Repository    config.Repo
+	Repository    event.Repo
 	EventType     string
-	ClientPayload json.RawMessage // with distinct_id already in it when the run is to be found
+	ClientPayload event.Object // with distinct_id already in it when the run is to be found
 	DistinctID    string
 }
 
 // WorkflowEvent is one workflow_dispatch event to send.
 type WorkflowEvent struct {
-	Repository config.Repo
-	Workflow   string          // file name or numeric ID
-	Ref        string          // "" means the repository's default branch
-	Inputs     json.RawMessage // a JSON object
+	Repository event.Repo
+	Workflow   string       // file name or numeric ID
+	Ref        string       // "" means the repository's default branch
+	Inputs     event.Object // a JSON object
 	// DistinctID, when set, is added to the inputs if GitHub cannot name the run itself
 	// (older Enterprise Server), so that the run can be found.
 	DistinctID string
@@ -99,26 +101,29 @@ type Options struct {
 	OnAttempt func(target string, a ghclient.Attempt)
 }
 
+func repoPath(r event.Repo) string {
+	return fmt.Sprintf("repos/%s/%s/", url.PathEscape(r.Owner), url.PathEscape(r.Name))
+}
+
+// post makes a POST of body (exact JSON bytes) and decodes the answer into out, if any.
+func post(client *github.Client, path string, body []byte, out any) func(context.Context) (*github.Response, error) {
+	return func(ctx context.Context) (*github.Response, error) {
+		req, err := client.NewRequest("POST", path, json.RawMessage(body))
+		if err != nil {
+			return nil, err
+		}
+		return client.Do(ctx, req, out)
+	}
+}
+
 // Send posts a repository_dispatch event with client (whose transport applies the retry
 // policy) and describes the outcome.
 func Send(ctx context.Context, client *github.Client, ev Event, o Options) Result {
-	res := Result{Repository: ev.Repository.String(), Event: config.EventRepositoryDispatch, EventType: ev.EventType,
+	res := Result{Repository: ev.Repository.String(), Event: event.RepositoryDispatch, EventType: ev.EventType,
 		DistinctID: ev.DistinctID}
-	payload := ev.ClientPayload
-	send(ctx, &res, o, func(ctx context.Context) (*github.Response, error) {
-		_, resp, err := client.Repositories.Dispatch(ctx, ev.Repository.Owner, ev.Repository.Name,
-			github.DispatchRequestOptions{EventType: ev.EventType, ClientPayload: &payload})
-		return resp, err
-	})
+	body := event.RepositoryDispatchBody(ev.EventType, ev.ClientPayload)
+	send(ctx, &res, o, post(client, repoPath(ev.Repository)+"dispatches", body, nil))
 	return res
-}
-
-// workflowDispatchRequest is the body of a workflow_dispatch; go-github v66 knows no
-// return_run_details and discards the answer, so the request is built here.
-type workflowDispatchRequest struct {
-	Ref              string          `json:"ref"`
-	Inputs           json.RawMessage `json:"inputs,omitempty"`
-	ReturnRunDetails *bool           `json:"return_run_details,omitempty"`
 }
 
 // runDetails is GitHub's 200 answer to a workflow_dispatch with return_run_details.
@@ -130,47 +135,36 @@ type runDetails struct {
 
 // SendWorkflow posts a workflow_dispatch event asking GitHub for the run it starts. An
 // empty Ref is resolved to the repository's default branch first. When GitHub refuses
-// return_run_details (Enterprise Server 3.20 and older answer 400), the event is sent
-// again without it and with the distinct ID among the inputs, to be found by correlation.
+// the request as malformed (Enterprise Server 3.20 and older answer 400 to
+// return_run_details), the event is sent again without it and with the distinct ID among
+// the inputs, to be found by correlation. A 400 means nothing was accepted, so this
+// cannot deliver the event twice.
 func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, o Options) Result {
-	res := Result{Repository: ev.Repository.String(), Event: config.EventWorkflowDispatch, Workflow: ev.Workflow, Ref: ev.Ref}
+	res := Result{Repository: ev.Repository.String(), Event: event.WorkflowDispatch, Workflow: ev.Workflow, Ref: ev.Ref}
 	if res.Ref == "" {
 		repo, resp, err := client.Repositories.Get(ctx, ev.Repository.Owner, ev.Repository.Name)
 		if err != nil {
 			if resp != nil {
-				res.HTTPStatus, res.Header = resp.StatusCode, resp.Header
+				res.HTTPStatus = resp.StatusCode
 			}
-			res.Fail(fmt.Errorf("finding the default branch for ref: %w", err))
+			res.Fail(&opError{op: "finding the default branch for ref", err: ghclient.Check(err)})
 			return res
 		}
 		res.Ref = repo.GetDefaultBranch()
 	}
-	path := fmt.Sprintf("repos/%s/%s/actions/workflows/%s/dispatches",
-		url.PathEscape(ev.Repository.Owner), url.PathEscape(ev.Repository.Name), url.PathEscape(ev.Workflow))
-	post := func(body workflowDispatchRequest, out any) func(context.Context) (*github.Response, error) {
-		return func(ctx context.Context) (*github.Response, error) {
-			req, err := client.NewRequest("POST", path, body)
-			if err != nil {
-				return nil, err
-			}
-			return client.Do(ctx, req, out)
-		}
-	}
-	yes := true
+	path := repoPath(ev.Repository) + "actions/workflows/" + url.PathEscape(ev.Workflow) + "/dispatches"
 	var details runDetails
-	send(ctx, &res, o, post(workflowDispatchRequest{Ref: res.Ref, Inputs: ev.Inputs, ReturnRunDetails: &yes}, &details))
-	if res.HTTPStatus == http.StatusBadRequest && strings.Contains(res.Error, "return_run_details") {
-		// An older server: send it the way it knows, with the ID to find the run by.
+	send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details))
+	if ghclient.CauseOf(res.Err).Kind == ghclient.BadRequest {
+		// An older server: send it the way it knows, with the ID to find the run by (or
+		// the user's own distinct_id input, which config took as the ID).
 		inputs := ev.Inputs
 		if ev.DistinctID != "" {
-			var present map[string]json.RawMessage
-			if json.Unmarshal(inputs, &present) == nil && present[config.DistinctIDKey] == nil {
-				inputs = config.AddProperty(inputs, config.DistinctIDKey, ev.DistinctID)
-			} // else the user passed their own, which config took as the ID
-			res.DistinctID = ev.DistinctID
+			inputs = inputs.WithDistinctID(ev.DistinctID)
+			res.DistinctID, res.IDInInputs = ev.DistinctID, true
 		}
 		res.Status, res.Err, res.Error = "", nil, "" // Attempts keeps counting across both
-		send(ctx, &res, o, post(workflowDispatchRequest{Ref: res.Ref, Inputs: inputs}, nil))
+		send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, inputs, false), nil))
 		return res
 	}
 	// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and following it
@@ -204,14 +198,10 @@ func send(ctx context.Context, res *Result, o Options, do func(context.Context) 
 	if resp != nil && resp.Response != nil {
 		res.HTTPStatus = resp.StatusCode
 		res.RequestID = resp.Header.Get("X-GitHub-Request-Id")
-		res.Header = resp.Header
 	}
 	var accepted *github.AcceptedError // 202 is not an answer dispatch endpoints give, but is not a failure
 	if err != nil && !errors.As(err, &accepted) {
-		res.Fail(err)
-		if last.GaveUp != "" {
-			res.Error += "; gave up " + last.GaveUp
-		}
+		res.Fail(&sendError{err: ghclient.Check(err), gaveUp: last.GaveUp})
 		return
 	}
 	res.Status = StatusDispatched
@@ -220,3 +210,37 @@ func send(ctx context.Context, res *Result, o Options, do func(context.Context) 
 	}
 	res.DispatchedAt = acceptedAt.UTC().Format(time.RFC3339)
 }
+
+// sendError is a dispatch GitHub did not confirm: what it answered (or that it did not),
+// and why the retry policy stopped.
+type sendError struct {
+	err    error // a *ghclient.Error
+	gaveUp string
+}
+
+func (e *sendError) Error() string {
+	var msg string
+	switch ghclient.CauseOf(e.err).Kind {
+	case ghclient.Cancelled:
+		msg = "cancelled before GitHub confirmed the event: it was probably not delivered"
+	case ghclient.TimedOut:
+		msg = "the step's timeout ran out before GitHub confirmed the event: it was probably not delivered"
+	default:
+		msg = e.err.Error()
+	}
+	if e.gaveUp != "" {
+		msg += "; gave up " + e.gaveUp
+	}
+	return msg
+}
+
+func (e *sendError) Unwrap() error { return e.err }
+
+// opError says which step of sending failed.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }

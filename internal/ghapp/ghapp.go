@@ -7,11 +7,8 @@ package ghapp
 import (
 	"context"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +16,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-github/v66/github"
+
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // JWT lifetimes: GitHub accepts an exp at most 10 minutes ahead, and asks for an iat 60
@@ -27,27 +26,6 @@ const (
 	jwtBackdate = 60 * time.Second
 	jwtLifetime = 9 * time.Minute
 )
-
-// ParsePrivateKey reads an App's private key: PEM, RSA, in PKCS #1 ("BEGIN RSA PRIVATE
-// KEY", as GitHub issues it) or PKCS #8 form.
-func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("is not a PEM key: paste the whole .pem file GitHub gave you, BEGIN and END lines included")
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
-		return k, nil
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("is a PEM %q block but not a private key GitHub issues (RSA)", block.Type)
-	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("is a %T key: GitHub App keys are RSA", k)
-	}
-	return rk, nil
-}
 
 // App is a GitHub App's identity.
 type App struct {
@@ -112,11 +90,11 @@ func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms m
 	id := m.App.InstallationID
 	if id == 0 {
 		inst, _, err := appClient.Apps.FindRepositoryInstallation(ctx, owner, repos[0])
-		if err != nil {
-			if statusOf(err) == http.StatusUnauthorized {
+		if err = ghclient.Check(err); err != nil {
+			switch ghclient.CauseOf(err).Kind {
+			case ghclient.Unauthorized:
 				return "", &JWTRefusedError{App: m.App.ID, Err: err}
-			}
-			if statusOf(err) == http.StatusNotFound {
+			case ghclient.NotFound:
 				return "", &NotInstalledError{App: m.App.ID, Owner: owner, Repo: repos[0], Err: err}
 			}
 			return "", fmt.Errorf("finding the App's installation on %s: %w", owner, err)
@@ -129,11 +107,11 @@ func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms m
 		Repositories: sorted,
 		Permissions:  permissions(perms),
 	})
-	if err != nil {
-		if statusOf(err) == http.StatusUnauthorized {
+	if err = ghclient.Check(err); err != nil {
+		switch ghclient.CauseOf(err).Kind {
+		case ghclient.Unauthorized:
 			return "", &JWTRefusedError{App: m.App.ID, Err: err}
-		}
-		if statusOf(err) == http.StatusUnprocessableEntity {
+		case ghclient.Validation:
 			return "", &PermissionError{App: m.App.ID, Owner: owner, Perms: perms, Err: err}
 		}
 		return "", fmt.Errorf("minting an installation token for %s: %w", owner, err)
@@ -154,6 +132,7 @@ func (m *Minter) RevokeAll(ctx context.Context) error {
 			continue
 		}
 		if _, err := m.NewClient(ot.token).Apps.RevokeInstallationToken(ctx); err != nil {
+			err = ghclient.Check(err)
 			errs = append(errs, fmt.Errorf("revoking the token for %s (it expires within an hour anyway): %w", owner, err))
 		}
 	}
@@ -176,14 +155,6 @@ func permissions(p map[string]string) *github.InstallationPermissions {
 	return ip
 }
 
-func statusOf(err error) int {
-	var er *github.ErrorResponse
-	if errors.As(err, &er) && er.Response != nil {
-		return er.Response.StatusCode
-	}
-	return 0
-}
-
 // NotInstalledError says the App is not installed on the owner, or not on the repository.
 type NotInstalledError struct {
 	App, Owner, Repo string
@@ -191,7 +162,7 @@ type NotInstalledError struct {
 }
 
 func (e *NotInstalledError) Error() string {
-	return fmt.Sprintf("GitHub App %s is not installed on %s (or its installation does not include %s/%s)", e.App, e.Owner, e.Owner, e.Repo)
+	return fmt.Sprintf("GitHub App %s is not installed on %s (or its installation does not include %s/%s): %v", e.App, e.Owner, e.Owner, e.Repo, e.Err)
 }
 
 func (e *NotInstalledError) Unwrap() error { return e.Err }
@@ -209,7 +180,7 @@ func (e *PermissionError) Error() string {
 		want = append(want, k+": "+v)
 	}
 	sort.Strings(want)
-	return fmt.Sprintf("GitHub App %s's installation on %s was not granted %s, or does not include every target repository", e.App, e.Owner, strings.Join(want, ", "))
+	return fmt.Sprintf("GitHub App %s's installation on %s was not granted %s, or does not include every target repository: %v", e.App, e.Owner, strings.Join(want, ", "), e.Err)
 }
 
 func (e *PermissionError) Unwrap() error { return e.Err }
@@ -222,7 +193,7 @@ type JWTRefusedError struct {
 }
 
 func (e *JWTRefusedError) Error() string {
-	return fmt.Sprintf("GitHub refused the JWT signed for App %s", e.App)
+	return fmt.Sprintf("GitHub refused the JWT signed for App %s: %v", e.App, e.Err)
 }
 
 func (e *JWTRefusedError) Unwrap() error { return e.Err }

@@ -1,17 +1,12 @@
 package ghclient
 
 import (
-	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -114,7 +109,7 @@ func (a Attempt) Answer() string {
 		return fmt.Sprintf("%d %s", a.Status, http.StatusText(a.Status))
 	}
 	if a.Err != nil {
-		return "no answer (" + shortErr(a.Err) + ")"
+		return "no answer (" + a.Err.Error() + ")"
 	}
 	return "no answer"
 }
@@ -154,63 +149,28 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	secondarySteps := 0
 	for n := 1; ; n++ {
-		attemptReq := req
-		if n > 1 {
-			attemptReq = req.Clone(ctx)
-			if req.GetBody != nil {
-				body, err := req.GetBody()
-				if err != nil {
-					return nil, err
-				}
-				attemptReq.Body = body
-			}
-		}
-		if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead {
-			if err := p.Pacer.Wait(ctx); err != nil {
-				return nil, fmt.Errorf("pacing requests within GitHub's secondary rate limits: %w", err)
-			}
-		}
-		actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
-		attemptReq = attemptReq.WithContext(actx)
-		start := time.Now() // a measurement of the network, not a wait: real time
-		resp, err := t.next.RoundTrip(attemptReq)
-		a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: time.Since(start)}
-		if resp != nil {
-			a.Status = resp.StatusCode
-			a.RequestID = resp.Header.Get("X-GitHub-Request-Id")
-			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-		} else {
-			cancel()
-		}
+		resp, a, err := t.attempt(req, n)
 		if err != nil && ctx.Err() != nil {
 			// Cancelled or past the step's deadline: not a fault of this attempt.
 			observe(a)
 			return nil, err
 		}
-		if err != nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("no answer within %s: %w", p.AttemptTimeout, err)
-			a.Err = err
-		}
-
 		wait, why, retryable := t.classify(resp, err, n, &secondarySteps)
-		if !retryable {
-			observe(a)
-			return finish(resp, err)
-		}
-		if n >= p.MaxAttempts {
+		switch {
+		case !retryable:
+		case n >= p.MaxAttempts:
 			a.Why, a.GaveUp = why, fmt.Sprintf("after %d attempts (max-attempts)", n)
-			observe(a)
-			return finish(resp, err)
-		}
-		if !p.Deadline.IsZero() && p.Clock.Now().Add(wait).After(p.Deadline) {
+		case !p.Deadline.IsZero() && p.Clock.Now().Add(wait).After(p.Deadline):
 			a.Why = why
 			a.GaveUp = fmt.Sprintf("at once: waiting until %s would pass the step's deadline at %s (timeout)",
 				p.Clock.Now().Add(wait).UTC().Format(time.RFC3339), p.Deadline.UTC().Format(time.RFC3339))
-			observe(a)
+		default:
+			a.Retry, a.Wait, a.Why = true, wait, why
+		}
+		observe(a)
+		if !a.Retry {
 			return finish(resp, err)
 		}
-		a.Retry, a.Wait, a.Why = true, wait, why
-		observe(a)
 		if resp != nil {
 			// Drain what is left so the connection can be reused; errors do not matter here.
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
@@ -220,6 +180,54 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("stopped while waiting %s to retry: %w", wait, err)
 		}
 	}
+}
+
+// attempt sends the n-th try of req, paced if it creates content, within the attempt
+// timeout, and describes it.
+func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Attempt, error) {
+	p := t.policy
+	ctx := req.Context()
+	attemptReq := req
+	if n > 1 {
+		attemptReq = req.Clone(ctx)
+		if req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, Attempt{N: n, Max: p.MaxAttempts, Err: err}, err
+			}
+			attemptReq.Body = body
+		}
+	}
+	if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead {
+		if err := p.Pacer.Wait(ctx); err != nil {
+			err = fmt.Errorf("pacing requests within GitHub's secondary rate limits: %w", err)
+			return nil, Attempt{N: n, Max: p.MaxAttempts, Err: err}, err
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
+	start := time.Now() // a measurement of the network, not a wait: real time
+	resp, err := t.next.RoundTrip(attemptReq.WithContext(actx))
+	a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: time.Since(start)}
+	if resp != nil {
+		a.Status = resp.StatusCode
+		a.RequestID = resp.Header.Get("X-GitHub-Request-Id")
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	} else {
+		cancel()
+	}
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		err = &attemptTimeoutError{after: p.AttemptTimeout}
+		a.Err = err
+	}
+	return resp, a, err
+}
+
+// attemptTimeoutError is an attempt that got no answer within the attempt timeout. It is
+// not a context error: the step goes on, and the request may be tried again.
+type attemptTimeoutError struct{ after time.Duration }
+
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("no answer within %s", e.after)
 }
 
 // finish hands the last answer to go-github. A successful answer that used up the hourly
@@ -235,72 +243,37 @@ func finish(resp *http.Response, err error) (*http.Response, error) {
 }
 
 // classify decides whether an answer is worth another attempt and how long to wait first,
-// following GitHub's guidance for rate limits and treating 5xx and broken connections as
+// from its Cause: GitHub's guidance for rate limits, and 5xx and broken connections as
 // passing faults.
 func (t *retryTransport) classify(resp *http.Response, err error, n int, secondarySteps *int) (wait time.Duration, why string, retry bool) {
-	p := t.policy
+	var c Cause
 	if err != nil {
-		var certErr *x509.UnknownAuthorityError
-		var hostErr x509.HostnameError
-		if errors.As(err, &certErr) || errors.As(err, &hostErr) {
-			return 0, "", false
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
+		c = transport(err)
+	} else {
+		c = ClassifyResponse(resp)
+	}
+	switch {
+	case c.Kind == Network:
+		var timeout *attemptTimeoutError
+		if errors.As(err, &timeout) {
 			return t.backoff(n), "no answer in time", true
 		}
 		return t.backoff(n), "connection failed", true
+	case c.Transient():
+		return t.backoff(n), fmt.Sprintf("server error %d", c.Status), true
+	case c.Kind != RateLimited:
+		return 0, "", false
+	case c.HasRetryAfter:
+		return c.RetryAfter, fmt.Sprintf("rate limited (%d): GitHub asks to retry after %ds", c.Status, int(c.RetryAfter/time.Second)), true
+	case c.Primary:
+		wait := max(c.Reset.Sub(t.policy.Clock.Now())+rateLimitResetMargin, rateLimitResetMargin)
+		return wait, fmt.Sprintf("primary rate limit exhausted (%d): it resets at %s", c.Status, c.Reset.UTC().Format(time.RFC3339)), true
 	}
-	h := resp.Header
-	switch code := resp.StatusCode; code {
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return t.backoff(n), fmt.Sprintf("server error %d", code), true
-	case http.StatusTooManyRequests, http.StatusForbidden:
-		if code == http.StatusForbidden && !isRateLimit(resp) {
-			return 0, "", false // a permission problem: retrying cannot help
-		}
-		if ra := h.Get("Retry-After"); ra != "" {
-			if secs, perr := strconv.Atoi(strings.TrimSpace(ra)); perr == nil && secs >= 0 {
-				return time.Duration(secs) * time.Second, fmt.Sprintf("rate limited (%d): GitHub asks to retry after %ds", code, secs), true
-			}
-		}
-		if h.Get("X-RateLimit-Remaining") == "0" {
-			if reset, perr := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
-				at := time.Unix(reset, 0)
-				wait := at.Sub(p.Clock.Now()) + rateLimitResetMargin
-				if wait < rateLimitResetMargin {
-					wait = rateLimitResetMargin
-				}
-				return wait, fmt.Sprintf("primary rate limit exhausted (%d): it resets at %s", code, at.UTC().Format(time.RFC3339)), true
-			}
-		}
-		// A secondary limit without headers: at least a minute, growing when it repeats.
-		*secondarySteps++
-		steps := min(*secondarySteps, maxSecondaryLimitSteps)
-		wait := secondaryLimitMinWait << (steps - 1)
-		return wait, fmt.Sprintf("secondary rate limit (%d) without Retry-After: waiting %s", code, wait), true
-	}
-	return 0, "", false
-}
-
-// isRateLimit tells a rate-limited 403 from a permission 403: rate-limit headers, or a
-// message or documentation link about rate limits. The body stays readable.
-func isRateLimit(resp *http.Response) bool {
-	h := resp.Header
-	if h.Get("Retry-After") != "" || h.Get("X-RateLimit-Remaining") == "0" {
-		return true
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
-	var e struct {
-		Message          string `json:"message"`
-		DocumentationURL string `json:"documentation_url"`
-	}
-	_ = json.Unmarshal(body, &e)
-	text := strings.ToLower(e.Message + " " + e.DocumentationURL)
-	return strings.Contains(text, "rate limit") || strings.Contains(text, "rate-limit") || strings.Contains(text, "abuse")
+	// A secondary limit without headers: at least a minute, growing when it repeats.
+	*secondarySteps++
+	steps := min(*secondarySteps, maxSecondaryLimitSteps)
+	wait = secondaryLimitMinWait << (steps - 1)
+	return wait, fmt.Sprintf("secondary rate limit (%d) without Retry-After: waiting %s", c.Status, wait), true
 }
 
 // backoff is exponential with jitter: about 1s, 2s, 4s … up to 30s, each between half and
@@ -311,15 +284,6 @@ func (t *retryTransport) backoff(n int) time.Duration {
 		d = defaultBackoffMax
 	}
 	return d/2 + time.Duration(t.policy.Jitter()*float64(d/2))
-}
-
-func shortErr(err error) string {
-	msg := err.Error()
-	// url.Error repeats the method and URL: keep what the network said.
-	if i := strings.LastIndex(msg, "\": "); i >= 0 {
-		msg = msg[i+3:]
-	}
-	return msg
 }
 
 // cancelOnClose releases an attempt's timeout when its body is closed.

@@ -130,6 +130,24 @@ func NewServer(t TB) *Fake {
 	return f
 }
 
+// TestToken is the token the standard fake accepts, recognisable so a test can prove it
+// never leaks.
+const TestToken = "ghp_CANARY0123456789abcdefghijklmnopqrstu"
+
+// Standard starts the fake most tests use: repositories octo/data and octo/other, and
+// TestToken with every permission. clock, if not nil, is the clock its runs progress on
+// (the one the code under test waits on).
+func Standard(t TB, clock Now) *Fake {
+	t.Helper()
+	f := NewServer(t)
+	f.AddRepo("octo/data", "octo/other")
+	f.AddToken(Token{Value: TestToken})
+	if clock != nil {
+		f.SetClock(clock)
+	}
+	return f
+}
+
 // Start serves the fake on a loopback port.
 func (f *Fake) Start() { f.server = httptest.NewServer(f) }
 

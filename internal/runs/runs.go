@@ -17,18 +17,18 @@ import (
 
 	"github.com/google/go-github/v66/github"
 
-	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // Run is what the action reports of a workflow run.
 type Run struct {
-	ID           int64  `json:"id"`
-	HTMLURL      string `json:"html_url"`
-	Status       string `json:"status"`
-	Conclusion   string `json:"conclusion"`
-	DisplayTitle string `json:"display_title"`
-	Event        string `json:"event"`
+	ID           int64            `json:"id"`
+	HTMLURL      string           `json:"html_url"`
+	Status       event.Status     `json:"status"`
+	Conclusion   event.Conclusion `json:"conclusion"`
+	DisplayTitle string           `json:"display_title"`
+	Event        event.Kind       `json:"event"`
 }
 
 // Polling intervals.
@@ -49,7 +49,7 @@ const (
 // Poller finds and follows runs of one repository.
 type Poller struct {
 	Client *github.Client
-	Repo   config.Repo
+	Repo   event.Repo
 	Clock  ghclient.Clock
 	// OnAttempt hears about failed or retried poll requests, for the audit log; may be nil.
 	OnAttempt func(target string, a ghclient.Attempt)
@@ -64,7 +64,7 @@ type cached struct {
 
 // Query says which run to find.
 type Query struct {
-	Event      string    // repository_dispatch or workflow_dispatch
+	Event      event.Kind
 	Workflow   string    // for workflow_dispatch: list that workflow's runs only
 	DistinctID string    // the run's title must contain it
 	Since      time.Time // when the event was accepted (by our clock)
@@ -85,7 +85,7 @@ func (e *NotFoundError) Error() string {
 
 // RunNameHint is the exact change the receiving workflow needs so its runs can be found.
 func (e *NotFoundError) RunNameHint() string {
-	if e.Query.Event == config.EventWorkflowDispatch {
+	if e.Query.Event == event.WorkflowDispatch {
 		return "the workflow must declare the input and put it in its run title:\n" +
 			"  on:\n    workflow_dispatch:\n      inputs:\n        distinct_id:\n          required: false\n" +
 			"  run-name: ${{ github.workflow }} ${{ inputs.distinct_id }}"
@@ -137,9 +137,9 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 	}
 }
 
-func listPath(repo config.Repo, q Query, page int) string {
+func listPath(repo event.Repo, q Query, page int) string {
 	v := url.Values{}
-	v.Set("event", q.Event)
+	v.Set("event", string(q.Event))
 	v.Set("created", ">="+q.Since.Add(-ClockSkew).UTC().Format(time.RFC3339))
 	v.Set("per_page", strconv.Itoa(perPage))
 	v.Set("page", strconv.Itoa(page))
@@ -167,7 +167,7 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 		if interval > 0 {
 			if err := p.sleepUntil(ctx, interval, deadline); err != nil {
 				if errors.Is(err, errDeadline) {
-					return last, fmt.Errorf("the run was still %s when wait-timeout ran out", strings.ReplaceAll(last.Status, "_", " "))
+					return last, fmt.Errorf("the run was still %s when wait-timeout ran out", last.Status.Words())
 				}
 				return last, err
 			}
@@ -180,13 +180,12 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 			onChange(r)
 		}
 		last = r
-		if r.Status == "completed" {
+		if r.Status == event.StatusCompleted {
 			return r, nil
 		}
-		switch r.Status {
-		case "queued", "waiting", "pending", "requested":
+		if r.Status.Waiting() {
 			interval = grow(interval, queuedMin, queuedMax)
-		default:
+		} else {
 			interval = grow(interval, runningMin, runningMax)
 		}
 	}
@@ -236,10 +235,96 @@ func (p *Poller) get(ctx context.Context, path, label string, out any) error {
 		return json.Unmarshal(c.body, out)
 	}
 	if err != nil {
-		return err
+		return ghclient.Check(err)
 	}
 	if etag := resp.Header.Get("ETag"); etag != "" {
 		p.etags[path] = cached{etag: etag, body: raw}
 	}
 	return json.Unmarshal(raw, out)
+}
+
+// Dispatched is what is known of a dispatch whose run is to be followed.
+type Dispatched struct {
+	Event      event.Kind
+	Workflow   string    // workflow_dispatch: narrows the listing to that workflow
+	DistinctID string    // the run's title carries it
+	Accepted   time.Time // when GitHub accepted the event
+	RunID      int64     // set when GitHub named the run
+	RunURL     string
+}
+
+// Follow says how far to follow a run, and for how long.
+type Follow struct {
+	Wait        event.Wait // started or completed
+	WaitTimeout time.Duration
+	// StepDeadline ends the wait earlier than WaitTimeout when the step's timeout is
+	// nearer.
+	StepDeadline     time.Time
+	FailOnConclusion bool // a completed run that did not succeed is a *ConclusionError
+}
+
+// Errors that end following a run early, after the event was delivered.
+var (
+	ErrCancelled = errors.New("the step was cancelled while waiting for the run")
+	ErrTimeout   = errors.New("the step's timeout ran out while waiting for the run")
+)
+
+// ConclusionError fails a step whose run did not succeed (fail-on-conclusion).
+type ConclusionError struct {
+	Conclusion event.Conclusion
+	URL        string
+}
+
+func (e *ConclusionError) Error() string {
+	return fmt.Sprintf("the run concluded %q, not \"success\": %s", e.Conclusion, e.URL)
+}
+
+// Follow finds the run a dispatch started (unless GitHub named it) and, with
+// WaitCompleted, waits for it, within wait-timeout and the step's deadline. onChange
+// hears of the run when it is known and at each change of its status. It returns the
+// last state seen, and why following failed, if it did.
+func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange func(Run)) (Run, error) {
+	deadline := p.Clock.Now().Add(f.WaitTimeout)
+	if !f.StepDeadline.IsZero() && f.StepDeadline.Before(deadline) {
+		deadline = f.StepDeadline
+	}
+	run, err := p.locate(ctx, d, f.Wait, deadline, onChange)
+	if err == nil && f.Wait == event.WaitCompleted {
+		run, err = p.Wait(ctx, run.ID, run, deadline, onChange)
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return run, ErrCancelled
+	case errors.Is(err, context.DeadlineExceeded):
+		return run, ErrTimeout
+	case err != nil:
+		return run, err
+	case f.Wait == event.WaitCompleted && f.FailOnConclusion && run.Conclusion != event.ConclusionSuccess:
+		return run, &ConclusionError{Conclusion: run.Conclusion, URL: run.HTMLURL}
+	}
+	return run, nil
+}
+
+// locate finds the run: the one GitHub named (read at once when only its start is waited
+// for), or the one whose title carries the distinct ID.
+func (p *Poller) locate(ctx context.Context, d Dispatched, wait event.Wait, deadline time.Time, onChange func(Run)) (Run, error) {
+	if d.RunID == 0 {
+		run, err := p.Find(ctx, Query{Event: d.Event, Workflow: d.Workflow, DistinctID: d.DistinctID, Since: d.Accepted}, deadline)
+		if err == nil {
+			onChange(run)
+		}
+		return run, err
+	}
+	// GitHub named the run: show it at once, then read its state.
+	known := Run{ID: d.RunID, HTMLURL: d.RunURL}
+	onChange(known)
+	if wait != event.WaitStarted {
+		return known, nil
+	}
+	run, err := p.Get(ctx, d.RunID)
+	if err != nil {
+		return known, err
+	}
+	onChange(run)
+	return run, nil
 }

@@ -1,4 +1,4 @@
-package app
+package report
 
 import (
 	"net/url"
@@ -28,7 +28,7 @@ func TestWebBase(t *testing.T) {
 func TestSummaryEscapes(t *testing.T) {
 	t.Parallel()
 	u, _ := url.Parse("https://api.github.com/")
-	md := summaryMarkdown([]dispatch.Result{{Repository: "octo/data", EventType: "a|b<script>`&", Status: dispatch.StatusFailed, Error: "x | y\nz"}}, u)
+	md := Summary([]dispatch.Result{{Repository: "octo/data", EventType: "a|b<script>`&", Status: dispatch.StatusFailed, Error: "x | y\nz"}}, u)
 	row := strings.Split(strings.TrimSpace(md), "\n")
 	last := row[len(row)-1]
 	if strings.Count(strings.ReplaceAll(last, `\|`, ""), "|") != 6 || strings.Contains(last, "<script>") || strings.Contains(md, "x | y") {
@@ -41,12 +41,12 @@ func TestSummaryEscapes(t *testing.T) {
 
 func TestRedactor(t *testing.T) {
 	t.Parallel()
-	r := newRedactor("s3cr3t-token")
-	r.add("ghs_minted")
+	r := NewRedactor("s3cr3t-token")
+	r.Add("ghs_minted")
 	if got := r.String("a s3cr3t-token b s3cr3t-token ghs_minted"); got != "a *** b *** ***" {
 		t.Errorf("got %q", got)
 	}
-	if got := newRedactor("ab").String("abc"); got != "abc" {
+	if got := NewRedactor("ab").String("abc"); got != "abc" {
 		t.Errorf("short secrets are not redacted, got %q", got)
 	}
 }

@@ -1,4 +1,7 @@
-package app
+// Package report says what happened, in every form it takes: log lines (each attempt,
+// each dispatch, each run), the dry run's requests, the results JSON, the action's outputs
+// and the step summary; and it keeps secrets out of all of them.
+package report
 
 import (
 	"bytes"
@@ -7,17 +10,20 @@ import (
 	"io"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
-	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
-// renderRequests prints the recorded requests of a dry run, in order.
-func renderRequests(w io.Writer, reqs []ghclient.RecordedRequest) {
+// Requests prints the recorded requests of a dry run, in order.
+func Requests(w io.Writer, reqs []ghclient.RecordedRequest) {
 	for i := range reqs {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -29,32 +35,32 @@ func renderRequests(w io.Writer, reqs []ghclient.RecordedRequest) {
 	}
 }
 
-// sentLine says what GitHub accepted.
-func sentLine(r dispatch.Result) string {
+// SentLine says what GitHub accepted.
+func SentLine(r dispatch.Result) string {
 	what := fmt.Sprintf("%q to %s", r.EventType, r.Repository)
-	if r.Event == config.EventWorkflowDispatch {
+	if r.Event == event.WorkflowDispatch {
 		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.Ref, r.Repository)
 	}
 	return fmt.Sprintf("Dispatched %s: GitHub answered %d (request ID %s)", what, r.HTTPStatus, r.RequestID)
 }
 
-// failureLine says what failed: the dispatch, or (after GitHub accepted it) the run.
-func failureLine(r dispatch.Result) string {
+// FailureLine says what failed: the dispatch, or (after GitHub accepted it) the run.
+func FailureLine(r dispatch.Result) string {
 	if r.DispatchedAt != "" {
 		return fmt.Sprintf("%s: GitHub accepted the event, but %s", r.Target(), r.Error)
 	}
 	return fmt.Sprintf("dispatch to %s failed: %s", r.Target(), r.Error)
 }
 
-// runLine reports a run found or changed.
-func runLine(run runs.Run) string {
+// RunLine reports a run found or changed.
+func RunLine(run runs.Run) string {
 	switch run.Status {
 	case "":
 		return fmt.Sprintf("Run %d: %s", run.ID, run.HTMLURL)
-	case "completed":
+	case event.StatusCompleted:
 		return fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, run.HTMLURL)
 	}
-	return fmt.Sprintf("Run %d is %s: %s", run.ID, strings.ReplaceAll(run.Status, "_", " "), run.HTMLURL)
+	return fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), run.HTMLURL)
 }
 
 // renderRequest prints a recorded request as it went on the wire (headers sorted), with
@@ -85,8 +91,8 @@ func renderRequest(w io.Writer, r *ghclient.RecordedRequest) {
 	}
 }
 
-// resultsJSON is the `results` output.
-func resultsJSON(results []dispatch.Result) string {
+// ResultsJSON is the `results` output.
+func ResultsJSON(results []dispatch.Result) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -97,8 +103,8 @@ func resultsJSON(results []dispatch.Result) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// summaryMarkdown is the step summary: a table of what was sent where, with the outcome.
-func summaryMarkdown(results []dispatch.Result, apiURL *url.URL) string {
+// Summary is the step summary: a table of what was sent where, with the outcome.
+func Summary(results []dispatch.Result, apiURL *url.URL) string {
 	var b strings.Builder
 	b.WriteString("### Repository dispatch\n\n")
 	web := webBase(apiURL)
@@ -111,24 +117,24 @@ func summaryMarkdown(results []dispatch.Result, apiURL *url.URL) string {
 		if web != "" {
 			repo = fmt.Sprintf("[%s](%s/%s)", repo, web, r.Repository)
 		}
-		event := code(r.EventType)
-		if r.Event == config.EventWorkflowDispatch {
-			event = "workflow " + code(r.Workflow)
+		what := code(r.EventType)
+		if r.Event == event.WorkflowDispatch {
+			what = "workflow " + code(r.Workflow)
 			if r.Ref != "" {
-				event += " on " + code(r.Ref)
+				what += " on " + code(r.Ref)
 			}
 		}
 		run := "–"
 		if r.RunID != 0 {
 			run = fmt.Sprintf("[#%d](%s)", r.RunID, r.RunURL)
 			if r.RunStatus != "" {
-				run += " " + cell(strings.ReplaceAll(r.RunStatus, "_", " "))
+				run += " " + cell(r.RunStatus.Words())
 			}
 			if r.Conclusion != "" {
-				run += ": " + cell(r.Conclusion)
+				run += ": " + cell(string(r.Conclusion))
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", repo, event, cell(outcomeText(r)), run, code(r.RequestID))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.RequestID))
 	}
 	return b.String()
 }
@@ -176,9 +182,9 @@ func code(s string) string {
 	return "<code>" + cell(strings.ReplaceAll(s, "&", "&amp;")) + "</code>"
 }
 
-// redactor replaces every secret (the token, App tokens minted during the run) wherever
+// Redactor replaces every secret (the token, App tokens minted during the run) wherever
 // output would show it, and serialises writes, which may come from several goroutines.
-type redactor struct {
+type Redactor struct {
 	mu      sync.Mutex
 	secrets []string
 }
@@ -186,13 +192,13 @@ type redactor struct {
 // minRedactLen avoids replacing short strings that only a test would use as a token.
 const minRedactLen = 6
 
-func newRedactor(secret string) *redactor {
-	r := &redactor{}
-	r.add(secret)
+func NewRedactor(secret string) *Redactor {
+	r := &Redactor{}
+	r.Add(secret)
 	return r
 }
 
-func (r *redactor) add(secret string) {
+func (r *Redactor) Add(secret string) {
 	if len(secret) < minRedactLen {
 		return
 	}
@@ -203,7 +209,7 @@ func (r *redactor) add(secret string) {
 
 // addWhile adds a secret and, under the same lock as every redacted write, runs announce
 // (the ::add-mask:: command, which must reach the log unredacted and whole).
-func (r *redactor) addWhile(secret string, announce func()) {
+func (r *Redactor) AddWhile(secret string, announce func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	announce()
@@ -212,13 +218,13 @@ func (r *redactor) addWhile(secret string, announce func()) {
 	}
 }
 
-func (r *redactor) String(s string) string {
+func (r *Redactor) String(s string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.redact(s)
 }
 
-func (r *redactor) redact(s string) string {
+func (r *Redactor) redact(s string) string {
 	for _, secret := range r.secrets {
 		s = strings.ReplaceAll(s, secret, "***")
 	}
@@ -226,11 +232,11 @@ func (r *redactor) redact(s string) string {
 }
 
 // Writer wraps w so nothing written through it contains a secret, one write at a time.
-func (r *redactor) Writer(w io.Writer) io.Writer { return redactingWriter{w: w, r: r} }
+func (r *Redactor) Writer(w io.Writer) io.Writer { return redactingWriter{w: w, r: r} }
 
 type redactingWriter struct {
 	w io.Writer
-	r *redactor
+	r *Redactor
 }
 
 func (rw redactingWriter) Write(p []byte) (int, error) {
@@ -240,4 +246,58 @@ func (rw redactingWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// AuditLine is one line of the delivery log: target, event, attempt, answer, request ID,
+// and the wait before the next attempt with its reason. It never holds the token.
+func AuditLine(target string, a ghclient.Attempt) string {
+	line := fmt.Sprintf("%s attempt %d/%d: %s", target, a.N, a.Max, a.Answer())
+	if a.RequestID != "" {
+		line += ", request ID " + a.RequestID
+	}
+	line += fmt.Sprintf(", took %s", a.Took.Round(time.Millisecond))
+	switch {
+	case a.Retry:
+		line += fmt.Sprintf("; retrying in %s: %s", a.Wait.Round(100*time.Millisecond), a.Why)
+	case a.GaveUp != "":
+		line += fmt.Sprintf("; %s; gave up %s", a.Why, a.GaveUp)
+	}
+	return line
+}
+
+// Outputs are the step's outputs, named as in action.yml. The single-dispatch
+// outputs describe the first (today: the only) target.
+func Outputs(results []dispatch.Result) []actionio.Output {
+	if len(results) != 1 {
+		// Several targets: only what is common to all, and the results.
+		return []actionio.Output{
+			{Name: "event-type", Value: results[0].EventType},
+			{Name: "distinct-id", Value: results[0].DistinctID},
+			{Name: "results", Value: ResultsJSON(results)},
+		}
+	}
+	first := results[0]
+	runID := ""
+	if first.RunID != 0 {
+		runID = strconv.FormatInt(first.RunID, 10)
+	}
+	return []actionio.Output{
+		{Name: "repository", Value: first.Repository},
+		{Name: "event-type", Value: first.EventType},
+		{Name: "dispatched-at", Value: first.DispatchedAt},
+		{Name: "request-id", Value: first.RequestID},
+		{Name: "distinct-id", Value: first.DistinctID},
+		{Name: "run-id", Value: runID},
+		{Name: "run-url", Value: first.RunURL},
+		{Name: "run-status", Value: string(first.RunStatus)},
+		{Name: "conclusion", Value: string(first.Conclusion)},
+		{Name: "results", Value: ResultsJSON(results)},
+	}
+}
+
+func (r *Redactor) Outputs(outs []actionio.Output) []actionio.Output {
+	for i := range outs {
+		outs[i].Value = r.String(outs[i].Value)
+	}
+	return outs
 }

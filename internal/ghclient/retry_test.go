@@ -1,4 +1,4 @@
-package dispatch
+package ghclient_test
 
 import (
 	"context"
@@ -10,24 +10,58 @@ import (
 	"testing"
 	"time"
 
-	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/google/go-github/v66/github"
+
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
-var event = Event{Repository: config.Repo{Owner: "octo", Name: "data"}, EventType: "e", ClientPayload: json.RawMessage(`{"n":1}`)}
+// sent is what one dispatch through the policy came to.
+type sent struct {
+	ok       bool
+	status   int
+	attempts int
+	err      string // the classified error, and why the policy gave up
+}
 
-// faultClient is a client against a fresh fake whose retry policy runs on a virtual clock
-// (waits cost nothing and are recorded), with a 5-minute deadline and a short attempt
-// timeout. Jitter is fixed at the middle of its range.
-func faultClient(t *testing.T, maxAttempts int) (*githubfake.Fake, *githubfake.Clock, Options, func(context.Context) Result) {
+func (s sent) OK() bool { return s.ok }
+
+// dispatchWith posts one repository_dispatch to octo/data through client and counts the
+// attempts the policy reports.
+func dispatchWith(ctx context.Context, client *github.Client, onAttempt func(ghclient.Attempt)) sent {
+	var res sent
+	var last ghclient.Attempt
+	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
+		res.attempts++
+		last = a
+		if onAttempt != nil {
+			onAttempt(a)
+		}
+	})
+	payload := json.RawMessage(`{"n":1}`)
+	_, resp, err := client.Repositories.Dispatch(ctx, "octo", "data", github.DispatchRequestOptions{EventType: "e", ClientPayload: &payload})
+	if resp != nil {
+		res.status = resp.StatusCode
+	}
+	if err != nil {
+		res.err = ghclient.Check(err).Error()
+		if last.GaveUp != "" {
+			res.err += "; gave up " + last.GaveUp
+		}
+		return res
+	}
+	res.ok = true
+	return res
+}
+
+// faultClient is a client against a fresh standard fake whose retry policy runs on a
+// virtual clock (waits cost nothing and are recorded), with a 5-minute deadline and a
+// short attempt timeout. Jitter is fixed at the middle of its range.
+func faultClient(t *testing.T, maxAttempts int) (*githubfake.Fake, *githubfake.Clock, func(context.Context) sent) {
 	t.Helper()
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
+	f := githubfake.Standard(t, nil)
 	clock := githubfake.NewClock()
-	base, _ := url.Parse(f.URL() + "/")
-	client := ghclient.New(ghclient.Options{BaseURL: base, Token: token, Policy: ghclient.Policy{
+	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken, Policy: ghclient.Policy{
 		MaxAttempts:    maxAttempts,
 		AttemptTimeout: 300 * time.Millisecond,
 		Deadline:       clock.Now().Add(5 * time.Minute),
@@ -35,7 +69,6 @@ func faultClient(t *testing.T, maxAttempts int) (*githubfake.Fake, *githubfake.C
 		Jitter:         func() float64 { return 0.5 },
 	}})
 	var attempts []ghclient.Attempt
-	opts := Options{Now: clock.Now, OnAttempt: func(_ string, a ghclient.Attempt) { attempts = append(attempts, a) }}
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, a := range attempts {
@@ -43,7 +76,14 @@ func faultClient(t *testing.T, maxAttempts int) (*githubfake.Fake, *githubfake.C
 			}
 		}
 	})
-	return f, clock, opts, func(ctx context.Context) Result { return Send(ctx, client, event, opts) }
+	return f, clock, func(ctx context.Context) sent {
+		return dispatchWith(ctx, client, func(a ghclient.Attempt) { attempts = append(attempts, a) })
+	}
+}
+
+func baseURL(f *githubfake.Fake) *url.URL {
+	u, _ := url.Parse(f.URL() + "/")
+	return u
 }
 
 func secondary(retryAfter string) githubfake.Fault {
@@ -134,7 +174,7 @@ func TestFaultMatrix(t *testing.T) {
 			if max == 0 {
 				max = 5
 			}
-			f, clock, _, send := faultClient(t, max)
+			f, clock, send := faultClient(t, max)
 			f.Script(tt.faults()...)
 			res := send(context.Background())
 
@@ -144,8 +184,8 @@ func TestFaultMatrix(t *testing.T) {
 			if got := len(f.Dispatches()); got != tt.accepted {
 				t.Errorf("fake accepted %d dispatches, want %d", got, tt.accepted)
 			}
-			if res.Attempts != tt.requests {
-				t.Errorf("result counts %d attempts, want %d", res.Attempts, tt.requests)
+			if res.attempts != tt.requests {
+				t.Errorf("result counts %d attempts, want %d", res.attempts, tt.requests)
 			}
 			sleeps := clock.Sleeps()
 			if tt.waits != nil && !equalDurations(sleeps, tt.waits) {
@@ -155,7 +195,7 @@ func TestFaultMatrix(t *testing.T) {
 				t.Errorf("waits %v, want one within %v", sleeps, tt.waitWithin)
 			}
 			if tt.accepted == 1 {
-				if !res.OK() || res.Status != StatusDispatched || res.HTTPStatus != 204 {
+				if !res.OK() || res.status != 204 {
 					t.Errorf("result %+v", res)
 				}
 				return
@@ -164,8 +204,8 @@ func TestFaultMatrix(t *testing.T) {
 				t.Fatalf("succeeded: %+v", res)
 			}
 			for _, want := range tt.errHas {
-				if !strings.Contains(res.Error, want) {
-					t.Errorf("error %q lacks %q", res.Error, want)
+				if !strings.Contains(res.err, want) {
+					t.Errorf("error %q lacks %q", res.err, want)
 				}
 			}
 		})
@@ -177,7 +217,7 @@ func TestFaultMatrix(t *testing.T) {
 // going out, so the policy (not go-github) decides what to do when it is refused.
 func TestNextRequestGoesOutAfterLimitReachedOnSuccess(t *testing.T) {
 	t.Parallel()
-	f, _, _, send := faultClient(t, 5)
+	f, _, send := faultClient(t, 5)
 	reset := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
 	f.Script(githubfake.Fault{Status: 204, Header: http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {reset}}})
 	if r := send(context.Background()); !r.OK() {
@@ -191,22 +231,20 @@ func TestNextRequestGoesOutAfterLimitReachedOnSuccess(t *testing.T) {
 	}
 }
 
-// Cancellation (SIGTERM from the runner, Ctrl-C) stops a wait at once and says so.
+// Cancellation (SIGTERM from the runner, Ctrl-C) stops a wait at once, classified as
+// cancelled.
 func TestCancelStopsWaiting(t *testing.T) {
 	t.Parallel()
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
+	f := githubfake.Standard(t, nil)
 	f.Script(githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"60"}}})
-	base, _ := url.Parse(f.URL() + "/")
-	client := ghclient.New(ghclient.Options{BaseURL: base, Token: token}) // the real clock
+	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken}) // the real clock
 	ctx, cancel := context.WithCancel(context.Background())
-	res := Send(ctx, client, event, Options{OnAttempt: func(_ string, a ghclient.Attempt) {
+	res := dispatchWith(ctx, client, func(a ghclient.Attempt) {
 		if a.Retry {
 			cancel() // as a signal would, while the policy waits a minute
 		}
-	}})
-	if res.OK() || !strings.Contains(res.Error, "cancelled before GitHub confirmed the event") {
+	})
+	if res.OK() || res.err != "cancelled before GitHub answered" {
 		t.Errorf("result %+v", res)
 	}
 	if len(f.Requests()) != 1 || len(f.Dispatches()) != 0 {
@@ -214,19 +252,25 @@ func TestCancelStopsWaiting(t *testing.T) {
 	}
 }
 
-// A step whose deadline passes while a request hangs ends then, not at the attempt timeout.
+// A step whose deadline passes while a request hangs ends then, not at the attempt
+// timeout; an attempt that times out on its own is a network fault, retried.
 func TestDeadlineEndsAHangingRequest(t *testing.T) {
 	t.Parallel()
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
+	f := githubfake.Standard(t, nil)
 	f.Script(githubfake.Fault{Hang: true})
-	base, _ := url.Parse(f.URL() + "/")
-	client := ghclient.New(ghclient.Options{BaseURL: base, Token: token})
+	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	res := Send(ctx, client, event, Options{})
-	if res.OK() || !strings.Contains(res.Error, "timeout ran out") || res.Attempts != 1 {
+	res := dispatchWith(ctx, client, nil)
+	if res.OK() || res.err != "the step's timeout ran out before GitHub answered" || res.attempts != 1 {
+		t.Errorf("result %+v", res)
+	}
+
+	f.Script(githubfake.Fault{Hang: true}, githubfake.Fault{Hang: true})
+	client = ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken,
+		Policy: ghclient.Policy{MaxAttempts: 2, AttemptTimeout: 100 * time.Millisecond, Clock: githubfake.NewClock()}})
+	res = dispatchWith(context.Background(), client, nil)
+	if res.OK() || res.err != "no answer from GitHub: Post \""+f.URL()+"/repos/octo/data/dispatches\": no answer within 100ms; gave up after 2 attempts (max-attempts)" {
 		t.Errorf("result %+v", res)
 	}
 }
@@ -243,21 +287,3 @@ func equalDurations(a, b []time.Duration) bool {
 	return true
 }
 
-// BenchmarkDispatchAfter502 measures a dispatch that needs one retry (502, then 204): two
-// requests and the policy's bookkeeping, with the backoff wait on a virtual clock.
-func BenchmarkDispatchAfter502(b *testing.B) {
-	f := githubfake.NewServer(b)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
-	f.SetRateLimit(1 << 30)
-	clock := githubfake.NewClock()
-	base, _ := url.Parse(f.URL() + "/")
-	client := ghclient.New(ghclient.Options{BaseURL: base, Token: token, Policy: ghclient.Policy{Clock: clock}})
-	b.ReportAllocs()
-	for b.Loop() {
-		f.Script(githubfake.Fault{Status: 502})
-		if r := Send(context.Background(), client, event, Options{Now: clock.Now}); !r.OK() || r.Attempts != 2 {
-			b.Fatalf("%+v", r)
-		}
-	}
-}

@@ -1,0 +1,258 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+)
+
+// builder checks one concern of the inputs at a time, each adding to the same list of
+// problems.
+type builder struct {
+	mode     Mode
+	in       Inputs
+	c        *Config
+	problems Problems
+}
+
+func (b *builder) bad(input, format string, args ...any) {
+	b.problems = append(b.problems, Problem{Input: input, Label: Label(b.mode, input), Rule: fmt.Sprintf(format, args...)})
+}
+
+// Build checks the inputs and returns the Config, or every problem found. It reads the
+// client-payload and key files, if named, and sends nothing.
+func Build(m Mode, in Inputs) (*Config, Problems) {
+	b := &builder{mode: m, in: in, c: &Config{Mode: m, Token: in.Token, Event: event.RepositoryDispatch, Inputs: event.EmptyObject}}
+	b.targets()
+	b.wait() // before the event: waiting decides whether a distinct ID is sent
+	if strings.TrimSpace(in.Workflow) != "" {
+		b.workflowDispatch()
+	} else {
+		b.repositoryDispatch()
+	}
+	b.delivery()
+	b.auth()
+	if len(b.problems) > 0 {
+		return nil, b.problems
+	}
+	return b.c, nil
+}
+
+// targets: the repositories and how many at once.
+func (b *builder) targets() {
+	dry, err := parseBool(b.in.DryRun, false)
+	if err != nil {
+		b.bad("dry-run", "%v", err)
+	}
+	b.c.DryRun = dry
+	repos, errs := ParseRepositories(b.in.Repository)
+	for _, err := range errs {
+		b.bad("repository", "%v", err)
+	}
+	b.c.Repositories = repos
+	if n, err := parseIntRange(b.in.Concurrency, DefaultConcurrency, 1, MaxConcurrency); err != nil {
+		b.bad("concurrency", "%v", err)
+	} else {
+		b.c.Concurrency = n
+	}
+}
+
+// wait: how far to follow the run, and for how long.
+func (b *builder) wait() {
+	switch w := event.Wait(strings.ToLower(strings.TrimSpace(b.in.Wait))); w {
+	case "":
+		b.c.Wait = event.WaitNone
+	case event.WaitNone, event.WaitStarted, event.WaitCompleted:
+		b.c.Wait = w
+	default:
+		b.bad("wait", "%q is not one of none, started, completed", b.in.Wait)
+		b.c.Wait = event.WaitNone
+	}
+	if d, err := parseDuration(b.in.WaitTimeout, DefaultWaitTimeout); err != nil {
+		b.bad("wait-timeout", "%v", err)
+	} else {
+		b.c.WaitTimeout = d
+	}
+	var err error
+	if b.c.FailOnConclusion, err = parseBool(b.in.FailOnConclusion, true); err != nil {
+		b.bad("fail-on-conclusion", "%v", err)
+	}
+}
+
+// payloadText is the client payload as given, from the input or the CLI's file, and the
+// name of the input it came from.
+func (b *builder) payloadText() (text, input string) {
+	if b.in.ClientPayloadFile == "" {
+		return b.in.ClientPayload, "client-payload"
+	}
+	if b.in.ClientPayload != "" {
+		b.bad("client-payload-file", "cannot be used together with --client-payload: give one of them")
+	}
+	data, err := os.ReadFile(b.in.ClientPayloadFile)
+	if err != nil {
+		b.bad("client-payload-file", "cannot be read: %v", err)
+	}
+	return string(data), "client-payload-file"
+}
+
+// repositoryDispatch: event-type and client-payload, with the distinct ID added when
+// the run is to be found.
+func (b *builder) repositoryDispatch() {
+	in, c := b.in, b.c
+	payloadText, payloadInput := b.payloadText()
+	if strings.TrimSpace(in.Ref) != "" {
+		b.bad("ref", "needs workflow: ref chooses the branch of a workflow_dispatch; repository_dispatch always runs on the default branch")
+	}
+	if p := strings.TrimSpace(in.WorkflowInputs); p != "" && p != "{}" {
+		b.bad("inputs", "needs workflow: inputs are for workflow_dispatch; repository_dispatch takes client-payload")
+	}
+	c.EventType = in.EventType
+	eventOK := true
+	if err := CheckEventType(in.EventType); err != nil {
+		if in.EventType == "" {
+			err = fmt.Errorf("%w (or set workflow to send workflow_dispatch)", err)
+		}
+		b.bad("event-type", "%v", err)
+		eventOK = false
+	}
+	payload, err := ParsePayload(payloadText, event.MaxPayloadProperties)
+	if err == nil && c.Wait != event.WaitNone {
+		payload, c.DistinctID, err = withDistinctID(payload, in.DistinctID)
+	}
+	if err != nil {
+		b.bad(payloadInput, "%v", err)
+		return
+	}
+	c.ClientPayload = payload
+	if n := len(event.RepositoryDispatchBody(in.EventType, payload)); eventOK && n > event.MaxDispatchBodyBytes {
+		b.bad(payloadInput, "makes a request body of %d bytes: GitHub accepts under 64 KB (%d bytes); send a link to the data instead of the data", n, event.MaxDispatchBodyBytes+1)
+	}
+}
+
+// workflowDispatch: workflow, ref and inputs.
+func (b *builder) workflowDispatch() {
+	in, c := b.in, b.c
+	c.Event = event.WorkflowDispatch
+	payloadText, payloadInput := b.payloadText()
+	if wf, err := ParseWorkflow(in.Workflow); err != nil {
+		b.bad("workflow", "%v", err)
+	} else {
+		c.Workflow = wf
+	}
+	if in.EventType != "" {
+		b.bad("event-type", "cannot be used together with workflow: event-type is for repository_dispatch, workflow sends workflow_dispatch")
+	}
+	if p := strings.TrimSpace(payloadText); p != "" && p != "{}" {
+		b.bad(payloadInput, "is for repository_dispatch: with workflow, pass the workflow's inputs in inputs")
+	}
+	if ref := strings.TrimSpace(in.Ref); ref != "" {
+		if err := CheckRef(ref); err != nil {
+			b.bad("ref", "%v", err)
+		}
+		c.Ref = ref
+	}
+	inputs, err := ParseWorkflowInputs(in.WorkflowInputs)
+	if err != nil {
+		b.bad("inputs", "%v", err)
+		return
+	}
+	c.Inputs = inputs
+	if c.Wait != event.WaitNone {
+		// Sent only if GitHub cannot name the run itself (older Enterprise Server).
+		c.DistinctID = in.DistinctID
+		if v, ok := inputs.StringProperty(event.DistinctIDKey); ok {
+			c.DistinctID = v
+		}
+	}
+}
+
+// delivery: attempts, the step's timeout and the API root.
+func (b *builder) delivery() {
+	in, c := b.in, b.c
+	if n, err := ParseMaxAttempts(in.MaxAttempts); err != nil {
+		b.bad("max-attempts", "%v", err)
+	} else {
+		c.MaxAttempts = n
+	}
+	// The timeout bounds the whole step. Left empty it leaves room for the wait.
+	waiting := c.Wait != event.WaitNone
+	defTimeout := DefaultTimeout
+	if waiting {
+		defTimeout = min(DefaultTimeout+c.WaitTimeout, MaxTimeout)
+	}
+	if d, err := parseDuration(in.Timeout, defTimeout); err != nil {
+		b.bad("timeout", "%v", err)
+	} else {
+		c.Timeout = d
+		if waiting && strings.TrimSpace(in.Timeout) != "" && d <= c.WaitTimeout {
+			b.bad("timeout", "%s is not longer than wait-timeout (%s): timeout bounds the whole step, waiting included; raise it, or leave it empty for wait-timeout + 5m", d, c.WaitTimeout)
+		}
+	}
+	if u, err := ParseAPIURL(in.APIURL); err != nil {
+		b.bad("api-url", "%v", err)
+	} else {
+		c.APIURL = u
+	}
+}
+
+// auth: a GitHub App when its ID and key are given, else the token. A dry run prints the
+// request without sending it, so it needs neither.
+func (b *builder) auth() {
+	in := b.in
+	keyInput, keyText := "app-private-key", in.AppPrivateKey
+	if in.AppPrivateKeyFile != "" {
+		keyInput = "app-private-key-file"
+		data, err := os.ReadFile(in.AppPrivateKeyFile)
+		if err != nil {
+			b.bad(keyInput, "cannot be read: %v", err)
+		}
+		keyText = string(data)
+	}
+	switch appID, key := strings.TrimSpace(in.AppID), strings.TrimSpace(keyText); {
+	case appID != "" && key != "":
+		b.app(appID, key, keyInput)
+	case appID != "":
+		b.bad(keyInput, "is empty, but app-id is set: a GitHub App needs both")
+	case key != "":
+		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both", keyInput)
+	case in.Token == "" && !b.c.DryRun:
+		if b.mode == CLIMode {
+			b.bad("token", "is not set: export GITHUB_TOKEN (or GH_TOKEN) with a token that may write to the repository, or use --dry-run")
+		} else {
+			b.bad("token", "is empty: pass a secret, e.g. token: ${{ secrets.DISPATCH_TOKEN }}, or leave it unset to use github.token")
+		}
+	case in.Token != "":
+		if err := CheckToken(in.Token); err != nil {
+			b.bad("token", "%v", err)
+		}
+	}
+}
+
+func (b *builder) app(appID, key, keyInput string) {
+	c, repos := b.c, b.c.Repositories
+	c.App = &App{ID: appID}
+	c.Token = ""
+	if k, err := ParsePrivateKey([]byte(key)); err != nil {
+		b.bad(keyInput, "%v", err)
+	} else {
+		c.App.Key = k
+	}
+	id := strings.TrimSpace(b.in.AppInstallationID)
+	if id == "" {
+		return
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		b.bad("app-installation-id", "%q is not an installation ID (a positive number)", id)
+	}
+	c.App.InstallationID = n
+	for _, r := range repos[min(1, len(repos)):] {
+		if !strings.EqualFold(r.Owner, repos[0].Owner) {
+			b.bad("app-installation-id", "names one installation, but the targets belong to %s and %s: leave it empty to find the installation of each owner", repos[0].Owner, r.Owner)
+			return
+		}
+	}
+}

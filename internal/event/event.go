@@ -1,0 +1,187 @@
+// Package event is the project's vocabulary: the target repository, the two kinds of
+// event, what to wait for, a run's status and conclusion, GitHub's limits on what an
+// event carries, and the exact JSON bodies sent. It imports nothing of the project, so
+// every other package may use it.
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Repo is a repository as owner and name.
+type Repo struct {
+	Owner string
+	Name  string
+}
+
+// String returns "owner/name".
+func (r Repo) String() string { return r.Owner + "/" + r.Name }
+
+// Kind is the kind of event sent.
+type Kind string
+
+// The two kinds of event.
+const (
+	RepositoryDispatch Kind = "repository_dispatch"
+	WorkflowDispatch   Kind = "workflow_dispatch"
+)
+
+// Wait says how far to follow the run an event started.
+type Wait string
+
+// Values of the wait input.
+const (
+	WaitNone      Wait = "none"      // send only
+	WaitStarted   Wait = "started"   // find the run
+	WaitCompleted Wait = "completed" // find it and wait for its conclusion
+)
+
+// Status is a workflow run's status as GitHub reports it.
+type Status string
+
+// Statuses GitHub documents for a workflow run.
+const (
+	StatusRequested  Status = "requested"
+	StatusQueued     Status = "queued"
+	StatusPending    Status = "pending"
+	StatusWaiting    Status = "waiting"
+	StatusInProgress Status = "in_progress"
+	StatusCompleted  Status = "completed"
+)
+
+// Waiting reports whether the run has not started yet.
+func (s Status) Waiting() bool {
+	switch s {
+	case StatusQueued, StatusWaiting, StatusPending, StatusRequested:
+		return true
+	}
+	return false
+}
+
+// Words is the status for people: "in progress" rather than "in_progress".
+func (s Status) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
+
+// Conclusion is how a completed workflow run ended.
+type Conclusion string
+
+// Conclusions GitHub documents for a workflow run.
+const (
+	ConclusionSuccess        Conclusion = "success"
+	ConclusionFailure        Conclusion = "failure"
+	ConclusionCancelled      Conclusion = "cancelled"
+	ConclusionTimedOut       Conclusion = "timed_out"
+	ConclusionActionRequired Conclusion = "action_required"
+	ConclusionNeutral        Conclusion = "neutral"
+	ConclusionSkipped        Conclusion = "skipped"
+	ConclusionStale          Conclusion = "stale"
+	ConclusionStartupFailure Conclusion = "startup_failure"
+)
+
+// GitHub's documented limits on what an event carries.
+const (
+	MaxEventTypeLength      = 100         // characters of event_type
+	MaxPayloadProperties    = 10          // top-level properties of client_payload
+	MaxDispatchBodyBytes    = 64*1024 - 1 // the whole repository_dispatch body is under 64 KB
+	MaxWorkflowInputs       = 25          // properties of workflow_dispatch inputs
+	MaxWorkflowInputsLength = 65535       // characters of the inputs object
+)
+
+// DistinctIDKey is the property (of client_payload, or of a workflow's inputs) that
+// carries the unique ID the receiving workflow puts in its run-name, so its run can be
+// found.
+const DistinctIDKey = "distinct_id"
+
+// Object is a compacted JSON object: a client_payload or a workflow's inputs.
+type Object json.RawMessage
+
+// EmptyObject is {}.
+var EmptyObject = Object("{}")
+
+// StringProperty returns a non-empty string property of the object.
+func (o Object) StringProperty(key string) (string, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(o, &m) != nil {
+		return "", false
+	}
+	var v string
+	if raw, ok := m[key]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+		return v, true
+	}
+	return "", false
+}
+
+// Has reports whether the object has the key, whatever its value.
+func (o Object) Has(key string) bool {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(o, &m)
+	_, ok := m[key]
+	return ok
+}
+
+// Len is the number of top-level properties.
+func (o Object) Len() int {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(o, &m)
+	return len(m)
+}
+
+// WithDistinctID returns the object with distinct_id set to id, first, unless it has a
+// distinct_id already, which it keeps. This is the one place the ID is added.
+func (o Object) WithDistinctID(id string) Object {
+	if o.Has(DistinctIDKey) {
+		return o
+	}
+	k, _ := json.Marshal(DistinctIDKey)
+	v, _ := json.Marshal(id)
+	out := append([]byte("{"), k...)
+	out = append(out, ':')
+	out = append(out, v...)
+	if rest := bytes.TrimPrefix(o, []byte("{")); len(rest) > 1 {
+		out = append(out, ',')
+		out = append(out, rest...)
+	} else {
+		out = append(out, '}')
+	}
+	return out
+}
+
+// RepositoryDispatchBody is the exact body of POST /repos/{owner}/{repo}/dispatches,
+// encoded as go-github encodes a request (HTML characters not escaped, trailing newline).
+func RepositoryDispatchBody(eventType string, payload Object) []byte {
+	return encode(struct {
+		EventType     string          `json:"event_type"`
+		ClientPayload json.RawMessage `json:"client_payload"`
+	}{eventType, json.RawMessage(payload)})
+}
+
+// WorkflowDispatchBody is the exact body of a workflow_dispatch. returnRunDetails asks
+// GitHub to answer with the run it started (servers that know it).
+func WorkflowDispatchBody(ref string, inputs Object, returnRunDetails bool) []byte {
+	var details *bool
+	if returnRunDetails {
+		details = &returnRunDetails
+	}
+	var in json.RawMessage
+	if len(inputs) > 0 {
+		in = json.RawMessage(inputs)
+	}
+	return encode(struct {
+		Ref              string          `json:"ref"`
+		Inputs           json.RawMessage `json:"inputs,omitempty"`
+		ReturnRunDetails *bool           `json:"return_run_details,omitempty"`
+	}{ref, in, details})
+}
+
+func encode(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Objects reach here checked by config, so this cannot happen; fail loudly if it does.
+		panic(fmt.Sprintf("encoding a checked request body: %v", err))
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,271 @@
+package ghclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+)
+
+// Kind is why a request to GitHub failed. It is decided once, here, from the answer or
+// the transport error; the retry policy, the error text and the hints all switch on it.
+type Kind int
+
+// Kinds of failure.
+const (
+	KindNone     Kind = iota // not a failed request to GitHub
+	NotFound                 // 404: missing, or hidden from this token
+	Unauthorized             // 401: a bad, expired or revoked credential
+	Forbidden                // 403 without rate-limit signals: a permission
+	Validation               // 422
+	BadRequest               // 400
+	RateLimited              // 403 or 429 with rate-limit signals
+	ServerError              // 5xx
+	OtherStatus              // any other error status
+	Network                  // no answer: refused, reset, no answer within the attempt timeout
+	Untrusted                // the server's TLS certificate was not trusted
+	Cancelled                // the step was cancelled
+	TimedOut                 // the step's timeout ran out
+)
+
+// Cause is a classified failure of a request to GitHub.
+type Cause struct {
+	Kind       Kind
+	Status     int    // HTTP status, 0 when there was no answer
+	RequestID  string // GitHub's X-GitHub-Request-Id, if any
+	Message    string // GitHub's message and error details, on one line
+	Permission string // Forbidden: X-Accepted-GitHub-Permissions as sent, e.g. "contents=write"
+	// Rate limits.
+	Primary    bool          // the hourly limit is used up (else a secondary limit)
+	Limit      int           // the hourly limit, when GitHub said
+	Reset      time.Time     // when the hourly limit resets (Primary)
+	RetryAfter time.Duration // GitHub's Retry-After (HasRetryAfter)
+	// HasRetryAfter tells a Retry-After of 0 from none.
+	HasRetryAfter bool
+	Err           error // the transport error, when there was no answer
+}
+
+// Transient reports whether the failure may pass by itself: a gateway or server fault,
+// or a connection that failed. Rate limits pass too, but after the wait GitHub asks for.
+func (c Cause) Transient() bool {
+	switch c.Kind {
+	case Network:
+		return true
+	case ServerError:
+		switch c.Status {
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+	}
+	return false
+}
+
+// String says what GitHub answered, or that it did not, in one line.
+func (c Cause) String() string {
+	switch c.Kind {
+	case KindNone:
+		return "no error"
+	case Cancelled:
+		return "cancelled before GitHub answered"
+	case TimedOut:
+		return "the step's timeout ran out before GitHub answered"
+	case Network, Untrusted:
+		return "no answer from GitHub: " + c.Err.Error()
+	case RateLimited:
+		msg := "GitHub answered " + statusText(c.Status)
+		if c.Primary {
+			return msg + fmt.Sprintf(": primary rate limit exhausted (%d requests an hour), it resets at %s", c.Limit, c.Reset.UTC().Format(time.RFC3339))
+		}
+		if c.Status == http.StatusTooManyRequests {
+			msg += ": too many requests"
+		} else {
+			msg += ": secondary rate limit"
+		}
+		if c.HasRetryAfter {
+			msg += fmt.Sprintf(", retry after %s", c.RetryAfter.Round(time.Second))
+		}
+		return msg
+	}
+	msg := "GitHub answered " + statusText(c.Status)
+	if c.Message != "" {
+		msg += ": " + c.Message
+	}
+	return msg
+}
+
+func statusText(code int) string { return fmt.Sprintf("%d %s", code, http.StatusText(code)) }
+
+// Error is a failed request to GitHub: its Cause, and the error go-github or the
+// transport returned.
+type Error struct {
+	Cause Cause
+	err   error
+}
+
+func (e *Error) Error() string { return e.Cause.String() }
+func (e *Error) Unwrap() error { return e.err }
+
+// Check classifies an error returned by a go-github call: nil stays nil, an *Error stays
+// as it is, anything else becomes an *Error with its Cause.
+func Check(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Cause: Classify(err), err: err}
+}
+
+// CauseOf returns the Cause of the first *Error in err's chain, or classifies err.
+func CauseOf(err error) Cause {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Cause
+	}
+	return Classify(err)
+}
+
+// Classify decides the Cause of an error returned by go-github (whose answers went
+// through the retry policy).
+func Classify(err error) Cause {
+	if err == nil {
+		return Cause{}
+	}
+	var rl *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	var er *github.ErrorResponse
+	switch {
+	case errors.Is(err, context.Canceled):
+		return Cause{Kind: Cancelled, Err: err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return Cause{Kind: TimedOut, Err: err}
+	case errors.As(err, &rl):
+		return answer(rl.Response, rl.Message, "")
+	case errors.As(err, &abuse):
+		return answer(abuse.Response, abuse.Message, "secondary rate limit")
+	case errors.As(err, &er):
+		return answer(er.Response, errorMessage(er), er.DocumentationURL)
+	}
+	return transport(err)
+}
+
+// transport classifies an error that came instead of an answer.
+func transport(err error) Cause {
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &unknownCA) || errors.As(err, &hostErr) || errors.As(err, &invalid) || errors.As(err, &verify) {
+		return Cause{Kind: Untrusted, Err: err}
+	}
+	// Refused, reset, closed early, or no answer within the attempt timeout.
+	return Cause{Kind: Network, Err: err}
+}
+
+// ClassifyResponse decides the Cause of an answer below go-github, where the body has
+// not been read: it peeks at an error body (the message tells a rate-limited 403 from a
+// permission 403) and leaves it readable.
+func ClassifyResponse(resp *http.Response) Cause {
+	if resp.StatusCode < 400 {
+		return Cause{}
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	var e struct {
+		Message          string `json:"message"`
+		DocumentationURL string `json:"documentation_url"`
+	}
+	_ = json.Unmarshal(body, &e)
+	return answer(resp, oneLine(e.Message), e.DocumentationURL)
+}
+
+// answer classifies an HTTP error answer by status, headers and GitHub's message.
+func answer(resp *http.Response, message, docURL string) Cause {
+	if resp == nil {
+		return Cause{Kind: OtherStatus, Message: message}
+	}
+	h := resp.Header
+	c := Cause{Status: resp.StatusCode, RequestID: h.Get("X-GitHub-Request-Id"), Message: message}
+	switch code := resp.StatusCode; {
+	case code == http.StatusNotFound:
+		c.Kind = NotFound
+	case code == http.StatusUnauthorized:
+		c.Kind = Unauthorized
+	case code == http.StatusUnprocessableEntity:
+		c.Kind = Validation
+	case code == http.StatusBadRequest:
+		c.Kind = BadRequest
+	case code == http.StatusTooManyRequests, code == http.StatusForbidden && isRateLimit(h, message, docURL):
+		c.Kind = RateLimited
+		rateLimit(&c, h)
+	case code == http.StatusForbidden:
+		c.Kind = Forbidden
+		c.Permission = strings.TrimSpace(h.Get("X-Accepted-GitHub-Permissions"))
+	case code >= 500:
+		c.Kind = ServerError
+	default:
+		c.Kind = OtherStatus
+	}
+	return c
+}
+
+// isRateLimit tells a rate-limited 403 from a permission 403: rate-limit headers, or a
+// message or documentation link about rate limits.
+func isRateLimit(h http.Header, message, docURL string) bool {
+	if h.Get("Retry-After") != "" || h.Get("X-RateLimit-Remaining") == "0" {
+		return true
+	}
+	text := strings.ToLower(message + " " + docURL)
+	return strings.Contains(text, "rate limit") || strings.Contains(text, "rate-limit") || strings.Contains(text, "abuse")
+}
+
+// rateLimit reads GitHub's rate-limit headers into c.
+func rateLimit(c *Cause, h http.Header) {
+	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			c.RetryAfter, c.HasRetryAfter = time.Duration(secs)*time.Second, true
+		}
+	}
+	if h.Get("X-RateLimit-Remaining") != "0" {
+		return
+	}
+	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+		c.Primary, c.Reset = true, time.Unix(reset, 0)
+		c.Limit, _ = strconv.Atoi(h.Get("X-RateLimit-Limit"))
+	}
+}
+
+// errorMessage is GitHub's message with the details of its errors list, on one line.
+func errorMessage(er *github.ErrorResponse) string {
+	msg := oneLine(er.Message)
+	var details []string
+	for _, e := range er.Errors {
+		switch {
+		case e.Message != "":
+			details = append(details, oneLine(e.Message))
+		case e.Field != "":
+			details = append(details, fmt.Sprintf("%s %s", e.Field, e.Code))
+		}
+	}
+	if len(details) > 0 {
+		msg += " (" + strings.Join(details, "; ") + ")"
+	}
+	return msg
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
