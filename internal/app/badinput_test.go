@@ -11,8 +11,9 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
-// The bad-input matrix: in both modes, every bad value exits 2 with an error naming the
-// input (or flag), and the fake receives nothing.
+// The bad-input matrix: in both modes, a bad value of every input exits 2 with an error
+// naming the input (or flag), and the fake receives nothing. One case per input proves
+// the wiring; config's own tests prove each rule.
 func TestBadInputMatrix(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -24,8 +25,6 @@ func TestBadInputMatrix(t *testing.T) {
 		_ = f.Close()
 		unreadable = dir
 	}
-	elevenProps := `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11}`
-	big := `{"blob":"` + strings.Repeat("x", 65536) + `"}`
 
 	type tc struct {
 		name  string
@@ -35,30 +34,12 @@ func TestBadInputMatrix(t *testing.T) {
 	}
 	cases := []tc{
 		{"malformed JSON", "client-payload", `{"a":`, "not valid JSON"},
-		{"JSON with a trailing comma", "client-payload", `{"a":1,}`, "not valid JSON"},
-		{"JSON array", "client-payload", `[1,2,3]`, "must be a JSON object"},
-		{"JSON string", "client-payload", `"text"`, "must be a JSON object"},
-		{"JSON null", "client-payload", `null`, "must be a JSON object"},
-		{"eleven properties", "client-payload", elevenProps, "11 top-level properties"},
-		{"duplicate key", "client-payload", `{"a":1,"a":2}`, "twice"},
-		{"64 KB and more", "client-payload", big, "under 64 KB"},
 		{"empty event type", "event-type", "", "is required"},
-		{"101-character event type", "event-type", strings.Repeat("x", 101), "101 characters"},
-		{"event type with a newline", "event-type", "fetch\nmeetup", "control character"},
 		{"repository without owner", "repository", "data", "owner/name"},
-		{"repository with spaces", "repository", "octo/my data", "only letters"},
-		{"repository with too many parts", "repository", "octo/data/tree/main", "owner/name"},
-		{"repository URL of another scheme", "repository", "git://github.com/octo/data", "scheme"},
 		{"token with whitespace", "token", "ghp_abc def", "whitespace"},
 		{"timeout without unit", "timeout", "300", "no unit"},
-		{"timeout not a duration", "timeout", "five minutes", "not a duration"},
-		{"negative timeout", "timeout", "-5m", "more than zero"},
-		{"timeout beyond a job", "timeout", "7h", "longer than"},
 		{"non-numeric attempts", "max-attempts", "three", "not a whole number"},
-		{"zero attempts", "max-attempts", "0", "out of range"},
-		{"too many attempts", "max-attempts", "100", "out of range"},
 		{"http api-url to a remote host", "api-url", "http://github.example.com/api/v3", "only https"},
-		{"api-url not absolute", "api-url", "/api/v3", "absolute https"},
 		{"dry-run not a boolean", "dry-run", "perhaps", "not a boolean"},
 		{"wait not a known value", "wait", "done", "not one of none, started, completed"},
 		{"wait-timeout not a duration", "wait-timeout", "half an hour", "not a duration"},

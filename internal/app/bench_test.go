@@ -16,11 +16,9 @@ import (
 // waited run costs GitHub: requests, and those that count against the rate limit (a
 // conditional request answered 304 does not).
 func BenchmarkWaitedRun(b *testing.B) {
-	f := githubfake.NewServer(b)
-	f.AddToken(githubfake.Token{Value: githubfake.TestToken})
-	f.SetRateLimit(1 << 30)
 	clock := githubfake.NewClock()
-	f.SetClock(clock)
+	f := githubfake.Standard(b, clock)
+	f.SetRateLimit(1 << 30)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
 		RunName: receiverRunName, Queued: 2 * time.Minute, Running: 10 * time.Minute})
 	env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken}
@@ -41,8 +39,7 @@ func BenchmarkWaitedRun(b *testing.B) {
 // BenchmarkFanOut50 measures one step that dispatches to 50 repositories with concurrency
 // 20, pacing raised out of the way so that it measures the action's own overhead.
 func BenchmarkFanOut50(b *testing.B) {
-	f := githubfake.NewServer(b)
-	f.AddToken(githubfake.Token{Value: githubfake.TestToken})
+	f := githubfake.Standard(b, nil)
 	f.SetRateLimit(1 << 30)
 	var names []string
 	for i := range 50 {

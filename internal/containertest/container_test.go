@@ -18,7 +18,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
-const token = "ghp_CONTAINERCANARY0123456789abcdefghijk"
+const token = githubfake.TestToken
 
 // runnerUID owns the file-command files, as the runner's own user does on a hosted runner.
 const runnerUID = 1001
@@ -31,14 +31,6 @@ func image(t *testing.T) string {
 		t.Skip("DISPATCH_TEST_IMAGE is not set: needs a Docker engine and the built image (.ci/run does both)")
 	}
 	return img
-}
-
-// newFake is a fake GitHub on loopback with octo/data and the test token.
-func newFake(t *testing.T) *githubfake.Fake {
-	f := githubfake.NewServer(t)
-	f.AddRepo("octo/data")
-	f.AddToken(githubfake.Token{Value: token})
-	return f
 }
 
 type containerRun struct {
@@ -135,7 +127,7 @@ func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
 		t.Fatalf("image sets USER %q: it could not write the runner's file-command files", u)
 	}
 
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 
 	run := runLikeRunner(t, img, map[string]string{
 		"token":          token,
@@ -173,7 +165,7 @@ func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
 
 func TestImageRefusesBadInputWithoutSending(t *testing.T) {
 	img := image(t)
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	run := runLikeRunner(t, img, map[string]string{
 		"token":          token,
 		"repository":     "octo/data",
@@ -198,7 +190,7 @@ func TestImageRefusesBadInputWithoutSending(t *testing.T) {
 // runner's kill.
 func TestImageStopsOnSIGTERM(t *testing.T) {
 	img := image(t)
-	f := newFake(t)
+	f := githubfake.Standard(t, nil)
 	f.Script(githubfake.Fault{Hang: true}) // the first attempt would take 30 s
 	args, out, sum := runnerArgs(t, img, map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}, f.URL(), "--detach")
 	id, err := exec.Command("docker", args...).Output()

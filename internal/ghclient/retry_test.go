@@ -286,4 +286,3 @@ func equalDurations(a, b []time.Duration) bool {
 	}
 	return true
 }
-

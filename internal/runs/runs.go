@@ -103,15 +103,14 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 	}
 	start := p.Clock.Now()
 	interval := findFirst
-	checked := 0
+	seen := map[int64]bool{} // runs checked, each counted once across polls
 	for {
 		if err := p.sleepUntil(ctx, interval, deadline); err != nil {
 			if errors.Is(err, errDeadline) {
-				return Run{}, &NotFoundError{Query: q, Waited: p.Clock.Now().Sub(start), Checked: checked}
+				return Run{}, &NotFoundError{Query: q, Waited: p.Clock.Now().Sub(start), Checked: len(seen)}
 			}
 			return Run{}, err
 		}
-		seen := map[int64]bool{}
 		for page := 1; ; page++ {
 			var list struct {
 				TotalCount   int   `json:"total_count"`
@@ -121,10 +120,7 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 				return Run{}, fmt.Errorf("listing runs: %w", err)
 			}
 			for _, r := range list.WorkflowRuns {
-				if !seen[r.ID] {
-					seen[r.ID] = true
-					checked++
-				}
+				seen[r.ID] = true
 				if r.Event == q.Event && strings.Contains(r.DisplayTitle, q.DistinctID) {
 					return r, nil
 				}

@@ -1,0 +1,86 @@
+package ghclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+)
+
+func answerOf(status int, header http.Header, body string) *http.Response {
+	if header == nil {
+		header = http.Header{}
+	}
+	return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(strings.NewReader(body))}
+}
+
+// One classification for every answer: the retry policy sees the raw answer, the hints
+// see go-github's error for the same answer, and both must agree.
+func TestClassifyAgreesBelowAndAboveGoGitHub(t *testing.T) {
+	t.Parallel()
+	reset := time.Now().Add(time.Hour).Truncate(time.Second)
+	tests := []struct {
+		name   string
+		status int
+		header http.Header
+		body   string
+		kind   Kind
+		check  func(Cause) bool
+	}{
+		{"404", 404, nil, `{"message":"Not Found"}`, NotFound, nil},
+		{"401", 401, nil, `{"message":"Bad credentials"}`, Unauthorized, nil},
+		{"422", 422, nil, `{"message":"Invalid request.\n\nNo ref"}`, Validation, func(c Cause) bool { return c.Message == "Invalid request. No ref" }},
+		{"400", 400, nil, `{"message":"Problems parsing JSON"}`, BadRequest, nil},
+		{"permission 403", 403, http.Header{"X-Accepted-Github-Permissions": {"contents=write"}}, `{"message":"Resource not accessible by integration"}`, Forbidden,
+			func(c Cause) bool { return c.Permission == "contents=write" }},
+		{"secondary 403 by message", 403, nil, `{"message":"You have exceeded a secondary rate limit."}`, RateLimited, func(c Cause) bool { return !c.Primary && !c.HasRetryAfter }},
+		{"secondary 403 with Retry-After", 403, http.Header{"Retry-After": {"30"}}, `{"message":"x"}`, RateLimited, func(c Cause) bool { return c.RetryAfter == 30*time.Second }},
+		{"primary 403", 403, http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {fmt.Sprint(reset.Unix())}, "X-Ratelimit-Limit": {"5000"}},
+			`{"message":"API rate limit exceeded"}`, RateLimited, func(c Cause) bool { return c.Primary && c.Reset.Equal(reset) && c.Limit == 5000 }},
+		{"429", 429, http.Header{"Retry-After": {"7"}}, ``, RateLimited, func(c Cause) bool { return c.Status == 429 && c.RetryAfter == 7*time.Second }},
+		{"502", 502, http.Header{"X-Github-Request-Id": {"A:B"}}, `<html>`, ServerError, func(c Cause) bool { return c.Transient() && c.RequestID == "A:B" }},
+		{"501", 501, nil, ``, ServerError, func(c Cause) bool { return !c.Transient() }},
+		{"409", 409, nil, `{"message":"conflict"}`, OtherStatus, nil},
+	}
+	for _, tt := range tests {
+		below := ClassifyResponse(answerOf(tt.status, tt.header, tt.body))
+		resp := answerOf(tt.status, tt.header, tt.body)
+		above := CauseOf(Check(github.CheckResponse(resp)))
+		for where, c := range map[string]Cause{"below": below, "above": above} {
+			if c.Kind != tt.kind || c.Status != tt.status || (tt.check != nil && !tt.check(c)) {
+				t.Errorf("%s, %s go-github: %+v", tt.name, where, c)
+			}
+		}
+	}
+}
+
+func TestClassifyWithoutAnswer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		kind Kind
+	}{
+		{context.Canceled, Cancelled},
+		{fmt.Errorf("stopped: %w", context.DeadlineExceeded), TimedOut},
+		{&attemptTimeoutError{after: time.Second}, Network},
+		{io.ErrUnexpectedEOF, Network},
+		{errors.New("connection reset by peer"), Network},
+	} {
+		if got := Classify(tc.err).Kind; got != tc.kind {
+			t.Errorf("%v: kind %d, want %d", tc.err, got, tc.kind)
+		}
+	}
+	if Check(nil) != nil {
+		t.Error("Check(nil) is not nil")
+	}
+	e := Check(errors.New("x"))
+	if Check(e) != e {
+		t.Error("Check wraps twice")
+	}
+}
