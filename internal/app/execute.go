@@ -67,7 +67,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) ou
 			NewClient: newClient, Now: rn.clock.Now, Mask: p.mask}
 		defer revoke(ctx, minter, p)
 		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
-			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), appPermissions(cfg))
+			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait))
 			if err != nil {
 				return nil, err
 			}
@@ -129,7 +129,7 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, s
 	accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
 	poller := &runs.Poller{Client: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
 	run, err := poller.Follow(ctx,
-		runs.Dispatched{Event: cfg.Event, Workflow: workflowFilter(cfg), DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
+		runs.Dispatched{Event: cfg.Event, Workflow: cfg.Workflow, DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
 		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: stepDeadline, FailOnConclusion: cfg.FailOnConclusion},
 		p.run)
 	if run.ID != 0 {
@@ -147,15 +147,6 @@ func newResult(cfg *config.Config, repo event.Repo) dispatch.Result {
 	return dispatch.Result{Repository: repo.String(), Event: cfg.Event, EventType: cfg.EventType, Workflow: cfg.Workflow, Ref: cfg.Ref}
 }
 
-// workflowFilter narrows the run listing to the dispatched workflow where that is safe: by
-// numeric ID or file name, both of which the runs endpoint accepts.
-func workflowFilter(cfg *config.Config) string {
-	if cfg.Event == event.WorkflowDispatch {
-		return cfg.Workflow
-	}
-	return ""
-}
-
 // reposOf lists the names of the targets that belong to owner, for an App token scoped to
 // exactly those repositories.
 func reposOf(cfg *config.Config, owner string) []string {
@@ -166,18 +157,4 @@ func reposOf(cfg *config.Config, owner string) []string {
 		}
 	}
 	return names
-}
-
-// appPermissions is what an App token needs for the event: contents: write to send
-// repository_dispatch, actions: write to send workflow_dispatch, and actions: read to find
-// or wait for runs.
-func appPermissions(cfg *config.Config) map[string]string {
-	if cfg.Event == event.WorkflowDispatch {
-		return map[string]string{"actions": "write"}
-	}
-	p := map[string]string{"contents": "write"}
-	if cfg.Wait != event.WaitNone {
-		p["actions"] = "read"
-	}
-	return p
 }

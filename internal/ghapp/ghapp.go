@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-github/v66/github"
 
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
@@ -137,6 +138,20 @@ func (m *Minter) RevokeAll(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Permissions is what an installation token needs for the event: contents: write to send
+// repository_dispatch, actions: write to send workflow_dispatch, and actions: read to find
+// or wait for runs.
+func Permissions(kind event.Kind, wait event.Wait) map[string]string {
+	if kind == event.WorkflowDispatch {
+		return map[string]string{"actions": "write"}
+	}
+	p := map[string]string{"contents": "write"}
+	if wait != event.WaitNone {
+		p["actions"] = "read"
+	}
+	return p
 }
 
 func permissions(p map[string]string) *github.InstallationPermissions {

@@ -242,7 +242,7 @@ func (p *Poller) get(ctx context.Context, path, label string, out any) error {
 // Dispatched is what is known of a dispatch whose run is to be followed.
 type Dispatched struct {
 	Event      event.Kind
-	Workflow   string    // workflow_dispatch: narrows the listing to that workflow
+	Workflow   string    // workflow_dispatch: its runs are listed, not the repository's
 	DistinctID string    // the run's title carries it
 	Accepted   time.Time // when GitHub accepted the event
 	RunID      int64     // set when GitHub named the run
@@ -305,7 +305,11 @@ func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 // for), or the one whose title carries the distinct ID.
 func (p *Poller) locate(ctx context.Context, d Dispatched, wait event.Wait, deadline time.Time, onChange func(Run)) (Run, error) {
 	if d.RunID == 0 {
-		run, err := p.Find(ctx, Query{Event: d.Event, Workflow: d.Workflow, DistinctID: d.DistinctID, Since: d.Accepted}, deadline)
+		q := Query{Event: d.Event, DistinctID: d.DistinctID, Since: d.Accepted}
+		if d.Event == event.WorkflowDispatch {
+			q.Workflow = d.Workflow // the runs endpoint takes its numeric ID or file name
+		}
+		run, err := p.Find(ctx, q, deadline)
 		if err == nil {
 			onChange(run)
 		}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The arrows of docs/architecture.md: what each package may import of the project.
+// A new arrow is a design change: update the document and this table together.
+var allowedImports = map[string][]string{
+	"event":         {},
+	"version":       {},
+	"actionio":      {},
+	"githubfake":    {},
+	"config":        {"event"},
+	"ghclient":      {"version"},
+	"ghapp":         {"event", "ghclient"},
+	"dispatch":      {"event", "ghclient"},
+	"runs":          {"event", "ghclient"},
+	"report":        {"actionio", "dispatch", "event", "ghclient", "runs"},
+	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "report", "runs", "version"},
+	"containertest": {},
+}
+
+func TestPackagesImportOnlyDownward(t *testing.T) {
+	const prefix = "github.com/MrSunshyne/dispatch-action/internal/"
+	dirs, err := os.ReadDir("internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		allowed, known := allowedImports[d.Name()]
+		if !known {
+			t.Errorf("internal/%s is not in the architecture table", d.Name())
+			continue
+		}
+		pkg, err := build.ImportDir(filepath.Join("internal", d.Name()), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, imp := range pkg.Imports { // production files only, not tests
+			if name, ok := strings.CutPrefix(imp, prefix); ok {
+				got = append(got, name)
+			}
+		}
+		sort.Strings(got)
+		for _, name := range got {
+			if !slices.Contains(allowed, name) {
+				t.Errorf("internal/%s imports internal/%s, which docs/architecture.md does not allow", d.Name(), name)
+			}
+		}
+	}
+}
