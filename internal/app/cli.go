@@ -42,6 +42,8 @@ Flags of trigger (named like the action's inputs):
                                wait for it, printing each status change (default none)
   --wait-timeout DURATION      how long to find and wait for the run (default 30m)
   --fail-on-conclusion=false   exit 0 even when the run does not conclude success
+  --add-distinct-id=true       always send a unique distinct_id, for receivers that
+                               deduplicate (a retried event may arrive twice)
   --timeout DURATION           deadline for the whole run, e.g. 90s or 5m (default 5m,
                                or wait-timeout + 5m when waiting)
   --max-attempts N             attempts per request, 1 to 20; 1 disables retries (default 5)
@@ -95,6 +97,7 @@ func (rn runner) runCLI(ctx context.Context, args []string) int {
 	fs.StringVar(&in.Wait, "wait", "", "")
 	fs.StringVar(&in.WaitTimeout, "wait-timeout", "", "")
 	fs.StringVar(&in.FailOnConclusion, "fail-on-conclusion", "", "")
+	fs.StringVar(&in.AddDistinctID, "add-distinct-id", "", "")
 	fs.StringVar(&in.Concurrency, "concurrency", "", "")
 	fs.StringVar(&in.AppID, "app-id", "", "")
 	fs.StringVar(&in.AppPrivateKeyFile, "app-private-key-file", "", "")

@@ -2,12 +2,31 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
+
+// readLimited reads a file of at most limit bytes; a larger one (or an endless one, such
+// as /dev/zero) is refused after reading one byte more.
+func readLimited(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", err)
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("is larger than %d bytes: no valid value is that long", limit)
+	}
+	return data, nil
+}
 
 // builder checks one concern of the inputs at a time, each adding to the same list of
 // problems.
@@ -80,6 +99,9 @@ func (b *builder) wait() {
 	if b.c.FailOnConclusion, err = parseBool(b.in.FailOnConclusion, true); err != nil {
 		b.bad("fail-on-conclusion", "%v", err)
 	}
+	if b.c.AddDistinctID, err = parseBool(b.in.AddDistinctID, false); err != nil {
+		b.bad("add-distinct-id", "%v", err)
+	}
 }
 
 // payloadText is the client payload as given, from the input or the CLI's file, and the
@@ -91,9 +113,9 @@ func (b *builder) payloadText() (text, input string) {
 	if b.in.ClientPayload != "" {
 		b.bad("client-payload-file", "cannot be used together with --client-payload: give one of them")
 	}
-	data, err := os.ReadFile(b.in.ClientPayloadFile)
+	data, err := readLimited(b.in.ClientPayloadFile, event.MaxDispatchBodyBytes)
 	if err != nil {
-		b.bad("client-payload-file", "cannot be read: %v", err)
+		b.bad("client-payload-file", "%v", err)
 	}
 	return string(data), "client-payload-file"
 }
@@ -119,7 +141,7 @@ func (b *builder) repositoryDispatch() {
 		eventOK = false
 	}
 	payload, err := ParsePayload(payloadText, event.MaxPayloadProperties)
-	if err == nil && c.Wait != event.WaitNone {
+	if err == nil && (c.Wait != event.WaitNone || c.AddDistinctID) {
 		payload, c.DistinctID, err = withDistinctID(payload, in.DistinctID)
 	}
 	if err != nil {
@@ -149,7 +171,7 @@ func (b *builder) workflowDispatch() {
 		b.bad(payloadInput, "is for repository_dispatch: with workflow, pass the workflow's inputs in inputs")
 	}
 	if ref := strings.TrimSpace(in.Ref); ref != "" {
-		if err := CheckRef(ref); err != nil {
+		if err := event.CheckRef(ref); err != nil {
 			b.bad("ref", "%v", err)
 		}
 		c.Ref = ref
@@ -160,12 +182,19 @@ func (b *builder) workflowDispatch() {
 		return
 	}
 	c.Inputs = inputs
-	if c.Wait != event.WaitNone {
-		// Sent only if GitHub cannot name the run itself (older Enterprise Server).
+	if c.Wait != event.WaitNone || c.AddDistinctID {
+		// Without add-distinct-id, sent only if GitHub cannot name the run itself (older
+		// Enterprise Server).
 		c.DistinctID = in.DistinctID
 		if v, ok := inputs.StringProperty(event.DistinctIDKey); ok {
 			c.DistinctID = v
 		}
+	}
+	if c.AddDistinctID {
+		if !inputs.Has(event.DistinctIDKey) && inputs.Len() >= event.MaxWorkflowInputs {
+			b.bad("inputs", "has %d properties: with add-distinct-id, the action adds %q, and GitHub allows at most %d", inputs.Len(), event.DistinctIDKey, event.MaxWorkflowInputs)
+		}
+		c.Inputs = inputs.WithDistinctID(c.DistinctID)
 	}
 }
 
@@ -205,9 +234,9 @@ func (b *builder) auth() {
 	keyInput, keyText := "app-private-key", in.AppPrivateKey
 	if in.AppPrivateKeyFile != "" {
 		keyInput = "app-private-key-file"
-		data, err := os.ReadFile(in.AppPrivateKeyFile)
+		data, err := readLimited(in.AppPrivateKeyFile, MaxKeyBytes)
 		if err != nil {
-			b.bad(keyInput, "cannot be read: %v", err)
+			b.bad(keyInput, "%v", err)
 		}
 		keyText = string(data)
 	}
@@ -235,6 +264,9 @@ func (b *builder) app(appID, key, keyInput string) {
 	c, repos := b.c, b.c.Repositories
 	c.App = &App{ID: appID}
 	c.Token = ""
+	if err := CheckAppID(appID); err != nil {
+		b.bad("app-id", "%v", err)
+	}
 	if k, err := ParsePrivateKey([]byte(key)); err != nil {
 		b.bad(keyInput, "%v", err)
 	} else {

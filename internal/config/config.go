@@ -44,6 +44,7 @@ type Inputs struct {
 	Wait              string // none, started, completed
 	WaitTimeout       string // Go duration
 	FailOnConclusion  string // boolean, default true
+	AddDistinctID     string // boolean, default false: send distinct_id even without waiting
 	Concurrency       string // targets in flight at once
 	AppID             string // GitHub App ID (or client ID)
 	AppPrivateKey     string // its PEM private key
@@ -76,8 +77,11 @@ type Config struct {
 	Wait             event.Wait
 	WaitTimeout      time.Duration // how long to look for and wait for the run
 	FailOnConclusion bool          // a completed run whose conclusion is not success fails the step
-	// DistinctID identifies the run this dispatch starts ("" when not waiting).
+	// DistinctID identifies the run this dispatch starts and lets receivers deduplicate
+	// ("" when neither waiting nor add-distinct-id).
 	DistinctID string
+	// AddDistinctID: distinct_id is in the payload or inputs even without waiting.
+	AddDistinctID bool
 }
 
 // App is a GitHub App's credentials.
@@ -155,6 +159,7 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 		Wait:              getInput("wait"),
 		WaitTimeout:       getInput("wait-timeout"),
 		FailOnConclusion:  getInput("fail-on-conclusion"),
+		AddDistinctID:     getInput("add-distinct-id"),
 		Concurrency:       getInput("concurrency"),
 		AppID:             getInput("app-id"),
 		AppPrivateKey:     getInput("app-private-key"),

@@ -302,23 +302,6 @@ func ParseWorkflow(s string) (string, error) {
 	return name, nil
 }
 
-// CheckRef applies git's rules for a branch or tag name, enough to refuse what cannot be
-// one: spaces, control characters, "..", a leading "-", and the characters ~^:?*[\.
-func CheckRef(ref string) error {
-	if len(ref) > 255 {
-		return errors.New("is longer than 255 characters")
-	}
-	if strings.HasPrefix(ref, "-") || strings.HasSuffix(ref, "/") || strings.HasSuffix(ref, ".lock") || strings.Contains(ref, "..") || strings.Contains(ref, "@{") {
-		return fmt.Errorf("%q is not a valid branch or tag name", ref)
-	}
-	for _, c := range ref {
-		if c <= ' ' || c == 0x7f || strings.ContainsRune("~^:?*[\\", c) {
-			return fmt.Errorf("%q has %q, which a branch or tag name cannot have", ref, c)
-		}
-	}
-	return nil
-}
-
 // ParseWorkflowInputs checks a workflow_dispatch inputs object: at most 25 properties,
 // each a string, number or boolean, at most 65,535 characters in all. Empty is {}.
 func ParseWorkflowInputs(s string) (event.Object, error) {
@@ -352,7 +335,7 @@ func withDistinctID(payload event.Object, id string) (event.Object, string, erro
 		return nil, "", fmt.Errorf("has %q that is not a non-empty string: drop it and the action adds a unique one, or make it a string", event.DistinctIDKey)
 	}
 	if n := payload.Len(); n >= event.MaxPayloadProperties {
-		return nil, "", fmt.Errorf("has %d top-level properties: with wait set, the action adds %q to find the run, and GitHub allows at most %d, so use at most %d", n, event.DistinctIDKey, event.MaxPayloadProperties, event.MaxPayloadProperties-1)
+		return nil, "", fmt.Errorf("has %d top-level properties: with wait or add-distinct-id set, the action adds %q, and GitHub allows at most %d, so use at most %d", n, event.DistinctIDKey, event.MaxPayloadProperties, event.MaxPayloadProperties-1)
 	}
 	return payload.WithDistinctID(id), id, nil
 }

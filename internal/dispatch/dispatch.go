@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"time"
 
@@ -42,6 +43,9 @@ type Result struct {
 	RunStatus    event.Status     `json:"run_status,omitempty"` // queued, in_progress, completed …
 	Conclusion   event.Conclusion `json:"conclusion,omitempty"` // success, failure, cancelled …
 	Error        string           `json:"error,omitempty"`
+	// MayBeDuplicate: an attempt that GitHub may have accepted (a 5xx, or a connection lost
+	// after the request went out) was sent again, so the event may arrive twice.
+	MayBeDuplicate bool `json:"may_be_duplicate,omitempty"`
 
 	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
 	Err error `json:"-"`
@@ -151,6 +155,11 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 			return res
 		}
 		res.Ref = repo.GetDefaultBranch()
+		if res.Ref == "" || (res.Ref != ghclient.PlaceholderBranch && event.CheckRef(res.Ref) != nil) {
+			res.Ref = ""
+			res.Fail(errors.New("finding the default branch for ref: GitHub's answer names no valid branch; pass ref"))
+			return res
+		}
 	}
 	path := repoPath(ev.Repository) + "actions/workflows/" + url.PathEscape(ev.Workflow) + "/dispatches"
 	var details runDetails
@@ -187,6 +196,9 @@ func send(ctx context.Context, res *Result, o Options, do func(context.Context) 
 	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
 		res.Attempts++
 		last = a
+		if a.Retry && mayHaveArrived(a) {
+			res.MayBeDuplicate = true
+		}
 		if a.Status >= 200 && a.Status < 300 {
 			acceptedAt = now()
 		}
@@ -197,7 +209,7 @@ func send(ctx context.Context, res *Result, o Options, do func(context.Context) 
 	resp, err := do(ctx)
 	if resp != nil && resp.Response != nil {
 		res.HTTPStatus = resp.StatusCode
-		res.RequestID = resp.Header.Get("X-GitHub-Request-Id")
+		res.RequestID = ghclient.RequestID(resp.Header)
 	}
 	var accepted *github.AcceptedError // 202 is not an answer dispatch endpoints give, but is not a failure
 	if err != nil && !errors.As(err, &accepted) {
@@ -209,6 +221,20 @@ func send(ctx context.Context, res *Result, o Options, do func(context.Context) 
 		acceptedAt = now()
 	}
 	res.DispatchedAt = acceptedAt.UTC().Format(time.RFC3339)
+}
+
+// mayHaveArrived reports whether GitHub may have accepted an attempt that failed: a
+// server error can come after the event was processed, and a connection lost after it was
+// made may have carried the whole request. A connection never made carried nothing.
+func mayHaveArrived(a ghclient.Attempt) bool {
+	if a.Status >= 500 {
+		return true
+	}
+	var op *net.OpError
+	if a.Err == nil || errors.As(a.Err, &op) && op.Op == "dial" {
+		return false
+	}
+	return true
 }
 
 // sendError is a dispatch GitHub did not confirm: what it answered (or that it did not),

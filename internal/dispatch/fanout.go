@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -75,7 +76,14 @@ func FanOut(ctx context.Context, targets []event.Repo, concurrency int,
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer func() {
+				if r := recover(); r != nil { // a bug for one target is that target's failure
+					results[i] = notSent(repo)
+					results[i].Fail(fmt.Errorf("internal error: %v (please report it)", r))
+				}
+				<-slots
+				wg.Done()
+			}()
 			results[i] = one(ctx, repo)
 		}()
 	}

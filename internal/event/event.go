@@ -7,6 +7,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -50,7 +51,19 @@ const (
 	StatusWaiting    Status = "waiting"
 	StatusInProgress Status = "in_progress"
 	StatusCompleted  Status = "completed"
+	// StatusUnknown stands for a status GitHub does not document (a broken or hostile
+	// server): shown as such, never as the server's text.
+	StatusUnknown Status = "unknown"
 )
+
+// Known reports whether GitHub documents the status.
+func (s Status) Known() bool {
+	switch s {
+	case StatusRequested, StatusQueued, StatusPending, StatusWaiting, StatusInProgress, StatusCompleted:
+		return true
+	}
+	return false
+}
 
 // Waiting reports whether the run has not started yet.
 func (s Status) Waiting() bool {
@@ -78,7 +91,19 @@ const (
 	ConclusionSkipped        Conclusion = "skipped"
 	ConclusionStale          Conclusion = "stale"
 	ConclusionStartupFailure Conclusion = "startup_failure"
+	// ConclusionUnknown stands for a conclusion GitHub does not document.
+	ConclusionUnknown Conclusion = "unknown"
 )
+
+// Known reports whether GitHub documents the conclusion.
+func (c Conclusion) Known() bool {
+	switch c {
+	case ConclusionSuccess, ConclusionFailure, ConclusionCancelled, ConclusionTimedOut, ConclusionActionRequired,
+		ConclusionNeutral, ConclusionSkipped, ConclusionStale, ConclusionStartupFailure:
+		return true
+	}
+	return false
+}
 
 // GitHub's documented limits on what an event carries.
 const (
@@ -184,4 +209,21 @@ func encode(v any) []byte {
 		panic(fmt.Sprintf("encoding a checked request body: %v", err))
 	}
 	return buf.Bytes()
+}
+
+// CheckRef applies git's rules for a branch or tag name, enough to refuse what cannot be
+// one: spaces, control characters, "..", a leading "-", and the characters ~^:?*[\.
+func CheckRef(ref string) error {
+	if len(ref) > 255 {
+		return errors.New("is longer than 255 characters")
+	}
+	if strings.HasPrefix(ref, "-") || strings.HasSuffix(ref, "/") || strings.HasSuffix(ref, ".lock") || strings.Contains(ref, "..") || strings.Contains(ref, "@{") {
+		return fmt.Errorf("%q is not a valid branch or tag name", ref)
+	}
+	for _, c := range ref {
+		if c <= ' ' || c == 0x7f || strings.ContainsRune("~^:?*[\\", c) {
+			return fmt.Errorf("%q has %q, which a branch or tag name cannot have", ref, c)
+		}
+	}
+	return nil
 }

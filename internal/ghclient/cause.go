@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-github/v66/github"
 )
@@ -128,13 +130,14 @@ func Check(err error) error {
 	return &Error{Cause: Classify(err), err: err}
 }
 
-// CauseOf returns the Cause of the first *Error in err's chain, or classifies err.
+// CauseOf returns the Cause of the first *Error in err's chain: KindNone when err did not
+// come from a request to GitHub.
 func CauseOf(err error) Cause {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Cause
 	}
-	return Classify(err)
+	return Cause{}
 }
 
 // Classify decides the Cause of an error returned by go-github (whose answers went
@@ -152,11 +155,11 @@ func Classify(err error) Cause {
 	case errors.Is(err, context.DeadlineExceeded):
 		return Cause{Kind: TimedOut, Err: err}
 	case errors.As(err, &rl):
-		return answer(rl.Response, rl.Message, "")
+		return answer(rl.Response, oneLine(rl.Message), "", time.Now())
 	case errors.As(err, &abuse):
-		return answer(abuse.Response, abuse.Message, "secondary rate limit")
+		return answer(abuse.Response, oneLine(abuse.Message), "secondary rate limit", time.Now())
 	case errors.As(err, &er):
-		return answer(er.Response, errorMessage(er), er.DocumentationURL)
+		return answer(er.Response, errorMessage(er), er.DocumentationURL, time.Now())
 	}
 	return transport(err)
 }
@@ -176,8 +179,8 @@ func transport(err error) Cause {
 
 // ClassifyResponse decides the Cause of an answer below go-github, where the body has
 // not been read: it peeks at an error body (the message tells a rate-limited 403 from a
-// permission 403) and leaves it readable.
-func ClassifyResponse(resp *http.Response) Cause {
+// permission 403) and leaves it readable. now dates a Retry-After given as an HTTP date.
+func ClassifyResponse(resp *http.Response, now time.Time) Cause {
 	if resp.StatusCode < 400 {
 		return Cause{}
 	}
@@ -191,16 +194,16 @@ func ClassifyResponse(resp *http.Response) Cause {
 		DocumentationURL string `json:"documentation_url"`
 	}
 	_ = json.Unmarshal(body, &e)
-	return answer(resp, oneLine(e.Message), e.DocumentationURL)
+	return answer(resp, oneLine(e.Message), e.DocumentationURL, now)
 }
 
 // answer classifies an HTTP error answer by status, headers and GitHub's message.
-func answer(resp *http.Response, message, docURL string) Cause {
+func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 	if resp == nil {
 		return Cause{Kind: OtherStatus, Message: message}
 	}
 	h := resp.Header
-	c := Cause{Status: resp.StatusCode, RequestID: h.Get("X-GitHub-Request-Id"), Message: message}
+	c := Cause{Status: resp.StatusCode, RequestID: RequestID(h), Message: message}
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound:
 		c.Kind = NotFound
@@ -212,7 +215,7 @@ func answer(resp *http.Response, message, docURL string) Cause {
 		c.Kind = BadRequest
 	case code == http.StatusTooManyRequests, code == http.StatusForbidden && isRateLimit(h, message, docURL):
 		c.Kind = RateLimited
-		rateLimit(&c, h)
+		rateLimit(&c, h, now)
 	case code == http.StatusForbidden:
 		c.Kind = Forbidden
 		c.Permission = strings.TrimSpace(h.Get("X-Accepted-GitHub-Permissions"))
@@ -234,30 +237,77 @@ func isRateLimit(h http.Header, message, docURL string) bool {
 	return strings.Contains(text, "rate limit") || strings.Contains(text, "rate-limit") || strings.Contains(text, "abuse")
 }
 
-// rateLimit reads GitHub's rate-limit headers into c.
-func rateLimit(c *Cause, h http.Header) {
-	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
-		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
-			c.RetryAfter, c.HasRetryAfter = time.Duration(secs)*time.Second, true
-		}
+// MaxWait is the longest wait a rate-limit header can ask for; a longer one is taken as
+// this long (and then, against the step's deadline, fails at once).
+const MaxWait = 24 * time.Hour
+
+// rateLimit reads GitHub's rate-limit headers into c, defensively: Retry-After as
+// delta-seconds or an HTTP date (RFC 9110), waits capped at MaxWait, a reset that is not
+// a number ignored.
+func rateLimit(c *Cause, h http.Header, now time.Time) {
+	if d, ok := RetryAfter(h.Get("Retry-After"), now); ok {
+		c.RetryAfter, c.HasRetryAfter = d, true
 	}
-	if h.Get("X-RateLimit-Remaining") != "0" {
+	if strings.TrimSpace(h.Get("X-RateLimit-Remaining")) != "0" {
 		return
 	}
-	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-		c.Primary, c.Reset = true, time.Unix(reset, 0)
-		c.Limit, _ = strconv.Atoi(h.Get("X-RateLimit-Limit"))
+	reset, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64)
+	if err != nil || reset < 0 {
+		return
 	}
+	c.Primary = true
+	if latest := now.Add(MaxWait); reset > latest.Unix() {
+		c.Reset = latest
+	} else {
+		c.Reset = time.Unix(reset, 0)
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Limit"))); err == nil && n > 0 {
+		c.Limit = n
+	}
+}
+
+// RetryAfter reads a Retry-After header: delta-seconds or an HTTP date, relative to now,
+// between 0 and MaxWait.
+func RetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+		return time.Duration(min(secs, uint64(MaxWait/time.Second))) * time.Second, true
+	}
+	if len(v) > 64 { // no date is this long
+		return 0, false
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return min(max(at.Sub(now), 0), MaxWait), true
+	}
+	return 0, false
+}
+
+// RequestID is GitHub's X-GitHub-Request-Id when it has the shape of one (hex groups and
+// colons), else "": it is printed, so nothing else from the header is.
+func RequestID(h http.Header) string {
+	id := h.Get("X-GitHub-Request-Id")
+	if id == "" || len(id) > 64 {
+		return ""
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ':' || c == '-' || c == '.' || c == '_') {
+			return ""
+		}
+	}
+	return id
 }
 
 // errorMessage is GitHub's message with the details of its errors list, on one line.
 func errorMessage(er *github.ErrorResponse) string {
-	msg := oneLine(er.Message)
+	msg := er.Message
 	var details []string
-	for _, e := range er.Errors {
+	for _, e := range er.Errors[:min(len(er.Errors), 10)] {
 		switch {
 		case e.Message != "":
-			details = append(details, oneLine(e.Message))
+			details = append(details, e.Message)
 		case e.Field != "":
 			details = append(details, fmt.Sprintf("%s %s", e.Field, e.Code))
 		}
@@ -265,7 +315,33 @@ func errorMessage(er *github.ErrorResponse) string {
 	if len(details) > 0 {
 		msg += " (" + strings.Join(details, "; ") + ")"
 	}
-	return msg
+	return oneLine(msg)
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// MaxMessageRunes caps GitHub's message in a Cause: enough for any real one.
+const MaxMessageRunes = 1000
+
+// oneLine makes server text one line of printable characters, at most MaxMessageRunes:
+// every run of spaces, line breaks (CR, LF, NEL, U+2028, U+2029) and control characters
+// becomes one space.
+func oneLine(s string) string {
+	var b strings.Builder
+	n, space := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
+			space = b.Len() > 0
+			continue
+		}
+		if n >= MaxMessageRunes {
+			b.WriteString(" …")
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

@@ -49,7 +49,7 @@ func TestClassifyAgreesBelowAndAboveGoGitHub(t *testing.T) {
 		{"409", 409, nil, `{"message":"conflict"}`, OtherStatus, nil},
 	}
 	for _, tt := range tests {
-		below := ClassifyResponse(answerOf(tt.status, tt.header, tt.body))
+		below := ClassifyResponse(answerOf(tt.status, tt.header, tt.body), time.Now())
 		resp := answerOf(tt.status, tt.header, tt.body)
 		above := CauseOf(Check(github.CheckResponse(resp)))
 		for where, c := range map[string]Cause{"below": below, "above": above} {

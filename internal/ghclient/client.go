@@ -26,7 +26,8 @@ type Options struct {
 }
 
 // New returns a go-github client for the options, every request of which goes through the
-// retry policy. BaseURL is used as given: unlike go-github's WithEnterpriseURLs it does
+// retry policy, reads at most a capped body, follows at most a few redirects (never from
+// https to http) and carries the token only to the API root's own origin. BaseURL is used as given: unlike go-github's WithEnterpriseURLs it does
 // not append "api/v3/", so a loopback test server or a proxy at any path works.
 func New(o Options) *github.Client {
 	rt := o.Transport
@@ -35,10 +36,11 @@ func New(o Options) *github.Client {
 	}
 	// No http.Client.Timeout: it would bound all attempts together. Each attempt has its
 	// own timeout, and the context the step's deadline.
-	c := github.NewClient(&http.Client{Transport: NewRetryTransport(rt, o.Policy)})
+	rt = NewRetryTransport(rt, o.Policy)
 	if o.Token != "" {
-		c = c.WithAuthToken(o.Token)
+		rt = &authTransport{origin: Origin(o.BaseURL), header: "Bearer " + o.Token, next: rt}
 	}
+	c := github.NewClient(&http.Client{Transport: rt, CheckRedirect: checkRedirect})
 	base := *o.BaseURL
 	c.BaseURL = &base
 	c.UserAgent = version.UserAgent()

@@ -210,7 +210,8 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Atte
 	a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: time.Since(start)}
 	if resp != nil {
 		a.Status = resp.StatusCode
-		a.RequestID = resp.Header.Get("X-GitHub-Request-Id")
+		a.RequestID = RequestID(resp.Header)
+		capBody(resp)
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	} else {
 		cancel()
@@ -250,7 +251,7 @@ func (t *retryTransport) classify(resp *http.Response, err error, n int, seconda
 	if err != nil {
 		c = transport(err)
 	} else {
-		c = ClassifyResponse(resp)
+		c = ClassifyResponse(resp, t.policy.Clock.Now())
 	}
 	switch {
 	case c.Kind == Network:
@@ -266,7 +267,8 @@ func (t *retryTransport) classify(resp *http.Response, err error, n int, seconda
 	case c.HasRetryAfter:
 		return c.RetryAfter, fmt.Sprintf("rate limited (%d): GitHub asks to retry after %ds", c.Status, int(c.RetryAfter/time.Second)), true
 	case c.Primary:
-		wait := max(c.Reset.Sub(t.policy.Clock.Now())+rateLimitResetMargin, rateLimitResetMargin)
+		// Reset is at most MaxWait away: adding the margin cannot overflow.
+		wait := max(c.Reset.Sub(t.policy.Clock.Now()), 0) + rateLimitResetMargin
 		return wait, fmt.Sprintf("primary rate limit exhausted (%d): it resets at %s", c.Status, c.Reset.UTC().Format(time.RFC3339)), true
 	}
 	// A secondary limit without headers: at least a minute, growing when it repeats.

@@ -29,6 +29,7 @@ type Run struct {
 	Conclusion   event.Conclusion `json:"conclusion"`
 	DisplayTitle string           `json:"display_title"`
 	Event        event.Kind       `json:"event"`
+	CreatedAt    time.Time        `json:"created_at"`
 }
 
 // Polling intervals.
@@ -44,6 +45,9 @@ const (
 	runningMin = 5 * time.Second // … and more slowly while it runs
 	runningMax = 20 * time.Second
 	perPage    = 100
+	// maxPages bounds one look for the run: 1,000 runs created since the dispatch are
+	// more than any repository starts in minutes.
+	maxPages = 10
 )
 
 // Poller finds and follows runs of one repository.
@@ -111,26 +115,94 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 			}
 			return Run{}, err
 		}
-		for page := 1; ; page++ {
-			var list struct {
-				TotalCount   int   `json:"total_count"`
-				WorkflowRuns []Run `json:"workflow_runs"`
-			}
-			if err := p.get(ctx, listPath(p.Repo, q, page), "runs", &list); err != nil {
-				return Run{}, fmt.Errorf("listing runs: %w", err)
-			}
-			for _, r := range list.WorkflowRuns {
-				seen[r.ID] = true
-				if r.Event == q.Event && strings.Contains(r.DisplayTitle, q.DistinctID) {
-					return r, nil
-				}
-			}
-			if page*perPage >= list.TotalCount || len(list.WorkflowRuns) == 0 {
-				break
-			}
+		run, found, err := p.look(ctx, q, seen)
+		if err != nil || found {
+			return run, err
 		}
 		interval = min(interval*3/2, findMax)
 	}
+}
+
+// look pages through the runs listing once, newest first, for the run whose title carries
+// the distinct ID. It stops at the first run created before the dispatch (less ClockSkew),
+// at the last page, or after maxPages, whatever the server says of its total.
+func (p *Poller) look(ctx context.Context, q Query, seen map[int64]bool) (Run, bool, error) {
+	oldest := q.Since.Add(-ClockSkew)
+	for page := 1; page <= maxPages; page++ {
+		var list struct {
+			TotalCount   int   `json:"total_count"`
+			WorkflowRuns []Run `json:"workflow_runs"`
+		}
+		if err := p.get(ctx, listPath(p.Repo, q, page), "runs", &list); err != nil {
+			return Run{}, false, fmt.Errorf("listing runs: %w", err)
+		}
+		for _, r := range list.WorkflowRuns {
+			if !r.CreatedAt.IsZero() && r.CreatedAt.Before(oldest) {
+				return Run{}, false, nil // older than the dispatch: so is the rest
+			}
+			seen[r.ID] = true
+			if r.Event == q.Event && HasToken(r.DisplayTitle, q.DistinctID) {
+				return p.checked(r), true, nil
+			}
+		}
+		if page*perPage >= list.TotalCount || len(list.WorkflowRuns) < perPage {
+			break
+		}
+	}
+	return Run{}, false, nil
+}
+
+// HasToken reports whether id occurs in title as a whole token: at the ends or between
+// characters outside [A-Za-z0-9_-], so that "build-1" does not claim "build-12".
+func HasToken(title, id string) bool {
+	if id == "" {
+		return false
+	}
+	for i := 0; ; {
+		j := strings.Index(title[i:], id)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(id)
+		if (start == 0 || !tokenByte(title[start-1])) && (end == len(title) || !tokenByte(title[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func tokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// checked is the run with every field the action shows checked against its expected
+// shape: a status or conclusion GitHub does not use becomes "unknown", a run URL that is
+// not an https URL (or one on the API's own origin) is dropped.
+func (p *Poller) checked(r Run) Run {
+	if r.Status != "" && !r.Status.Known() {
+		r.Status = event.StatusUnknown
+	}
+	if r.Conclusion != "" && !r.Conclusion.Known() {
+		r.Conclusion = event.ConclusionUnknown
+	}
+	if !WebURL(r.HTMLURL, p.Client.BaseURL) {
+		r.HTMLURL = ""
+	}
+	return r
+}
+
+// WebURL reports whether s is a URL the action may show and link to: absolute https (or
+// on the API's own origin, such as a loopback server), no credentials, no spaces or
+// control characters, at most 2,000 characters.
+func WebURL(s string, api *url.URL) bool {
+	if s == "" || len(s) > 2000 || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	return u.Scheme == "https" || (api != nil && ghclient.Origin(u) == ghclient.Origin(api))
 }
 
 func listPath(repo event.Repo, q Query, page int) string {
@@ -150,7 +222,10 @@ func listPath(repo event.Repo, q Query, page int) string {
 func (p *Poller) Get(ctx context.Context, id int64) (Run, error) {
 	var r Run
 	err := p.get(ctx, fmt.Sprintf("repos/%s/%s/actions/runs/%d", url.PathEscape(p.Repo.Owner), url.PathEscape(p.Repo.Name), id), fmt.Sprintf("run %d", id), &r)
-	return r, err
+	if err == nil && r.ID != id {
+		return Run{}, fmt.Errorf("reading run %d: GitHub answered with run %d", id, r.ID)
+	}
+	return p.checked(r), err
 }
 
 // Wait polls the run until it completes or deadline passes, calling onChange once for
@@ -225,18 +300,25 @@ func (p *Poller) get(ctx context.Context, path, label string, out any) error {
 			p.OnAttempt(p.Repo.String()+" "+label, a)
 		}
 	})
-	var raw json.RawMessage
-	resp, err := p.Client.Do(ctx, req, &raw)
+	resp, err := p.Client.Do(ctx, req, out)
 	if resp != nil && resp.StatusCode == http.StatusNotModified && ok {
 		return json.Unmarshal(c.body, out)
 	}
 	if err != nil {
 		return ghclient.Check(err)
 	}
-	if etag := resp.Header.Get("ETag"); etag != "" {
-		p.etags[path] = cached{etag: etag, body: raw}
+	// Keep only what was decoded (a few fields a run), not GitHub's whole answer.
+	if etag := resp.Header.Get("ETag"); validETag(etag) {
+		if slim, err := json.Marshal(out); err == nil {
+			p.etags[path] = cached{etag: etag, body: slim}
+		}
 	}
-	return json.Unmarshal(raw, out)
+	return nil
+}
+
+// validETag accepts an ETag that can go back in If-None-Match: short, printable ASCII.
+func validETag(s string) bool {
+	return s != "" && len(s) <= 200 && !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r > 0x7e })
 }
 
 // Dispatched is what is known of a dispatch whose run is to be followed.
@@ -284,15 +366,20 @@ func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	if !f.StepDeadline.IsZero() && f.StepDeadline.Before(deadline) {
 		deadline = f.StepDeadline
 	}
-	run, err := p.locate(ctx, d, f.Wait, deadline, onChange)
+	// Requests end by the deadline too, body reads included, however slowly GitHub answers.
+	wctx, cancel := context.WithTimeout(ctx, deadline.Sub(p.Clock.Now()))
+	defer cancel()
+	run, err := p.locate(wctx, d, f.Wait, deadline, onChange)
 	if err == nil && f.Wait == event.WaitCompleted {
-		run, err = p.Wait(ctx, run.ID, run, deadline, onChange)
+		run, err = p.Wait(wctx, run.ID, run, deadline, onChange)
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return run, ErrCancelled
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 		return run, ErrTimeout
+	case errors.Is(err, context.DeadlineExceeded):
+		return run, errAnswerPastDeadline
 	case err != nil:
 		return run, err
 	case f.Wait == event.WaitCompleted && f.FailOnConclusion && run.Conclusion != event.ConclusionSuccess:
@@ -300,6 +387,9 @@ func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	}
 	return run, nil
 }
+
+// errAnswerPastDeadline: GitHub was still answering when the wait's deadline came.
+var errAnswerPastDeadline = errors.New("wait-timeout (or timeout, whichever is nearer) ran out while GitHub was still answering")
 
 // locate finds the run: the one GitHub named (read at once when only its start is waited
 // for), or the one whose title carries the distinct ID.

@@ -1,0 +1,96 @@
+package ghclient
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// What the client accepts from a server it does not trust.
+const (
+	// MaxJSONBytes caps an answer's body: GitHub's largest pages are well under it.
+	MaxJSONBytes = 4 << 20
+	// MaxErrorBytes caps the body of an error answer: a message and a few details.
+	MaxErrorBytes = 64 << 10
+	// MaxRedirects is how many redirects one request may follow (GitHub sends at most one:
+	// 307/301 for a renamed repository, 302 to storage for logs and artifacts).
+	MaxRedirects = 5
+)
+
+// ErrBodyTooLarge is an answer whose body passed its cap; reading stops there.
+var ErrBodyTooLarge = errors.New("the answer is larger than the action accepts")
+
+// authTransport sends the credential only to the API's own origin (scheme, host and
+// port): a redirect elsewhere goes without it. go-github's WithAuthToken adds it below the
+// redirect check, to whatever host a redirect names, so it is not used.
+type authTransport struct {
+	origin string // scheme://host:port of the API root
+	header string // the Authorization value
+	next   http.RoundTripper
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	if Origin(req.URL) == t.origin {
+		req.Header.Set("Authorization", t.header)
+	} else {
+		req.Header.Del("Authorization")
+	}
+	return t.next.RoundTrip(req)
+}
+
+// Origin is scheme://host:port of u, with the default port made explicit, lower-case.
+func Origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Hostname() + ":" + port)
+}
+
+// checkRedirect allows a few redirects and never one from https to http. Credentials are
+// the authTransport's business: it drops them off the API's origin.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= MaxRedirects {
+		return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("refused a redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
+// capBody limits what can be read of an answer: MaxErrorBytes for an error, MaxJSONBytes
+// otherwise. Reading past the cap fails with ErrBodyTooLarge.
+func capBody(resp *http.Response) {
+	limit := int64(MaxJSONBytes)
+	if resp.StatusCode >= 400 {
+		limit = MaxErrorBytes
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: limit}
+}
+
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the cap from a longer one.
+		var one [1]byte
+		if n, _ := b.ReadCloser.Read(one[:]); n > 0 {
+			return 0, ErrBodyTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
