@@ -79,6 +79,11 @@ func (a *actionReporter) preview(reqs []ghclient.RecordedRequest) {
 	a.gha.EndGroup()
 }
 
+func (a *actionReporter) warn(msg string) {
+	a.log.close()
+	a.gha.Warningf("%s", msg)
+}
+
 func (a *actionReporter) failed(r dispatch.Result, hint string) {
 	a.log.close()
 	msg := report.FailureLine(r)
@@ -103,7 +108,7 @@ func (a *actionReporter) finish(out outcome, code int) int {
 			code = ExitFailed
 		}
 	}
-	if err := w.AddStepSummary(a.red.String(report.Summary(out.results, a.cfg.APIURL))); err != nil {
+	if err := w.AddStepSummary(a.red.String(report.Summary(out.results, a.cfg.APIURL, out.warnings))); err != nil {
 		a.gha.Warningf("step summary was not written: %v", err)
 	}
 	return code

@@ -14,6 +14,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/version"
 )
 
@@ -78,6 +79,7 @@ func (rn runner) main(ctx context.Context, args []string) int {
 type reporter interface {
 	progress
 	preview(reqs []ghclient.RecordedRequest)
+	warn(msg string)
 	failed(r dispatch.Result, hint string)
 	// finish writes what the mode writes at the end and returns the exit code, code
 	// unless writing failed.
@@ -97,6 +99,12 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 			code = ExitFailed
 			rep.failed(r, hint(cfg.Mode, r, now))
 		}
+		if r.MayBeDuplicate {
+			out.warnings = append(out.warnings, report.DuplicateWarning(r))
+		}
+	}
+	for _, w := range out.warnings {
+		rep.warn(w)
 	}
 	return rep.finish(out, code)
 }

@@ -175,6 +175,8 @@ func (c *cliReporter) preview(reqs []ghclient.RecordedRequest) {
 	}
 }
 
+func (c *cliReporter) warn(msg string) { fmt.Fprintf(c.stderr, "warning: %s\n", msg) }
+
 func (c *cliReporter) failed(r dispatch.Result, hint string) {
 	fmt.Fprintf(c.stderr, "error: %s\n", report.FailureLine(r))
 	if hint != "" {

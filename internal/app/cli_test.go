@@ -132,7 +132,8 @@ func TestCLIFailureHint(t *testing.T) {
 	if run.code != ExitFailed {
 		t.Fatalf("exit %d", run.code)
 	}
-	want := "error: dispatch to octo/missing \"e\" failed: GitHub answered 404 Not Found: Not Found\nhint: "
+	// The fake numbers its request IDs: the first answer's is FAKE:0001:001EEF.
+	want := "error: dispatch to octo/missing \"e\" failed: GitHub answered 404 Not Found: Not Found (request ID FAKE:0001:001EEF)\nhint: "
 	if !strings.Contains(run.stderr, want) || !strings.Contains(run.stderr, "export GITHUB_TOKEN=") || strings.Contains(run.stderr, "secrets.") {
 		t.Errorf("stderr:\n%s", run.stderr)
 	}

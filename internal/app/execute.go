@@ -33,17 +33,18 @@ func (silent) sent(dispatch.Result)             {}
 func (silent) run(runs.Run)                     {}
 func (silent) mask(string)                      {}
 
-// outcome is what one run did: the result of each dispatch and, for a dry run, the
-// requests that would have been sent.
+// outcome is what one run did: the result of each dispatch, for a dry run the requests
+// that would have been sent, and warnings that do not fail the step.
 type outcome struct {
-	results []dispatch.Result
-	preview []ghclient.RecordedRequest
+	results  []dispatch.Result
+	preview  []ghclient.RecordedRequest
+	warnings []string
 }
 
 // execute sends the configured event to every target, at most cfg.Concurrency at once and
 // paced, or in a dry run records the exact requests instead; then, as configured, finds
 // the run each started and waits for it. The whole of it is bounded by the timeout.
-func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) outcome {
+func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (out outcome) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	start := rn.clock.Now()
@@ -65,7 +66,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) ou
 	if cfg.App != nil && !cfg.DryRun {
 		minter := &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
 			NewClient: newClient, Now: rn.clock.Now, Mask: p.mask}
-		defer revoke(ctx, minter, p)
+		defer func() { out.warnings = append(out.warnings, revoke(ctx, minter)...) }()
 		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
 			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait))
 			if err != nil {
@@ -77,21 +78,23 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) ou
 	one := func(ctx context.Context, repo event.Repo) dispatch.Result {
 		return rn.one(ctx, cfg, repo, policy.Deadline, p, clientFor)
 	}
-	out := outcome{results: dispatch.FanOut(ctx, cfg.Repositories, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })}
+	out.results = dispatch.FanOut(ctx, cfg.Repositories, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })
 	if rec != nil {
 		out.preview = rec.Requests()
 	}
 	return out
 }
 
-// revoke revokes the App's tokens, even when the step was cancelled: with a fresh, short
-// deadline.
-func revoke(ctx context.Context, minter *ghapp.Minter, p progress) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	if err := minter.RevokeAll(rctx); err != nil {
-		p.attempt("revoking App tokens", ghclient.Attempt{N: 1, Max: 1, Err: err})
+// revokeEach bounds the revocation of one App token, even when the step was cancelled.
+const revokeEach = 5 * time.Second
+
+// revoke revokes the App's tokens and says which could not be.
+func revoke(ctx context.Context, minter *ghapp.Minter) []string {
+	var warnings []string
+	for _, err := range minter.RevokeAll(context.WithoutCancel(ctx), revokeEach) {
+		warnings = append(warnings, err.Error())
 	}
+	return warnings
 }
 
 // one sends the event to one target and follows its run as configured.

@@ -7,7 +7,6 @@ package ghapp
 import (
 	"context"
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -123,21 +122,43 @@ func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms m
 	return tok.GetToken(), nil
 }
 
-// RevokeAll revokes every token minted, and reports the ones that could not be.
-func (m *Minter) RevokeAll(ctx context.Context) error {
+// RevokeAll revokes every token minted, all at once, each within its own deadline and
+// outside the pacing of content-creating requests, and reports the ones that could not be.
+func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	var errs []error
+	owners := make([]string, 0, len(m.owners))
 	for owner, ot := range m.owners {
-		if ot.token == "" {
-			continue
-		}
-		if _, err := m.NewClient(ot.token).Apps.RevokeInstallationToken(ctx); err != nil {
-			err = ghclient.Check(err)
-			errs = append(errs, fmt.Errorf("revoking the token for %s (it expires within an hour anyway): %w", owner, err))
+		if ot.token != "" {
+			owners = append(owners, owner)
 		}
 	}
-	return errors.Join(errs...)
+	sort.Strings(owners)
+	tokens := make([]string, len(owners))
+	for i, owner := range owners {
+		tokens[i] = m.owners[owner].token
+	}
+	m.mu.Unlock()
+	errs := make([]error, len(owners))
+	var wg sync.WaitGroup
+	for i := range owners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rctx, cancel := context.WithTimeout(ghclient.WithoutPacing(ctx), each)
+			defer cancel()
+			if _, err := m.NewClient(tokens[i]).Apps.RevokeInstallationToken(rctx); err != nil {
+				errs[i] = fmt.Errorf("the App token for %s was not revoked (it expires within an hour): %w", owners[i], ghclient.Check(err))
+			}
+		}()
+	}
+	wg.Wait()
+	var failed []error
+	for _, err := range errs {
+		if err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return failed
 }
 
 // Permissions is what an installation token needs for the event: contents: write to send

@@ -125,6 +125,14 @@ func WithObserver(ctx context.Context, obs Observer) context.Context {
 	return context.WithValue(ctx, observerKey{}, obs)
 }
 
+type unpacedKey struct{}
+
+// WithoutPacing returns a context whose requests skip the Pacer: requests that must go
+// out at once whatever the pace, such as revoking App tokens at the end of a step.
+func WithoutPacing(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unpacedKey{}, true)
+}
+
 type retryTransport struct {
 	next   http.RoundTripper
 	policy Policy
@@ -198,7 +206,7 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Atte
 			attemptReq.Body = body
 		}
 	}
-	if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead {
+	if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead && ctx.Value(unpacedKey{}) == nil {
 		if err := p.Pacer.Wait(ctx); err != nil {
 			err = fmt.Errorf("pacing requests within GitHub's secondary rate limits: %w", err)
 			return nil, Attempt{N: n, Max: p.MaxAttempts, Err: err}, err

@@ -5,11 +5,15 @@ package report
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -30,32 +34,97 @@ func Requests(w io.Writer, reqs []ghclient.RecordedRequest) {
 	}
 }
 
+// Every line this package makes for a log is one line: server text inside it (a message,
+// a URL) can neither end it nor start a line of its own, so it never becomes a workflow
+// command.
+
 // SentLine says what GitHub accepted.
 func SentLine(r dispatch.Result) string {
 	what := fmt.Sprintf("%q to %s", r.EventType, r.Repository)
 	if r.Event == event.WorkflowDispatch {
 		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.Ref, r.Repository)
 	}
-	return fmt.Sprintf("Dispatched %s: GitHub answered %d (request ID %s)", what, r.HTTPStatus, r.RequestID)
+	return Line(fmt.Sprintf("Dispatched %s: GitHub answered %d%s", what, r.HTTPStatus, requestID(r.RequestID)))
 }
 
-// FailureLine says what failed: the dispatch, or (after GitHub accepted it) the run.
-func FailureLine(r dispatch.Result) string {
-	if r.DispatchedAt != "" {
-		return fmt.Sprintf("%s: GitHub accepted the event, but %s", r.Target(), r.Error)
+// requestID is " (request ID X)", or nothing when GitHub sent none.
+func requestID(id string) string {
+	if id == "" {
+		return ""
 	}
-	return fmt.Sprintf("dispatch to %s failed: %s", r.Target(), r.Error)
+	return " (request ID " + id + ")"
+}
+
+// FailureLine says what failed: the dispatch, or (after GitHub accepted it) the run, with
+// GitHub's request ID of the answer that failed, when there is one.
+func FailureLine(r dispatch.Result) string {
+	id := ghclient.CauseOf(r.Err).RequestID
+	if id == "" && !r.Delivered() {
+		id = r.RequestID
+	}
+	if r.Delivered() {
+		return Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Target(), r.Error, requestID(id)))
+	}
+	return Line(fmt.Sprintf("dispatch to %s failed: %s%s", r.Target(), r.Error, requestID(id)))
 }
 
 // RunLine reports a run found or changed.
 func RunLine(run runs.Run) string {
+	url := run.HTMLURL
+	if url == "" {
+		url = "(no valid link)"
+	}
 	switch run.Status {
 	case "":
-		return fmt.Sprintf("Run %d: %s", run.ID, run.HTMLURL)
+		return Line(fmt.Sprintf("Run %d: %s", run.ID, url))
 	case event.StatusCompleted:
-		return fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, run.HTMLURL)
+		return Line(fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, url))
 	}
-	return fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), run.HTMLURL)
+	return Line(fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), url))
+}
+
+// DuplicateWarning says that a retried event may arrive twice, and what receivers can
+// deduplicate on.
+func DuplicateWarning(r dispatch.Result) string {
+	on := "set add-distinct-id: true (--add-distinct-id=true) so that every event carries a distinct_id receivers can deduplicate on"
+	if r.DistinctID != "" {
+		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.DistinctID)
+	}
+	return Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Target(), on))
+}
+
+// Line makes s safe as one line of a log: line breaks (CR, LF, NEL, U+2028, U+2029) and
+// other control or format characters become spaces.
+func Line(s string) string {
+	if !strings.ContainsFunc(s, unsafeInLine) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unsafeInLine(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func unsafeInLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
+}
+
+// StopCommands writes text the action did not write (a downstream log) so that none of
+// its lines acts as a workflow command: between ::stop-commands:: with a fresh random
+// token and the token that resumes them.
+func StopCommands(w io.Writer, text string) error {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	token := "dispatch-" + hex.EncodeToString(b[:])
+	if strings.Contains(text, token) { // cannot happen by chance; refuse rather than risk it
+		return errors.New("the text contains the stop-commands token")
+	}
+	_, err := fmt.Fprintf(w, "::stop-commands::%s\n%s\n::%s::\n", token, strings.TrimSuffix(text, "\n"), token)
+	return err
 }
 
 // renderRequest prints a recorded request as it went on the wire (headers sorted), with
@@ -100,5 +169,5 @@ func AuditLine(target string, a ghclient.Attempt) string {
 	case a.GaveUp != "":
 		line += fmt.Sprintf("; %s; gave up %s", a.Why, a.GaveUp)
 	}
-	return line
+	return Line(line)
 }

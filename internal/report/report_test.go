@@ -28,7 +28,7 @@ func TestWebBase(t *testing.T) {
 func TestSummaryEscapes(t *testing.T) {
 	t.Parallel()
 	u, _ := url.Parse("https://api.github.com/")
-	md := Summary([]dispatch.Result{{Repository: "octo/data", EventType: "a|b<script>`&", Status: dispatch.StatusFailed, Error: "x | y\nz"}}, u)
+	md := Summary([]dispatch.Result{{Repository: "octo/data", EventType: "a|b<script>`&", Status: dispatch.StatusFailed, Error: "x | y\nz"}}, u, nil)
 	row := strings.Split(strings.TrimSpace(md), "\n")
 	last := row[len(row)-1]
 	if strings.Count(strings.ReplaceAll(last, `\|`, ""), "|") != 6 || strings.Contains(last, "<script>") || strings.Contains(md, "x | y") {

@@ -25,19 +25,22 @@ func ResultsJSON(results []dispatch.Result) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// Summary is the step summary: a table of what was sent where, with the outcome.
-func Summary(results []dispatch.Result, apiURL *url.URL) string {
+// Summary is the step summary: a table of what was sent where, with the outcome, then
+// the warnings. Every piece of text in it is escaped; the only links are the ones built
+// here, to the repository and to a run URL checked to be https.
+func Summary(results []dispatch.Result, apiURL *url.URL, warnings []string) string {
 	var b strings.Builder
 	b.WriteString("### Repository dispatch\n\n")
 	web := webBase(apiURL)
 	if web != "https://github.com" {
+		// The API root is checked input (an absolute URL, escaped by net/url): no backtick.
 		fmt.Fprintf(&b, "API: `%s`\n\n", apiURL.String())
 	}
 	b.WriteString("| Repository | Event | Outcome | Run | Request ID |\n|---|---|---|---|---|\n")
 	for _, r := range results {
 		repo := cell(r.Repository)
 		if web != "" {
-			repo = fmt.Sprintf("[%s](%s/%s)", repo, web, r.Repository)
+			repo = fmt.Sprintf("[%s](%s)", repo, link(web+"/"+r.Repository))
 		}
 		what := code(r.EventType)
 		if r.Event == event.WorkflowDispatch {
@@ -48,7 +51,10 @@ func Summary(results []dispatch.Result, apiURL *url.URL) string {
 		}
 		run := "–"
 		if r.RunID != 0 {
-			run = fmt.Sprintf("[#%d](%s)", r.RunID, r.RunURL)
+			run = fmt.Sprintf("#%d", r.RunID)
+			if r.RunURL != "" {
+				run = fmt.Sprintf("[#%d](%s)", r.RunID, link(r.RunURL))
+			}
 			if r.RunStatus != "" {
 				run += " " + cell(r.RunStatus.Words())
 			}
@@ -57,6 +63,12 @@ func Summary(results []dispatch.Result, apiURL *url.URL) string {
 			}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.RequestID))
+	}
+	if len(warnings) > 0 {
+		b.WriteString("\n**Warnings**\n\n")
+		for _, w := range warnings {
+			b.WriteString("- " + cell(w) + "\n")
+		}
 	}
 	return b.String()
 }
@@ -91,9 +103,36 @@ func webBase(api *url.URL) string {
 	return ""
 }
 
-// cell makes text safe inside a Markdown table cell.
+// maxCellRunes caps one piece of text in the summary.
+const maxCellRunes = 1000
+
+// cell makes text inert inside a Markdown table cell: one line, HTML special characters
+// as entities, Markdown punctuation escaped (no link, image, emphasis or code of the
+// text's own), and bare URLs broken so that they are not turned into links.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+	s = Line(s)
+	if r := []rune(s); len(r) > maxCellRunes {
+		s = string(r[:maxCellRunes]) + "…"
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\\', '`', '*', '_', '[', ']', '~', '|':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	// GitHub links "https://…" and "www.…" in text by itself: a zero-width space breaks
+	// the pattern without changing what is read.
+	return strings.NewReplacer("://", ":&#8203;//", "www.", "www&#8203;.", "WWW.", "WWW&#8203;.").Replace(b.String())
 }
 
 // code shows s as inline code in a table cell, or a dash when empty.
@@ -101,7 +140,13 @@ func code(s string) string {
 	if s == "" {
 		return "–"
 	}
-	return "<code>" + cell(strings.ReplaceAll(s, "&", "&amp;")) + "</code>"
+	return "<code>" + cell(s) + "</code>"
+}
+
+// link is a URL made safe as a Markdown link target: percent-encoded where Markdown or
+// HTML would read a character as its own.
+func link(u string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\"", "%22", "'", "%27", "`", "%60", "|", "%7C", "\\", "%5C").Replace(u)
 }
 
 // Outputs are the step's outputs, named as in action.yml. The single-dispatch
