@@ -31,6 +31,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: dispatch.GitHubPace}.main(ctx, args)
 }
 
+// internalError is a panic turned into an error: a bug, reported as such.
+func internalError(r any) error { return fmt.Errorf("internal error: %v (please report it)", r) }
+
 // newDistinctID returns a fresh random ID that marks the run a dispatch starts.
 func newDistinctID() string {
 	var b [12]byte
@@ -49,9 +52,22 @@ type runner struct {
 	attemptTimeout time.Duration // 0: ghclient.DefaultAttemptTimeout
 	newID          func() string // a fresh distinct ID
 	pace           dispatch.Pace // spacing of content-creating requests
+	revokeTimeout  time.Duration // per App token at the end; 0: revokeEach
 }
 
-func (rn runner) main(ctx context.Context, args []string) int {
+func (rn runner) main(ctx context.Context, args []string) (code int) {
+	defer func() {
+		// A bug anywhere else still ends the step with exit 1 and an error it can show.
+		if r := recover(); r != nil {
+			msg := report.Line(internalError(r).Error())
+			if len(args) == 0 && rn.getenv("GITHUB_ACTIONS") == "true" {
+				fmt.Fprintf(rn.stdout, "::error title=Internal error::%s\n", msg)
+			} else {
+				fmt.Fprintf(rn.stderr, "error: %s\n", msg)
+			}
+			code = ExitFailed
+		}
+	}()
 	if len(args) == 0 {
 		if rn.getenv("GITHUB_ACTIONS") == "true" {
 			return rn.runAction(ctx)
@@ -74,6 +90,24 @@ func (rn runner) main(ctx context.Context, args []string) int {
 	return ExitBadInput
 }
 
+// executeSafely is execute, with a bug outside any one target turned into every target's
+// failure, so that the step still writes its outputs and summary (App tokens are revoked
+// by execute's own deferred call).
+func (rn runner) executeSafely(ctx context.Context, cfg *config.Config, p progress) (out outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := internalError(r)
+			out = outcome{}
+			for _, repo := range cfg.Repositories {
+				res := newResult(cfg, repo)
+				res.Fail(err)
+				out.results = append(out.results, res)
+			}
+		}
+	}()
+	return rn.execute(ctx, cfg, p)
+}
+
 // reporter is how a mode shows a run: progress as it happens, then the dry run's
 // requests, each failure with its hint, and what the mode writes at the end.
 type reporter interface {
@@ -88,7 +122,7 @@ type reporter interface {
 
 // deliver executes a checked configuration and reports it the same way in both modes.
 func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) int {
-	out := rn.execute(ctx, cfg, rep)
+	out := rn.executeSafely(ctx, cfg, rep)
 	if cfg.DryRun && len(out.preview) > 0 {
 		rep.preview(out.preview)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strings"
@@ -66,7 +67,9 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	if cfg.App != nil && !cfg.DryRun {
 		minter := &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
 			NewClient: newClient, Now: rn.clock.Now, Mask: p.mask}
-		defer func() { out.warnings = append(out.warnings, revoke(ctx, minter)...) }()
+		defer func() {
+			out.warnings = append(out.warnings, revoke(ctx, minter, cmp.Or(rn.revokeTimeout, revokeEach))...)
+		}()
 		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
 			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait))
 			if err != nil {
@@ -89,9 +92,9 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 const revokeEach = 5 * time.Second
 
 // revoke revokes the App's tokens and says which could not be.
-func revoke(ctx context.Context, minter *ghapp.Minter) []string {
+func revoke(ctx context.Context, minter *ghapp.Minter, each time.Duration) []string {
 	var warnings []string
-	for _, err := range minter.RevokeAll(context.WithoutCancel(ctx), revokeEach) {
+	for _, err := range minter.RevokeAll(context.WithoutCancel(ctx), each) {
 		warnings = append(warnings, err.Error())
 	}
 	return warnings

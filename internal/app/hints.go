@@ -195,12 +195,12 @@ func requestPhrasing(why reason, r dispatch.Result) phrasing {
 	return phrasing{}
 }
 
-// permissionPhrasing names the permission a 403 asked for: GitHub's own
-// X-Accepted-GitHub-Permissions when it sent one that reads as scope=level, else the one
-// the failed step needs.
+// permissionPhrasing names the permission a 403 asked for: the first entry of GitHub's
+// X-Accepted-GitHub-Permissions that reads as scope=level, else the one the failed step
+// needs.
 func permissionPhrasing(r dispatch.Result, c ghclient.Cause) phrasing {
-	scope, level, ok := strings.Cut(c.Permission, "=")
-	if !ok || scope == "" || level == "" || strings.ContainsAny(c.Permission, ",; ") {
+	scope, level, ok := acceptedPermission(c.Permission)
+	if !ok {
 		scope, level, _ = strings.Cut(neededPermission(r), "=")
 	}
 	need := scope + "=" + level
@@ -217,6 +217,22 @@ func permissionPhrasing(r dispatch.Result, c ghclient.Cause) phrasing {
 		cli: fmt.Sprintf("the token may not %s %s: it needs %s (%s). Give the fine-grained token %s on %s (a classic token needs the repo scope), authorise it for SSO if the organisation asks, then export GITHUB_TOKEN=<token>",
 			doing, repo, ui, need, ui, repo),
 	}
+}
+
+// acceptedPermission reads the first "scope=level" of an X-Accepted-GitHub-Permissions
+// header (entries separated by ";" or ","): a scope of lower-case letters and
+// underscores, a level of read, write or admin. Anything else is not used.
+func acceptedPermission(header string) (scope, level string, ok bool) {
+	first, _, _ := strings.Cut(strings.ReplaceAll(header, ",", ";"), ";")
+	scope, level, ok = strings.Cut(strings.TrimSpace(first), "=")
+	if !ok || scope == "" || len(scope) > 50 || strings.ContainsFunc(scope, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '_') }) {
+		return "", "", false
+	}
+	switch level {
+	case "read", "write", "admin":
+		return scope, level, true
+	}
+	return "", "", false
 }
 
 // neededPermission is the fine-grained permission the failed step needed, when GitHub did

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -273,7 +274,11 @@ func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+	if !strings.ContainsFunc(v, func(r rune) bool { return r < '0' || r > '9' }) {
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err != nil { // only a range error is left: more seconds than fit
+			secs = math.MaxUint64
+		}
 		return time.Duration(min(secs, uint64(MaxWait/time.Second))) * time.Second, true
 	}
 	if len(v) > 64 { // no date is this long

@@ -84,3 +84,21 @@ func TestClassifyWithoutAnswer(t *testing.T) {
 		t.Error("Check wraps twice")
 	}
 }
+
+func FuzzRetryAfter(f *testing.F) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	for _, s := range []string{"0", "120", "99999999999999999999999", "-1", "Sat, 28 Nov 2026 12:01:00 GMT", "Mon, 02 Jan 2006 15:04:05 GMT", "1e9", " 7 ", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := RetryAfter(v, now)
+		if d < 0 || d > MaxWait || (!ok && d != 0) {
+			t.Fatalf("RetryAfter(%q) = %s, %v", v, d, ok)
+		}
+		h := http.Header{"Retry-After": {v}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {v}}
+		c := ClassifyResponse(answerOf(429, h, ""), now)
+		if c.RetryAfter < 0 || c.RetryAfter > MaxWait || (c.Primary && c.Reset.Sub(now) > MaxWait) {
+			t.Fatalf("cause %+v", c)
+		}
+	})
+}

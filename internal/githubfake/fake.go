@@ -62,11 +62,19 @@ type Dispatch struct {
 
 // Fault is a scripted answer to the next matching request, in place of the normal one.
 type Fault struct {
+	Path   string      // only a request whose path contains this takes the fault ("": any)
 	Status int         // answer with this status …
 	Header http.Header // … these headers …
 	Body   string      // … and this body
 	Hang   bool        // or accept the request and never answer (until the client gives up)
 	Reset  bool        // or close the connection without answering
+
+	// Hostile answers.
+	BodyBytes int64         // a JSON error body with a message this many bytes long, streamed
+	Trickle   time.Duration // the body one byte at a time, this far apart, until the client leaves
+	// After: handle the request as usual first (a dispatch is accepted), then answer
+	// with the fault instead: GitHub failing after it processed the request.
+	After bool
 }
 
 // Fake is the stand-in GitHub. Create it with New, then Start it (or use NewServer in
@@ -96,6 +104,7 @@ type Fake struct {
 	apps           map[string]*App
 	minted         []MintedToken
 	revoked        []string
+	hostile        Hostile
 }
 
 // New returns a fake that knows no repositories and no tokens.
@@ -238,9 +247,13 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.peak = max(f.peak, f.inflight)
 	reqID := fmt.Sprintf("FAKE:%04X:%06X", f.seq, f.seq*7919)
 	var fault *Fault
-	if len(f.faults) > 0 {
-		fault = &f.faults[0]
-		f.faults = f.faults[1:]
+	for i := range f.faults {
+		if strings.Contains(path, f.faults[i].Path) {
+			ft := f.faults[i]
+			fault = &ft
+			f.faults = append(f.faults[:i], f.faults[i+1:]...)
+			break
+		}
 	}
 	limited := f.remaining == 0
 	if !limited {
@@ -257,7 +270,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 	h.Set("X-RateLimit-Resource", "core")
 
-	defer func() {
+	done := false
+	finish := func() { // record the request once its answer is done (or about to be cut)
+		if done {
+			return
+		}
+		done = true
 		f.mu.Lock()
 		f.inflight--
 		if rec.status == http.StatusNotModified && !limited {
@@ -267,8 +285,15 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, Arrived: arrived, At: time.Now(),
 		})
 		f.mu.Unlock()
-	}()
+	}
+	defer finish()
+	if fault != nil && fault.Reset {
+		finish() // before the client can see the connection drop
+	}
 
+	if fault != nil && fault.After {
+		f.route(&recorder{ResponseWriter: discard{}}, r, path, body, reqID)
+	}
 	if fault != nil {
 		f.serveFault(rec, r, fault)
 		return
@@ -310,11 +335,18 @@ func (f *Fake) serveFault(w *recorder, r *http.Request, ft *Fault) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if ft.Body != "" {
+	if ft.Body != "" || ft.BodyBytes > 0 {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	}
 	w.WriteHeader(status)
-	io.WriteString(w, ft.Body)
+	switch {
+	case ft.BodyBytes > 0:
+		streamMessage(w, ft.BodyBytes)
+	case ft.Trickle > 0:
+		trickle(w, r, ft.Body, ft.Trickle)
+	default:
+		_, _ = io.WriteString(w, ft.Body)
+	}
 }
 
 func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, reqID string) {

@@ -184,14 +184,14 @@ func (f *Fake) runJSON(r *run, now time.Time) map[string]any {
 	if conclusion != "" {
 		concl = conclusion
 	}
-	return map[string]any{
+	return f.rewrite("run", map[string]any{
 		"id": r.id, "name": r.wf.Name, "display_title": r.title, "event": r.event,
 		"status": status, "conclusion": concl, "workflow_id": r.wf.ID, "run_number": r.number,
 		"head_branch": r.branch, "path": r.wf.Path,
 		"created_at": r.created.Format(time.RFC3339), "updated_at": updated.UTC().Format(time.RFC3339),
 		"html_url": fmt.Sprintf("%s/%s/actions/runs/%d", f.server.URL, r.repo, r.id),
 		"url":      fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.server.URL, r.repo, r.id),
-	}
+	})
 }
 
 // findWorkflow finds a workflow by numeric ID or file name. Called with f.mu held.
@@ -206,7 +206,10 @@ func (f *Fake) findWorkflow(repo, key string) *Workflow {
 
 // getRepository answers GET /repos/{o}/{r}.
 func (f *Fake) getRepository(w *recorder, repo string) {
-	writeJSON(w, http.StatusOK, map[string]any{"name": repo[strings.Index(repo, "/")+1:], "full_name": repo, "default_branch": "main", "private": true}, "")
+	f.mu.Lock()
+	obj := f.rewrite("repository", map[string]any{"name": repo[strings.Index(repo, "/")+1:], "full_name": repo, "default_branch": "main", "private": true})
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, obj, "")
 }
 
 // workflowDispatch answers POST /repos/{o}/{r}/actions/workflows/{wf}/dispatches.
@@ -308,6 +311,12 @@ func (f *Fake) listRuns(w *recorder, r *http.Request, repo, workflowKey string) 
 		since = t
 	}
 	f.mu.Lock()
+	if f.hostile.EndlessRuns {
+		body := f.endlessPage(repo, page, perPage)
+		f.mu.Unlock()
+		writeJSON(w, http.StatusOK, body, "")
+		return
+	}
 	var wf *Workflow
 	if workflowKey != "" {
 		if wf = f.findWorkflow(repo, workflowKey); wf == nil {

@@ -50,3 +50,31 @@ func TestRedactor(t *testing.T) {
 		t.Errorf("short secrets are not redacted, got %q", got)
 	}
 }
+
+func FuzzInert(f *testing.F) {
+	for _, s := range []string{"plain", "a\n::error::x", "x\r\n##[error]y", "[l](https://e) ![i](https://e/i.png)", "<img src=x>", "a|b", "\u2028::add-mask::s", "www.evil.example", "`code`", "\\[x]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		line := Line(s)
+		if strings.ContainsAny(line, "\r\n\u0085\u2028\u2029") {
+			t.Fatalf("Line(%q) = %q breaks the line", s, line)
+		}
+		c := cell(s)
+		if strings.ContainsAny(c, "\r\n<>") || strings.Contains(c, "://") || strings.Contains(strings.ToLower(c), "www.") {
+			t.Fatalf("cell(%q) = %q", s, c)
+		}
+		// Every [ ] ` | * _ is escaped: none stands after an even number of backslashes.
+		for i := 0; i < len(c); i++ {
+			if strings.IndexByte("[]`|*_~", c[i]) >= 0 {
+				n := 0
+				for j := i - 1; j >= 0 && c[j] == '\\'; j-- {
+					n++
+				}
+				if n%2 == 0 {
+					t.Fatalf("cell(%q) = %q: %q at %d is not escaped", s, c, c[i], i)
+				}
+			}
+		}
+	})
+}

@@ -147,3 +147,80 @@ func TestFollowARunGitHubNamed(t *testing.T) {
 		}
 	}
 }
+
+func TestHasTokenMatchesWholeTokensOnly(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		title, id string
+		want      bool
+	}{
+		{"Deploy build-1", "build-1", true},
+		{"Deploy build-12", "build-1", false},
+		{"Deploy xbuild-1", "build-1", false},
+		{"build-12 and build-1", "build-1", true},
+		{"[build-1]", "build-1", true},
+		{"build-1_x", "build-1", false},
+		{"abc", "", false},
+	} {
+		if got := HasToken(tc.title, tc.id); got != tc.want {
+			t.Errorf("HasToken(%q, %q) = %v", tc.title, tc.id, got)
+		}
+	}
+}
+
+// A user's distinct_id of "build-1" never claims the run titled "build-12".
+func TestFindDoesNotClaimALongerID(t *testing.T) {
+	t.Parallel()
+	_, clock, p := setup(t, githubfake.Workflow{RunName: runName})
+	since := clock.Now()
+	dispatch(t, p, "build-12")
+	_, err := p.Find(context.Background(), Query{Event: event.RepositoryDispatch, DistinctID: "build-1", Since: since}, clock.Now().Add(time.Minute))
+	var nf *NotFoundError
+	if !errors.As(err, &nf) {
+		t.Fatalf("claimed a run: %v", err)
+	}
+	dispatch(t, p, "build-1")
+	run, err := p.Find(context.Background(), Query{Event: event.RepositoryDispatch, DistinctID: "build-1", Since: since}, clock.Now().Add(time.Minute))
+	if err != nil || !strings.HasSuffix(run.DisplayTitle, " build-1") {
+		t.Errorf("run %+v, %v", run, err)
+	}
+}
+
+func FuzzHasToken(f *testing.F) {
+	for _, s := range [][2]string{{"Deploy build-1", "build-1"}, {"build-12", "build-1"}, {"a-b-a-b", "a-b"}, {"ü build ü", "build"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, title, id string) {
+		got := HasToken(title, id)
+		if got && !strings.Contains(title, id) {
+			t.Fatalf("HasToken(%q, %q) without the ID in the title", title, id)
+		}
+		// Reference: split the title into tokens of [A-Za-z0-9_-]; for an ID made only of
+		// such characters, it matches exactly when it is one of them.
+		if id != "" && !strings.ContainsFunc(id, func(r rune) bool { return r > 0x7f || !tokenByte(byte(r)) }) {
+			want := false
+			for _, tok := range strings.FieldsFunc(title, func(r rune) bool { return r > 0x7f || !tokenByte(byte(r)) }) {
+				want = want || tok == id
+			}
+			if got != want {
+				t.Fatalf("HasToken(%q, %q) = %v, reference %v", title, id, got, want)
+			}
+		}
+	})
+}
+
+func FuzzWebURL(f *testing.F) {
+	api, _ := url.Parse("http://127.0.0.1:8080/")
+	for _, s := range []string{"https://github.com/o/r/actions/runs/1", "http://127.0.0.1:8080/o/r", "javascript:alert(1)", "https://x/\n::error::", "https://user:pw@x/", "//evil", "http://evil/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !WebURL(s, api) {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil || strings.ContainsAny(s, " \t\r\n<>\"`") || (u.Scheme != "https" && ghclient.Origin(u) != ghclient.Origin(api)) || u.User != nil {
+			t.Fatalf("accepted %q", s)
+		}
+	})
+}

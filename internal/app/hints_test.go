@@ -1,0 +1,21 @@
+package app
+
+import (
+	"strings"
+	"testing"
+)
+
+func FuzzAcceptedPermission(f *testing.F) {
+	for _, s := range []string{"contents=write", "=write", "contents=", "actions=read; contents=write", "a=b=c", "", "issues=write,pull_requests=write", "Contents=Write"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		scope, level, ok := acceptedPermission(header)
+		if !ok {
+			return
+		}
+		if scope == "" || strings.ContainsAny(scope, "= ;,") || (level != "read" && level != "write" && level != "admin") {
+			t.Fatalf("acceptedPermission(%q) = %q, %q", header, scope, level)
+		}
+	})
+}

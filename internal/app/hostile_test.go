@@ -1,0 +1,266 @@
+package app
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+// Tests against a server that misbehaves: each class of hostile answer, end to end in
+// action mode, checking what the fake received and what reached the log, the outputs and
+// the summary.
+
+// commandLines are the lines of a step log the runner would take as workflow commands.
+func commandLines(stdout string) []string {
+	var cmds []string
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "::") || strings.HasPrefix(l, "##[") {
+			cmds = append(cmds, l)
+		}
+	}
+	return cmds
+}
+
+// Server text in every field a run, a repository and an error message have: none of it
+// becomes a workflow command, a summary row, a link or an image, or an output of its own.
+func TestServerTextIsInert(t *testing.T) {
+	t.Parallel()
+	const evil = "x\n::error title=pwned::pwned\r\n::add-mask::secret\u2028##[error]legacy\n| injected | row |\n[link](https://evil.example) ![img](https://evil.example/i.png) <img src=x> https://evil.example/bare"
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName})
+	f.SetHostile(githubfake.Hostile{Rewrite: func(kind string, obj map[string]any) {
+		if kind == "run" {
+			obj["html_url"] = "https://github.com/octo/data/actions/runs/1)" + evil
+			obj["conclusion"] = "success" + evil
+			obj["status"] = "completed"
+		}
+	}})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "completed"}, nil)
+	checkInert(t, run)
+	if run.outputs["run-url"] != "" || run.outputs["conclusion"] != "unknown" || run.code != ExitFailed {
+		t.Errorf("exit %d, run-url %q, conclusion %q", run.code, run.outputs["run-url"], run.outputs["conclusion"])
+	}
+
+	// An error message, and a default branch.
+	f.Script(githubfake.Fault{Status: 422, Body: fmt.Sprintf(`{"message":%q}`, evil)})
+	run = runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}, nil)
+	checkInert(t, run)
+	if !strings.Contains(run.outputs["results"], "pwned") {
+		t.Errorf("GitHub's message should still be there, made inert: %s", run.outputs["results"])
+	}
+	f.SetHostile(githubfake.Hostile{Rewrite: func(kind string, obj map[string]any) {
+		if kind == "repository" {
+			obj["default_branch"] = "main" + evil
+		}
+	}})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+	before := len(f.Requests())
+	run = runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml", "api-url": f.URL()}, nil)
+	checkInert(t, run)
+	if run.code != ExitFailed || len(f.Requests()) != before+1 || !strings.Contains(run.stdout, "names no valid branch") {
+		t.Errorf("exit %d, %d requests\n%s", run.code, len(f.Requests())-before, run.stdout)
+	}
+}
+
+func checkInert(t *testing.T, run actionRun) {
+	t.Helper()
+	for _, l := range commandLines(run.stdout) {
+		if strings.Contains(l, "pwned") && !strings.HasPrefix(l, "::error title=Run failed::") && !strings.HasPrefix(l, "::error title=Dispatch failed::") ||
+			strings.HasPrefix(l, "::add-mask::secret") || strings.HasPrefix(l, "##[") {
+			t.Errorf("server text became a workflow command: %q", l)
+		}
+	}
+	for _, bad := range []string{"](https://evil", "![", "<img", "\n| injected", "https://evil.example/bare"} {
+		if strings.Contains(run.summary, bad) {
+			t.Errorf("summary holds %q:\n%s", bad, run.summary)
+		}
+	}
+	if n := strings.Count(run.summary, "\n|"); n != 3 { // header, rule, one row
+		t.Errorf("summary has %d table lines:\n%s", n, run.summary)
+	}
+	for name, v := range run.outputs {
+		if name != "results" && strings.ContainsAny(v, "\r\n\u2028") {
+			t.Errorf("output %s holds a line break: %q", name, v)
+		}
+	}
+}
+
+// A runs listing that never ends: finding the run stops at the page cap on each look and
+// gives up at wait-timeout, having read a bounded number of pages.
+func TestEndlessRunListing(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName})
+	f.SetHostile(githubfake.Hostile{EndlessRuns: true})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "started", "wait-timeout": "1m"}, nil)
+	if run.code != ExitFailed || !strings.Contains(run.stdout, "appeared within 1m0s") {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	pages, looks := 0, 0
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/actions/runs") {
+			pages++
+		}
+	}
+	looks = len(clock.Sleeps())
+	if pages > 10*looks || looks > 10 {
+		t.Errorf("%d pages read over %d looks", pages, looks)
+	}
+}
+
+// An error body of 100 MB is read only up to the cap; the step reports, writes its
+// outputs and summary, and the message is short.
+func TestHugeErrorBody(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.Script(githubfake.Fault{Status: 422, BodyBytes: 100 << 20})
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}, nil)
+	out, _ := os.ReadFile(run.outputFile)
+	if run.code != ExitFailed || len(out) > 8<<10 || len(run.summary) > 8<<10 || run.summary == "" || len(run.stdout) > 16<<10 {
+		t.Errorf("exit %d, outputs %d bytes, summary %d bytes, log %d bytes", run.code, len(out), len(run.summary), len(run.stdout))
+	}
+}
+
+// A body that trickles in is cut by the attempt timeout; a request never outlives it.
+func TestSlowBodyIsCut(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.Script(githubfake.Fault{Path: "/repos/octo/data", Status: 200, Body: `{"default_branch":"main"}`, Trickle: 50 * time.Millisecond})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+	start := time.Now()
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"api-url": f.URL(), "max-attempts": "1"}, nil)
+	if run.code != ExitFailed || time.Since(start) > 3*time.Second || f.Runs() != 0 {
+		t.Errorf("exit %d after %s\n%s", run.code, time.Since(start), run.stdout)
+	}
+}
+
+// Malformed and overflowing headers: no panic, a plain hint, a failure at once.
+func TestMalformedHeaders(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		fault githubfake.Fault
+		want  []string
+	}{
+		{"permission header without a scope", githubfake.Fault{Status: 403, Header: http.Header{"X-Accepted-Github-Permissions": {"=write"}},
+			Body: `{"message":"Resource not accessible by integration"}`}, []string{"it needs Contents: write (contents=write)"}},
+		{"permission header of two", githubfake.Fault{Status: 403, Header: http.Header{"X-Accepted-Github-Permissions": {"contents=write; actions=write"}},
+			Body: `{"message":"Resource not accessible by integration"}`}, []string{"it needs Contents: write"}},
+		{"Retry-After of 3,000 years", githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"99999999999"}}}, []string{"gave up at once", "would pass the step's deadline"}},
+		{"reset at the end of time", githubfake.Fault{Status: 403, Body: `{"message":"API rate limit exceeded"}`,
+			Header: http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"9223372036854775807"}}}, []string{"gave up at once"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := githubfake.Standard(t, nil)
+			f.Script(tc.fault)
+			run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}, nil)
+			if run.code != ExitFailed || len(f.Requests()) != 1 || run.outputs["results"] == "" || strings.Contains(run.stdout, "retrying in -") {
+				t.Fatalf("exit %d, %d requests\n%s", run.code, len(f.Requests()), run.stdout)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(run.stdout, w) {
+					t.Errorf("log lacks %q\n%s", w, run.stdout)
+				}
+			}
+		})
+	}
+}
+
+// A 502 after GitHub accepted the event, and a retry: the fake holds two events, and the
+// step says so, naming the distinct_id receivers can deduplicate on.
+func TestPossibleDuplicateIsSaidAloud(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.Script(githubfake.Fault{Status: 502, After: true})
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL(),
+		"add-distinct-id": "true"}, nil)
+	id := run.outputs["distinct-id"]
+	if run.code != ExitOK || len(f.Dispatches()) != 2 || id == "" {
+		t.Fatalf("exit %d, %d dispatches, id %q\n%s", run.code, len(f.Dispatches()), id, run.stdout)
+	}
+	for _, d := range f.Dispatches() {
+		if !strings.Contains(string(d.ClientPayload), id) {
+			t.Errorf("payload %s lacks the distinct ID", d.ClientPayload)
+		}
+	}
+	if !strings.Contains(run.stdout, "::warning::") || !strings.Contains(run.stdout, "may arrive twice") || !strings.Contains(run.stdout, id) ||
+		!strings.Contains(run.outputs["results"], `"may_be_duplicate":true`) || !strings.Contains(run.summary, "may arrive twice") {
+		t.Errorf("not said aloud:\n%s\n%s", run.stdout, run.summary)
+	}
+}
+
+// Ten owners, one revocation hangs: the other nine are revoked, and the step warns.
+func TestEveryAppTokenRevoked(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	inst := map[string]*githubfake.Installation{}
+	var targets []string
+	for i := range 10 {
+		owner := fmt.Sprintf("owner%d", i)
+		inst[owner] = &githubfake.Installation{ID: int64(100 + i), Repos: []string{"r"}, Permissions: map[string]string{"contents": "write"}}
+		targets = append(targets, owner+"/r")
+	}
+	f.AddApp(githubfake.App{ID: "424242", PublicKey: &testKey().PublicKey, Installations: inst})
+	f.Script(githubfake.Fault{Path: "/installation/token", Hang: true})
+	dir := t.TempDir()
+	vars := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "o"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "s"),
+		"INPUT_REPOSITORY": strings.Join(targets, ","), "INPUT_EVENT-TYPE": "e", "INPUT_API-URL": f.URL(), "INPUT_APP-ID": "424242",
+		"INPUT_APP-PRIVATE-KEY": keyPEM(), "INPUT_CONCURRENCY": "10"}
+	var stdout strings.Builder
+	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
+	rn.revokeTimeout = 300 * time.Millisecond
+	rn.attemptTimeout = 5 * time.Second // the revocation's own deadline ends the hang
+	start := time.Now()
+	code := rn.main(t.Context(), nil)
+	summary, _ := os.ReadFile(vars["GITHUB_STEP_SUMMARY"])
+	if code != ExitOK || len(f.Revoked()) != 9 || time.Since(start) > 5*time.Second {
+		t.Fatalf("exit %d, %d revoked, took %s\n%s", code, len(f.Revoked()), time.Since(start), stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "::warning::the App token for owner") || !strings.Contains(string(summary), "was not revoked") {
+		t.Errorf("no warning:\n%s\n%s", stdout.String(), summary)
+	}
+}
+
+// Bad input that used to reach the network: refused, exit 2, no request.
+func TestMoreBadInputRefusedBeforeSending(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		args   []string
+		want   string
+	}{
+		{"app-id neither number nor client ID", map[string]string{"app-id": "my-app", "app-private-key": keyPEM()}, nil, `input "app-id"`},
+		{"payload file that never ends", nil, []string{"--client-payload-file", "/dev/zero"}, "--client-payload-file: is larger than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := githubfake.Standard(t, nil)
+			if tc.args != nil {
+				run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_API_URL": f.URL()},
+					append([]string{"trigger", "--repository", "octo/data", "--event-type", "e"}, tc.args...)...)
+				checkBadInput(t, f.Requests(), run.code, run.stderr, "", tc.want)
+				return
+			}
+			in := map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}
+			for k, v := range tc.inputs {
+				in[k] = v
+			}
+			run := runActionMode(t, in, nil)
+			checkBadInput(t, f.Requests(), run.code, run.stdout, "", tc.want)
+		})
+	}
+}
