@@ -42,3 +42,42 @@ func TestParsePrivateKey(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyAndAppIDBounds(t *testing.T) {
+	t.Parallel()
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(small)})
+	if _, err := ParsePrivateKey(smallPEM); err == nil || !strings.Contains(err.Error(), "1024-bit RSA key") {
+		t.Errorf("1024-bit key: %v", err)
+	}
+	if _, err := ParsePrivateKey([]byte(strings.Repeat("A", MaxKeyBytes+1))); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("oversized key: %v", err)
+	}
+	for id, ok := range map[string]bool{
+		"123456": true, "Iv1.0123456789abcdef": true, "Iv23liABCDEF0123456789": true,
+		"0": false, "-5": false, "my-app": false, "Iv": false, "Iv1.abc def": false, "123 456": false, "Iv23" + strings.Repeat("a", 40): false,
+	} {
+		if err := CheckAppID(id); (err == nil) != ok {
+			t.Errorf("CheckAppID(%q) = %v", id, err)
+		}
+	}
+}
+
+func TestFilesAreReadThroughALimit(t *testing.T) {
+	t.Parallel()
+	in := valid()
+	in.ClientPayload, in.ClientPayloadFile = "", "/dev/zero"
+	_, ps := Build(CLIMode, in)
+	if len(ps) != 1 || ps[0].Input != "client-payload-file" || !strings.Contains(ps[0].Rule, "is larger than") {
+		t.Errorf("problems %v", ps)
+	}
+	in = valid()
+	in.AppID, in.AppPrivateKeyFile = "1", "/dev/zero"
+	_, ps = Build(CLIMode, in)
+	if len(ps) == 0 || ps[0].Input != "app-private-key-file" || !strings.Contains(ps[0].Rule, "is larger than") {
+		t.Errorf("problems %v", ps)
+	}
+}

@@ -78,3 +78,22 @@ func FuzzInert(f *testing.F) {
 		}
 	})
 }
+
+// Text between stop-commands cannot act as a workflow command, and the token is fresh.
+func TestStopCommands(t *testing.T) {
+	t.Parallel()
+	var a, b strings.Builder
+	text := "line one\n::error::from the log\n##[error]legacy\n"
+	if err := StopCommands(&a, text); err != nil {
+		t.Fatal(err)
+	}
+	_ = StopCommands(&b, text)
+	lines := strings.Split(strings.TrimSuffix(a.String(), "\n"), "\n")
+	token, ok := strings.CutPrefix(lines[0], "::stop-commands::")
+	if !ok || len(token) < 32 || lines[len(lines)-1] != "::"+token+"::" || strings.Join(lines[1:len(lines)-1], "\n") != strings.TrimSuffix(text, "\n") {
+		t.Fatalf("wrapped as:\n%s", a.String())
+	}
+	if strings.Contains(b.String(), token) {
+		t.Error("the token is reused")
+	}
+}

@@ -130,9 +130,26 @@ func cell(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	// GitHub links "https://…" and "www.…" in text by itself: a zero-width space breaks
-	// the pattern without changing what is read.
-	return strings.NewReplacer("://", ":&#8203;//", "www.", "www&#8203;.", "WWW.", "WWW&#8203;.").Replace(b.String())
+	return breakAutolinks(b.String())
+}
+
+// breakAutolinks puts a zero-width space into "://" and "www." (any case): GitHub links
+// them in text by itself, and the only links in the summary are the ones built here.
+func breakAutolinks(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "://"):
+			b.WriteString(":&#8203;")
+			continue
+		case i+4 <= len(s) && strings.EqualFold(s[i:i+3], "www") && s[i+3] == '.':
+			b.WriteString(s[i:i+3] + "&#8203;")
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // code shows s as inline code in a table cell, or a dash when empty.

@@ -192,10 +192,10 @@ func (p *Poller) checked(r Run) Run {
 }
 
 // WebURL reports whether s is a URL the action may show and link to: absolute https (or
-// on the API's own origin, such as a loopback server), no credentials, no spaces or
-// control characters, at most 2,000 characters.
+// on the API's own origin, such as a loopback server), no credentials, only the printable
+// ASCII a URL may hold unescaped (RFC 3986), at most 2,000 characters.
 func WebURL(s string, api *url.URL) bool {
-	if s == "" || len(s) > 2000 || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
+	if s == "" || len(s) > 2000 || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"'<>\\^`{|}", r) }) {
 		return false
 	}
 	u, err := url.Parse(s)
