@@ -39,9 +39,11 @@ func BenchmarkHostileAnswers(b *testing.B) {
 			}
 		}, wait},
 		{"endless run pages", func(f *githubfake.Fake) { f.SetHostile(githubfake.Hostile{EndlessRuns: true}) }, wait},
-		{"trickling answer", func(f *githubfake.Fake) {
-			f.Script(githubfake.Fault{Path: "/dispatches", Status: 204, Trickle: 100 * time.Millisecond})
-		}, []string{"--timeout", "10s"}},
+		{"trickling run listing", func(f *githubfake.Fake) {
+			for range 20 {
+				f.Script(githubfake.Fault{Path: "/actions/runs", Status: 200, Body: `{"total_count":1,"workflow_runs":[]}`, Trickle: 100 * time.Millisecond})
+			}
+		}, wait},
 		{"hanging run reads", func(f *githubfake.Fake) {
 			for range 20 {
 				f.Script(githubfake.Fault{Path: "/actions/runs", Hang: true})

@@ -40,6 +40,7 @@ const (
 	requestUnreadable
 	serverFault
 	noAnswer
+	badAnswer
 )
 
 // reasonOf classifies a failed Result by its error's type and its GitHub cause.
@@ -102,6 +103,8 @@ func reasonOf(r dispatch.Result) reason {
 		return serverFault
 	case ghclient.Network, ghclient.Untrusted:
 		return noAnswer
+	case ghclient.BadAnswer:
+		return badAnswer
 	}
 	return noHint
 }
@@ -188,6 +191,9 @@ func requestPhrasing(why reason, r dispatch.Result) phrasing {
 		return phrasing{action: "GitHub could not read the request; if api-url points at a proxy or an old Enterprise Server, check that it passes JSON bodies and the X-GitHub-Api-Version header through"}
 	case serverFault:
 		return phrasing{action: "GitHub had a server error. The event may or may not have been delivered: check the receiving repository's Actions tab before sending it again"}
+	case badAnswer:
+		return phrasing{action: "the server at the api-url input did not answer as GitHub does: check api-url (for Enterprise Server: https://HOST/api/v3) and any proxy in between",
+			cli: "the server at --api-url did not answer as GitHub does: check --api-url (for Enterprise Server: https://HOST/api/v3) and any proxy in between"}
 	case noAnswer:
 		return phrasing{action: "GitHub did not answer: check the api-url input (for Enterprise Server: https://HOST/api/v3) and the runner's network",
 			cli: "GitHub did not answer: check --api-url (for Enterprise Server: https://HOST/api/v3), your network and proxy settings"}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ const (
 	OtherStatus              // any other error status
 	Network                  // no answer: refused, reset, no answer within the attempt timeout
 	Untrusted                // the server's TLS certificate was not trusted
+	BadAnswer                // an answer the client will not use: too large, not JSON, a refused redirect
 	Cancelled                // the step was cancelled
 	TimedOut                 // the step's timeout ran out
 )
@@ -84,6 +86,8 @@ func (c Cause) String() string {
 		return "the step's timeout ran out before GitHub answered"
 	case Network, Untrusted:
 		return "no answer from GitHub: " + c.Err.Error()
+	case BadAnswer:
+		return "GitHub's answer could not be used: " + c.Err.Error()
 	case RateLimited:
 		msg := "GitHub answered " + statusText(c.Status)
 		if c.Primary {
@@ -167,6 +171,12 @@ func Classify(err error) Cause {
 
 // transport classifies an error that came instead of an answer.
 func transport(err error) Cause {
+	var redirect *RedirectError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.Is(err, ErrBodyTooLarge) || errors.As(err, &redirect) || errors.As(err, &syntax) || errors.As(err, &typ) {
+		return Cause{Kind: BadAnswer, Err: unwrapURL(err)}
+	}
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
@@ -329,6 +339,15 @@ const MaxMessageRunes = 1000
 // oneLine makes server text one line of printable characters, at most MaxMessageRunes:
 // every run of spaces, line breaks (CR, LF, NEL, U+2028, U+2029) and control characters
 // becomes one space.
+// unwrapURL drops net/url's "Post \"…\": " around an error of ours.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
 func oneLine(s string) string {
 	var b strings.Builder
 	n, space := 0, false

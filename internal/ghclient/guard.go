@@ -55,13 +55,18 @@ func Origin(u *url.URL) string {
 // the authTransport's business: it drops them off the API's origin.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= MaxRedirects {
-		return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+		return &RedirectError{Why: fmt.Sprintf("stopped after %d redirects", MaxRedirects)}
 	}
 	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-		return fmt.Errorf("refused a redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
+		return &RedirectError{Why: fmt.Sprintf("refused a redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)}
 	}
 	return nil
 }
+
+// RedirectError is a redirect the client would not follow.
+type RedirectError struct{ Why string }
+
+func (e *RedirectError) Error() string { return e.Why }
 
 // capBody limits what can be read of an answer: MaxErrorBytes for an error, MaxJSONBytes
 // otherwise. Reading past the cap fails with ErrBodyTooLarge.
