@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -125,7 +126,7 @@ func TestFanOutKeepsOrderAndMarksTheRestNotSent(t *testing.T) {
 	if want := "o/a:dispatched o/b:dispatched o/c:dispatched o/d:failed o/e:failed o/f:failed"; strings.Join(line, " ") != want {
 		t.Errorf("got %s", strings.Join(line, " "))
 	}
-	if got[5].Err != ErrNotSent {
+	if !errors.Is(got[5].Err, ErrNotSent) {
 		t.Errorf("error %v", got[5].Err)
 	}
 }

@@ -23,7 +23,7 @@ type Pace struct {
 	HourInterval time.Duration
 }
 
-// GitHubPace: 1 per second keeps any minute at 60 (≤ 80); 50 at once plus one per 8 s
+// GitHubPace is GitHub's pace: 1 per second keeps any minute at 60 (≤ 80); 50 at once plus one per 8 s
 // keeps any hour at 50 + 450 = 500.
 var GitHubPace = Pace{Interval: time.Second, HourBurst: 50, HourInterval: 8 * time.Second}
 

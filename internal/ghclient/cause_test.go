@@ -49,9 +49,12 @@ func TestClassifyAgreesBelowAndAboveGoGitHub(t *testing.T) {
 		{"409", 409, nil, `{"message":"conflict"}`, OtherStatus, nil},
 	}
 	for _, tt := range tests {
-		below := ClassifyResponse(answerOf(tt.status, tt.header, tt.body), time.Now())
+		raw := answerOf(tt.status, tt.header, tt.body)
+		below := ClassifyResponse(raw, time.Now())
+		_ = raw.Body.Close()
 		resp := answerOf(tt.status, tt.header, tt.body)
 		above := CauseOf(Check(github.CheckResponse(resp)))
+		_ = resp.Body.Close()
 		for where, c := range map[string]Cause{"below": below, "above": above} {
 			if c.Kind != tt.kind || c.Status != tt.status || (tt.check != nil && !tt.check(c)) {
 				t.Errorf("%s, %s go-github: %+v", tt.name, where, c)
@@ -80,7 +83,8 @@ func TestClassifyWithoutAnswer(t *testing.T) {
 		t.Error("Check(nil) is not nil")
 	}
 	e := Check(errors.New("x"))
-	if Check(e) != e {
+	var inner *Error
+	if errors.As(errors.Unwrap(Check(e)), &inner) {
 		t.Error("Check wraps twice")
 	}
 }
@@ -96,7 +100,9 @@ func FuzzRetryAfter(f *testing.F) {
 			t.Fatalf("RetryAfter(%q) = %s, %v", v, d, ok)
 		}
 		h := http.Header{"Retry-After": {v}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {v}}
-		c := ClassifyResponse(answerOf(429, h, ""), now)
+		resp := answerOf(429, h, "")
+		c := ClassifyResponse(resp, now)
+		_ = resp.Body.Close()
 		if c.RetryAfter < 0 || c.RetryAfter > MaxWait || (c.Primary && c.Reset.Sub(now) > MaxWait) {
 			t.Fatalf("cause %+v", c)
 		}

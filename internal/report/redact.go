@@ -33,7 +33,7 @@ func (r *Redactor) Add(secret string) {
 	r.secrets = append(r.secrets, secret)
 }
 
-// addWhile adds a secret and, under the same lock as every redacted write, runs announce
+// AddWhile adds a secret and, under the same lock as every redacted write, runs announce
 // (the ::add-mask:: command, which must reach the log unredacted and whole).
 func (r *Redactor) AddWhile(secret string, announce func()) {
 	r.mu.Lock()
