@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
+	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -40,7 +40,7 @@ func (rn runner) runAction(ctx context.Context) int {
 		gha.Errorf("nothing was sent: fix the %d problem(s) above", len(problems))
 		return ExitBadInput
 	}
-	return rn.deliver(ctx, cfg, &actionReporter{gha: gha, raw: raw, red: red, log: &actionLog{gha: gha},
+	return rn.deliver(ctx, cfg, &actionReporter{gha: gha, raw: raw, red: red, log: report.NewActionLog(gha),
 		stdout: stdout, getenv: getenv, cfg: cfg})
 }
 
@@ -48,23 +48,23 @@ func (rn runner) runAction(ctx context.Context) int {
 type actionReporter struct {
 	gha, raw *githubactions.Action // raw skips the redactor: only for ::add-mask::
 	red      *report.Redactor
-	log      *actionLog
+	log      *report.ActionLog
 	stdout   io.Writer
 	getenv   func(string) string
 	cfg      *config.Config
 }
 
 func (a *actionReporter) attempt(target string, at ghclient.Attempt) {
-	a.log.detail(report.AuditLine(target, at))
+	a.log.Detail(report.AuditLine(target, at))
 }
 
 func (a *actionReporter) sent(r dispatch.Result) {
 	if r.OK() {
-		a.log.info(report.SentLine(r))
+		a.log.Info(report.SentLine(r))
 	}
 }
 
-func (a *actionReporter) run(run runs.Run) { a.log.info(report.RunLine(run)) }
+func (a *actionReporter) run(run runs.Run) { a.log.Info(report.RunLine(run)) }
 
 // mask hides a new secret before it is used, let alone printed.
 func (a *actionReporter) mask(secret string) {
@@ -72,7 +72,7 @@ func (a *actionReporter) mask(secret string) {
 }
 
 func (a *actionReporter) preview(reqs []ghclient.RecordedRequest) {
-	a.log.close()
+	a.log.Close()
 	a.gha.Infof("Dry run: nothing was sent. The exact requests:")
 	a.gha.Group(fmt.Sprintf("%d request(s)", len(reqs)))
 	report.Requests(a.red.Writer(a.stdout), reqs)
@@ -80,25 +80,39 @@ func (a *actionReporter) preview(reqs []ghclient.RecordedRequest) {
 }
 
 func (a *actionReporter) warn(msg string) {
-	a.log.close()
+	a.log.Close()
 	a.gha.Warningf("%s", msg)
 }
 
 func (a *actionReporter) failed(r dispatch.Result, hint string) {
-	a.log.close()
+	a.log.Close()
 	msg := report.FailureLine(r)
+	for _, line := range report.FailedJobLines(r) {
+		msg += "\n" + line
+	}
 	if hint != "" {
 		msg += "\nhint: " + hint
 	}
 	title := "Dispatch failed"
-	if r.Delivered() {
+	if r.Delivered() || r.Status == dispatch.StatusFollowed {
 		title = "Run failed"
 	}
 	a.gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", msg)
+	// Downstream log lines are not the action's: between stop-commands, none acts.
+	for _, j := range r.FailedJobs {
+		if len(j.LogTail) == 0 {
+			continue
+		}
+		a.gha.Group(report.LogTailTitle(r, j))
+		if err := report.StopCommands(a.red.Writer(a.stdout), strings.Join(j.LogTail, "\n")); err != nil {
+			a.gha.Warningf("the log of job %s was not shown: %v", report.Line(j.Name), err)
+		}
+		a.gha.EndGroup()
+	}
 }
 
 func (a *actionReporter) finish(out outcome, code int) int {
-	a.log.close()
+	a.log.Close()
 	w := actionio.New(a.gha, a.getenv)
 	if err := w.SetOutputs(a.red.Outputs(report.Outputs(out.results))); err != nil {
 		if errors.Is(err, actionio.ErrNotSet) {
@@ -112,43 +126,4 @@ func (a *actionReporter) finish(out outcome, code int) int {
 		a.gha.Warningf("step summary was not written: %v", err)
 	}
 	return code
-}
-
-// actionLog writes the step's log: details (each attempt) in a collapsible "Delivery log"
-// group, and what a person watches for (a dispatch accepted, a run and its status) outside
-// it, so a run's link is never hidden in a collapsed group. Safe for concurrent use.
-type actionLog struct {
-	mu   sync.Mutex
-	gha  *githubactions.Action
-	open bool
-}
-
-func (l *actionLog) detail(line string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.open {
-		l.gha.Group("Delivery log")
-		l.open = true
-	}
-	l.gha.Infof("%s", line)
-}
-
-func (l *actionLog) info(line string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closeLocked()
-	l.gha.Infof("%s", line)
-}
-
-func (l *actionLog) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closeLocked()
-}
-
-func (l *actionLog) closeLocked() {
-	if l.open {
-		l.gha.EndGroup()
-		l.open = false
-	}
 }

@@ -251,8 +251,8 @@ func TestActionOutputsCannotBeInjected(t *testing.T) {
 	if run.outputs["event-type"] != event || run.outputs["request-id"] != f.Dispatches()[0].RequestID {
 		t.Errorf("outputs %v", run.outputs)
 	}
-	if len(run.outputs) != 10 {
-		t.Errorf("%d outputs, want 10: %v", len(run.outputs), run.outputs)
+	if len(run.outputs) != 11 {
+		t.Errorf("%d outputs, want 11: %v", len(run.outputs), run.outputs)
 	}
 }
 

@@ -78,7 +78,9 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 	}
 	switch args[0] {
 	case "trigger":
-		return rn.runCLI(ctx, args[1:])
+		return rn.runCLI(ctx, args[1:], false)
+	case "watch":
+		return rn.runCLI(ctx, args[1:], true)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(rn.stdout, helpText)
 		return ExitOK
@@ -135,6 +137,9 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 		}
 		if r.MayBeDuplicate {
 			out.warnings = append(out.warnings, report.DuplicateWarning(r))
+		}
+		for _, w := range r.Warnings {
+			out.warnings = append(out.warnings, report.Line(r.Repository+": "+w))
 		}
 	}
 	for _, w := range out.warnings {

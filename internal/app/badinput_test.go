@@ -46,7 +46,10 @@ func TestBadInputMatrix(t *testing.T) {
 		{"fail-on-conclusion not a boolean", "fail-on-conclusion", "sometimes", "not a boolean"},
 		{"ref without workflow", "ref", "main", "needs workflow"},
 		{"inputs without workflow", "inputs", `{"env":"prod"}`, "needs workflow"},
-		{"workflow not a file name", "workflow", "deploy", "neither a numeric ID nor a file name"},
+		{"workflow name with a control character", "workflow", "Deploy\tapp", "no control characters"},
+		{"run-id not a number", "run-id", "latest", "not a run ID"},
+		{"log-lines not a number", "log-lines", "all", "not a whole number"},
+		{"outputs-artifact without waiting", "outputs-artifact", "dispatch-outputs", "needs wait: completed"},
 	}
 	for _, mode := range []string{"action", "cli"} {
 		for _, c := range cases {
@@ -69,7 +72,7 @@ func TestBadInputMatrix(t *testing.T) {
 				env := map[string]string{"GITHUB_TOKEN": inputs["token"]}
 				var args []string
 				for _, name := range []string{"repository", "event-type", "client-payload", "api-url", "timeout", "max-attempts",
-					"wait", "wait-timeout", "ref", "inputs", "workflow"} {
+					"wait", "wait-timeout", "ref", "inputs", "workflow", "run-id", "log-lines", "outputs-artifact"} {
 					if v, ok := inputs[name]; ok {
 						args = append(args, "--"+name, v)
 					}
@@ -97,7 +100,7 @@ func TestBadInputMatrix(t *testing.T) {
 		{"missing token", map[string]string{}, []string{"--repository", "octo/data", "--event-type", "e"}, "token (GITHUB_TOKEN or GH_TOKEN): is not set"},
 		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: cannot be read"},
 		{"payload file and payload", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", unreadable}, "--client-payload-file: cannot be used together"},
-		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, "invalid boolean value"},
+		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, `--dry-run: "perhaps" is not a boolean`},
 		{"unknown flag", nil, []string{"--repo", "octo/data"}, "flag provided but not defined"},
 	}
 	for _, c := range cli {

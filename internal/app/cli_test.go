@@ -94,7 +94,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"trigger", "--repo", "octo/data"}, "flag provided but not defined: -repo"},
 		{"flag without value", []string{"trigger", "--event-type"}, "flag needs an argument"},
 		{"positional argument", []string{"trigger", "--event-type", "e", "octo/data"}, `unexpected argument "octo/data"`},
-		{"bad dry-run value", []string{"trigger", "--dry-run=maybe"}, "invalid boolean value"},
+		{"bad dry-run value", []string{"trigger", "--dry-run=maybe"}, `--dry-run: "maybe" is not a boolean`},
 		{"missing repository and event", []string{"trigger"}, "--repository: is empty"},
 		{"missing token", []string{"trigger", "--repository", "octo/data", "--event-type", "e"}, "export GITHUB_TOKEN"},
 		{"payload and file", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", "/dev/null"}, "--client-payload-file: cannot be used together"},

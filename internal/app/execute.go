@@ -71,7 +71,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 			out.warnings = append(out.warnings, revoke(ctx, minter, cmp.Or(rn.revokeTimeout, revokeEach))...)
 		}()
 		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
-			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait))
+			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait, cfg.CancelRunOnAbort))
 			if err != nil {
 				return nil, err
 			}
@@ -100,7 +100,8 @@ func revoke(ctx context.Context, minter *ghapp.Minter, each time.Duration) []str
 	return warnings
 }
 
-// one sends the event to one target and follows its run as configured.
+// one sends the event to one target (or, with run-id, sends nothing) and follows its run
+// as configured.
 func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, stepDeadline time.Time, p progress,
 	clientFor func(context.Context, event.Repo) (*github.Client, error)) dispatch.Result {
 	c, err := clientFor(ctx, repo)
@@ -110,40 +111,59 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, s
 		p.sent(res)
 		return res
 	}
-	dopts := dispatch.Options{Now: rn.clock.Now, OnAttempt: p.attempt}
+	res := newResult(cfg, repo)
+	if cfg.RunID != 0 {
+		res.Status, res.RunID = dispatch.StatusFollowed, cfg.RunID
+	} else {
+		res = rn.send(ctx, cfg, c, repo, p)
+		if cfg.DryRun {
+			return res
+		}
+		p.sent(res)
+		if !res.OK() || cfg.Wait == event.WaitNone {
+			return res
+		}
+	}
+	poller := &runs.Poller{Client: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
+	return rn.follow(ctx, cfg, poller, res, stepDeadline, p)
+}
+
+// send sends the configured event to one target; in a dry run its result says so.
+func (rn runner) send(ctx context.Context, cfg *config.Config, c *github.Client, repo event.Repo, p progress) dispatch.Result {
+	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: p.attempt}
 	var res dispatch.Result
 	if cfg.Event == event.WorkflowDispatch {
-		res = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{
-			Repository: repo, Workflow: cfg.Workflow, Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID,
-		}, dopts)
+		res = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{Repository: repo, Workflow: cfg.Workflow, ByName: cfg.WorkflowByName,
+			Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID}, dopts)
 	} else {
-		res = dispatch.Send(ctx, c, dispatch.Event{
-			Repository: repo, EventType: cfg.EventType, ClientPayload: cfg.ClientPayload, DistinctID: cfg.DistinctID,
-		}, dopts)
+		res = dispatch.Send(ctx, c, dispatch.Event{Repository: repo, EventType: cfg.EventType, ClientPayload: cfg.ClientPayload,
+			DistinctID: cfg.DistinctID}, dopts)
 	}
-	if cfg.DryRun {
-		if res.OK() {
-			res = dispatch.Result{Repository: res.Repository, Event: res.Event, EventType: res.EventType, Workflow: res.Workflow,
-				Ref: res.Ref, DistinctID: res.DistinctID, Status: dispatch.StatusDryRun}
-		}
-		return res
+	if cfg.DryRun && res.OK() {
+		res = dispatch.Result{Repository: res.Repository, Event: res.Event, EventType: res.EventType, Workflow: res.Workflow,
+			Ref: res.Ref, DistinctID: res.DistinctID, Status: dispatch.StatusDryRun}
 	}
-	p.sent(res)
-	if !res.OK() || cfg.Wait == event.WaitNone {
-		return res
-	}
+	return res
+}
+
+// follow finds and follows the run, and what comes after (runs.FollowThrough).
+func (rn runner) follow(ctx context.Context, cfg *config.Config, poller *runs.Poller, res dispatch.Result, stepDeadline time.Time, p progress) dispatch.Result {
 	accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
-	poller := &runs.Poller{Client: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
-	run, err := poller.Follow(ctx,
+	o := poller.FollowThrough(ctx,
 		runs.Dispatched{Event: cfg.Event, Workflow: cfg.Workflow, DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
 		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: stepDeadline, FailOnConclusion: cfg.FailOnConclusion},
+		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, OutputsArtifact: cfg.OutputsArtifact},
 		p.run)
-	if run.ID != 0 {
-		res.RunID, res.RunURL = run.ID, run.HTMLURL
+	if o.Run.ID != 0 {
+		res.RunID, res.RunURL = o.Run.ID, o.Run.HTMLURL
 	}
-	res.RunStatus, res.Conclusion = run.Status, run.Conclusion
-	if err != nil {
-		res.Fail(err)
+	if cfg.RunID != 0 && o.Run.Event != "" {
+		res.Event = o.Run.Event // what started the run followed
+	}
+	res.RunStatus, res.Conclusion = o.Run.Status, o.Run.Conclusion
+	res.FailedJobs, res.RunOutputs, res.RunCancelled, res.Warnings = o.FailedJobs, o.Outputs, o.Cancelled, o.Warnings
+	if o.Err != nil {
+		res.Fail(o.Err)
 	}
 	return res
 }

@@ -41,6 +41,8 @@ const (
 	serverFault
 	noAnswer
 	badAnswer
+	outputsUnreadable
+	workflowUnknown
 )
 
 // reasonOf classifies a failed Result by its error's type and its GitHub cause.
@@ -50,7 +52,13 @@ func reasonOf(r dispatch.Result) reason {
 	var appPerm *ghapp.PermissionError
 	var notFound *runs.NotFoundError
 	var concl *runs.ConclusionError
+	var outputs *runs.OutputsError
+	var wfName *dispatch.WorkflowNameError
 	switch {
+	case errors.As(r.Err, &outputs) && outputs.Err == nil:
+		return outputsUnreadable
+	case errors.As(r.Err, &wfName):
+		return workflowUnknown
 	case errors.Is(r.Err, runs.ErrCancelled):
 		return noHint
 	case errors.Is(r.Err, runs.ErrTimeout), errors.Is(r.Err, dispatch.ErrNotSent):
@@ -160,6 +168,11 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 		return phrasing{action: "the run was found but could not be read: the token may lack Actions: read on " + repo}
 	case permissionMissing:
 		return permissionPhrasing(r, c)
+	case outputsUnreadable:
+		return phrasing{action: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in outputs-artifact (examples/receive-with-outputs.yml)",
+			cli: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in --outputs-artifact (examples/receive-with-outputs.yml)"}
+	case workflowUnknown:
+		return phrasing{action: "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"}
 	}
 	return requestPhrasing(why, r)
 }
@@ -201,15 +214,14 @@ func requestPhrasing(why reason, r dispatch.Result) phrasing {
 	return phrasing{}
 }
 
-// permissionPhrasing names the permission a 403 asked for: the first entry of GitHub's
-// X-Accepted-GitHub-Permissions that reads as scope=level, else the one the failed step
-// needs.
+// permissionPhrasing names the permission a 403 asked for: GitHub's (ghclient keeps it
+// only when it reads as scope=level), else the one the failed step needs.
 func permissionPhrasing(r dispatch.Result, c ghclient.Cause) phrasing {
-	scope, level, ok := acceptedPermission(c.Permission)
-	if !ok {
-		scope, level, _ = strings.Cut(neededPermission(r), "=")
+	need := c.Permission
+	if need == "" {
+		need = neededPermission(r)
 	}
-	need := scope + "=" + level
+	scope, level, _ := strings.Cut(need, "=")
 	ui := fmt.Sprintf("%s%s: %s", strings.ToUpper(scope[:1]), scope[1:], level)
 	doing := "dispatch to"
 	if r.Delivered() {
@@ -223,22 +235,6 @@ func permissionPhrasing(r dispatch.Result, c ghclient.Cause) phrasing {
 		cli: fmt.Sprintf("the token may not %s %s: it needs %s (%s). Give the fine-grained token %s on %s (a classic token needs the repo scope), authorise it for SSO if the organisation asks, then export GITHUB_TOKEN=<token>",
 			doing, repo, ui, need, ui, repo),
 	}
-}
-
-// acceptedPermission reads the first "scope=level" of an X-Accepted-GitHub-Permissions
-// header (entries separated by ";" or ","): a scope of lower-case letters and
-// underscores, a level of read, write or admin. Anything else is not used.
-func acceptedPermission(header string) (scope, level string, ok bool) {
-	first, _, _ := strings.Cut(strings.ReplaceAll(header, ",", ";"), ";")
-	scope, level, ok = strings.Cut(strings.TrimSpace(first), "=")
-	if !ok || scope == "" || len(scope) > 50 || strings.ContainsFunc(scope, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '_') }) {
-		return "", "", false
-	}
-	switch level {
-	case "read", "write", "admin":
-		return scope, level, true
-	}
-	return "", "", false
 }
 
 // neededPermission is the fine-grained permission the failed step needed, when GitHub did

@@ -47,11 +47,15 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 	b := &builder{mode: m, in: in, c: &Config{Mode: m, Token: in.Token, Event: event.RepositoryDispatch, Inputs: event.EmptyObject}}
 	b.targets()
 	b.wait() // before the event: waiting decides whether a distinct ID is sent
-	if strings.TrimSpace(in.Workflow) != "" {
+	switch {
+	case strings.TrimSpace(in.RunID) != "":
+		b.awaitRun()
+	case strings.TrimSpace(in.Workflow) != "":
 		b.workflowDispatch()
-	} else {
+	default:
 		b.repositoryDispatch()
 	}
+	b.afterRun()
 	b.delivery()
 	b.auth()
 	if len(b.problems) > 0 {
@@ -81,9 +85,20 @@ func (b *builder) targets() {
 
 // wait: how far to follow the run, and for how long.
 func (b *builder) wait() {
+	if id := strings.TrimSpace(b.in.RunID); id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n <= 0 {
+			b.bad("run-id", "%q is not a run ID (a positive number, as in the run's URL …/actions/runs/ID)", id)
+		} else {
+			b.c.RunID = n
+		}
+	}
 	switch w := event.Wait(strings.ToLower(strings.TrimSpace(b.in.Wait))); w {
 	case "":
 		b.c.Wait = event.WaitNone
+		if strings.TrimSpace(b.in.RunID) != "" {
+			b.c.Wait = event.WaitCompleted // following a run: to its end unless told otherwise
+		}
 	case event.WaitNone, event.WaitStarted, event.WaitCompleted:
 		b.c.Wait = w
 	default:
@@ -159,10 +174,10 @@ func (b *builder) workflowDispatch() {
 	in, c := b.in, b.c
 	c.Event = event.WorkflowDispatch
 	payloadText, payloadInput := b.payloadText()
-	if wf, err := ParseWorkflow(in.Workflow); err != nil {
+	if wf, byName, err := ParseWorkflow(in.Workflow); err != nil {
 		b.bad("workflow", "%v", err)
 	} else {
-		c.Workflow = wf
+		c.Workflow, c.WorkflowByName = wf, byName
 	}
 	if in.EventType != "" {
 		b.bad("event-type", "cannot be used together with workflow: event-type is for repository_dispatch, workflow sends workflow_dispatch")
@@ -195,6 +210,54 @@ func (b *builder) workflowDispatch() {
 			b.bad("inputs", "has %d properties: with add-distinct-id, the action adds %q, and GitHub allows at most %d", inputs.Len(), event.DistinctIDKey, event.MaxWorkflowInputs)
 		}
 		c.Inputs = inputs.WithDistinctID(c.DistinctID)
+	}
+}
+
+// awaitRun: with run-id, nothing is dispatched, so nothing may describe an event.
+func (b *builder) awaitRun() {
+	in, c := b.in, b.c
+	for input, v := range map[string]string{"event-type": in.EventType, "workflow": in.Workflow, "ref": in.Ref} {
+		if strings.TrimSpace(v) != "" {
+			b.bad(input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")
+		}
+	}
+	for input, v := range map[string]string{"client-payload": in.ClientPayload, "inputs": in.WorkflowInputs, "client-payload-file": in.ClientPayloadFile} {
+		if p := strings.TrimSpace(v); p != "" && p != "{}" {
+			b.bad(input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")
+		}
+	}
+	if len(c.Repositories) > 1 {
+		b.bad("run-id", "names one run, but repository names %d repositories: give only the run's repository", len(c.Repositories))
+	}
+	if c.DryRun {
+		b.bad("dry-run", "cannot be used together with run-id: a dry run previews a dispatch, and run-id dispatches nothing")
+	}
+	if c.Wait == event.WaitNone {
+		b.bad("wait", "is none, but run-id is set: use started to read the run, or completed to wait for it")
+	}
+	c.Event = ""
+}
+
+// afterRun: what to do once the run is found or done.
+func (b *builder) afterRun() {
+	in, c := b.in, b.c
+	if n, err := parseIntRange(in.LogLines, DefaultLogLines, 0, MaxLogLines); err != nil {
+		b.bad("log-lines", "%v", err)
+	} else {
+		c.LogLines = n
+	}
+	var err error
+	if c.CancelRunOnAbort, err = parseBool(in.CancelRunOnAbort, false); err != nil {
+		b.bad("cancel-run-on-abort", "%v", err)
+	}
+	if name := strings.TrimSpace(in.OutputsArtifact); name != "" {
+		if err := CheckArtifactName(name); err != nil {
+			b.bad("outputs-artifact", "%v", err)
+		}
+		if c.Wait != event.WaitCompleted {
+			b.bad("outputs-artifact", "needs wait: completed: the outputs are read from the finished run")
+		}
+		c.OutputsArtifact = name
 	}
 }
 

@@ -5,6 +5,7 @@ package config
 
 import (
 	"crypto/rsa"
+	"flag"
 	"fmt"
 	"net/url"
 	"strings"
@@ -45,6 +46,10 @@ type Inputs struct {
 	WaitTimeout       string // Go duration
 	FailOnConclusion  string // boolean, default true
 	AddDistinctID     string // boolean, default false: send distinct_id even without waiting
+	RunID             string // follow this run; dispatch nothing
+	LogLines          string // last lines of each failed job's log to show, 0 to 500
+	CancelRunOnAbort  string // boolean: cancel the run when giving up on it
+	OutputsArtifact   string // artifact holding outputs.json, read after success
 	Concurrency       string // targets in flight at once
 	AppID             string // GitHub App ID (or client ID)
 	AppPrivateKey     string // its PEM private key
@@ -70,9 +75,11 @@ type Config struct {
 	Event         event.Kind
 	EventType     string       // repository_dispatch
 	ClientPayload event.Object // repository_dispatch; holds distinct_id when Wait is not none
-	Workflow      string       // workflow_dispatch: file name or numeric ID
-	Ref           string       // workflow_dispatch; "" means the default branch
-	Inputs        event.Object // workflow_dispatch ({} when none)
+	Workflow      string       // workflow_dispatch: file name, numeric ID or (WorkflowByName) name
+	// WorkflowByName: Workflow is the workflow's name: line, resolved before sending.
+	WorkflowByName bool
+	Ref            string       // workflow_dispatch; "" means the default branch
+	Inputs         event.Object // workflow_dispatch ({} when none)
 
 	Wait             event.Wait
 	WaitTimeout      time.Duration // how long to look for and wait for the run
@@ -82,6 +89,12 @@ type Config struct {
 	DistinctID string
 	// AddDistinctID: distinct_id is in the payload or inputs even without waiting.
 	AddDistinctID bool
+
+	// After the run.
+	RunID            int64  // follow this existing run of the one repository; nothing is sent
+	LogLines         int    // last lines of each failed job's log to show (0: none)
+	CancelRunOnAbort bool   // cancel the run when the step gives up on it
+	OutputsArtifact  string // artifact whose outputs.json becomes run-outputs
 }
 
 // App is a GitHub App's credentials.
@@ -105,6 +118,8 @@ const (
 	MaxTimeout         = 6 * time.Hour // a job on a GitHub-hosted runner cannot run longer
 	DefaultMaxAttempts = 5
 	MaxMaxAttempts     = 20
+	DefaultLogLines    = 30
+	MaxLogLines        = 500
 )
 
 // Problem is one broken rule: which input (or flag) and what is wrong with it.
@@ -144,26 +159,11 @@ type Getenv func(string) string
 // ActionInputs reads the action's inputs through getInput (go-githubactions' GetInput)
 // and fills the documented defaults for any the runner left empty.
 func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
-	in := Inputs{
-		Token:             getInput("token"),
-		Repository:        getInput("repository"),
-		EventType:         getInput("event-type"),
-		ClientPayload:     getInput("client-payload"),
-		APIURL:            getInput("api-url"),
-		DryRun:            getInput("dry-run"),
-		Timeout:           getInput("timeout"),
-		MaxAttempts:       getInput("max-attempts"),
-		Workflow:          getInput("workflow"),
-		Ref:               getInput("ref"),
-		WorkflowInputs:    getInput("inputs"),
-		Wait:              getInput("wait"),
-		WaitTimeout:       getInput("wait-timeout"),
-		FailOnConclusion:  getInput("fail-on-conclusion"),
-		AddDistinctID:     getInput("add-distinct-id"),
-		Concurrency:       getInput("concurrency"),
-		AppID:             getInput("app-id"),
-		AppPrivateKey:     getInput("app-private-key"),
-		AppInstallationID: getInput("app-installation-id"),
+	var in Inputs
+	for name, p := range in.fields() {
+		if !cliOnly[name] {
+			*p = getInput(name)
+		}
 	}
 	if in.Repository == "" {
 		in.Repository = getenv("GITHUB_REPOSITORY")
@@ -173,6 +173,56 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 	}
 	return in
 }
+
+// fields are the inputs by the names action.yml and the CLI's flags give them: the one
+// list both modes read.
+func (in *Inputs) fields() map[string]*string {
+	return map[string]*string{
+		"token": &in.Token, "repository": &in.Repository, "event-type": &in.EventType,
+		"client-payload": &in.ClientPayload, "client-payload-file": &in.ClientPayloadFile,
+		"api-url": &in.APIURL, "dry-run": &in.DryRun, "timeout": &in.Timeout, "max-attempts": &in.MaxAttempts,
+		"workflow": &in.Workflow, "ref": &in.Ref, "inputs": &in.WorkflowInputs,
+		"wait": &in.Wait, "wait-timeout": &in.WaitTimeout, "fail-on-conclusion": &in.FailOnConclusion,
+		"add-distinct-id": &in.AddDistinctID, "run-id": &in.RunID, "log-lines": &in.LogLines,
+		"cancel-run-on-abort": &in.CancelRunOnAbort, "outputs-artifact": &in.OutputsArtifact,
+		"concurrency": &in.Concurrency, "app-id": &in.AppID, "app-private-key": &in.AppPrivateKey,
+		"app-private-key-file": &in.AppPrivateKeyFile, "app-installation-id": &in.AppInstallationID,
+	}
+}
+
+// Inputs only one mode takes: a token is never a flag (it would land in shell history),
+// and the CLI reads files where the action takes text.
+var (
+	actionOnly = map[string]bool{"token": true, "app-private-key": true}
+	cliOnly    = map[string]bool{"client-payload-file": true, "app-private-key-file": true}
+	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "cancel-run-on-abort": true}
+)
+
+// Flags registers a flag for every input the CLI takes, named like the input. A boolean
+// flag may stand alone (--dry-run) or take a value (--fail-on-conclusion=false); Build
+// checks the value as it checks the action's input.
+func (in *Inputs) Flags(fs *flag.FlagSet) {
+	for name, p := range in.fields() {
+		if !actionOnly[name] {
+			fs.Var(flagValue{p: p, isBool: boolInputs[name]}, name, "")
+		}
+	}
+}
+
+type flagValue struct {
+	p      *string
+	isBool bool
+}
+
+func (v flagValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v flagValue) Set(s string) error { *v.p = s; return nil }
+func (v flagValue) IsBoolFlag() bool   { return v.isBool }
 
 // APIURLFromEnv is the default API URL: the runner's GITHUB_API_URL (right for github.com
 // and Enterprise Server alike), else https://api.github.com.

@@ -277,29 +277,59 @@ func ParseMaxAttempts(s string) (int, error) {
 	return n, nil
 }
 
-// ParseWorkflow accepts a workflow's numeric ID or its file name ("deploy.yml"), also
-// given as its path (".github/workflows/deploy.yml"), and returns the ID or file name.
-func ParseWorkflow(s string) (string, error) {
+// ParseWorkflow accepts a workflow's numeric ID, its file name ("deploy.yml", also given as
+// ".github/workflows/deploy.yml"), or its display name (its name: line, "Deploy app"),
+// which byName reports: a name is resolved by listing the repository's workflows.
+func ParseWorkflow(s string) (workflow string, byName bool, err error) {
 	s = strings.TrimSpace(s)
 	if id, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if id <= 0 {
-			return "", fmt.Errorf("%q is not a workflow ID", s)
+			return "", false, fmt.Errorf("%q is not a workflow ID", s)
 		}
-		return s, nil
+		return s, false, nil
 	}
 	name := strings.TrimPrefix(s, ".github/workflows/")
-	if strings.Contains(name, "/") {
-		return "", fmt.Errorf("%q: give the workflow's file name, such as deploy.yml, or its numeric ID", s)
-	}
 	if !strings.HasSuffix(name, ".yml") && !strings.HasSuffix(name, ".yaml") {
-		return "", fmt.Errorf("%q is neither a numeric ID nor a file name ending in .yml or .yaml", s)
+		return checkWorkflowName(s)
+	}
+	if strings.Contains(name, "/") {
+		return "", false, fmt.Errorf("%q: give the workflow's file name, such as deploy.yml, its numeric ID or its name", s)
 	}
 	for _, c := range name {
 		if !(c == '-' || c == '_' || c == '.' || c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c))) {
-			return "", fmt.Errorf("%q has %q: a workflow file name has letters, digits, '.', '-' and '_'", s, c)
+			return "", false, fmt.Errorf("%q has %q: a workflow file name has letters, digits, '.', '-' and '_'", s, c)
 		}
 	}
-	return name, nil
+	return name, false, nil
+}
+
+// checkWorkflowName accepts a workflow's display name: 1–200 characters, no control
+// characters.
+func checkWorkflowName(s string) (string, bool, error) {
+	switch {
+	case s == "":
+		return "", false, errors.New("is empty")
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl):
+		return "", false, fmt.Errorf("%q is neither a numeric ID, a file name ending in .yml or .yaml, nor a workflow name (no control characters)", s)
+	case utf8.RuneCountInString(s) > 200:
+		return "", false, errors.New("is longer than 200 characters: give the workflow's file name or ID")
+	}
+	return s, true, nil
+}
+
+// CheckArtifactName applies GitHub's rules for an artifact name: 1–256 characters, none
+// of " : < > | * ? \ / or a line break.
+func CheckArtifactName(s string) error {
+	if s == "" || utf8.RuneCountInString(s) > 256 {
+		return errors.New("must be 1 to 256 characters, such as dispatch-outputs")
+	}
+	if i := strings.IndexAny(s, "\":<>|*?\\/\r\n"); i >= 0 {
+		return fmt.Errorf("has %q, which an artifact name cannot have", s[i])
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return errors.New("has a control character")
+	}
+	return nil
 }
 
 // ParseWorkflowInputs checks a workflow_dispatch inputs object: at most 25 properties,

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/go-github/v66/github"
@@ -22,6 +24,7 @@ const (
 	StatusDispatched = "dispatched" // GitHub accepted the event
 	StatusFailed     = "failed"     // it did not, or its run failed or could not be followed; Error says why
 	StatusDryRun     = "dry-run"    // nothing was sent
+	StatusFollowed   = "followed"   // run-id: nothing was sent, the run was followed
 )
 
 // Result is the outcome of one dispatch to one repository. Its JSON form is one entry of
@@ -46,12 +49,18 @@ type Result struct {
 	// MayBeDuplicate: an attempt that GitHub may have accepted (a 5xx, or a connection lost
 	// after the request went out) was sent again, so the event may arrive twice.
 	MayBeDuplicate bool `json:"may_be_duplicate,omitempty"`
+	// After the run: why it failed, what it handed back, and whether the step cancelled it.
+	FailedJobs   []event.FailedJob `json:"failed_jobs,omitempty"`
+	RunOutputs   json.RawMessage   `json:"run_outputs,omitempty"`
+	RunCancelled bool              `json:"run_cancelled,omitempty"`
 
 	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
 	Err error `json:"-"`
 	// IDInInputs: the server could not name the run, so the distinct ID was sent among the
 	// workflow's inputs (older Enterprise Server); not part of the output.
 	IDInInputs bool `json:"-"`
+	// Warnings are what went wrong without failing this target; not part of the output.
+	Warnings []string `json:"-"`
 }
 
 // OK reports whether everything asked for worked.
@@ -90,7 +99,8 @@ type Event struct {
 // WorkflowEvent is one workflow_dispatch event to send.
 type WorkflowEvent struct {
 	Repository event.Repo
-	Workflow   string       // file name or numeric ID
+	Workflow   string // file name, numeric ID or (ByName) the workflow's name: line
+	ByName     bool
 	Ref        string       // "" means the repository's default branch
 	Inputs     event.Object // a JSON object
 	// DistinctID, when set, is added to the inputs if GitHub cannot name the run itself
@@ -100,7 +110,8 @@ type WorkflowEvent struct {
 
 // Options tune one send.
 type Options struct {
-	Now func() time.Time // the clock for DispatchedAt; nil means time.Now
+	Now    func() time.Time // the clock for DispatchedAt; nil means time.Now
+	DryRun bool             // a workflow name is not looked up: PlaceholderWorkflowID stands for it
 	// OnAttempt hears about every attempt as it ends, for the audit log; may be nil.
 	OnAttempt func(target string, a ghclient.Attempt)
 }
@@ -161,7 +172,16 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 			return res
 		}
 	}
-	path := repoPath(ev.Repository) + "actions/workflows/" + url.PathEscape(ev.Workflow) + "/dispatches"
+	workflow := ev.Workflow
+	if ev.ByName {
+		id, err := resolveWorkflow(ctx, client, ev.Repository, ev.Workflow, o.DryRun)
+		if err != nil {
+			res.Fail(err)
+			return res
+		}
+		workflow = id
+	}
+	path := repoPath(ev.Repository) + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
 	var details runDetails
 	send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details))
 	if ghclient.CauseOf(res.Err).Kind == ghclient.BadRequest {
@@ -182,6 +202,80 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 		res.RunID, res.RunURL = details.WorkflowRunID, details.HTMLURL
 	}
 	return res
+}
+
+// PlaceholderWorkflowID stands for the ID of a workflow given by name in a dry run, which
+// does not look it up.
+const PlaceholderWorkflowID = "WORKFLOW_ID"
+
+// WorkflowNameError says that no workflow, or more than one, has the name asked for, and
+// which names there are.
+type WorkflowNameError struct {
+	Name  string
+	Names []string // the repository's workflows, as name (path)
+	Many  bool     // more than one has the name
+}
+
+func (e *WorkflowNameError) Error() string {
+	what := "no workflow is named"
+	if e.Many {
+		what = "more than one workflow is named"
+	}
+	list := strings.Join(e.Names, ", ")
+	if list == "" {
+		list = "none"
+	}
+	return fmt.Sprintf("%s %q; the repository's workflows: %s", what, e.Name, list)
+}
+
+// resolveWorkflow finds the numeric ID of the workflow whose name: is name: an exact match,
+// else the only one that matches ignoring case.
+func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo, name string, dryRun bool) (string, error) {
+	if dryRun {
+		return PlaceholderWorkflowID, nil
+	}
+	req, err := client.NewRequest("GET", repoPath(repo)+"actions/workflows?per_page=100", nil)
+	if err != nil {
+		return "", err
+	}
+	var list struct {
+		Workflows []struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+			Path string `json:"path"`
+		} `json:"workflows"`
+	}
+	if _, err := client.Do(ctx, req, &list); err != nil {
+		return "", &opError{op: "listing the workflows to find " + strconv.Quote(name), err: ghclient.Check(err)}
+	}
+	var exact, folded []int64
+	var names []string
+	for _, w := range list.Workflows {
+		if len(names) < 30 {
+			names = append(names, fmt.Sprintf("%q (%s)", clip(w.Name), clip(w.Path)))
+		}
+		switch {
+		case w.Name == name && w.ID > 0:
+			exact = append(exact, w.ID)
+		case strings.EqualFold(w.Name, name) && w.ID > 0:
+			folded = append(folded, w.ID)
+		}
+	}
+	if len(exact) == 0 {
+		exact = folded
+	}
+	if len(exact) != 1 {
+		return "", &WorkflowNameError{Name: name, Names: names, Many: len(exact) > 1}
+	}
+	return strconv.FormatInt(exact[0], 10), nil
+}
+
+// clip cuts server text that goes into a message to 100 characters.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 100 {
+		return string(r[:100]) + "…"
+	}
+	return s
 }
 
 // send makes one dispatch request with do (retried by the client's policy) and records

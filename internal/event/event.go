@@ -227,3 +227,23 @@ func CheckRef(ref string) error {
 	}
 	return nil
 }
+
+// FailedJob is a job of a run that did not succeed: in the results JSON its name, link
+// and failed steps; for the log and the summary also its annotations and last log lines.
+type FailedJob struct {
+	Name        string       `json:"name"`
+	URL         string       `json:"url,omitempty"`
+	FailedSteps []string     `json:"failed_steps,omitempty"`
+	Annotations []Annotation `json:"-"` // failure level first, a handful
+	LogTail     []string     `json:"-"` // the last log-lines lines, timestamps cut
+}
+
+// Annotation is a check-run annotation of a job: what its steps reported with ::error,
+// ::warning or ::notice.
+type Annotation struct {
+	Level   string // failure, warning, notice
+	Title   string
+	Message string
+	Path    string
+	Line    int
+}

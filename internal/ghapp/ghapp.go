@@ -7,7 +7,9 @@ package ghapp
 import (
 	"context"
 	"crypto/rsa"
+	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -65,8 +67,9 @@ type ownerToken struct {
 }
 
 // Token returns the installation token for owner, minting it on first use, restricted to
-// repos (names without owner) and perms (e.g. {"contents": "write"}).
-func (m *Minter) Token(ctx context.Context, owner string, repos []string, perms map[string]string) (string, error) {
+// repos (names without owner) and p: its required permissions, and its optional ones when
+// the installation was granted them.
+func (m *Minter) Token(ctx context.Context, owner string, repos []string, p Perms) (string, error) {
 	m.mu.Lock()
 	if m.owners == nil {
 		m.owners = map[string]*ownerToken{}
@@ -77,8 +80,30 @@ func (m *Minter) Token(ctx context.Context, owner string, repos []string, perms 
 		m.owners[strings.ToLower(owner)] = ot
 	}
 	m.mu.Unlock()
-	ot.once.Do(func() { ot.token, ot.err = m.mint(ctx, owner, repos, perms) })
+	ot.once.Do(func() {
+		ot.token, ot.err = m.mint(ctx, owner, repos, p.all())
+		var denied *PermissionError
+		if len(p.Optional) > 0 && errors.As(ot.err, &denied) {
+			ot.token, ot.err = m.mint(ctx, owner, repos, p.Required)
+		}
+	})
 	return ot.token, ot.err
+}
+
+// Perms are the permissions a token is asked for: Required, and Optional ones (for
+// explaining a failed run) that are dropped when the installation lacks them.
+type Perms struct {
+	Required, Optional map[string]string
+}
+
+func (p Perms) all() map[string]string {
+	all := maps.Clone(p.Required)
+	for k, v := range p.Optional {
+		if _, ok := all[k]; !ok {
+			all[k] = v
+		}
+	}
+	return all
 }
 
 func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms map[string]string) (string, error) {
@@ -161,16 +186,28 @@ func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
 	return failed
 }
 
-// Permissions is what an installation token needs for the event: contents: write to send
-// repository_dispatch, actions: write to send workflow_dispatch, and actions: read to find
-// or wait for runs.
-func Permissions(kind event.Kind, wait event.Wait) map[string]string {
-	if kind == event.WorkflowDispatch {
-		return map[string]string{"actions": "write"}
+// Permissions is what an installation token needs: contents: write to send
+// repository_dispatch, actions: write to send workflow_dispatch or to cancel a run,
+// actions: read to find, follow or read a run (jobs, logs, artifacts), and, optionally,
+// checks: read for the annotations of a failed run's jobs. kind is "" when nothing is
+// sent (following a run by its ID).
+func Permissions(kind event.Kind, wait event.Wait, cancel bool) Perms {
+	req := map[string]string{}
+	switch kind {
+	case event.RepositoryDispatch:
+		req["contents"] = "write"
+	case event.WorkflowDispatch:
+		req["actions"] = "write"
 	}
-	p := map[string]string{"contents": "write"}
-	if wait != event.WaitNone {
-		p["actions"] = "read"
+	if wait != event.WaitNone && req["actions"] == "" {
+		req["actions"] = "read"
+	}
+	if cancel {
+		req["actions"] = "write"
+	}
+	p := Perms{Required: req}
+	if wait == event.WaitCompleted {
+		p.Optional = map[string]string{"checks": "read"}
 	}
 	return p
 }
@@ -186,6 +223,8 @@ func permissions(p map[string]string) *github.InstallationPermissions {
 			ip.Actions = &v
 		case "metadata":
 			ip.Metadata = &v
+		case "checks":
+			ip.Checks = &v
 		}
 	}
 	return ip

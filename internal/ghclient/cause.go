@@ -49,7 +49,7 @@ type Cause struct {
 	Status     int    // HTTP status, 0 when there was no answer
 	RequestID  string // GitHub's X-GitHub-Request-Id, if any
 	Message    string // GitHub's message and error details, on one line
-	Permission string // Forbidden: X-Accepted-GitHub-Permissions as sent, e.g. "contents=write"
+	Permission string // Forbidden: the permission GitHub named, "scope=level" (e.g. contents=write), if it did
 	// Rate limits.
 	Primary    bool          // the hourly limit is used up (else a secondary limit)
 	Limit      int           // the hourly limit, when GitHub said
@@ -229,7 +229,9 @@ func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 		rateLimit(&c, h, now)
 	case code == http.StatusForbidden:
 		c.Kind = Forbidden
-		c.Permission = strings.TrimSpace(h.Get("X-Accepted-GitHub-Permissions"))
+		if scope, level, ok := AcceptedPermission(h.Get("X-Accepted-GitHub-Permissions")); ok {
+			c.Permission = scope + "=" + level
+		}
 	case code >= 500:
 		c.Kind = ServerError
 	default:
@@ -246,6 +248,22 @@ func isRateLimit(h http.Header, message, docURL string) bool {
 	}
 	text := strings.ToLower(message + " " + docURL)
 	return strings.Contains(text, "rate limit") || strings.Contains(text, "rate-limit") || strings.Contains(text, "abuse")
+}
+
+// AcceptedPermission reads the first "scope=level" of an X-Accepted-GitHub-Permissions
+// header (entries separated by ";" or ","): a scope of lower-case letters and
+// underscores, a level of read, write or admin. Anything else is not used.
+func AcceptedPermission(header string) (scope, level string, ok bool) {
+	first, _, _ := strings.Cut(strings.ReplaceAll(header, ",", ";"), ";")
+	scope, level, ok = strings.Cut(strings.TrimSpace(first), "=")
+	if !ok || scope == "" || len(scope) > 50 || strings.ContainsFunc(scope, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '_') }) {
+		return "", "", false
+	}
+	switch level {
+	case "read", "write", "admin":
+		return scope, level, true
+	}
+	return "", "", false
 }
 
 // MaxWait is the longest wait a rate-limit header can ask for; a longer one is taken as

@@ -1,6 +1,7 @@
 package ghclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -68,10 +69,22 @@ type RedirectError struct{ Why string }
 
 func (e *RedirectError) Error() string { return e.Why }
 
+type bodyLimitKey struct{}
+
+// WithBodyLimit returns a context whose requests may read successful answers of up to n
+// bytes (a log, an archive) instead of MaxJSONBytes.
+func WithBodyLimit(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, bodyLimitKey{}, n)
+}
+
 // capBody limits what can be read of an answer: MaxErrorBytes for an error, MaxJSONBytes
-// otherwise. Reading past the cap fails with ErrBodyTooLarge.
-func capBody(resp *http.Response) {
+// (or the request's WithBodyLimit) otherwise. Reading past the cap fails with
+// ErrBodyTooLarge.
+func capBody(ctx context.Context, resp *http.Response) {
 	limit := int64(MaxJSONBytes)
+	if n, ok := ctx.Value(bodyLimitKey{}).(int64); ok {
+		limit = n
+	}
 	if resp.StatusCode >= 400 {
 		limit = MaxErrorBytes
 	}

@@ -219,7 +219,7 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Atte
 	if resp != nil {
 		a.Status = resp.StatusCode
 		a.RequestID = RequestID(resp.Header)
-		capBody(resp)
+		capBody(ctx, resp)
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	} else {
 		cancel()

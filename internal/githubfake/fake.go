@@ -105,6 +105,7 @@ type Fake struct {
 	minted         []MintedToken
 	revoked        []string
 	hostile        Hostile
+	store          *storage // the second host of logs and artifacts, started on first use
 }
 
 // New returns a fake that knows no repositories and no tokens.
@@ -162,6 +163,9 @@ func (f *Fake) Start() { f.server = httptest.NewServer(f) }
 
 // Close stops the server.
 func (f *Fake) Close() {
+	if f.store != nil {
+		f.store.Close()
+	}
 	if f.server != nil {
 		f.server.CloseClientConnections()
 		f.server.Close()
@@ -382,6 +386,13 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		{"GET", "actions/runs", "actions", "read"},
 		{"GET", "actions/workflows/*/runs", "actions", "read"},
 		{"GET", "actions/runs/*", "actions", "read"},
+		{"GET", "actions/runs/*/jobs", "actions", "read"},
+		{"GET", "actions/jobs/*/logs", "actions", "read"},
+		{"GET", "actions/runs/*/artifacts", "actions", "read"},
+		{"GET", "actions/artifacts/*/zip", "actions", "read"},
+		{"POST", "actions/runs/*/cancel", "actions", "write"},
+		{"GET", "actions/workflows", "actions", "read"},
+		{"GET", "check-runs/*/annotations", "checks", "read"},
 	}
 	var ep *endpoint
 	var wild string
@@ -421,6 +432,8 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		f.listRuns(w, r, repo, wild)
 	case "actions/runs/*":
 		f.getRun(w, r, repo, wild)
+	default:
+		f.routeDownstream(w, r, repo, ep.pattern, wild)
 	}
 }
 

@@ -32,6 +32,10 @@ type Workflow struct {
 	Conclusion string        // how runs end; default "success"
 	Queued     time.Duration // how long a run stays queued (fake clock); default 2s
 	Running    time.Duration // then in progress; default 5s
+
+	Jobs []Job // the jobs of each run (none: no jobs listed)
+	// Artifacts each completed run uploaded: artifact name → file name → content.
+	Artifacts map[string]map[string]string
 }
 
 // Now is the fake's notion of time, for run progression.
@@ -47,6 +51,7 @@ type run struct {
 	number     int
 	created    time.Time
 	conclusion string
+	cancelled  time.Time // when it was cancelled; zero: never
 }
 
 // runAppearsAfter is how long after its creation a run shows in listings, as on GitHub,
@@ -168,6 +173,9 @@ func renderRunName(tmpl string, wf *Workflow, vars map[string]string) string {
 
 // state is the run's status and conclusion at time now.
 func (r *run) state(now time.Time) (status, conclusion string, updated time.Time) {
+	if !r.cancelled.IsZero() && !now.Before(r.cancelled) {
+		return "completed", "cancelled", r.cancelled
+	}
 	age := now.Sub(r.created)
 	switch {
 	case age < r.wf.Queued:

@@ -171,3 +171,45 @@ func AuditLine(target string, a ghclient.Attempt) string {
 	}
 	return Line(line)
 }
+
+// FailedJobLines name each job of a failed run that did not succeed, the steps that failed
+// and its annotations, one line each.
+func FailedJobLines(r dispatch.Result) []string {
+	var lines []string
+	for _, j := range r.FailedJobs {
+		line := "job " + j.Name
+		if len(j.FailedSteps) > 0 {
+			line += ", step " + strings.Join(j.FailedSteps, ", step ")
+		}
+		line += " failed"
+		if j.URL != "" {
+			line += ": " + j.URL
+		}
+		lines = append(lines, Line(line))
+		for _, a := range j.Annotations {
+			lines = append(lines, Line("  "+annotationText(a)))
+		}
+	}
+	return lines
+}
+
+// annotationText is "failure: path:line: title: message".
+func annotationText(a event.Annotation) string {
+	s := a.Level + ": "
+	if a.Path != "" {
+		s += a.Path
+		if a.Line > 0 {
+			s += fmt.Sprintf(":%d", a.Line)
+		}
+		s += ": "
+	}
+	if a.Title != "" && a.Title != a.Message {
+		s += a.Title + ": "
+	}
+	return s + a.Message
+}
+
+// LogTailTitle names a failed job's log tail.
+func LogTailTitle(r dispatch.Result, j event.FailedJob) string {
+	return Line(fmt.Sprintf("Last %d log lines of job %s (%s)", len(j.LogTail), j.Name, r.Repository))
+}

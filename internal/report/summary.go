@@ -64,6 +64,7 @@ func Summary(results []dispatch.Result, apiURL *url.URL, warnings []string) stri
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.RequestID))
 	}
+	failedJobs(&b, results)
 	if len(warnings) > 0 {
 		b.WriteString("\n**Warnings**\n\n")
 		for _, w := range warnings {
@@ -71,6 +72,36 @@ func Summary(results []dispatch.Result, apiURL *url.URL, warnings []string) stri
 		}
 	}
 	return b.String()
+}
+
+// failedJobs adds, for every run that did not succeed, its failed jobs (linked), steps
+// and annotations.
+func failedJobs(b *strings.Builder, results []dispatch.Result) {
+	heading := false
+	for _, r := range results {
+		for _, j := range r.FailedJobs {
+			if !heading {
+				b.WriteString("\n**Why the run failed**\n\n")
+				heading = true
+			}
+			name := code(j.Name)
+			if j.URL != "" {
+				name = fmt.Sprintf("%s ([log](%s))", name, link(j.URL))
+			}
+			fmt.Fprintf(b, "- %s run #%d: job %s failed", cell(r.Repository), r.RunID, name)
+			for i, st := range j.FailedSteps {
+				sep := " at step "
+				if i > 0 {
+					sep = ", "
+				}
+				b.WriteString(sep + code(st))
+			}
+			b.WriteString("\n")
+			for _, a := range j.Annotations {
+				b.WriteString("  - " + cell(annotationText(a)) + "\n")
+			}
+		}
+	}
 }
 
 func outcomeText(r dispatch.Result) string {
@@ -192,6 +223,7 @@ func Outputs(results []dispatch.Result) []actionio.Output {
 		{Name: "run-url", Value: first.RunURL},
 		{Name: "run-status", Value: string(first.RunStatus)},
 		{Name: "conclusion", Value: string(first.Conclusion)},
+		{Name: "run-outputs", Value: string(first.RunOutputs)},
 		{Name: "results", Value: ResultsJSON(results)},
 	}
 }

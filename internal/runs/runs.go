@@ -238,7 +238,7 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 		if interval > 0 {
 			if err := p.sleepUntil(ctx, interval, deadline); err != nil {
 				if errors.Is(err, errDeadline) {
-					return last, fmt.Errorf("the run was still %s when wait-timeout ran out", last.Status.Words())
+					return last, &StillRunningError{Status: last.Status}
 				}
 				return last, err
 			}
@@ -386,6 +386,21 @@ func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 		return run, &ConclusionError{Conclusion: run.Conclusion, URL: run.HTMLURL}
 	}
 	return run, nil
+}
+
+// StillRunningError: wait-timeout (or timeout) ran out before the run completed.
+type StillRunningError struct{ Status event.Status }
+
+func (e *StillRunningError) Error() string {
+	return fmt.Sprintf("the run was still %s when wait-timeout ran out", e.Status.Words())
+}
+
+// GaveUp reports whether following a run ended because the step gave up on it: cancelled,
+// or out of time (wait-timeout or timeout), as opposed to the run failing or GitHub
+// refusing a request.
+func GaveUp(err error) bool {
+	var still *StillRunningError
+	return errors.Is(err, ErrCancelled) || errors.Is(err, ErrTimeout) || errors.Is(err, errAnswerPastDeadline) || errors.As(err, &still)
 }
 
 // errAnswerPastDeadline: GitHub was still answering when the wait's deadline came.

@@ -1,4 +1,4 @@
-package app
+package ghclient
 
 import (
 	"strings"
@@ -10,12 +10,12 @@ func FuzzAcceptedPermission(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
-		scope, level, ok := acceptedPermission(header)
+		scope, level, ok := AcceptedPermission(header)
 		if !ok {
 			return
 		}
 		if scope == "" || strings.ContainsAny(scope, "= ;,") || (level != "read" && level != "write" && level != "admin") {
-			t.Fatalf("acceptedPermission(%q) = %q, %q", header, scope, level)
+			t.Fatalf("AcceptedPermission(%q) = %q, %q", header, scope, level)
 		}
 	})
 }

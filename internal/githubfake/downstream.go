@@ -1,0 +1,320 @@
+package githubfake
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Job is a job of a workflow's runs: its steps, the annotations its check run carries,
+// and its log.
+type Job struct {
+	Name        string
+	Conclusion  string // when the run completes; default: the run's conclusion
+	Steps       []Step
+	Annotations []Annotation
+	Log         string // the job's log, timestamped lines as GitHub serves them
+}
+
+// Step is a step of a job.
+type Step struct {
+	Name       string
+	Conclusion string // default "success"
+}
+
+// Annotation is one check-run annotation (what a step's ::error line becomes).
+type Annotation struct {
+	Level   string // notice, warning, failure
+	Title   string
+	Message string
+	Path    string
+	Line    int
+}
+
+// storage is the second host logs and artifacts are served from, by redirect, as GitHub
+// serves them from blob storage: it authenticates by the signature in the URL and refuses
+// a request that also carries Authorization.
+type storage struct {
+	*httptest.Server
+	mu       sync.Mutex
+	objects  map[string][]byte // by path
+	requests []Request
+}
+
+func (f *Fake) storageHost() *storage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.store != nil {
+		return f.store
+	}
+	st := &storage{objects: map[string][]byte{}}
+	st.Server = httptest.NewServer(http.HandlerFunc(st.serve))
+	f.store = st
+	return st
+}
+
+func (st *storage) put(path string, data []byte) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.objects[path] = data
+	return st.URL + path + "?sig=" + strconv.Itoa(len(path)*7919) + "&se=2099-01-01"
+}
+
+func (st *storage) serve(w http.ResponseWriter, r *http.Request) {
+	st.mu.Lock()
+	st.requests = append(st.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone()})
+	data, ok := st.objects[r.URL.Path]
+	st.mu.Unlock()
+	switch {
+	case r.Header.Get("Authorization") != "":
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte("<Error><Code>InvalidAuthenticationInfo</Code><Message>Authentication information is not given in the correct format.</Message></Error>"))
+	case !ok || r.URL.Query().Get("sig") != strconv.Itoa(len(r.URL.Path)*7919):
+		w.WriteHeader(http.StatusForbidden)
+	default:
+		_, _ = w.Write(data)
+	}
+}
+
+// StorageRequests lists what the storage host received.
+func (f *Fake) StorageRequests() []Request {
+	st := f.storageHost()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return append([]Request(nil), st.requests...)
+}
+
+// Cancelled lists the runs cancelled through the API.
+func (f *Fake) Cancelled() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []int64
+	for _, r := range f.runs {
+		if !r.cancelled.IsZero() {
+			ids = append(ids, r.id)
+		}
+	}
+	return ids
+}
+
+// findRun finds a run of repo by ID. Called with f.mu held.
+func (f *Fake) findRun(repo, id string) *run {
+	for _, r := range f.runs {
+		if strings.EqualFold(r.repo, repo) && strconv.FormatInt(r.id, 10) == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// routeDownstream serves what GitHub offers about a run after it started: jobs, check-run
+// annotations, logs and artifacts (by redirect to storage), cancel, and the workflows.
+func (f *Fake) routeDownstream(w *recorder, r *http.Request, repo, pattern, id string) {
+	switch pattern {
+	case "actions/workflows":
+		f.listWorkflows(w, repo)
+	case "actions/runs/*/jobs":
+		f.listJobs(w, repo, id)
+	case "check-runs/*/annotations":
+		f.annotations(w, repo, id)
+	case "actions/jobs/*/logs":
+		f.jobLog(w, r, repo, id)
+	case "actions/runs/*/artifacts":
+		f.listArtifacts(w, r, repo, id)
+	case "actions/artifacts/*/zip":
+		f.artifactZip(w, r, repo, id)
+	case "actions/runs/*/cancel":
+		f.cancel(w, repo, id)
+	}
+}
+
+func (f *Fake) listWorkflows(w *recorder, repo string) {
+	f.mu.Lock()
+	var list []map[string]any
+	for _, wf := range f.workflows[strings.ToLower(repo)] {
+		list = append(list, map[string]any{"id": wf.ID, "name": wf.Name, "path": wf.Path, "state": "active"})
+	}
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(list), "workflows": list}, "")
+}
+
+// jobOf finds job number idx of a run by the job ID (run ID × 100 + index).
+func (f *Fake) jobOf(repo, jobID string) (*run, int) {
+	n, err := strconv.ParseInt(jobID, 10, 64)
+	if err != nil {
+		return nil, 0
+	}
+	rn := f.findRun(repo, strconv.FormatInt(n/100, 10))
+	if rn == nil || int(n%100) >= len(rn.wf.Jobs) {
+		return nil, 0
+	}
+	return rn, int(n % 100)
+}
+
+func (f *Fake) listJobs(w *recorder, repo, runID string) {
+	f.mu.Lock()
+	rn := f.findRun(repo, runID)
+	if rn == nil {
+		f.mu.Unlock()
+		writeError(w, http.StatusNotFound, "Not Found", "")
+		return
+	}
+	status, conclusion, _ := rn.state(f.now())
+	jobs := []map[string]any{}
+	for i, j := range rn.wf.Jobs {
+		id := rn.id*100 + int64(i)
+		jc, steps := jobState(j, status, conclusion)
+		jobs = append(jobs, map[string]any{"id": id, "run_id": rn.id, "name": j.Name, "status": status, "conclusion": jc,
+			"html_url":      fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", f.server.URL, rn.repo, rn.id, id),
+			"check_run_url": fmt.Sprintf("%s/repos/%s/check-runs/%d", f.server.URL, rn.repo, id+checkRunOffset),
+			"steps":         steps})
+	}
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(jobs), "jobs": jobs}, "")
+}
+
+const checkRunOffset = 50_000_000
+
+// jobState is a job's conclusion and steps, given its run's status and conclusion.
+func jobState(j Job, status, runConclusion string) (any, []map[string]any) {
+	var jc any
+	if status == "completed" {
+		jc = runConclusion
+		if j.Conclusion != "" {
+			jc = j.Conclusion
+		}
+	}
+	steps := []map[string]any{}
+	for n, st := range j.Steps {
+		var sc any
+		if status == "completed" {
+			sc = st.Conclusion
+			if st.Conclusion == "" {
+				sc = "success"
+			}
+		}
+		steps = append(steps, map[string]any{"number": n + 1, "name": st.Name, "status": status, "conclusion": sc})
+	}
+	return jc, steps
+}
+
+func (f *Fake) annotations(w *recorder, repo, checkRunID string) {
+	n, _ := strconv.ParseInt(checkRunID, 10, 64)
+	f.mu.Lock()
+	rn, idx := f.jobOf(repo, strconv.FormatInt(n-checkRunOffset, 10))
+	var list []map[string]any
+	if rn != nil {
+		for _, a := range rn.wf.Jobs[idx].Annotations {
+			list = append(list, map[string]any{"path": a.Path, "start_line": a.Line, "end_line": a.Line,
+				"annotation_level": a.Level, "title": a.Title, "message": a.Message})
+		}
+	}
+	f.mu.Unlock()
+	if rn == nil {
+		writeError(w, http.StatusNotFound, "Not Found", "")
+		return
+	}
+	if list == nil {
+		list = []map[string]any{}
+	}
+	writeJSON(w, http.StatusOK, list, "")
+}
+
+func (f *Fake) jobLog(w *recorder, r *http.Request, repo, jobID string) {
+	f.mu.Lock()
+	rn, idx := f.jobOf(repo, jobID)
+	var log string
+	if rn != nil {
+		log = rn.wf.Jobs[idx].Log
+	}
+	f.mu.Unlock()
+	if rn == nil {
+		writeError(w, http.StatusNotFound, "Not Found", "")
+		return
+	}
+	http.Redirect(w, r, f.storageHost().put("/logs/"+jobID+".txt", []byte(log)), http.StatusFound)
+}
+
+func (f *Fake) listArtifacts(w *recorder, r *http.Request, repo, runID string) {
+	f.mu.Lock()
+	rn := f.findRun(repo, runID)
+	list := []map[string]any{}
+	if rn != nil {
+		names := make([]string, 0, len(rn.wf.Artifacts))
+		for name := range rn.wf.Artifacts {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for i, name := range names {
+			if q := r.URL.Query().Get("name"); q != "" && q != name {
+				continue
+			}
+			id := rn.id*100 + int64(i)
+			list = append(list, map[string]any{"id": id, "name": name, "size_in_bytes": 100, "expired": false,
+				"archive_download_url": fmt.Sprintf("%s/repos/%s/actions/artifacts/%d/zip", f.server.URL, rn.repo, id)})
+		}
+	}
+	f.mu.Unlock()
+	if rn == nil {
+		writeError(w, http.StatusNotFound, "Not Found", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(list), "artifacts": list}, "")
+}
+
+func (f *Fake) artifactZip(w *recorder, r *http.Request, repo, artifactID string) {
+	n, _ := strconv.ParseInt(artifactID, 10, 64)
+	f.mu.Lock()
+	rn := f.findRun(repo, strconv.FormatInt(n/100, 10))
+	var files map[string]string
+	if rn != nil {
+		names := make([]string, 0, len(rn.wf.Artifacts))
+		for name := range rn.wf.Artifacts {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		if i := int(n % 100); i < len(names) {
+			files = rn.wf.Artifacts[names[i]]
+		}
+	}
+	f.mu.Unlock()
+	if files == nil {
+		writeError(w, http.StatusNotFound, "Not Found", "")
+		return
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range files {
+		fw, _ := zw.Create(name)
+		_, _ = fw.Write([]byte(content))
+	}
+	_ = zw.Close()
+	http.Redirect(w, r, f.storageHost().put("/artifacts/"+artifactID+".zip", buf.Bytes()), http.StatusFound)
+}
+
+func (f *Fake) cancel(w *recorder, repo, runID string) {
+	f.mu.Lock()
+	rn := f.findRun(repo, runID)
+	var status string
+	if rn != nil {
+		status, _, _ = rn.state(f.now())
+		if status != "completed" {
+			rn.cancelled = f.now()
+		}
+	}
+	f.mu.Unlock()
+	switch {
+	case rn == nil:
+		writeError(w, http.StatusNotFound, "Not Found", "")
+	case status == "completed":
+		writeError(w, http.StatusConflict, "Cannot cancel a workflow run that is completed.", "")
+	default:
+		writeJSON(w, http.StatusAccepted, map[string]any{}, "")
+	}
+}

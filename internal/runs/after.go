@@ -1,0 +1,418 @@
+package runs
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+)
+
+// What happens after a run ends: why it failed (jobs, steps, annotations, log tails), its
+// outputs artifact, and cancelling it.
+
+// After says what to do once following a run ended.
+type After struct {
+	CancelOnAbort   bool   // cancel the run if the step gave up on it
+	LogLines        int    // of each failed job's log (0: none)
+	OutputsArtifact string // read outputs.json from this artifact of a successful run
+}
+
+// Outcome is all that following a run found out.
+type Outcome struct {
+	Run        Run
+	Err        error // why following failed (or the run did, with FailOnConclusion)
+	FailedJobs []event.FailedJob
+	Outputs    json.RawMessage
+	Cancelled  bool     // the step cancelled the run
+	Warnings   []string // what went wrong without failing: a permission missing, a cancel refused
+}
+
+// cancelTimeout bounds cancelling a run the step gave up on, even after a signal.
+const cancelTimeout = 5 * time.Second
+
+// FollowThrough follows the run (Follow), then: cancels it if the step gave up on it and
+// a.CancelOnAbort is set; explains it if it completed without success; reads its outputs
+// artifact if it succeeded. A missing permission for the explanation or the outputs is a
+// warning; a missing or malformed outputs artifact is the Outcome's Err.
+func (p *Poller) FollowThrough(ctx context.Context, d Dispatched, f Follow, a After, onChange func(Run)) Outcome {
+	o := Outcome{}
+	o.Run, o.Err = p.Follow(ctx, d, f, onChange)
+	id := o.Run.ID
+	if id == 0 {
+		id = d.RunID
+	}
+	if o.Err != nil && a.CancelOnAbort && id != 0 && GaveUp(o.Err) {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
+		defer cancel()
+		if err := p.Cancel(cctx, id); err != nil {
+			o.Warnings = append(o.Warnings, fmt.Sprintf("run %d could not be cancelled (cancel-run-on-abort): %v", id, err))
+		} else {
+			o.Cancelled = true
+			o.Warnings = append(o.Warnings, fmt.Sprintf("run %d was cancelled, as cancel-run-on-abort asks, because the step gave up on it", id))
+		}
+	}
+	if o.Run.Status != event.StatusCompleted || id == 0 {
+		return o
+	}
+	if o.Run.Conclusion != event.ConclusionSuccess {
+		var warnings []string
+		o.FailedJobs, warnings = p.Explain(ctx, id, a.LogLines)
+		o.Warnings = append(o.Warnings, warnings...)
+		return o
+	}
+	if a.OutputsArtifact != "" && o.Err == nil {
+		out, err := p.Outputs(ctx, id, a.OutputsArtifact)
+		switch kind := ghclient.CauseOf(err).Kind; {
+		case err == nil:
+			o.Outputs = out
+		case kind == ghclient.Forbidden || kind == ghclient.NotFound:
+			o.Warnings = append(o.Warnings, fmt.Sprintf("%v: give the token Actions: read to read the run's artifacts", err))
+		default:
+			o.Err = err
+		}
+	}
+	return o
+}
+
+// Bounds of explaining a failed run.
+const (
+	maxFailedJobs    = 20               // named in the results
+	maxAnnotations   = 5                // per failed job
+	maxLogJobs       = 3                // jobs whose log tail is shown
+	MaxLogLines      = 500              // the log-lines input's upper bound
+	maxLogBytes      = 32 << 20         // read of one job's log, keeping only the tail
+	maxLineRunes     = 500              // one log line or annotation message
+	logTimeout       = 15 * time.Second // one log, redirect included
+	maxArtifactBytes = 10 << 20         // the outputs artifact's zip
+	MaxOutputsBytes  = 1 << 20          // outputs.json inside it
+	OutputsFile      = "outputs.json"
+)
+
+// Explain lists the run's jobs (latest attempt) and names each that did not succeed, with
+// its failed steps, its check-run annotations (failure level first) and, for the first
+// few, the last logLines lines of its log. What cannot be read (a missing permission) is a
+// warning with a hint, not a failure.
+func (p *Poller) Explain(ctx context.Context, runID int64, logLines int) (jobs []event.FailedJob, warnings []string) {
+	var list struct {
+		Jobs []struct {
+			ID          int64            `json:"id"`
+			Name        string           `json:"name"`
+			Conclusion  event.Conclusion `json:"conclusion"`
+			HTMLURL     string           `json:"html_url"`
+			CheckRunURL string           `json:"check_run_url"`
+			Steps       []struct {
+				Name       string           `json:"name"`
+				Conclusion event.Conclusion `json:"conclusion"`
+			} `json:"steps"`
+		} `json:"jobs"`
+	}
+	if err := p.get(ctx, p.repoPath()+fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=100", runID), "jobs", &list); err != nil {
+		return nil, []string{permissionWarning("the run's jobs", "Actions: read", err)}
+	}
+	for _, j := range list.Jobs {
+		if !failed(j.Conclusion) || len(jobs) == maxFailedJobs {
+			continue
+		}
+		fj := event.FailedJob{Name: clip(j.Name), URL: j.HTMLURL}
+		if !WebURL(fj.URL, p.Client.BaseURL) {
+			fj.URL = ""
+		}
+		for _, st := range j.Steps {
+			if failed(st.Conclusion) && len(fj.FailedSteps) < 10 {
+				fj.FailedSteps = append(fj.FailedSteps, clip(st.Name))
+			}
+		}
+		if id, ok := lastID(j.CheckRunURL); ok {
+			anns, err := p.annotations(ctx, id)
+			if err != nil {
+				warnings = appendOnce(warnings, permissionWarning("the jobs' annotations", "Checks: read", err))
+			}
+			fj.Annotations = anns
+		}
+		if logLines > 0 && len(jobs) < maxLogJobs {
+			tail, err := p.logTail(ctx, j.ID, logLines)
+			if err != nil {
+				warnings = appendOnce(warnings, permissionWarning("the jobs' logs", "Actions: read", err))
+			}
+			fj.LogTail = tail
+		}
+		jobs = append(jobs, fj)
+	}
+	return jobs, warnings
+}
+
+// failed: a job or step that ended without success (skipped and neutral are not failures).
+func failed(c event.Conclusion) bool {
+	switch c {
+	case "", event.ConclusionSuccess, event.ConclusionSkipped, event.ConclusionNeutral:
+		return false
+	}
+	return true
+}
+
+func (p *Poller) repoPath() string {
+	return fmt.Sprintf("repos/%s/%s/", url.PathEscape(p.Repo.Owner), url.PathEscape(p.Repo.Name))
+}
+
+// lastID reads the numeric ID at the end of a URL such as GitHub's check_run_url. Only
+// the number is used: the request goes to the API root, not to the URL the server named.
+func lastID(u string) (int64, bool) {
+	i := strings.LastIndexByte(u, '/')
+	n, err := strconv.ParseInt(u[i+1:], 10, 64)
+	return n, err == nil && n > 0
+}
+
+// annotations reads a check run's annotations, failure level first, at most a handful.
+func (p *Poller) annotations(ctx context.Context, checkRunID int64) ([]event.Annotation, error) {
+	var list []struct {
+		Path      string `json:"path"`
+		StartLine int    `json:"start_line"`
+		Level     string `json:"annotation_level"`
+		Title     string `json:"title"`
+		Message   string `json:"message"`
+	}
+	if err := p.get(ctx, p.repoPath()+fmt.Sprintf("check-runs/%d/annotations?per_page=50", checkRunID), "annotations", &list); err != nil {
+		return nil, err
+	}
+	rank := map[string]int{"failure": 0, "warning": 1, "notice": 2}
+	sort.SliceStable(list, func(i, j int) bool { return levelRank(rank, list[i].Level) < levelRank(rank, list[j].Level) })
+	var out []event.Annotation
+	for _, a := range list[:min(len(list), maxAnnotations)] {
+		level := a.Level
+		if _, ok := rank[level]; !ok {
+			level = "notice"
+		}
+		out = append(out, event.Annotation{Level: level, Title: clip(a.Title), Message: clip(a.Message), Path: clip(a.Path), Line: a.StartLine})
+	}
+	return out, nil
+}
+
+func levelRank(rank map[string]int, level string) int {
+	if r, ok := rank[level]; ok {
+		return r
+	}
+	return len(rank)
+}
+
+// logTail fetches a job's log (GitHub redirects to a storage host, reached without the
+// token) and keeps its last n lines, timestamps cut, whatever its size.
+func (p *Poller) logTail(ctx context.Context, jobID int64, n int) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ghclient.WithBodyLimit(ctx, maxLogBytes), logTimeout)
+	defer cancel()
+	req, err := p.Client.NewRequest("GET", p.repoPath()+fmt.Sprintf("actions/jobs/%d/logs", jobID), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.Client.BareDo(ctx, req)
+	if err != nil {
+		return nil, ghclient.Check(err)
+	}
+	defer resp.Body.Close()
+	tail := newTail(n)
+	if _, err := io.Copy(tail, resp.Body); err != nil && !errors.Is(err, ghclient.ErrBodyTooLarge) {
+		return nil, ghclient.Check(err)
+	}
+	return tail.lines(), nil
+}
+
+// tail keeps the last n lines written to it, in bounded memory.
+type tail struct {
+	n       int
+	ring    []string
+	partial []byte
+}
+
+func newTail(n int) *tail { return &tail{n: n} }
+
+func (t *tail) Write(p []byte) (int, error) {
+	data := append(t.partial, p...)
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
+		}
+		t.push(string(data[:i]))
+		data = data[i+1:]
+	}
+	if len(data) > 4*maxLineRunes { // a line without end: keep its start only
+		data = data[:4*maxLineRunes]
+	}
+	t.partial = append([]byte(nil), data...)
+	return len(p), nil
+}
+
+func (t *tail) push(line string) {
+	t.ring = append(t.ring, line)
+	if len(t.ring) > t.n {
+		t.ring = t.ring[1:]
+	}
+}
+
+var timestamp = regexp.MustCompile(`^\x{FEFF}?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z `)
+
+func (t *tail) lines() []string {
+	if len(t.partial) > 0 {
+		t.push(string(t.partial))
+		t.partial = nil
+	}
+	out := make([]string, 0, len(t.ring))
+	for _, l := range t.ring {
+		out = append(out, clip(timestamp.ReplaceAllString(strings.TrimRight(l, "\r"), "")))
+	}
+	return out
+}
+
+// clip cuts server text to maxLineRunes.
+func clip(s string) string {
+	if r := []rune(s); len(r) > maxLineRunes {
+		return string(r[:maxLineRunes]) + "…"
+	}
+	return s
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, v := range list {
+		if v == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// permissionWarning says what could not be read and, for a 403 or 404, the permission
+// that would let it be read.
+func permissionWarning(what, permission string, err error) string {
+	switch ghclient.CauseOf(err).Kind {
+	case ghclient.Forbidden, ghclient.NotFound:
+		return fmt.Sprintf("%s could not be read (%v): give the token %s to see them here", what, err, permission)
+	}
+	return fmt.Sprintf("%s could not be read: %v", what, err)
+}
+
+// Cancel asks GitHub to cancel the run. A run that completed meanwhile is not an error.
+func (p *Poller) Cancel(ctx context.Context, runID int64) error {
+	req, err := p.Client.NewRequest("POST", p.repoPath()+fmt.Sprintf("actions/runs/%d/cancel", runID), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := p.Client.Do(ctx, req, nil)
+	if resp != nil && (resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusConflict) {
+		return nil // cancelling, or completed already
+	}
+	return ghclient.Check(err)
+}
+
+// OutputsError says why a run's outputs could not be read.
+type OutputsError struct {
+	Artifact string
+	Why      string
+	Err      error // the GitHub failure behind it, if any
+}
+
+func (e *OutputsError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("outputs artifact %q: %s: %v", e.Artifact, e.Why, e.Err)
+	}
+	return fmt.Sprintf("outputs artifact %q: %s", e.Artifact, e.Why)
+}
+
+func (e *OutputsError) Unwrap() error { return e.Err }
+
+// Outputs finds the artifact named name on the run, downloads its zip (GitHub redirects to
+// a storage host, reached without the token) and returns the JSON object in its
+// outputs.json, compacted.
+func (p *Poller) Outputs(ctx context.Context, runID int64, name string) (json.RawMessage, error) {
+	var list struct {
+		Artifacts []struct {
+			ID      int64  `json:"id"`
+			Name    string `json:"name"`
+			Expired bool   `json:"expired"`
+		} `json:"artifacts"`
+	}
+	path := p.repoPath() + fmt.Sprintf("actions/runs/%d/artifacts?per_page=100&name=%s", runID, url.QueryEscape(name))
+	if err := p.get(ctx, path, "artifacts", &list); err != nil {
+		return nil, &OutputsError{Artifact: name, Why: "the run's artifacts could not be listed", Err: err}
+	}
+	var id int64
+	for _, a := range list.Artifacts {
+		if a.Name == name && !a.Expired {
+			id = a.ID
+		}
+	}
+	if id == 0 {
+		return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("run %d has no such artifact", runID)}
+	}
+	archive, err := p.download(ctx, p.repoPath()+fmt.Sprintf("actions/artifacts/%d/zip", id))
+	if err != nil {
+		return nil, &OutputsError{Artifact: name, Why: "the archive could not be downloaded", Err: err}
+	}
+	return readOutputs(name, archive)
+}
+
+func (p *Poller) download(ctx context.Context, path string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ghclient.WithBodyLimit(ctx, maxArtifactBytes), logTimeout)
+	defer cancel()
+	req, err := p.Client.NewRequest("GET", path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.Client.BareDo(ctx, req)
+	if err != nil {
+		return nil, ghclient.Check(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, ghclient.Check(err)
+	}
+	return data, nil
+}
+
+// readOutputs reads outputs.json from a zip archive: at most MaxOutputsBytes however the
+// archive claims its size, and a JSON object.
+func readOutputs(name string, archive []byte) (json.RawMessage, error) {
+	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil {
+		return nil, &OutputsError{Artifact: name, Why: "it is not a zip archive"}
+	}
+	for _, f := range zr.File {
+		if f.Name != OutputsFile {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s cannot be read: %v", OutputsFile, err)}
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, MaxOutputsBytes+1))
+		_ = rc.Close()
+		if err != nil {
+			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s cannot be read: %v", OutputsFile, err)}
+		}
+		if len(data) > MaxOutputsBytes {
+			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s is larger than 1 MiB", OutputsFile)}
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(data, &obj) != nil || obj == nil {
+			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s is not a JSON object", OutputsFile)}
+		}
+		var out bytes.Buffer
+		if err := json.Compact(&out, data); err != nil {
+			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s is not a JSON object", OutputsFile)}
+		}
+		return out.Bytes(), nil
+	}
+	return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("it holds no %s at its top level", OutputsFile)}
+}
