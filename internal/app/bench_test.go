@@ -62,3 +62,30 @@ func BenchmarkFanOut50(b *testing.B) {
 		b.Fatalf("%d dispatches for %d runs", n, b.N)
 	}
 }
+
+// BenchmarkExplainFailedRun measures what explaining a failed run costs GitHub: the
+// requests after the run completed (jobs, annotations of each failed job, the log of the
+// first few), for a run with one failed job of two.
+func BenchmarkExplainFailedRun(b *testing.B) {
+	clock := githubfake.NewClock()
+	f := githubfake.Standard(b, clock)
+	f.SetRateLimit(1 << 30)
+	f.AddWorkflow("octo/data", failingTests())
+	env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := runCLIModeClock(b, clock, env, "trigger", "--repository", "octo/data", "--event-type", "e",
+			"--api-url", f.URL(), "--wait", "completed", "--json"); r.code != ExitFailed {
+			b.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	}
+	b.StopTimer()
+	explaining, storage := 0, len(f.StorageRequests())
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/jobs") || strings.Contains(r.Path, "/check-runs/") || strings.HasSuffix(r.Path, "/logs") {
+			explaining++
+		}
+	}
+	b.ReportMetric(float64(explaining)/float64(b.N), "api-requests/explanation")
+	b.ReportMetric(float64(storage)/float64(b.N), "storage-requests/explanation")
+}

@@ -388,7 +388,7 @@ func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	return run, nil
 }
 
-// StillRunningError: wait-timeout (or timeout) ran out before the run completed.
+// StillRunningError says wait-timeout (or timeout) ran out before the run completed.
 type StillRunningError struct{ Status event.Status }
 
 func (e *StillRunningError) Error() string {
