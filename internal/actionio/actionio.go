@@ -47,9 +47,10 @@ func (w *Writer) SetOutputs(outs []Output) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", o.Name, delim, o.Value, delim)
+		// Lines end as go-githubactions ends them: CRLF on Windows, as the runner expects there.
+		fmt.Fprintf(&b, "%s<<%s%s%s%s%s%s", o.Name, delim, githubactions.EOF, o.Value, githubactions.EOF, delim, githubactions.EOF)
 	}
-	return w.fileCommand("output", "GITHUB_OUTPUT", strings.TrimSuffix(b.String(), "\n"))
+	return w.fileCommand("output", "GITHUB_OUTPUT", strings.TrimSuffix(b.String(), githubactions.EOF))
 }
 
 // AddStepSummary appends Markdown to GITHUB_STEP_SUMMARY.
@@ -94,6 +95,7 @@ func delimiterFor(value string) (string, error) {
 // name<<DELIMITER heredocs). It refuses a heredoc that never closes and a name set twice.
 func ParseOutputs(s string) (map[string]string, error) {
 	out := map[string]string{}
+	s = strings.ReplaceAll(s, "\r\n", "\n") // Windows
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]

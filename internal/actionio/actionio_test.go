@@ -28,7 +28,7 @@ func TestSetOutputsUsesFreshDelimiters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(b), "\n")
+	lines := strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n") // CRLF on Windows
 	// a<<D1, 4 value lines, D1, b<<D2, plain, D2, trailing empty
 	if len(lines) != 10 || !strings.HasPrefix(lines[0], "a<<ghadelimiter_") || lines[5] != strings.TrimPrefix(lines[0], "a<<") ||
 		lines[7] != "plain" || lines[8] != strings.TrimPrefix(lines[6], "b<<") || lines[0][3:] == lines[6][3:] {

@@ -234,6 +234,18 @@ func TestEveryAppTokenRevoked(t *testing.T) {
 	}
 }
 
+// endlessFile is /dev/zero where there is one, else a file over every limit.
+func endlessFile(t *testing.T) string {
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		return "/dev/zero"
+	}
+	path := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(path, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Bad input that used to reach the network: refused, exit 2, no request.
 func TestMoreBadInputRefusedBeforeSending(t *testing.T) {
 	t.Parallel()
@@ -244,7 +256,7 @@ func TestMoreBadInputRefusedBeforeSending(t *testing.T) {
 		want   string
 	}{
 		{"app-id neither number nor client ID", map[string]string{"app-id": "my-app", "app-private-key": keyPEM()}, nil, `input "app-id"`},
-		{"payload file that never ends", nil, []string{"--client-payload-file", "/dev/zero"}, "--client-payload-file: is larger than"},
+		{"payload file that never ends", nil, []string{"--client-payload-file", endlessFile(t)}, "--client-payload-file: is larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -75,6 +75,10 @@ func TestBuildValid(t *testing.T) {
 func TestBuildProblems(t *testing.T) {
 	t.Parallel()
 	unreadable := filepath.Join(t.TempDir(), "missing.json")
+	emptyFile := filepath.Join(t.TempDir(), "empty.json")
+	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	bigPayload := `{"data":"` + strings.Repeat("x", 64*1024) + `"}`
 	tests := []struct {
 		name  string
@@ -129,7 +133,7 @@ func TestBuildProblems(t *testing.T) {
 		{"zero attempts", ActionMode, func(i *Inputs) { i.MaxAttempts = "0" }, "max-attempts", "out of range"},
 		{"too many attempts", ActionMode, func(i *Inputs) { i.MaxAttempts = "100" }, "max-attempts", "out of range"},
 		{"CLI missing token", CLIMode, func(i *Inputs) { i.Token = "" }, "token", "export GITHUB_TOKEN"},
-		{"CLI payload and file", CLIMode, func(i *Inputs) { i.ClientPayloadFile = "/dev/null" }, "client-payload-file", "together"},
+		{"CLI payload and file", CLIMode, func(i *Inputs) { i.ClientPayloadFile = emptyFile }, "client-payload-file", "together"},
 		{"CLI unreadable payload file", CLIMode, func(i *Inputs) { i.ClientPayload = ""; i.ClientPayloadFile = unreadable }, "client-payload-file", "cannot be read"},
 	}
 	for _, tt := range tests {

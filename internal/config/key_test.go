@@ -7,8 +7,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
 
 func TestParsePrivateKey(t *testing.T) {
@@ -66,16 +70,29 @@ func TestKeyAndAppIDBounds(t *testing.T) {
 	}
 }
 
+// endless is a file that never ends (/dev/zero) where there is one, else one over every
+// limit.
+func endless(t *testing.T) string {
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		return "/dev/zero"
+	}
+	path := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(path, make([]byte, MaxKeyBytes+event.MaxDispatchBodyBytes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestFilesAreReadThroughALimit(t *testing.T) {
 	t.Parallel()
 	in := valid()
-	in.ClientPayload, in.ClientPayloadFile = "", "/dev/zero"
+	in.ClientPayload, in.ClientPayloadFile = "", endless(t)
 	_, ps := Build(CLIMode, in)
 	if len(ps) != 1 || ps[0].Input != "client-payload-file" || !strings.Contains(ps[0].Rule, "is larger than") {
 		t.Errorf("problems %v", ps)
 	}
 	in = valid()
-	in.AppID, in.AppPrivateKeyFile = "1", "/dev/zero"
+	in.AppID, in.AppPrivateKeyFile = "1", endless(t)
 	_, ps = Build(CLIMode, in)
 	if len(ps) == 0 || ps[0].Input != "app-private-key-file" || !strings.Contains(ps[0].Rule, "is larger than") {
 		t.Errorf("problems %v", ps)
