@@ -7,7 +7,6 @@ require (
 	github.com/google/go-github/v66 v66.0.0
 	github.com/sethvargo/go-githubactions v1.3.1
 	go.yaml.in/yaml/v3 v3.0.6
-	golang.org/x/time v0.16.0
 )
 
 require github.com/google/go-querystring v1.1.0 // indirect

@@ -13,6 +13,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/version"
@@ -28,7 +29,7 @@ const (
 // Main runs the program with the given arguments (without the program name), environment
 // lookup and output streams, and returns the exit code. It reads no global state.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: dispatch.GitHubPace}.main(ctx, args)
+	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: event.PaceInterval}.main(ctx, args)
 }
 
 // internalError is a panic turned into an error: a bug, reported as such.
@@ -51,7 +52,7 @@ type runner struct {
 	clock          ghclient.Clock
 	attemptTimeout time.Duration // 0: ghclient.DefaultAttemptTimeout
 	newID          func() string // a fresh distinct ID
-	pace           dispatch.Pace // spacing of content-creating requests
+	pace           time.Duration // content-creating requests this far apart per credential; 0: none
 	revokeTimeout  time.Duration // per App token at the end; 0: revokeEach
 }
 

@@ -51,17 +51,17 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	start := rn.clock.Now()
 	policy := ghclient.Policy{MaxAttempts: cfg.MaxAttempts, AttemptTimeout: rn.attemptTimeout, Deadline: start.Add(cfg.Timeout), Clock: rn.clock}
 	var rec *ghclient.Recorder
-	var base http.RoundTripper
+	var base http.RoundTripper = ghclient.NewTransport() // one connection pool for every target
+	pacers := &ghclient.Pacers{Interval: rn.pace}        // one pace per credential: a token, or each App installation's
 	concurrency := cfg.Concurrency
 	if cfg.DryRun {
 		rec = &ghclient.Recorder{}
-		base, concurrency, p = rec, 1, silent{} // one at a time: the preview keeps the input order
-	} else {
-		base = ghclient.NewTransport() // one connection pool for every target
-		policy.Pacer = rn.pace.Pacer()
+		base, pacers, concurrency, p = rec, nil, 1, silent{} // one at a time: the preview keeps the input order
 	}
 	newClient := func(token string) *github.Client {
-		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: policy})
+		p := policy
+		p.Pacer = pacers.For(token)
+		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: p})
 	}
 	clientFor := func(context.Context, event.Repo) (*github.Client, error) { return newClient(cfg.Token), nil }
 	if cfg.App != nil && !cfg.DryRun {

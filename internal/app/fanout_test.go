@@ -16,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
@@ -117,49 +118,148 @@ func TestConcurrencyAndPacingSeenByGitHub(t *testing.T) {
 			t.Errorf("peak concurrency %d, want 2 or 3 with --concurrency 3", p)
 		}
 	})
-	t.Run("pacing", func(t *testing.T) {
-		t.Parallel()
-		f := githubfake.Standard(t, nil)
-		var names []string
-		for i := range 8 {
-			names = append(names, fmt.Sprintf("octo/p%d", i))
-			f.AddRepo(names[i])
+}
+
+// pacedRun runs the CLI on a virtual clock shared with the fake, with GitHub's pace: one
+// content-creating request a second per credential, at concurrency 1 so that the order of
+// the targets is the order of the requests.
+func pacedRun(t *testing.T, f *githubfake.Fake, clock *githubfake.Clock, env map[string]string, args ...string) (int, string) {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
+	rn.clock, rn.pace = clock, event.PaceInterval
+	code := rn.main(context.Background(), append([]string{"trigger", "--event-type", "e", "--api-url", f.URL(), "--concurrency", "1"}, args...))
+	return code, stderr.String()
+}
+
+// postsByCredential are the arrival times (by the fake's virtual clock) of the accepted
+// dispatches, by the credential that sent them.
+func postsByCredential(f *githubfake.Fake) map[string][]time.Time {
+	by := map[string][]time.Time{}
+	for _, r := range f.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/dispatches") {
+			auth := r.Header.Get("Authorization")
+			by[auth] = append(by[auth], r.ArrivedOn)
 		}
-		var stdout, stderr strings.Builder
-		rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
-		rn.pace = dispatch.Pace{Interval: 50 * time.Millisecond, HourBurst: 4, HourInterval: 100 * time.Millisecond}
-		code := rn.main(context.Background(), []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "e",
-			"--api-url", f.URL(), "--concurrency", "8"})
-		if code != ExitOK {
-			t.Fatalf("exit %d\n%s", code, stderr.String())
-		}
-		var arrivals []time.Time
-		for _, r := range f.Requests() {
-			arrivals = append(arrivals, r.Arrived)
-		}
-		sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].Before(arrivals[j]) })
-		if len(arrivals) != 8 {
-			t.Fatalf("%d requests", len(arrivals))
-		}
-		// Token buckets: in any window of length W at most burst + W/interval requests
-		// arrive (plus one for timer slack), for each of the two buckets.
-		for _, b := range []struct {
-			burst    int
-			interval time.Duration
-		}{{1, rn.pace.Interval}, {rn.pace.HourBurst, rn.pace.HourInterval}} {
-			for i := range arrivals {
-				for j := i + 1; j < len(arrivals); j++ {
-					n, w := j-i+1, arrivals[j].Sub(arrivals[i])
-					if allowed := b.burst + int(w/b.interval) + 1; n > allowed {
-						t.Errorf("%d requests within %s: bucket of %d per %s allows %d", n, w, b.burst, b.interval, allowed)
-					}
-				}
+	}
+	return by
+}
+
+// checkPace: per credential, never two content-creating requests closer than a second,
+// never more than 80 in a minute.
+func checkPace(t *testing.T, by map[string][]time.Time) {
+	t.Helper()
+	var all []time.Time
+	for cred, times := range by {
+		for i := 1; i < len(times); i++ {
+			if gap := times[i].Sub(times[i-1]); gap < time.Second {
+				t.Errorf("credential %s…: requests %d and %d only %s apart", cred[:min(len(cred), 14)], i-1, i, gap)
 			}
 		}
-		if total := arrivals[7].Sub(arrivals[0]); total < 350*time.Millisecond {
-			t.Errorf("8 requests took %s: the hourly bucket (4, then one per 100 ms) was not applied", total)
+		all = append(all, times...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Before(all[j]) })
+	for i := range all {
+		n := 0
+		for j := i; j < len(all) && all[j].Sub(all[i]) < time.Minute; j++ {
+			n++
 		}
-	})
+		if n > 80 {
+			t.Errorf("%d content-creating requests within a minute", n)
+		}
+	}
+}
+
+// One token: 70 targets go one a second (69 s from first to last) with no slowdown after
+// the 57th, as the old hourly bucket imposed.
+func TestPacingOneToken(t *testing.T) {
+	t.Parallel()
+	clock := githubfake.NewClock()
+	f := githubfake.Standard(t, clock)
+	var names []string
+	for i := range 70 {
+		names = append(names, fmt.Sprintf("octo/t%d", i))
+		f.AddRepo(names[i])
+	}
+	code, stderr := pacedRun(t, f, clock, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "--repository", strings.Join(names, ","))
+	if code != ExitOK || len(f.Dispatches()) != 70 {
+		t.Fatalf("exit %d, %d dispatches\n%s", code, len(f.Dispatches()), stderr)
+	}
+	by := postsByCredential(f)
+	checkPace(t, by)
+	times := by["Bearer "+githubfake.TestToken]
+	if span := times[len(times)-1].Sub(times[0]); span > 71*time.Second {
+		t.Errorf("70 targets took %s of virtual time, want about 69 s (N s + 2 s)", span)
+	}
+}
+
+// A GitHub App: each installation's token is its own credential with its own pace, so 16
+// targets over three owners (8, 4, 4) take about the largest owner's count of seconds.
+func TestPacingPerAppInstallation(t *testing.T) {
+	t.Parallel()
+	clock := githubfake.NewClock()
+	f := githubfake.Standard(t, clock)
+	inst := map[string]*githubfake.Installation{}
+	var targets []string
+	for o, n := range map[string]int{"big": 8, "mid": 4, "small": 4} {
+		in := &githubfake.Installation{ID: int64(100 + len(inst)), Permissions: map[string]string{"contents": "write"}}
+		for i := range n {
+			in.Repos = append(in.Repos, fmt.Sprintf("r%d", i))
+		}
+		inst[o] = in
+	}
+	for i := range 8 { // interleaved: big, mid, small, big, …
+		for _, o := range []string{"big", "mid", "small"} {
+			if i < len(inst[o].Repos) {
+				targets = append(targets, o+"/"+inst[o].Repos[i])
+			}
+		}
+	}
+	f.AddApp(githubfake.App{ID: "424242", PublicKey: &testKey().PublicKey, Installations: inst})
+	code, stderr := pacedRun(t, f, clock, map[string]string{"GITHUB_APP_PRIVATE_KEY": keyPEM()},
+		"--repository", strings.Join(targets, ","), "--app-id", "424242")
+	if code != ExitOK || len(f.Dispatches()) != 16 {
+		t.Fatalf("exit %d, %d dispatches\n%s", code, len(f.Dispatches()), stderr)
+	}
+	by := postsByCredential(f)
+	if len(by) != 3 {
+		t.Fatalf("%d credentials sent dispatches, want 3", len(by))
+	}
+	checkPace(t, by)
+	var first, last time.Time
+	for _, times := range by {
+		if first.IsZero() || times[0].Before(first) {
+			first = times[0]
+		}
+		if times[len(times)-1].After(last) {
+			last = times[len(times)-1]
+		}
+	}
+	if span := last.Sub(first); span > 9*time.Second {
+		t.Errorf("16 targets over 3 installations took %s, want about 7 s (the largest owner's 8)", span)
+	}
+}
+
+// A target not sent because the step ran out of time waiting its turn says exactly that,
+// and how to raise timeout; nothing past the deadline is sent.
+func TestTargetsBeyondTheTimeoutSaySo(t *testing.T) {
+	t.Parallel()
+	clock := githubfake.NewClock()
+	f := githubfake.Standard(t, clock)
+	var names []string
+	for i := range 20 {
+		names = append(names, fmt.Sprintf("octo/n%d", i))
+		f.AddRepo(names[i])
+	}
+	code, stderr := pacedRun(t, f, clock, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "--repository", strings.Join(names, ","), "--timeout", "10s")
+	sent := len(f.Dispatches())
+	if code != ExitFailed || sent < 10 || sent > 11 {
+		t.Fatalf("exit %d, %d sent\n%s", code, sent, stderr)
+	}
+	if n := strings.Count(stderr, "not sent: the step's timeout would run out before this request's turn"); n != 20-sent ||
+		!strings.Contains(stderr, "hint: raise --timeout, or leave it out: then it fits the targets") || strings.Contains(stderr, "no answer from GitHub") {
+		t.Errorf("%d not-sent lines for %d targets\n%s", n, 20-sent, stderr)
+	}
 }
 
 // Cancelling stops new sends; what was delivered and what was not is reported.
@@ -176,7 +276,7 @@ func TestCancelStopsNewSends(t *testing.T) {
 	var stdout, stderr strings.Builder
 	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
 	var once sync.Once
-	rn.pace = dispatch.Pace{Interval: 30 * time.Millisecond, HourBurst: 100, HourInterval: time.Millisecond}
+	rn.clock, rn.pace = ghclient.RealClock{}, 30*time.Millisecond // real time: the cancel lands mid-way
 	go func() {
 		for len(f.Dispatches()) < 2 {
 			time.Sleep(5 * time.Millisecond)

@@ -43,6 +43,7 @@ const (
 	badAnswer
 	outputsUnreadable
 	workflowUnknown
+	noTurn
 )
 
 // reasonOf classifies a failed Result by its error's type and its GitHub cause.
@@ -80,6 +81,8 @@ func reasonOf(r dispatch.Result) reason {
 		return noHint
 	case ghclient.TimedOut:
 		return outOfTime
+	case ghclient.NoTurn:
+		return noTurn
 	case ghclient.RateLimited:
 		switch {
 		case c.Primary:
@@ -168,6 +171,9 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 		return phrasing{action: "the run was found but could not be read: the token may lack Actions: read on " + repo}
 	case permissionMissing:
 		return permissionPhrasing(r, c)
+	case noTurn:
+		return phrasing{action: "raise the timeout input, or leave it empty: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin",
+			cli: "raise --timeout, or leave it out: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"}
 	case outputsUnreadable:
 		return phrasing{action: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in outputs-artifact (examples/receive-with-outputs.yml)",
 			cli: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in --outputs-artifact (examples/receive-with-outputs.yml)"}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
@@ -269,12 +270,10 @@ func (b *builder) delivery() {
 	} else {
 		c.MaxAttempts = n
 	}
-	// The timeout bounds the whole step. Left empty it leaves room for the wait.
+	// The timeout bounds the whole step. Left empty it fits the work: the pacing of the
+	// busiest credential, and the wait.
 	waiting := c.Wait != event.WaitNone
-	defTimeout := DefaultTimeout
-	if waiting {
-		defTimeout = min(DefaultTimeout+c.WaitTimeout, MaxTimeout)
-	}
+	defTimeout := b.fittingTimeout()
 	if d, err := parseDuration(in.Timeout, defTimeout); err != nil {
 		b.bad("timeout", "%v", err)
 	} else {
@@ -288,6 +287,30 @@ func (b *builder) delivery() {
 	} else {
 		c.APIURL = u
 	}
+}
+
+// PacingMargin is what the default timeout adds to the pacing for everything else.
+const PacingMargin = 2 * time.Minute
+
+// fittingTimeout is the default timeout: enough for the busiest credential's targets at
+// one a second, plus a margin, never less than DefaultTimeout; plus wait-timeout when
+// waiting; at most MaxTimeout.
+func (b *builder) fittingTimeout() time.Duration {
+	busiest := len(b.c.Repositories)
+	if strings.TrimSpace(b.in.AppID) != "" { // one installation token per owner, each paced on its own
+		per := map[string]int{}
+		busiest = 0
+		for _, r := range b.c.Repositories {
+			owner := strings.ToLower(r.Owner)
+			per[owner]++
+			busiest = max(busiest, per[owner])
+		}
+	}
+	d := max(DefaultTimeout, time.Duration(busiest)*event.PaceInterval+PacingMargin)
+	if b.c.Wait != event.WaitNone {
+		d += b.c.WaitTimeout
+	}
+	return min(d, MaxTimeout)
 }
 
 // auth: a GitHub App when its ID and key are given, else the token. A dry run prints the

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Repo is a repository as owner and name.
@@ -113,6 +114,11 @@ const (
 	MaxWorkflowInputs       = 25          // properties of workflow_dispatch inputs
 	MaxWorkflowInputsLength = 65535       // characters of the inputs object
 )
+
+// PaceInterval is how far apart GitHub asks one credential's content-creating requests to
+// be ("at least one second between each request" in bulk); it keeps any minute at 60,
+// under the limit of 80.
+const PaceInterval = time.Second
 
 // DistinctIDKey is the property (of client_payload, or of a workflow's inputs) that
 // carries the unique ID the receiving workflow puts in its run-name, so its run can be

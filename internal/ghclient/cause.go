@@ -39,6 +39,7 @@ const (
 	Network                  // no answer: refused, reset, no answer within the attempt timeout
 	Untrusted                // the server's TLS certificate was not trusted
 	BadAnswer                // an answer the client will not use: too large, not JSON, a refused redirect
+	NoTurn                   // never sent: the step's deadline came before the request's turn (pacing)
 	Cancelled                // the step was cancelled
 	TimedOut                 // the step's timeout ran out
 )
@@ -88,6 +89,8 @@ func (c Cause) String() string {
 		return "no answer from GitHub: " + c.Err.Error()
 	case BadAnswer:
 		return "GitHub's answer could not be used: " + c.Err.Error()
+	case NoTurn:
+		return c.Err.Error()
 	case RateLimited:
 		msg := "GitHub answered " + statusText(c.Status)
 		if c.Primary {
@@ -155,6 +158,8 @@ func Classify(err error) Cause {
 	var abuse *github.AbuseRateLimitError
 	var er *github.ErrorResponse
 	switch {
+	case errors.Is(err, ErrNoTurn):
+		return transport(err)
 	case errors.Is(err, context.Canceled):
 		return Cause{Kind: Cancelled, Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
@@ -171,6 +176,10 @@ func Classify(err error) Cause {
 
 // transport classifies an error that came instead of an answer.
 func transport(err error) Cause {
+	var turn *turnError
+	if errors.As(err, &turn) {
+		return Cause{Kind: NoTurn, Err: turn}
+	}
 	var redirect *RedirectError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError

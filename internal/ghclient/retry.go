@@ -64,13 +64,8 @@ type Policy struct {
 	// Jitter returns a number in [0,1) to spread backoff waits; nil means math/rand.
 	Jitter func() float64
 	// Pacer, if set, is waited on before every attempt of a request that creates content
-	// (anything but GET and HEAD), retries included.
-	Pacer Pacer
-}
-
-// Pacer spaces requests out; golang.org/x/time/rate limiters make one.
-type Pacer interface {
-	Wait(ctx context.Context) error
+	// (anything but GET and HEAD), retries included: the pace of one credential.
+	Pacer *Pacer
 }
 
 func (p Policy) withDefaults() Policy {
@@ -158,6 +153,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	secondarySteps := 0
 	for n := 1; ; n++ {
 		resp, a, err := t.attempt(req, n)
+		if errors.Is(err, ErrNoTurn) {
+			return nil, err // nothing was sent: no attempt to report
+		}
 		if err != nil && ctx.Err() != nil {
 			// Cancelled or past the step's deadline: not a fault of this attempt.
 			observe(a)
@@ -207,8 +205,7 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Atte
 		}
 	}
 	if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead && ctx.Value(unpacedKey{}) == nil {
-		if err := p.Pacer.Wait(ctx); err != nil {
-			err = fmt.Errorf("pacing requests within GitHub's secondary rate limits: %w", err)
+		if err := p.Pacer.wait(ctx, p.Clock, p.Deadline); err != nil {
 			return nil, Attempt{N: n, Max: p.MaxAttempts, Err: err}, err
 		}
 	}

@@ -49,6 +49,8 @@ type Request struct {
 	Body    []byte
 	Status  int
 	Arrived time.Time // when it arrived
+	// ArrivedOn is when it arrived by the fake's clock (SetClock's virtual one in tests).
+	ArrivedOn time.Time
 	At      time.Time // when its answer was done
 }
 
@@ -246,6 +248,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	arrived := time.Now()
 	f.mu.Lock()
+	arrivedOn := f.now()
 	f.seq++
 	f.inflight++
 	f.peak = max(f.peak, f.inflight)
@@ -286,7 +289,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.remaining++ // a 304 does not count against the rate limit
 		}
 		f.requests = append(f.requests, Request{
-			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, Arrived: arrived, At: time.Now(),
+			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, Arrived: arrived, ArrivedOn: arrivedOn, At: time.Now(),
 		})
 		f.mu.Unlock()
 	}
