@@ -51,7 +51,7 @@ type Request struct {
 	Arrived time.Time // when it arrived
 	// ArrivedOn is when it arrived by the fake's clock (SetClock's virtual one in tests).
 	ArrivedOn time.Time
-	At      time.Time // when its answer was done
+	At        time.Time // when its answer was done
 }
 
 // Dispatch is one repository_dispatch event the fake accepted.
