@@ -81,7 +81,11 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	one := func(ctx context.Context, repo event.Repo) dispatch.Result {
 		return rn.one(ctx, cfg, repo, policy.Deadline, p, clientFor)
 	}
-	out.results = dispatch.FanOut(ctx, cfg.Repositories, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })
+	var order []int
+	if cfg.App != nil && !cfg.DryRun {
+		order = dispatch.ByOwner(cfg.Repositories) // owners' installations go at their own pace, in parallel
+	}
+	out.results = dispatch.FanOut(ctx, cfg.Repositories, order, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })
 	if rec != nil {
 		out.preview = rec.Requests()
 	}

@@ -113,10 +113,69 @@ func TestWaitingCostIsBounded(t *testing.T) {
 	if used := f.RateLimitUsed(); used != costly+1 {
 		t.Errorf("fake counts %d rate-limited requests, want %d (the dispatch and %d polls)", used, costly+1, costly)
 	}
-	// The interval grows while queued: the waits between polls are not all the minimum.
-	sleeps := clock.Sleeps()
-	if len(sleeps) < 2 || sleeps[len(sleeps)-1] <= sleeps[1] {
-		t.Errorf("waits do not grow: %v", sleeps)
+	// Free answers: a poll every few seconds, all the way, so the end is seen at once.
+	for i, d := range clock.Sleeps()[2:] {
+		if d > 3*time.Second {
+			t.Errorf("wait %d is %s while every answer was a free 304", i+2, d)
+		}
+	}
+}
+
+// Completion is noticed within seconds: the step exits at most 6 s (of its clock) after
+// the run completed, having spent one costly request per status change.
+func TestCompletionNoticedWithinSeconds(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
+		RunName: receiverRunName, Queued: 7 * time.Second, Running: 33 * time.Second})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "completed"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	created := f.Requests()[0].ArrivedOn.Truncate(time.Second) // the fake creates the run as it accepts the event
+	if late := clock.Now().Sub(created.Add(40 * time.Second)); late > 6*time.Second || late < 0 {
+		t.Errorf("exit %s after the run completed, want at most 6 s", late)
+	}
+	gets := 0
+	for _, r := range f.Requests() {
+		if r.Method == "GET" && strings.Contains(r.Path, "/actions/runs/") && r.Status == 200 {
+			gets++
+		}
+	}
+	if gets != 3 { // queued, in progress, completed
+		t.Errorf("%d costly reads of the run, want 3: one per status", gets)
+	}
+}
+
+// Answers that cost rate limit without any change (an ETag GitHub changes every time) make
+// the polling back off, up to 20 s.
+func TestCostlyAnswersBackOff(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true,
+		RunName: receiverRunName, Running: 5 * time.Minute})
+	var mu sync.Mutex
+	n := 0
+	f.SetHostile(githubfake.Hostile{Rewrite: func(kind string, obj map[string]any) {
+		if kind == "run" {
+			mu.Lock()
+			n++
+			obj["noise"] = n // a new body, so a new ETag, every time
+			mu.Unlock()
+		}
+	}})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "completed"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	longest := time.Duration(0)
+	for _, d := range clock.Sleeps() {
+		longest = max(longest, d)
+	}
+	if longest != 20*time.Second {
+		t.Errorf("longest wait %s, want the 20 s cap: %v", longest, clock.Sleeps())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -106,6 +107,19 @@ func TestSendWorkflowFallsBackOnOlderServer(t *testing.T) {
 	}
 }
 
+func TestByOwnerIsRoundRobin(t *testing.T) {
+	t.Parallel()
+	var targets []event.Repo
+	for _, s := range strings.Split("a/1 a/2 a/3 B/1 c/1 b/2", " ") {
+		o, n, _ := strings.Cut(s, "/")
+		targets = append(targets, event.Repo{Owner: o, Name: n})
+	}
+	got := fmt.Sprint(ByOwner(targets))
+	if want := "[0 3 4 1 5 2]"; got != want { // a/1 B/1 c/1 a/2 b/2 a/3
+		t.Errorf("order %s, want %s", got, want)
+	}
+}
+
 func TestFanOutKeepsOrderAndMarksTheRestNotSent(t *testing.T) {
 	t.Parallel()
 	var targets []event.Repo
@@ -113,7 +127,7 @@ func TestFanOutKeepsOrderAndMarksTheRestNotSent(t *testing.T) {
 		targets = append(targets, event.Repo{Owner: "o", Name: n})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	got := FanOut(ctx, targets, 1, func(_ context.Context, r event.Repo) Result {
+	got := FanOut(ctx, targets, nil, 1, func(_ context.Context, r event.Repo) Result {
 		if r.Name == "c" {
 			cancel()
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -12,19 +13,51 @@ import (
 // ErrNotSent marks targets never tried because the step was cancelled or timed out first.
 var ErrNotSent = errors.New("not sent: the step was cancelled or ran out of time before this target's turn")
 
-// FanOut runs one for every target, at most concurrency at once, and returns the results
-// in the targets' order. Every target is attempted even when others fail; once ctx is
-// done, the targets not yet started get notSent's result, failed with ErrNotSent.
-func FanOut(ctx context.Context, targets []event.Repo, concurrency int,
+// ByOwner orders targets round-robin by owner (the first of each owner, then the second
+// of each, …), so that slots in flight go to different owners: with a GitHub App, each
+// owner's installation token has a pace of its own.
+func ByOwner(targets []event.Repo) []int {
+	var owners []string
+	by := map[string][]int{}
+	for i, r := range targets {
+		o := strings.ToLower(r.Owner)
+		if _, ok := by[o]; !ok {
+			owners = append(owners, o)
+		}
+		by[o] = append(by[o], i)
+	}
+	order := make([]int, 0, len(targets))
+	for round := 0; len(order) < len(targets); round++ {
+		for _, o := range owners {
+			if round < len(by[o]) {
+				order = append(order, by[o][round])
+			}
+		}
+	}
+	return order
+}
+
+// FanOut runs one for every target, at most concurrency at once, starting them in the
+// order given (nil: the targets' order), and returns the results in the targets' order.
+// Every target is attempted even when others fail; once ctx is done, the targets not yet
+// started get notSent's result, failed with ErrNotSent.
+func FanOut(ctx context.Context, targets []event.Repo, order []int, concurrency int,
 	one func(context.Context, event.Repo) Result, notSent func(event.Repo) Result) []Result {
 	results := make([]Result, len(targets))
 	skip := func(i int) {
 		results[i] = notSent(targets[i])
 		results[i].Fail(ErrNotSent)
 	}
+	if order == nil {
+		order = make([]int, len(targets))
+		for i := range order {
+			order[i] = i
+		}
+	}
 	slots := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
-	for i, repo := range targets {
+	for _, i := range order {
+		repo := targets[i]
 		select {
 		case slots <- struct{}{}:
 			if ctx.Err() != nil { // a slot and the cancellation arrived together

@@ -128,7 +128,9 @@ func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms m
 	}
 	sorted := append([]string(nil), repos...)
 	sort.Strings(sorted)
-	tok, _, err := appClient.Apps.CreateInstallationToken(ctx, id, &github.InstallationTokenOptions{
+	// Minting is one POST per owner, not content: outside the pacing, so that installations
+	// start at once and each goes at its own pace.
+	tok, _, err := appClient.Apps.CreateInstallationToken(ghclient.WithoutPacing(ctx), id, &github.InstallationTokenOptions{
 		Repositories: sorted,
 		Permissions:  permissions(perms),
 	})

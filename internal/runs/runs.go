@@ -1,7 +1,8 @@
-// Package runs finds the workflow run a dispatch started and waits for its result. A run
-// is claimed only when its title carries the dispatch's distinct ID: creation time and
-// event alone could belong to anybody else's dispatch. Polling uses conditional requests
-// (a 304 costs no rate limit) and intervals that grow while nothing changes.
+// Package runs finds the workflow run a dispatch started, follows it, and reads what came
+// of it. A run is claimed only when its title carries the dispatch's distinct ID: creation
+// time and event alone could belong to anybody else's dispatch. Polling uses conditional
+// requests every few seconds (a 304 costs no rate limit) and backs off only while answers
+// cost rate limit and change nothing.
 package runs
 
 import (
@@ -38,12 +39,9 @@ const (
 	// creation time.
 	ClockSkew = 2 * time.Minute
 
-	findFirst  = 2 * time.Second // runs appear seconds after the dispatch
-	findMax    = 15 * time.Second
-	queuedMin  = 3 * time.Second // grows while the run is queued …
-	queuedMax  = 30 * time.Second
-	runningMin = 5 * time.Second // … and more slowly while it runs
-	runningMax = 20 * time.Second
+	findFirst = 2 * time.Second  // runs appear seconds after the dispatch
+	pollEvery = 3 * time.Second  // while answers are 304 (free): a change is seen within seconds
+	pollMax   = 20 * time.Second // back-off cap while answers cost rate limit but change nothing
 	perPage    = 100
 	// maxPages bounds one look for the run: 1,000 runs created since the dispatch are
 	// more than any repository starts in minutes.
@@ -58,7 +56,8 @@ type Poller struct {
 	// OnAttempt hears about failed or retried poll requests, for the audit log; may be nil.
 	OnAttempt func(target string, a ghclient.Attempt)
 
-	etags map[string]cached // by request path: conditional requests
+	etags  map[string]cached // by request path: conditional requests
+	costly int               // answers that counted against the rate limit (not 304)
 }
 
 type cached struct {
@@ -115,11 +114,12 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 			}
 			return Run{}, err
 		}
+		costly := p.costly
 		run, found, err := p.look(ctx, q, seen)
 		if err != nil || found {
 			return run, err
 		}
-		interval = min(interval*3/2, findMax)
+		interval = p.next(interval, costly, false)
 	}
 }
 
@@ -243,30 +243,32 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 				return last, err
 			}
 		}
+		costly := p.costly
 		r, err := p.Get(ctx, id)
 		if err != nil {
 			return last, fmt.Errorf("checking the run: %w", err)
 		}
-		if r.Status != last.Status || r.Conclusion != last.Conclusion {
+		changed := r.Status != last.Status || r.Conclusion != last.Conclusion
+		if changed {
 			onChange(r)
 		}
 		last = r
 		if r.Status == event.StatusCompleted {
 			return r, nil
 		}
-		if r.Status.Waiting() {
-			interval = grow(interval, queuedMin, queuedMax)
-		} else {
-			interval = grow(interval, runningMin, runningMax)
-		}
+		interval = p.next(interval, costly, changed)
 	}
 }
 
-func grow(d, lo, hi time.Duration) time.Duration {
-	if d < lo {
-		return lo
+// next is the wait before the next poll: every few seconds while GitHub answers 304 (a
+// conditional request that costs nothing) or something changed; longer, up to pollMax,
+// only while answers cost rate limit and change nothing. (A wait GitHub asks for, with
+// Retry-After, is the retry policy's.)
+func (p *Poller) next(interval time.Duration, costlyBefore int, changed bool) time.Duration {
+	if p.costly == costlyBefore || changed {
+		return pollEvery
 	}
-	return min(d*3/2, hi)
+	return min(max(interval, pollEvery)*2, pollMax)
 }
 
 var errDeadline = errors.New("deadline")
@@ -303,6 +305,9 @@ func (p *Poller) get(ctx context.Context, path, label string, out any) error {
 	resp, err := p.Client.Do(ctx, req, out)
 	if resp != nil && resp.StatusCode == http.StatusNotModified && ok {
 		return json.Unmarshal(c.body, out)
+	}
+	if resp != nil {
+		p.costly++
 	}
 	if err != nil {
 		return ghclient.Check(err)
