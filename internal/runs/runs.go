@@ -42,7 +42,7 @@ const (
 	findFirst = 2 * time.Second  // runs appear seconds after the dispatch
 	pollEvery = 3 * time.Second  // while answers are 304 (free): a change is seen within seconds
 	pollMax   = 20 * time.Second // back-off cap while answers cost rate limit but change nothing
-	perPage    = 100
+	perPage   = 100
 	// maxPages bounds one look for the run: 1,000 runs created since the dispatch are
 	// more than any repository starts in minutes.
 	maxPages = 10
