@@ -15,7 +15,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
-// helpText is the CLI's usage, printed by `dispatch help` (golden-tested).
+// helpText is the CLI's usage, printed by `dispatch help`; TestHelpDocumentsEveryFlag keeps it complete.
 //
 //go:embed help.txt
 var helpText string
