@@ -67,8 +67,10 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	if cfg.App != nil && !cfg.DryRun {
 		minter := &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
 			NewClient: newClient, Now: rn.clock.Now, Mask: p.mask}
-		defer func() {
-			out.warnings = append(out.warnings, revoke(ctx, minter, cmp.Or(rn.revokeTimeout, revokeEach))...)
+		defer func() { // every token revoked, even when cancelled: each on its own short deadline
+			for _, err := range minter.RevokeAll(context.WithoutCancel(ctx), cmp.Or(rn.revokeTimeout, revokeEach)) {
+				out.warnings = append(out.warnings, err.Error())
+			}
 		}()
 		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
 			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait, cfg.CancelRunOnAbort))
@@ -94,15 +96,6 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 
 // revokeEach bounds the revocation of one App token, even when the step was cancelled.
 const revokeEach = 5 * time.Second
-
-// revoke revokes the App's tokens and says which could not be.
-func revoke(ctx context.Context, minter *ghapp.Minter, each time.Duration) []string {
-	var warnings []string
-	for _, err := range minter.RevokeAll(context.WithoutCancel(ctx), each) {
-		warnings = append(warnings, err.Error())
-	}
-	return warnings
-}
 
 // one sends the event to one target (or, with run-id, sends nothing) and follows its run
 // as configured.
