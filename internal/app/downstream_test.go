@@ -262,3 +262,14 @@ func TestAppWithoutChecksStillFollows(t *testing.T) {
 		t.Fatalf("exit %d, minted %+v\n%s", run.code, minted, run.stdout)
 	}
 }
+
+// A dry run does not look the name up: the request shows WORKFLOW_ID and says what it
+// stands for, and nothing is sent.
+func TestWorkflowByNameDryRun(t *testing.T) {
+	t.Parallel()
+	run := runCLIMode(t, nil, "trigger", "--repository", "octo/data", "--workflow", "Deploy app", "--ref", "main", "--dry-run")
+	if run.code != ExitOK || !strings.Contains(run.stdout, "POST https://api.github.com/repos/octo/data/actions/workflows/WORKFLOW_ID/dispatches") ||
+		!strings.Contains(run.stdout, "(WORKFLOW_ID stands for the ID of the workflow named in workflow") {
+		t.Errorf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+	}
+}

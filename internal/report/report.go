@@ -29,8 +29,16 @@ func Requests(w io.Writer, reqs []ghclient.RecordedRequest) {
 		}
 		renderRequest(w, &reqs[i])
 	}
-	if len(reqs) > 1 || (len(reqs) == 1 && strings.Contains(string(reqs[0].Body), ghclient.PlaceholderBranch)) {
+	var branch, workflow bool
+	for _, r := range reqs {
+		branch = branch || strings.Contains(string(r.Body), ghclient.PlaceholderBranch)
+		workflow = workflow || strings.Contains(r.URL, dispatch.PlaceholderWorkflowID)
+	}
+	if branch {
 		fmt.Fprintf(w, "\n(%s stands for the repository's default branch, which a real run reads first)\n", ghclient.PlaceholderBranch)
+	}
+	if workflow {
+		fmt.Fprintf(w, "\n(%s stands for the ID of the workflow named in workflow, which a real run looks up first)\n", dispatch.PlaceholderWorkflowID)
 	}
 }
 
