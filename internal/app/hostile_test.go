@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,5 +275,46 @@ func TestMoreBadInputRefusedBeforeSending(t *testing.T) {
 			run := runActionMode(t, in, nil)
 			checkBadInput(t, f.Requests(), run.code, run.stdout, "", tc.want)
 		})
+	}
+}
+
+// panicClock panics the first time the step asks it the time (inside execute), as a bug
+// there would; later calls answer.
+type panicClock struct {
+	*githubfake.Clock
+	calls *atomic.Int32
+}
+
+func (c panicClock) Now() time.Time {
+	if c.calls.Add(1) == 1 {
+		panic("boom")
+	}
+	return c.Clock.Now()
+}
+
+// A bug still ends the step with exit 1, an error annotation, outputs and a summary; one
+// before any work ends it with exit 1 and an annotation.
+func TestInternalErrorsAreReported(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	dir := t.TempDir()
+	vars := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "o"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "s"),
+		"INPUT_TOKEN": githubfake.TestToken, "INPUT_REPOSITORY": "octo/data", "INPUT_EVENT-TYPE": "e", "INPUT_API-URL": f.URL()}
+	var stdout strings.Builder
+	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
+	rn.clock = panicClock{Clock: githubfake.NewClock(), calls: new(atomic.Int32)}
+	code := rn.main(t.Context(), nil)
+	out, _ := os.ReadFile(vars["GITHUB_OUTPUT"])
+	summary, _ := os.ReadFile(vars["GITHUB_STEP_SUMMARY"])
+	if code != ExitFailed || !strings.Contains(stdout.String(), "internal error: boom (please report it)") ||
+		!strings.Contains(string(out), `"status":"failed"`) || !strings.Contains(string(summary), "internal error") {
+		t.Errorf("exit %d\n%s\n%s\n%s", code, stdout.String(), out, summary)
+	}
+
+	stdout.Reset()
+	rn = testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
+	rn.newID = func() string { panic("no randomness") }
+	if code := rn.main(t.Context(), nil); code != ExitFailed || !strings.Contains(stdout.String(), "::error title=Internal error::internal error: no randomness") {
+		t.Errorf("exit %d\n%s", code, stdout.String())
 	}
 }

@@ -410,3 +410,40 @@ func TestBuildTargetsAndApp(t *testing.T) {
 		}
 	}
 }
+
+// Left empty, timeout fits the work: a second per target of the busiest credential plus a
+// margin, at least 5 minutes, plus wait-timeout when waiting.
+func TestDefaultTimeoutFitsTheWork(t *testing.T) {
+	t.Parallel()
+	targets := func(owners map[string]int) string {
+		var list []string
+		for o, n := range owners {
+			for i := range n {
+				list = append(list, fmt.Sprintf("%s/r%d", o, i))
+			}
+		}
+		return strings.Join(list, ",")
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Inputs)
+		want time.Duration
+	}{
+		{"one target", func(*Inputs) {}, 5 * time.Minute},
+		{"400 targets, one token", func(i *Inputs) { i.Repository = targets(map[string]int{"a": 200, "b": 200}) }, 400*time.Second + 2*time.Minute},
+		{"400 targets, an App: the busiest owner counts", func(i *Inputs) {
+			i.Repository = targets(map[string]int{"a": 250, "b": 150})
+			i.AppID, i.AppPrivateKey = "1", "not checked here"
+		}, 250*time.Second + 2*time.Minute},
+		{"waiting adds wait-timeout", func(i *Inputs) { i.Wait, i.WaitTimeout = "completed", "10m" }, 15 * time.Minute},
+	} {
+		in := valid()
+		tc.edit(&in)
+		b := &builder{mode: ActionMode, in: in, c: &Config{}}
+		b.targets()
+		b.wait()
+		if got := b.fittingTimeout(); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
 
 func TestWebBase(t *testing.T) {
@@ -95,5 +96,17 @@ func TestStopCommands(t *testing.T) {
 	}
 	if strings.Contains(b.String(), token) {
 		t.Error("the token is reused")
+	}
+}
+
+func TestSentLineNamesARequestIDOnlyWhenThereIsOne(t *testing.T) {
+	t.Parallel()
+	r := dispatch.Result{Repository: "octo/data", Event: event.RepositoryDispatch, EventType: "e", HTTPStatus: 204}
+	if got := SentLine(r); got != `Dispatched "e" to octo/data: GitHub answered 204` {
+		t.Errorf("got %q", got)
+	}
+	r.RequestID = "AB:CD"
+	if got := SentLine(r); !strings.HasSuffix(got, " (request ID AB:CD)") {
+		t.Errorf("got %q", got)
 	}
 }
