@@ -5,9 +5,7 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -20,12 +18,7 @@ import (
 // resident memory and the time from start to exit. Targets: under 64 MiB, and within
 // wait-timeout (5s here) or timeout (10s here) plus 5 s. Run with -benchtime 1x.
 func BenchmarkHostileAnswers(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "dispatch")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	wait := []string{"--wait", "started", "--wait-timeout", "5s"}
 	cases := []struct {
 		name  string

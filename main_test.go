@@ -16,12 +16,7 @@ import (
 // start to exit, one dispatch to the fake on loopback. It reports the child's peak
 // resident memory as peak-RSS-KB.
 func BenchmarkCLIProcess(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "dispatch")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	f := githubfake.NewServer(b)
 	f.AddRepo("octo/data")
 	f.AddToken(githubfake.Token{Value: "ghp_benchmark0123456789"})
@@ -45,4 +40,15 @@ func BenchmarkCLIProcess(b *testing.B) {
 	if len(f.Dispatches()) < b.N {
 		b.Fatalf("%d dispatches for %d runs", len(f.Dispatches()), b.N)
 	}
+}
+
+// buildBinary builds the static binary as released (CGO off, -trimpath, -s -w).
+func buildBinary(b *testing.B) string {
+	bin := filepath.Join(b.TempDir(), "dispatch")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -210,22 +210,37 @@ func levelRank(rank map[string]int, level string) int {
 // logTail fetches a job's log (GitHub redirects to a storage host, reached without the
 // token) and keeps its last n lines, timestamps cut, whatever its size.
 func (p *Poller) logTail(ctx context.Context, jobID int64, n int) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ghclient.WithBodyLimit(ctx, maxLogBytes), logTimeout)
-	defer cancel()
-	req, err := p.Client.NewRequest("GET", p.repoPath()+fmt.Sprintf("actions/jobs/%d/logs", jobID), nil)
+	tail := newTail(n)
+	err := p.fetch(ctx, p.repoPath()+fmt.Sprintf("actions/jobs/%d/logs", jobID), maxLogBytes, func(body io.Reader) error {
+		if _, err := io.Copy(tail, body); err != nil && !errors.Is(err, ghclient.ErrBodyTooLarge) {
+			return err
+		}
+		return nil // past the cap: the tail read so far is the log's start, still worth showing
+	})
 	if err != nil {
 		return nil, err
 	}
+	return tail.lines(), nil
+}
+
+// fetch GETs path (following GitHub's redirect to its storage host, where the token does
+// not go) within logTimeout, and hands read a body of at most limit bytes.
+func (p *Poller) fetch(ctx context.Context, path string, limit int64, read func(io.Reader) error) error {
+	ctx, cancel := context.WithTimeout(ghclient.WithBodyLimit(ctx, limit), logTimeout)
+	defer cancel()
+	req, err := p.Client.NewRequest("GET", path, nil)
+	if err != nil {
+		return err
+	}
 	resp, err := p.Client.BareDo(ctx, req)
 	if err != nil {
-		return nil, ghclient.Check(err)
+		return ghclient.Check(err)
 	}
 	defer resp.Body.Close()
-	tail := newTail(n)
-	if _, err := io.Copy(tail, resp.Body); err != nil && !errors.Is(err, ghclient.ErrBodyTooLarge) {
-		return nil, ghclient.Check(err)
+	if err := read(resp.Body); err != nil {
+		return ghclient.Check(err)
 	}
-	return tail.lines(), nil
+	return nil
 }
 
 // tail keeps the last n lines written to it, in bounded memory.
@@ -363,22 +378,12 @@ func (p *Poller) Outputs(ctx context.Context, runID int64, name string) (json.Ra
 }
 
 func (p *Poller) download(ctx context.Context, path string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ghclient.WithBodyLimit(ctx, maxArtifactBytes), logTimeout)
-	defer cancel()
-	req, err := p.Client.NewRequest("GET", path, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.Client.BareDo(ctx, req)
-	if err != nil {
-		return nil, ghclient.Check(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, ghclient.Check(err)
-	}
-	return data, nil
+	var data []byte
+	err := p.fetch(ctx, path, maxArtifactBytes, func(body io.Reader) (err error) {
+		data, err = io.ReadAll(body)
+		return err
+	})
+	return data, err
 }
 
 // readOutputs reads outputs.json from a zip archive: at most MaxOutputsBytes however the
