@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -193,3 +194,50 @@ func TestAppJWTRules(t *testing.T) {
 		t.Errorf("revoked token still works: %d", code)
 	}
 }
+
+// Logs come by a 302 to a second host that refuses a request carrying Authorization, as
+// GitHub's storage does; cancelling a completed run is a 409.
+func TestStorageHostAndCancel(t *testing.T) {
+	f := NewServer(t)
+	f.AddToken(Token{Value: "tok"})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/ci.yml", RepositoryDispatch: true, Conclusion: "failure",
+		Jobs: []Job{{Name: "test", Log: "line 1\nline 2\n"}}})
+	if code, _, _ := call(t, f, "POST", "/repos/octo/data/dispatches", `{"event_type":"e"}`, "Authorization", "Bearer tok"); code != 204 {
+		t.Fatalf("dispatch: %d", code)
+	}
+	jobID := fmt.Sprintf("%d", 7001*100)
+	req, _ := http.NewRequest("GET", f.URL()+"/repos/octo/data/actions/jobs/"+jobID+"/logs", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("User-Agent", "test")
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 302 || !strings.Contains(loc, "?sig=") || strings.HasPrefix(loc, f.URL()) {
+		t.Fatalf("logs: %d to %q", resp.StatusCode, loc)
+	}
+	for auth, want := range map[string]int{"": 200, "Bearer tok": 400} {
+		r, _ := http.NewRequest("GET", loc, nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		got, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Body.Close()
+		if got.StatusCode != want {
+			t.Errorf("storage with Authorization %q: %d, want %d", auth, got.StatusCode, want)
+		}
+	}
+	f.SetClock(fixedClock{time.Now().Add(time.Hour)}) // the run has completed
+	if code, _, _ := call(t, f, "POST", "/repos/octo/data/actions/runs/7001/cancel", "", "Authorization", "Bearer tok"); code != 409 {
+		t.Errorf("cancel of a completed run: %d, want 409", code)
+	}
+}
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
