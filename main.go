@@ -1,6 +1,7 @@
-// Command dispatch sends repository_dispatch events to GitHub repositories. It runs as a
-// Docker container action (no arguments, GITHUB_ACTIONS=true) or as a CLI
-// (dispatch trigger …). See README.md.
+// Command dispatch sends repository_dispatch and workflow_dispatch events to GitHub
+// repositories and follows the runs they start. It runs as an action (no arguments,
+// GITHUB_ACTIONS=true: the Docker action, or the portable one on any runner OS) or as a
+// CLI (dispatch trigger …, dispatch watch …). See README.md.
 package main
 
 import (
@@ -13,6 +14,8 @@ import (
 )
 
 func main() {
+	// What each OS delivers to stop a run: SIGTERM from the Actions runner or docker stop,
+	// Ctrl-C (os.Interrupt, also on Windows, where SIGTERM never comes).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := app.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()

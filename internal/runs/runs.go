@@ -114,12 +114,12 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 			}
 			return Run{}, err
 		}
-		costly := p.costly
+		costly, known := p.costly, len(seen)
 		run, found, err := p.look(ctx, q, seen)
 		if err != nil || found {
 			return run, err
 		}
-		interval = p.next(interval, costly, false)
+		interval = p.next(interval, costly, len(seen) > known) // new runs listed: a change, not noise
 	}
 }
 
