@@ -64,7 +64,9 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: p})
 	}
 	clientFor := func(context.Context, event.Repo) (*github.Client, error) { return newClient(cfg.Token), nil }
+	var order []int // nil: the targets' order
 	if cfg.App != nil && !cfg.DryRun {
+		order = dispatch.ByOwner(cfg.Repositories) // owners' installations go at their own pace, in parallel
 		minter := &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
 			NewClient: newClient, Now: rn.clock.Now, Mask: p.mask}
 		defer func() { // every token revoked, even when cancelled: each on its own short deadline
@@ -82,10 +84,6 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	}
 	one := func(ctx context.Context, repo event.Repo) dispatch.Result {
 		return rn.one(ctx, cfg, repo, policy.Deadline, p, clientFor)
-	}
-	var order []int
-	if cfg.App != nil && !cfg.DryRun {
-		order = dispatch.ByOwner(cfg.Repositories) // owners' installations go at their own pace, in parallel
 	}
 	out.results = dispatch.FanOut(ctx, cfg.Repositories, order, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })
 	if rec != nil {

@@ -217,14 +217,15 @@ func (b *builder) workflowDispatch() {
 // awaitRun: with run-id, nothing is dispatched, so nothing may describe an event.
 func (b *builder) awaitRun() {
 	in, c := b.in, b.c
-	for input, v := range map[string]string{"event-type": in.EventType, "workflow": in.Workflow, "ref": in.Ref} {
-		if strings.TrimSpace(v) != "" {
-			b.bad(input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")
-		}
-	}
-	for input, v := range map[string]string{"client-payload": in.ClientPayload, "inputs": in.WorkflowInputs, "client-payload-file": in.ClientPayloadFile} {
-		if p := strings.TrimSpace(v); p != "" && p != "{}" {
-			b.bad(input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")
+	for _, f := range []struct {
+		input, value string
+		object       bool // an empty object says nothing either
+	}{ // in a fixed order: problems are reported in it
+		{"event-type", in.EventType, false}, {"workflow", in.Workflow, false}, {"ref", in.Ref, false},
+		{"client-payload", in.ClientPayload, true}, {"inputs", in.WorkflowInputs, true}, {"client-payload-file", in.ClientPayloadFile, true},
+	} {
+		if v := strings.TrimSpace(f.value); v != "" && !(f.object && v == "{}") {
+			b.bad(f.input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")
 		}
 	}
 	if len(c.Repositories) > 1 {

@@ -116,10 +116,6 @@ type Options struct {
 	OnAttempt func(target string, a ghclient.Attempt)
 }
 
-func repoPath(r event.Repo) string {
-	return fmt.Sprintf("repos/%s/%s/", url.PathEscape(r.Owner), url.PathEscape(r.Name))
-}
-
 // post makes a POST of body (exact JSON bytes) and decodes the answer into out, if any.
 func post(client *github.Client, path string, body []byte, out any) func(context.Context) (*github.Response, error) {
 	return func(ctx context.Context) (*github.Response, error) {
@@ -137,7 +133,7 @@ func Send(ctx context.Context, client *github.Client, ev Event, o Options) Resul
 	res := Result{Repository: ev.Repository.String(), Event: event.RepositoryDispatch, EventType: ev.EventType,
 		DistinctID: ev.DistinctID}
 	body := event.RepositoryDispatchBody(ev.EventType, ev.ClientPayload)
-	send(ctx, &res, o, post(client, repoPath(ev.Repository)+"dispatches", body, nil))
+	send(ctx, &res, o, post(client, ev.Repository.Path()+"dispatches", body, nil))
 	return res
 }
 
@@ -181,7 +177,7 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 		}
 		workflow = id
 	}
-	path := repoPath(ev.Repository) + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
+	path := ev.Repository.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
 	var details runDetails
 	send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details))
 	if ghclient.CauseOf(res.Err).Kind == ghclient.BadRequest {
@@ -234,31 +230,21 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 	if dryRun {
 		return PlaceholderWorkflowID, nil
 	}
-	req, err := client.NewRequest("GET", repoPath(repo)+"actions/workflows?per_page=100", nil)
+	list, _, err := client.Actions.ListWorkflows(ctx, repo.Owner, repo.Name, &github.ListOptions{PerPage: 100})
 	if err != nil {
-		return "", err
-	}
-	var list struct {
-		Workflows []struct {
-			ID   int64  `json:"id"`
-			Name string `json:"name"`
-			Path string `json:"path"`
-		} `json:"workflows"`
-	}
-	if _, err := client.Do(ctx, req, &list); err != nil {
 		return "", &opError{op: "listing the workflows to find " + strconv.Quote(name), err: ghclient.Check(err)}
 	}
 	var exact, folded []int64
 	var names []string
 	for _, w := range list.Workflows {
 		if len(names) < 30 {
-			names = append(names, fmt.Sprintf("%q (%s)", clip(w.Name), clip(w.Path)))
+			names = append(names, fmt.Sprintf("%q (%s)", clip(w.GetName()), clip(w.GetPath())))
 		}
 		switch {
-		case w.Name == name && w.ID > 0:
-			exact = append(exact, w.ID)
-		case strings.EqualFold(w.Name, name) && w.ID > 0:
-			folded = append(folded, w.ID)
+		case w.GetName() == name && w.GetID() > 0:
+			exact = append(exact, w.GetID())
+		case strings.EqualFold(w.GetName(), name) && w.GetID() > 0:
+			folded = append(folded, w.GetID())
 		}
 	}
 	if len(exact) == 0 {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -21,6 +22,11 @@ type Repo struct {
 
 // String returns "owner/name".
 func (r Repo) String() string { return r.Owner + "/" + r.Name }
+
+// Path is the repository's REST path below the API root, "repos/owner/name/", escaped.
+func (r Repo) Path() string {
+	return "repos/" + url.PathEscape(r.Owner) + "/" + url.PathEscape(r.Name) + "/"
+}
 
 // Kind is the kind of event sent.
 type Kind string
@@ -131,14 +137,17 @@ type Object json.RawMessage
 // EmptyObject is {}.
 var EmptyObject = Object("{}")
 
+// props are the object's top-level properties (none if it is not an object).
+func (o Object) props() map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(o, &m)
+	return m
+}
+
 // StringProperty returns a non-empty string property of the object.
 func (o Object) StringProperty(key string) (string, bool) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(o, &m) != nil {
-		return "", false
-	}
 	var v string
-	if raw, ok := m[key]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+	if raw, ok := o.props()[key]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
 		return v, true
 	}
 	return "", false
@@ -146,18 +155,12 @@ func (o Object) StringProperty(key string) (string, bool) {
 
 // Has reports whether the object has the key, whatever its value.
 func (o Object) Has(key string) bool {
-	var m map[string]json.RawMessage
-	_ = json.Unmarshal(o, &m)
-	_, ok := m[key]
+	_, ok := o.props()[key]
 	return ok
 }
 
 // Len is the number of top-level properties.
-func (o Object) Len() int {
-	var m map[string]json.RawMessage
-	_ = json.Unmarshal(o, &m)
-	return len(m)
-}
+func (o Object) Len() int { return len(o.props()) }
 
 // WithDistinctID returns the object with distinct_id set to id, first, unless it has a
 // distinct_id already, which it keeps. This is the one place the ID is added.

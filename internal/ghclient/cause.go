@@ -158,8 +158,6 @@ func Classify(err error) Cause {
 	var abuse *github.AbuseRateLimitError
 	var er *github.ErrorResponse
 	switch {
-	case errors.Is(err, ErrNoTurn):
-		return transport(err)
 	case errors.Is(err, context.Canceled):
 		return Cause{Kind: Cancelled, Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
@@ -204,7 +202,7 @@ func ClassifyResponse(resp *http.Response, now time.Time) Cause {
 	if resp.StatusCode < 400 {
 		return Cause{}
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBytes))
 	resp.Body = struct {
 		io.Reader
 		io.Closer

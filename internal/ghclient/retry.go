@@ -18,13 +18,11 @@ import (
 // Defaults of the policy, as GitHub documents them where it does.
 const (
 	DefaultMaxAttempts     = 5
-	DefaultTimeout         = 5 * time.Minute
 	DefaultAttemptTimeout  = 30 * time.Second
 	defaultBackoffBase     = time.Second
 	defaultBackoffMax      = 30 * time.Second
 	secondaryLimitMinWait  = time.Minute // "wait at least one minute" without headers
 	rateLimitResetMargin   = time.Second // the reset is whole seconds; do not arrive early
-	maxErrorBodyPeekBytes  = 64 << 10
 	maxSecondaryLimitSteps = 5
 )
 
@@ -179,7 +177,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if resp != nil {
 			// Drain what is left so the connection can be reused; errors do not matter here.
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyPeekBytes))
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxErrorBytes))
 			_ = resp.Body.Close()
 		}
 		if err := p.Clock.Sleep(ctx, wait); err != nil {

@@ -50,10 +50,7 @@ const cancelTimeout = 5 * time.Second
 func (p *Poller) FollowThrough(ctx context.Context, d Dispatched, f Follow, a After, onChange func(Run)) Outcome {
 	o := Outcome{}
 	o.Run, o.Err = p.Follow(ctx, d, f, onChange)
-	id := o.Run.ID
-	if id == 0 {
-		id = d.RunID
-	}
+	id := o.Run.ID // a run GitHub named is known whatever follows
 	if o.Err != nil && a.CancelOnAbort && id != 0 && GaveUp(o.Err) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
 		defer cancel()
@@ -92,7 +89,6 @@ const (
 	maxFailedJobs    = 20               // named in the results
 	maxAnnotations   = 5                // per failed job
 	maxLogJobs       = 3                // jobs whose log tail is shown
-	MaxLogLines      = 500              // the log-lines input's upper bound
 	maxLogBytes      = 32 << 20         // read of one job's log, keeping only the tail
 	maxLineRunes     = 500              // one log line or annotation message
 	logTimeout       = 15 * time.Second // one log, redirect included
@@ -119,7 +115,7 @@ func (p *Poller) Explain(ctx context.Context, runID int64, logLines int) (jobs [
 			} `json:"steps"`
 		} `json:"jobs"`
 	}
-	if err := p.get(ctx, p.repoPath()+fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=100", runID), "jobs", &list); err != nil {
+	if err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=100", runID), "jobs", &list); err != nil {
 		return nil, []string{permissionWarning("the run's jobs", "Actions: read", err)}
 	}
 	for _, j := range list.Jobs {
@@ -163,10 +159,6 @@ func failed(c event.Conclusion) bool {
 	return true
 }
 
-func (p *Poller) repoPath() string {
-	return fmt.Sprintf("repos/%s/%s/", url.PathEscape(p.Repo.Owner), url.PathEscape(p.Repo.Name))
-}
-
 // lastID reads the numeric ID at the end of a URL such as GitHub's check_run_url. Only
 // the number is used: the request goes to the API root, not to the URL the server named.
 func lastID(u string) (int64, bool) {
@@ -184,7 +176,7 @@ func (p *Poller) annotations(ctx context.Context, checkRunID int64) ([]event.Ann
 		Title     string `json:"title"`
 		Message   string `json:"message"`
 	}
-	if err := p.get(ctx, p.repoPath()+fmt.Sprintf("check-runs/%d/annotations?per_page=50", checkRunID), "annotations", &list); err != nil {
+	if err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("check-runs/%d/annotations?per_page=50", checkRunID), "annotations", &list); err != nil {
 		return nil, err
 	}
 	rank := map[string]int{"failure": 0, "warning": 1, "notice": 2}
@@ -211,7 +203,7 @@ func levelRank(rank map[string]int, level string) int {
 // token) and keeps its last n lines, timestamps cut, whatever its size.
 func (p *Poller) logTail(ctx context.Context, jobID int64, n int) ([]string, error) {
 	tail := newTail(n)
-	err := p.fetch(ctx, p.repoPath()+fmt.Sprintf("actions/jobs/%d/logs", jobID), maxLogBytes, func(body io.Reader) error {
+	err := p.fetch(ctx, p.Repo.Path()+fmt.Sprintf("actions/jobs/%d/logs", jobID), maxLogBytes, func(body io.Reader) error {
 		if _, err := io.Copy(tail, body); err != nil && !errors.Is(err, ghclient.ErrBodyTooLarge) {
 			return err
 		}
@@ -319,11 +311,7 @@ func permissionWarning(what, permission string, err error) string {
 
 // Cancel asks GitHub to cancel the run. A run that completed meanwhile is not an error.
 func (p *Poller) Cancel(ctx context.Context, runID int64) error {
-	req, err := p.Client.NewRequest("POST", p.repoPath()+fmt.Sprintf("actions/runs/%d/cancel", runID), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := p.Client.Do(ctx, req, nil)
+	resp, err := p.Client.Actions.CancelWorkflowRunByID(ctx, p.Repo.Owner, p.Repo.Name, runID)
 	if resp != nil && (resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusConflict) {
 		return nil // cancelling, or completed already
 	}
@@ -357,7 +345,7 @@ func (p *Poller) Outputs(ctx context.Context, runID int64, name string) (json.Ra
 			Expired bool   `json:"expired"`
 		} `json:"artifacts"`
 	}
-	path := p.repoPath() + fmt.Sprintf("actions/runs/%d/artifacts?per_page=100&name=%s", runID, url.QueryEscape(name))
+	path := p.Repo.Path() + fmt.Sprintf("actions/runs/%d/artifacts?per_page=100&name=%s", runID, url.QueryEscape(name))
 	if err := p.get(ctx, path, "artifacts", &list); err != nil {
 		return nil, &OutputsError{Artifact: name, Why: "the run's artifacts could not be listed", Err: err}
 	}
@@ -370,7 +358,7 @@ func (p *Poller) Outputs(ctx context.Context, runID int64, name string) (json.Ra
 	if id == 0 {
 		return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("run %d has no such artifact", runID)}
 	}
-	archive, err := p.download(ctx, p.repoPath()+fmt.Sprintf("actions/artifacts/%d/zip", id))
+	archive, err := p.download(ctx, p.Repo.Path()+fmt.Sprintf("actions/artifacts/%d/zip", id))
 	if err != nil {
 		return nil, &OutputsError{Artifact: name, Why: "the archive could not be downloaded", Err: err}
 	}
@@ -409,12 +397,8 @@ func readOutputs(name string, archive []byte) (json.RawMessage, error) {
 		if len(data) > MaxOutputsBytes {
 			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s is larger than 1 MiB", OutputsFile)}
 		}
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(data, &obj) != nil || obj == nil {
-			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s is not a JSON object", OutputsFile)}
-		}
 		var out bytes.Buffer
-		if err := json.Compact(&out, data); err != nil {
+		if json.Compact(&out, data) != nil || out.Len() == 0 || out.Bytes()[0] != '{' {
 			return nil, &OutputsError{Artifact: name, Why: fmt.Sprintf("%s is not a JSON object", OutputsFile)}
 		}
 		return out.Bytes(), nil

@@ -211,17 +211,16 @@ func listPath(repo event.Repo, q Query, page int) string {
 	v.Set("created", ">="+q.Since.Add(-ClockSkew).UTC().Format(time.RFC3339))
 	v.Set("per_page", strconv.Itoa(perPage))
 	v.Set("page", strconv.Itoa(page))
-	base := fmt.Sprintf("repos/%s/%s/actions", url.PathEscape(repo.Owner), url.PathEscape(repo.Name))
 	if q.Workflow != "" {
-		return base + "/workflows/" + url.PathEscape(q.Workflow) + "/runs?" + v.Encode()
+		return repo.Path() + "actions/workflows/" + url.PathEscape(q.Workflow) + "/runs?" + v.Encode()
 	}
-	return base + "/runs?" + v.Encode()
+	return repo.Path() + "actions/runs?" + v.Encode()
 }
 
 // Get fetches a run.
 func (p *Poller) Get(ctx context.Context, id int64) (Run, error) {
 	var r Run
-	err := p.get(ctx, fmt.Sprintf("repos/%s/%s/actions/runs/%d", url.PathEscape(p.Repo.Owner), url.PathEscape(p.Repo.Name), id), fmt.Sprintf("run %d", id), &r)
+	err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("actions/runs/%d", id), fmt.Sprintf("run %d", id), &r)
 	if err == nil && r.ID != id {
 		return Run{}, fmt.Errorf("reading run %d: GitHub answered with run %d", id, r.ID)
 	}
