@@ -112,3 +112,17 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	b.left -= int64(n)
 	return n, err
 }
+
+// WebURL reports whether s is a URL the action may show and link to: absolute https (or
+// on the API's own origin, such as a loopback server), no credentials, only the printable
+// ASCII a URL may hold unescaped (RFC 3986), at most 2,000 characters.
+func WebURL(s string, api *url.URL) bool {
+	if s == "" || len(s) > 2000 || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"'<>\\^`{|}", r) }) {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	return u.Scheme == "https" || (api != nil && Origin(u) == Origin(api))
+}

@@ -123,7 +123,7 @@ func (p *Poller) Explain(ctx context.Context, runID int64, logLines int) (jobs [
 			continue
 		}
 		fj := event.FailedJob{Name: clip(j.Name), URL: j.HTMLURL}
-		if !WebURL(fj.URL, p.Client.BaseURL) {
+		if !ghclient.WebURL(fj.URL, p.Client.BaseURL) {
 			fj.URL = ""
 		}
 		for _, st := range j.Steps {

@@ -185,24 +185,10 @@ func (p *Poller) checked(r Run) Run {
 	if r.Conclusion != "" && !r.Conclusion.Known() {
 		r.Conclusion = event.ConclusionUnknown
 	}
-	if !WebURL(r.HTMLURL, p.Client.BaseURL) {
+	if !ghclient.WebURL(r.HTMLURL, p.Client.BaseURL) {
 		r.HTMLURL = ""
 	}
 	return r
-}
-
-// WebURL reports whether s is a URL the action may show and link to: absolute https (or
-// on the API's own origin, such as a loopback server), no credentials, only the printable
-// ASCII a URL may hold unescaped (RFC 3986), at most 2,000 characters.
-func WebURL(s string, api *url.URL) bool {
-	if s == "" || len(s) > 2000 || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"'<>\\^`{|}", r) }) {
-		return false
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
-		return false
-	}
-	return u.Scheme == "https" || (api != nil && ghclient.Origin(u) == ghclient.Origin(api))
 }
 
 func listPath(repo event.Repo, q Query, page int) string {
