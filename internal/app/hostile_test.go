@@ -318,3 +318,21 @@ func TestInternalErrorsAreReported(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, stdout.String())
 	}
 }
+
+// The run GitHub names in its answer to workflow_dispatch is checked like any run URL:
+// a URL that is not one is neither an output nor a link.
+func TestRunDetailsURLIsChecked(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+	f.SetHostile(githubfake.Hostile{Rewrite: func(kind string, obj map[string]any) {
+		if kind == "run details" {
+			obj["html_url"] = "https://github.com/x)\n::error::pwned\n[link](https://evil.example)"
+		}
+	}})
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml", "ref": "main", "api-url": f.URL()}, nil)
+	if run.code != ExitOK || run.outputs["run-id"] == "" || run.outputs["run-url"] != "" || strings.Contains(run.summary, "evil") {
+		t.Errorf("exit %d, outputs %v\n%s", run.code, run.outputs, run.summary)
+	}
+	checkInert(t, run)
+}

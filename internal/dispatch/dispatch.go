@@ -194,8 +194,11 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 	}
 	// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and following it
 	// fails with that reason.
-	if res.OK() && details.WorkflowRunID != 0 {
-		res.RunID, res.RunURL = details.WorkflowRunID, details.HTMLURL
+	if res.OK() && details.WorkflowRunID > 0 {
+		res.RunID = details.WorkflowRunID
+		if ghclient.WebURL(details.HTMLURL, client.BaseURL) { // shown and linked: checked like every run URL
+			res.RunURL = details.HTMLURL
+		}
 	}
 	return res
 }

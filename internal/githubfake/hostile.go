@@ -15,7 +15,7 @@ type Hostile struct {
 	// distinct ID, total_count is huge and the created filter is ignored.
 	EndlessRuns bool
 	// Rewrite changes an answer's object before it is sent: kind "run" (each run, in
-	// listings and reads) or "repository".
+	// listings and reads), "run details" (workflow_dispatch's answer) or "repository".
 	Rewrite func(kind string, obj map[string]any)
 }
 

@@ -288,11 +288,11 @@ func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
 	}
 	r := f.startRuns(repo, "workflow_dispatch", branch, func(x *Workflow) bool { return x == wf }, vars)
 	if req.ReturnRunDetails != nil && *req.ReturnRunDetails {
-		writeJSON(w, http.StatusOK, map[string]any{
+		writeJSON(w, http.StatusOK, f.rewrite("run details", map[string]any{
 			"workflow_run_id": r.id,
 			"run_url":         fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.server.URL, repo, r.id),
 			"html_url":        fmt.Sprintf("%s/%s/actions/runs/%d", f.server.URL, repo, r.id),
-		}, "")
+		}), "")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
