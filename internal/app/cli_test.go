@@ -42,7 +42,8 @@ func TestCLIDispatches(t *testing.T) {
 func TestCLIJSON(t *testing.T) {
 	t.Parallel()
 	f := githubfake.Standard(t, nil)
-	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_API_URL": f.EnterpriseURL()},
+	f.SetServer(githubfake.GHES318)
+	run := runCLIMode(t, map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_API_URL": f.URL()},
 		"trigger", "--repository", "octo/data", "--event-type", "e", "--json")
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stderr)

@@ -53,6 +53,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	var rec *ghclient.Recorder
 	var base http.RoundTripper = ghclient.NewTransport() // one connection pool for every target
 	pacers := &ghclient.Pacers{Interval: rn.pace}        // one pace per credential: a token, or each App installation's
+	server := &ghclient.Server{}                         // the Enterprise Server release any answer names
 	concurrency := cfg.Concurrency
 	if cfg.DryRun {
 		rec = &ghclient.Recorder{}
@@ -61,7 +62,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	newClient := func(token string) *github.Client {
 		p := policy
 		p.Pacer = pacers.For(token)
-		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: p})
+		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: p, Server: server})
 	}
 	clientFor := func(context.Context, event.Repo) (*github.Client, error) { return newClient(cfg.Token), nil }
 	var order []int // nil: the targets' order
@@ -83,7 +84,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 		}
 	}
 	one := func(ctx context.Context, repo event.Repo) dispatch.Result {
-		return rn.one(ctx, cfg, repo, policy.Deadline, p, clientFor)
+		return rn.one(ctx, cfg, repo, policy.Deadline, p, clientFor, server)
 	}
 	out.results = dispatch.FanOut(ctx, cfg.Repositories, order, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })
 	if rec != nil {
@@ -98,7 +99,7 @@ const revokeEach = 5 * time.Second
 // one sends the event to one target (or, with run-id, sends nothing) and follows its run
 // as configured.
 func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, stepDeadline time.Time, p progress,
-	clientFor func(context.Context, event.Repo) (*github.Client, error)) dispatch.Result {
+	clientFor func(context.Context, event.Repo) (*github.Client, error), server *ghclient.Server) dispatch.Result {
 	c, err := clientFor(ctx, repo)
 	if err != nil {
 		res := newResult(cfg, repo)
@@ -110,7 +111,7 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, s
 	if cfg.RunID != 0 {
 		res.Status, res.RunID = dispatch.StatusFollowed, cfg.RunID
 	} else {
-		res = rn.send(ctx, cfg, c, repo, p)
+		res = rn.send(ctx, cfg, c, repo, p, server)
 		if cfg.DryRun {
 			return res
 		}
@@ -124,8 +125,8 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, s
 }
 
 // send sends the configured event to one target; in a dry run its result says so.
-func (rn runner) send(ctx context.Context, cfg *config.Config, c *github.Client, repo event.Repo, p progress) dispatch.Result {
-	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: p.attempt}
+func (rn runner) send(ctx context.Context, cfg *config.Config, c *github.Client, repo event.Repo, p progress, server *ghclient.Server) dispatch.Result {
+	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: p.attempt, Server: server}
 	var res dispatch.Result
 	if cfg.Event == event.WorkflowDispatch {
 		res = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{Repository: repo, Workflow: cfg.Workflow, ByName: cfg.WorkflowByName,

@@ -323,13 +323,14 @@ func keyPEM() string {
 func TestGitHubAppTwoOwners(t *testing.T) {
 	t.Parallel()
 	f := githubfake.Standard(t, nil)
+	f.SetServer(githubfake.GHES319)
 	f.AddApp(githubfake.App{ID: "424242", PublicKey: &testKey().PublicKey, Installations: map[string]*githubfake.Installation{
 		"octo":  {ID: 11, Repos: []string{"data", "site", "private-thing"}, Permissions: map[string]string{"contents": "write", "actions": "write"}},
 		"other": {ID: 22, Repos: []string{"mirror"}, Permissions: map[string]string{"contents": "write"}},
 	}})
 	// On an Enterprise Server-style API root, as the runner's GITHUB_API_URL gives it.
 	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data\nother/mirror\nocto/site", "event-type": "e",
-		"app-id": "424242", "app-private-key": keyPEM()}, map[string]string{"GITHUB_API_URL": f.EnterpriseURL()})
+		"app-id": "424242", "app-private-key": keyPEM()}, map[string]string{"GITHUB_API_URL": f.URL()})
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
 	}
@@ -364,7 +365,7 @@ func TestGitHubAppTwoOwners(t *testing.T) {
 	if len(f.Dispatches()) != 3 {
 		t.Errorf("%d dispatches", len(f.Dispatches()))
 	}
-	if !strings.Contains(run.summary, "API: `"+f.EnterpriseURL()+"/`") {
+	if !strings.Contains(run.summary, "API: `"+f.URL()+"/`") {
 		t.Errorf("summary does not name the API host:\n%s", run.summary)
 	}
 	for _, r := range f.Requests() {

@@ -14,11 +14,20 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
-// testRunner runs with a virtual clock (waits before retries cost nothing) and a short
-// attempt timeout (a hanging server costs 200ms of real time per attempt).
+// testRunner runs with a virtual clock (waits before retries cost nothing) and an attempt
+// timeout of 2s (a hanging server costs that much real time per attempt; GitHub's
+// full-size answers read well within it under -race). A test of a hanging or trickling
+// answer passes a shorter one in its env map, as testAttemptTimeout.
 func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {
-	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: 200 * time.Millisecond, newID: newDistinctID}
+	timeout := 2 * time.Second
+	if d, err := time.ParseDuration(getenv(testAttemptTimeout)); err == nil {
+		timeout = d
+	}
+	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: timeout, newID: newDistinctID}
 }
+
+// testAttemptTimeout, in a test's env map, sets the attempt timeout of its runner.
+const testAttemptTimeout = "(test) attempt timeout"
 
 // actionRun is what one in-process run of action mode produced.
 type actionRun struct {

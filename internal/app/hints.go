@@ -44,6 +44,7 @@ const (
 	outputsUnreadable
 	workflowUnknown
 	noTurn
+	inputsLimit
 )
 
 // reasonOf classifies a failed Result by its error's type and its GitHub cause.
@@ -55,7 +56,10 @@ func reasonOf(r dispatch.Result) reason {
 	var concl *runs.ConclusionError
 	var outputs *runs.OutputsError
 	var wfName *dispatch.WorkflowNameError
+	var limit *dispatch.InputsLimitError
 	switch {
+	case errors.As(r.Err, &limit):
+		return inputsLimit
 	case errors.As(r.Err, &outputs) && outputs.Err == nil:
 		return outputsUnreadable
 	case errors.As(r.Err, &wfName):
@@ -179,6 +183,11 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 			cli: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in --outputs-artifact (examples/receive-with-outputs.yml)"}
 	case workflowUnknown:
 		return phrasing{action: "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"}
+	case inputsLimit:
+		const f = "GitHub Enterprise Server before 3.20 takes at most %d workflow inputs (github.com and 3.20 or later: 25): send fewer in %s, for example several values as one JSON string; " +
+			"when the step waits for the run on a server before 3.21, distinct_id is one of them"
+		return phrasing{action: fmt.Sprintf(f, dispatch.OldMaxWorkflowInputs, config.Label(config.ActionMode, "inputs")),
+			cli: fmt.Sprintf(f, dispatch.OldMaxWorkflowInputs, config.Label(config.CLIMode, "inputs"))}
 	}
 	return requestPhrasing(why, r)
 }

@@ -141,7 +141,7 @@ func TestSlowBodyIsCut(t *testing.T) {
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
 	start := time.Now()
 	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
-		"api-url": f.URL(), "max-attempts": "1"}, nil)
+		"api-url": f.URL(), "max-attempts": "1"}, map[string]string{testAttemptTimeout: "200ms"})
 	if run.code != ExitFailed || time.Since(start) > 3*time.Second || f.Runs() != 0 {
 		t.Errorf("exit %d after %s\n%s", run.code, time.Since(start), run.stdout)
 	}

@@ -319,16 +319,17 @@ func TestWorkflowDispatchDefaultBranch(t *testing.T) {
 	}
 }
 
-// Enterprise Server 3.20 and older refuse return_run_details: the event is sent again
-// without it, with the distinct ID among the inputs, and the run found by it.
+// Enterprise Server 3.20 and older refuse return_run_details (422, an unknown key): the
+// event is sent again without it, with the distinct ID among the inputs, and the run found
+// by it.
 func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
-	f.SetOldEnterprise(true)
+	f.SetServer(githubfake.GHES320)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
 		Inputs: []string{"env", "distinct_id"}, RunName: "Deploy ${{ inputs.env }} ${{ inputs.distinct_id }}"})
 	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
-		"ref": "main", "inputs": `{"env":"prod"}`, "api-url": f.EnterpriseURL(), "wait": "completed"}, nil)
+		"ref": "main", "inputs": `{"env":"prod"}`, "api-url": f.URL(), "wait": "completed"}, nil)
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
 	}
@@ -338,7 +339,7 @@ func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 			posts = append(posts, r)
 		}
 	}
-	if len(posts) != 2 || posts[0].Status != 400 || posts[1].Status != 204 {
+	if len(posts) != 2 || posts[0].Status != 422 || posts[1].Status != 204 {
 		t.Fatalf("posts: %+v", posts)
 	}
 	var second struct {
@@ -364,10 +365,10 @@ func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 func TestOlderServerWithoutDistinctIDInput(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
-	f.SetOldEnterprise(true)
+	f.SetServer(githubfake.GHES317)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
 	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
-		"api-url": f.EnterpriseURL(), "wait": "started"}, nil)
+		"api-url": f.URL(), "wait": "started"}, nil)
 	if run.code != ExitFailed || !strings.Contains(run.stdout, "Unexpected inputs provided") || !strings.Contains(run.stdout, "inputs.distinct_id") {
 		t.Errorf("exit %d\n%s", run.code, run.stdout)
 	}
@@ -449,7 +450,7 @@ func TestCancelWhileWaitingForTheRun(t *testing.T) {
 func TestOlderServerKeepsTheUsersDistinctID(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
-	f.SetOldEnterprise(true)
+	f.SetServer(githubfake.GHES318)
 	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
 		Inputs: []string{"distinct_id"}, RunName: "Deploy ${{ inputs.distinct_id }}"})
 	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",

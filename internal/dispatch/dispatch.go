@@ -114,6 +114,9 @@ type Options struct {
 	DryRun bool             // a workflow name is not looked up: PlaceholderWorkflowID stands for it
 	// OnAttempt hears about every attempt as it ends, for the audit log; may be nil.
 	OnAttempt func(target string, a ghclient.Attempt)
+	// Server is what the step has learnt of the server (the Enterprise Server release its
+	// answers named); nil: nothing.
+	Server *ghclient.Server
 }
 
 // post makes a POST of body (exact JSON bytes) and decodes the answer into out, if any.
@@ -144,27 +147,25 @@ type runDetails struct {
 	HTMLURL       string `json:"html_url"`
 }
 
-// SendWorkflow posts a workflow_dispatch event asking GitHub for the run it starts. An
-// empty Ref is resolved to the repository's default branch first. When GitHub refuses
-// the request as malformed (Enterprise Server 3.20 and older answer 400 to
-// return_run_details), the event is sent again without it and with the distinct ID among
-// the inputs, to be found by correlation. A 400 means nothing was accepted, so this
-// cannot deliver the event twice.
+// What Enterprise Server releases accept of workflow_dispatch: return_run_details since
+// 3.21 (older releases refuse it as an unknown key), 25 inputs since 3.20 (10 before, as
+// the ghes-3.17 to 3.19 descriptions say).
+const (
+	runDetailsMinor      = 21
+	manyInputsMinor      = 20
+	OldMaxWorkflowInputs = 10
+)
+
+// SendWorkflow posts a workflow_dispatch event, asking GitHub for the run it starts where
+// the server knows how (return_run_details). An empty Ref is resolved to the repository's
+// default branch first. A server whose answers named an Enterprise Server release before
+// 3.21 gets the form it knows from the start; one that refuses return_run_details (422
+// naming it, or 400) gets it without, with the distinct ID among the inputs, to be found
+// by correlation: the refusal accepted nothing, so this cannot deliver the event twice.
 func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, o Options) Result {
 	res := Result{Repository: ev.Repository.String(), Event: event.WorkflowDispatch, Workflow: ev.Workflow, Ref: ev.Ref}
 	if res.Ref == "" {
-		repo, resp, err := client.Repositories.Get(ctx, ev.Repository.Owner, ev.Repository.Name)
-		if err != nil {
-			if resp != nil {
-				res.HTTPStatus = resp.StatusCode
-			}
-			res.Fail(&opError{op: "finding the default branch for ref", err: ghclient.Check(err)})
-			return res
-		}
-		res.Ref = repo.GetDefaultBranch()
-		if res.Ref == "" || (res.Ref != ghclient.PlaceholderBranch && event.CheckRef(res.Ref) != nil) {
-			res.Ref = ""
-			res.Fail(errors.New("finding the default branch for ref: GitHub's answer names no valid branch; pass ref"))
+		if res.Ref = defaultBranch(ctx, client, ev.Repository, &res); res.Ref == "" {
 			return res
 		}
 	}
@@ -178,29 +179,95 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 		workflow = id
 	}
 	path := ev.Repository.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
-	var details runDetails
-	send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details))
-	if ghclient.CauseOf(res.Err).Kind == ghclient.BadRequest {
-		// An older server: send it the way it knows, with the ID to find the run by (or
-		// the user's own distinct_id input, which config took as the ID).
-		inputs := ev.Inputs
-		if ev.DistinctID != "" {
-			inputs = inputs.WithDistinctID(ev.DistinctID)
-			res.DistinctID, res.IDInInputs = ev.DistinctID, true
+	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
+		var details runDetails
+		send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details))
+		if !ghclient.CauseOf(res.Err).RefusesKey("return_run_details") {
+			// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and
+			// following it fails with that reason.
+			if res.OK() && details.WorkflowRunID > 0 {
+				res.RunID = details.WorkflowRunID
+				if ghclient.WebURL(details.HTMLURL, client.BaseURL) { // shown and linked: checked like every run URL
+					res.RunURL = details.HTMLURL
+				}
+			}
+			limitHint(&res, client, o.Server, ev.Inputs.Len())
+			return res
 		}
 		res.Status, res.Err, res.Error = "", nil, "" // Attempts keeps counting across both
-		send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, inputs, false), nil))
-		return res
 	}
-	// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and following it
-	// fails with that reason.
-	if res.OK() && details.WorkflowRunID > 0 {
-		res.RunID = details.WorkflowRunID
-		if ghclient.WebURL(details.HTMLURL, client.BaseURL) { // shown and linked: checked like every run URL
-			res.RunURL = details.HTMLURL
-		}
-	}
+	sendWithoutDetails(ctx, client, path, ev, &res, o)
 	return res
+}
+
+// sendWithoutDetails sends workflow_dispatch the way a server without return_run_details
+// knows it: with the ID to find the run by among the inputs (or the user's own
+// distinct_id input, which config took as the ID), within the release's limit of inputs.
+func sendWithoutDetails(ctx context.Context, client *github.Client, path string, ev WorkflowEvent, res *Result, o Options) {
+	inputs := ev.Inputs
+	if ev.DistinctID != "" {
+		inputs = inputs.WithDistinctID(ev.DistinctID)
+		res.DistinctID, res.IDInInputs = ev.DistinctID, true
+	}
+	if release, _ := o.Server.Release(); release.Before(3, manyInputsMinor) && inputs.Len() > OldMaxWorkflowInputs {
+		res.Fail(&InputsLimitError{Release: release, Inputs: inputs.Len(), IDAdded: inputs.Len() > ev.Inputs.Len()})
+		return
+	}
+	send(ctx, res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, inputs, false), nil))
+	limitHint(res, client, o.Server, inputs.Len())
+}
+
+// limitHint explains GitHub's 422 to more inputs than Enterprise Server takes before 3.20,
+// when the server did not say which release it is (a proxy may drop the header).
+func limitHint(res *Result, client *github.Client, server *ghclient.Server, inputs int) {
+	release, known := server.Release()
+	if res.OK() || inputs <= OldMaxWorkflowInputs || ghclient.CauseOf(res.Err).Kind != ghclient.Validation ||
+		(known && !release.Before(3, manyInputsMinor)) || client.BaseURL.Host == "api.github.com" {
+		return
+	}
+	res.Fail(&InputsLimitError{Release: release, Inputs: inputs, Err: res.Err})
+}
+
+// InputsLimitError says a workflow_dispatch carries more inputs than an Enterprise Server
+// release before 3.20 takes: 10 (github.com and later releases take 25).
+type InputsLimitError struct {
+	Release ghclient.Release // zero: the server did not name its release
+	Inputs  int              // inputs sent, or that would have been, distinct_id included
+	IDAdded bool             // distinct_id was added to them, to find the run
+	Err     error            // GitHub's refusal, when the event was sent
+}
+
+func (e *InputsLimitError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%v (%d inputs were sent; GitHub Enterprise Server before 3.20 takes at most %d)", e.Err, e.Inputs, OldMaxWorkflowInputs)
+	}
+	id := ""
+	if e.IDAdded {
+		id = ", distinct_id (added to find the run) included"
+	}
+	return fmt.Sprintf("not sent: GitHub Enterprise Server %s takes at most %d workflow inputs, and this dispatch has %d%s",
+		e.Release, OldMaxWorkflowInputs, e.Inputs, id)
+}
+
+func (e *InputsLimitError) Unwrap() error { return e.Err }
+
+// defaultBranch asks GitHub for the repository's default branch; "" (with res failed)
+// when it cannot be had.
+func defaultBranch(ctx context.Context, client *github.Client, repo event.Repo, res *Result) string {
+	r, resp, err := client.Repositories.Get(ctx, repo.Owner, repo.Name)
+	if err != nil {
+		if resp != nil {
+			res.HTTPStatus = resp.StatusCode
+		}
+		res.Fail(&opError{op: "finding the default branch for ref", err: ghclient.Check(err)})
+		return ""
+	}
+	branch := r.GetDefaultBranch()
+	if branch == "" || (branch != ghclient.PlaceholderBranch && event.CheckRef(branch) != nil) {
+		res.Fail(errors.New("finding the default branch for ref: GitHub's answer names no valid branch; pass ref"))
+		return ""
+	}
+	return branch
 }
 
 // PlaceholderWorkflowID stands for the ID of a workflow given by name in a dry run, which

@@ -82,29 +82,139 @@ func TestSendSaysWhyItGaveUp(t *testing.T) {
 	}
 }
 
-// An older server that refuses return_run_details (400) gets the event again without it,
-// with the distinct ID among the inputs; the fake accepts exactly one.
-func TestSendWorkflowFallsBackOnOlderServer(t *testing.T) {
+// serverClient is a client of a fake playing server, and what the step learns of it.
+func serverClient(t *testing.T, server githubfake.Server, rt http.RoundTripper) (*githubfake.Fake, *github.Client, *ghclient.Server) {
+	f := githubfake.Standard(t, nil)
+	f.SetServer(server)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
+		Inputs: []string{"distinct_id", "env", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "i8", "i9", "i10"}})
+	base, _ := url.Parse(f.URL() + "/")
+	learnt := &ghclient.Server{}
+	return f, ghclient.New(ghclient.Options{BaseURL: base, Token: githubfake.TestToken, Server: learnt, Transport: rt}), learnt
+}
+
+// dispatchBodies are the workflow_dispatch bodies the fake received, in order.
+func dispatchBodies(f *githubfake.Fake) []map[string]any {
+	var bodies []map[string]any
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/dispatches") {
+			var b map[string]any
+			_ = json.Unmarshal(r.Body, &b)
+			bodies = append(bodies, b)
+		}
+	}
+	return bodies
+}
+
+// Every server gets the event exactly once, in the form it accepts: github.com and
+// Enterprise Server 3.21 name the run (return_run_details); older releases refuse that key
+// with 422, and get the event again without it, the distinct ID among the inputs. Once an
+// answer has named an older release, the first POST is already the form it knows.
+func TestSendWorkflowOnEachServer(t *testing.T) {
 	t.Parallel()
-	f, c := client(t, ghclient.Policy{})
-	f.SetOldEnterprise(true)
-	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"distinct_id", "env"}})
+	for _, server := range githubfake.Servers {
+		for _, known := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/release known %v", server.Name, known), func(t *testing.T) {
+				t.Parallel()
+				f, c, learnt := serverClient(t, server, nil)
+				ref := "main"
+				if known {
+					ref = "" // the default branch is looked up first: that answer names the release
+				}
+				res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: ref,
+					Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
+				bodies := dispatchBodies(f)
+				if !res.OK() || f.Runs() != 1 || len(f.Violations()) > 0 {
+					t.Fatalf("result %+v, %d runs, %v", res, f.Runs(), f.Violations())
+				}
+				last := bodies[len(bodies)-1]
+				inputs, _ := last["inputs"].(map[string]any)
+				if server.ReturnsRunDetails() {
+					if len(bodies) != 1 || last["return_run_details"] != true || res.RunID == 0 || res.IDInInputs || res.Attempts != 1 {
+						t.Errorf("result %+v, bodies %v", res, bodies)
+					}
+					return
+				}
+				want := 2 // refused (422, nothing accepted), then sent without the key
+				if known {
+					want = 1
+				}
+				if len(bodies) != want || res.Attempts != want || last["return_run_details"] != nil || inputs["distinct_id"] != "abc" ||
+					inputs["env"] != "prod" || res.RunID != 0 || !res.IDInInputs || res.HTTPStatus != 204 {
+					t.Errorf("result %+v, bodies %v", res, bodies)
+				}
+				if rel, ok := learnt.Release(); !ok || rel.String() != strings.TrimSuffix(server.Release, ".0") {
+					t.Errorf("release learnt %v %v, want %s", rel, ok, server.Release)
+				}
+			})
+		}
+	}
+}
+
+// Some servers answer an unknown key with 400 rather than 422: the same fallback.
+func TestSendWorkflowFallsBackOn400(t *testing.T) {
+	t.Parallel()
+	f, c, learnt := serverClient(t, githubfake.GitHubCom, nil)
+	f.Script(githubfake.Fault{Path: "/dispatches", Status: 400, Body: `{"message":"Problems parsing JSON"}`})
 	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "main",
-		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{})
-	if !res.OK() || res.RunID != 0 || res.DistinctID != "abc" || !res.IDInInputs || res.Attempts != 2 {
-		t.Fatalf("result %+v", res)
+		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
+	if bodies := dispatchBodies(f); !res.OK() || len(bodies) != 2 || bodies[1]["return_run_details"] != nil || f.Runs() != 1 || !res.IDInInputs {
+		t.Errorf("result %+v, bodies %v", res, bodies)
 	}
-	reqs := f.Requests()
-	var last struct {
-		Inputs  map[string]string `json:"inputs"`
-		Details *bool             `json:"return_run_details"`
+}
+
+// A 422 for any other reason is GitHub's verdict on the event: no second request.
+func TestSendWorkflowDoesNotFallBackOnOther422(t *testing.T) {
+	t.Parallel()
+	f, c, learnt := serverClient(t, githubfake.GHES319, nil)
+	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "nope",
+		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
+	// 3.19: refused for return_run_details, then for the ref: two requests, the ref named.
+	if res.OK() || len(dispatchBodies(f)) != 2 || !strings.Contains(res.Error, "No ref found for: nope") || f.Runs() != 0 {
+		t.Errorf("result %+v, bodies %v", res, dispatchBodies(f))
 	}
-	if err := json.Unmarshal(reqs[len(reqs)-1].Body, &last); err != nil || last.Details != nil || last.Inputs["distinct_id"] != "abc" || last.Inputs["env"] != "prod" {
-		t.Errorf("second body %s", reqs[len(reqs)-1].Body)
+	f, c, learnt = serverClient(t, githubfake.GitHubCom, nil)
+	res = SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "nope", DistinctID: "abc"}, Options{Server: learnt})
+	if res.OK() || len(dispatchBodies(f)) != 1 || res.IDInInputs {
+		t.Errorf("github.com: result %+v, bodies %v", res, dispatchBodies(f))
 	}
-	if f.Runs() != 1 {
-		t.Errorf("%d runs started", f.Runs())
+}
+
+// Before 3.20 an Enterprise Server takes 10 inputs. Once its release is known, more are
+// not sent at all; when it did not say (a proxy dropped the header), its 422 names the
+// limit.
+func TestSendWorkflowInputsLimitOfTheRelease(t *testing.T) {
+	t.Parallel()
+	ten := event.Object(`{"env":"x","i1":"x","i2":"x","i3":"x","i4":"x","i5":"x","i6":"x","i7":"x","i8":"x","i9":"x"}`)
+	f, c, learnt := serverClient(t, githubfake.GHES319, nil)
+	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
+	var limit *InputsLimitError
+	if res.OK() || !errors.As(res.Err, &limit) || limit.Err != nil || limit.Inputs != 11 || !limit.IDAdded || len(dispatchBodies(f)) != 0 ||
+		res.Error != "not sent: GitHub Enterprise Server 3.19 takes at most 10 workflow inputs, and this dispatch has 11, distinct_id (added to find the run) included" {
+		t.Errorf("known release: %+v (%d dispatches)", res, len(dispatchBodies(f)))
 	}
+	// Without waiting (no distinct ID) ten inputs go.
+	f, c, learnt = serverClient(t, githubfake.GHES319, nil)
+	if res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Inputs: ten}, Options{Server: learnt}); !res.OK() || f.Runs() != 1 {
+		t.Errorf("ten inputs: %+v", res)
+	}
+	f, c, learnt = serverClient(t, githubfake.GHES319, dropHeader{"X-Github-Enterprise-Version"})
+	res = SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "main", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
+	if res.OK() || !errors.As(res.Err, &limit) || limit.Err == nil || ghclient.CauseOf(res.Err).Kind != ghclient.Validation || len(dispatchBodies(f)) != 2 ||
+		!strings.Contains(res.Error, "No more than 10 properties are allowed; 11 were supplied. (11 inputs were sent; GitHub Enterprise Server before 3.20 takes at most 10)") {
+		t.Errorf("unknown release: %+v", res)
+	}
+}
+
+// dropHeader is a proxy that drops a header from every answer.
+type dropHeader struct{ name string }
+
+func (d dropHeader) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := ghclient.NewTransport().RoundTrip(req)
+	if resp != nil {
+		resp.Header.Del(d.name)
+	}
+	return resp, err
 }
 
 func TestByOwnerIsRoundRobin(t *testing.T) {

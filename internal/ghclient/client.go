@@ -23,6 +23,9 @@ type Options struct {
 	Token     string            // empty: no Authorization header (dry run only)
 	Transport http.RoundTripper // nil: a fresh http.Transport
 	Policy    Policy            // retries, per-attempt timeout, deadline
+	// Server, if set, learns the Enterprise Server release the answers name; every client
+	// of a step shares one.
+	Server *Server
 }
 
 // New returns a go-github client for the options, every request of which goes through the
@@ -37,6 +40,9 @@ func New(o Options) *github.Client {
 	// No http.Client.Timeout: it would bound all attempts together. Each attempt has its
 	// own timeout, and the context the step's deadline.
 	rt = NewRetryTransport(rt, o.Policy)
+	if o.Server != nil {
+		rt = &serverTransport{server: o.Server, origin: Origin(o.BaseURL), next: rt}
+	}
 	if o.Token != "" {
 		rt = &authTransport{origin: Origin(o.BaseURL), header: "Bearer " + o.Token, next: rt}
 	}

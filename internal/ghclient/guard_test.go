@@ -182,7 +182,7 @@ func TestRateLimitHeadersParsedDefensively(t *testing.T) {
 		{"Retry-After": {time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}},
 		{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"9223372036854775807"}},
 	} {
-		f, clock, send := faultClient(t, 5)
+		f, clock, send := faultClient(t, 5, false)
 		f.Script(githubfake.Fault{Status: 429, Header: h})
 		res := send(context.Background())
 		if res.OK() || res.attempts != 1 || len(clock.Sleeps()) != 0 || !strings.Contains(res.err, "gave up at once") {
@@ -191,7 +191,7 @@ func TestRateLimitHeadersParsedDefensively(t *testing.T) {
 	}
 
 	// An HTTP date is honoured to the second (on the virtual clock).
-	f, clock, send := faultClient(t, 5)
+	f, clock, send := faultClient(t, 5, false)
 	f.Script(githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {clock.Now().Add(42 * time.Second).UTC().Format(http.TimeFormat)}}})
 	if res := send(context.Background()); !res.OK() || len(clock.Sleeps()) != 1 || clock.Sleeps()[0] < 41*time.Second || clock.Sleeps()[0] > 42*time.Second {
 		t.Errorf("%+v, waits %v", res, clock.Sleeps())

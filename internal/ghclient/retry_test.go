@@ -57,13 +57,20 @@ func dispatchWith(ctx context.Context, client *github.Client, onAttempt func(ghc
 // faultClient is a client against a fresh standard fake whose retry policy runs on a
 // virtual clock (waits cost nothing and are recorded), with a 5-minute deadline and a
 // short attempt timeout. Jitter is fixed at the middle of its range.
-func faultClient(t *testing.T, maxAttempts int) (*githubfake.Fake, *githubfake.Clock, func(context.Context) sent) {
+// faultClient is a client of a fake with scripted faults. Its attempt timeout is 2s (an
+// answer of the fake, its contract checked on the side, comes well within it even under
+// -race), or short when a case scripts a hang.
+func faultClient(t *testing.T, maxAttempts int, hang bool) (*githubfake.Fake, *githubfake.Clock, func(context.Context) sent) {
 	t.Helper()
 	f := githubfake.Standard(t, nil)
 	clock := githubfake.NewClock()
+	timeout := 2 * time.Second
+	if hang {
+		timeout = 300 * time.Millisecond
+	}
 	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken, Policy: ghclient.Policy{
 		MaxAttempts:    maxAttempts,
-		AttemptTimeout: 300 * time.Millisecond,
+		AttemptTimeout: timeout,
 		Deadline:       clock.Now().Add(5 * time.Minute),
 		Clock:          clock,
 		Jitter:         func() float64 { return 0.5 },
@@ -174,7 +181,7 @@ func TestFaultMatrix(t *testing.T) {
 			if max == 0 {
 				max = 5
 			}
-			f, clock, send := faultClient(t, max)
+			f, clock, send := faultClient(t, max, strings.HasPrefix(tt.name, "hanging"))
 			f.Script(tt.faults()...)
 			res := send(context.Background())
 
@@ -217,7 +224,7 @@ func TestFaultMatrix(t *testing.T) {
 // going out, so the policy (not go-github) decides what to do when it is refused.
 func TestNextRequestGoesOutAfterLimitReachedOnSuccess(t *testing.T) {
 	t.Parallel()
-	f, _, send := faultClient(t, 5)
+	f, _, send := faultClient(t, 5, false)
 	reset := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
 	f.Script(githubfake.Fault{Status: 204, Header: http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {reset}}})
 	if r := send(context.Background()); !r.OK() {

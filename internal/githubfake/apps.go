@@ -116,7 +116,10 @@ func (f *Fake) repoInstallation(w *recorder, r *http.Request, name string) {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": inst.ID, "account": map[string]any{"login": inst.Owner}, "permissions": inst.Permissions}, "")
+	f.mu.Lock()
+	obj := f.installationJSON(app, inst)
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, obj, "")
 }
 
 func reaches(inst *Installation, repo string) bool {
@@ -213,10 +216,13 @@ func (f *Fake) accessToken(w *recorder, r *http.Request, id string, body []byte)
 	f.mu.Lock()
 	f.tokens[tok] = Token{Value: tok, Repos: full, Permissions: withMetadata(perms), Kind: "integration"}
 	f.minted = append(f.minted, MintedToken{Token: tok, Installation: inst.ID, Repos: req.Repositories, Permissions: req.Permissions})
+	obj := f.tokenJSON(tok, time.Now().Add(time.Hour), perms)
 	f.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{"token": tok, "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
-		"permissions": perms, "repository_selection": "selected"}, "")
+	writeJSON(w, http.StatusCreated, obj, "")
 }
+
+// parseID reads a numeric ID.
+func parseID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
 
 func withMetadata(p map[string]string) map[string]string {
 	out := map[string]string{"metadata": "read"}

@@ -3,7 +3,6 @@ package githubfake
 import (
 	"archive/zip"
 	"bytes"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -136,9 +135,9 @@ func (f *Fake) routeDownstream(w *recorder, r *http.Request, repo, pattern, id s
 
 func (f *Fake) listWorkflows(w *recorder, repo string) {
 	f.mu.Lock()
-	var list []map[string]any
+	list := []map[string]any{}
 	for _, wf := range f.workflows[strings.ToLower(repo)] {
-		list = append(list, map[string]any{"id": wf.ID, "name": wf.Name, "path": wf.Path, "state": "active"})
+		list = append(list, f.workflowJSON(repo, wf))
 	}
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(list), "workflows": list}, "")
@@ -165,15 +164,13 @@ func (f *Fake) listJobs(w *recorder, repo, runID string) {
 		writeError(w, http.StatusNotFound, "Not Found", "")
 		return
 	}
-	status, conclusion, _ := rn.state(f.now())
+	now := f.now()
+	status, conclusion, _ := rn.state(now)
 	jobs := []map[string]any{}
 	for i, j := range rn.wf.Jobs {
 		id := rn.id*100 + int64(i)
 		jc, steps := jobState(j, status, conclusion)
-		jobs = append(jobs, map[string]any{"id": id, "run_id": rn.id, "name": j.Name, "status": status, "conclusion": jc,
-			"html_url":      fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", f.server.URL, rn.repo, rn.id, id),
-			"check_run_url": fmt.Sprintf("%s/repos/%s/check-runs/%d", f.server.URL, rn.repo, id+checkRunOffset),
-			"steps":         steps})
+		jobs = append(jobs, f.jobJSON(rn, id, j, status, jc, steps, now))
 	}
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(jobs), "jobs": jobs}, "")
@@ -182,7 +179,7 @@ func (f *Fake) listJobs(w *recorder, repo, runID string) {
 const checkRunOffset = 50_000_000
 
 // jobState is a job's conclusion and steps, given its run's status and conclusion.
-func jobState(j Job, status, runConclusion string) (any, []map[string]any) {
+func jobState(j Job, status, runConclusion string) (any, []any) {
 	var jc any
 	if status == "completed" {
 		jc = runConclusion
@@ -190,7 +187,7 @@ func jobState(j Job, status, runConclusion string) (any, []map[string]any) {
 			jc = j.Conclusion
 		}
 	}
-	steps := []map[string]any{}
+	steps := []any{}
 	for n, st := range j.Steps {
 		var sc any
 		if status == "completed" {
@@ -208,20 +205,16 @@ func (f *Fake) annotations(w *recorder, repo, checkRunID string) {
 	n, _ := strconv.ParseInt(checkRunID, 10, 64)
 	f.mu.Lock()
 	rn, idx := f.jobOf(repo, strconv.FormatInt(n-checkRunOffset, 10))
-	var list []map[string]any
+	list := []map[string]any{}
 	if rn != nil {
 		for _, a := range rn.wf.Jobs[idx].Annotations {
-			list = append(list, map[string]any{"path": a.Path, "start_line": a.Line, "end_line": a.Line,
-				"annotation_level": a.Level, "title": a.Title, "message": a.Message})
+			list = append(list, f.annotationJSON(a))
 		}
 	}
 	f.mu.Unlock()
 	if rn == nil {
 		writeError(w, http.StatusNotFound, "Not Found", "")
 		return
-	}
-	if list == nil {
-		list = []map[string]any{}
 	}
 	writeJSON(w, http.StatusOK, list, "")
 }
@@ -255,9 +248,7 @@ func (f *Fake) listArtifacts(w *recorder, r *http.Request, repo, runID string) {
 			if q := r.URL.Query().Get("name"); q != "" && q != name {
 				continue
 			}
-			id := rn.id*100 + int64(i)
-			list = append(list, map[string]any{"id": id, "name": name, "size_in_bytes": 100, "expired": false,
-				"archive_download_url": fmt.Sprintf("%s/repos/%s/actions/artifacts/%d/zip", f.server.URL, rn.repo, id)})
+			list = append(list, f.artifactJSON(rn, rn.id*100+int64(i), name))
 		}
 	}
 	f.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,14 +93,19 @@ type Fake struct {
 	limit      int // primary rate limit per hour
 	remaining  int
 	reset      time.Time
-	server     *httptest.Server
+	srv        *httptest.Server
 
-	workflows     map[string][]*Workflow // by lower-case repository
-	runs          []*run
-	nextRunID     int64
-	clock         Now
-	oldEnterprise bool
-	refs          map[string]bool
+	server     Server       // the GitHub it plays
+	desc       *description // that server's description, which requests and answers are checked against
+	tb         TB           // where contract violations are reported (nil: only kept)
+	violations []string
+	checks     sync.WaitGroup // contract checks under way
+
+	workflows map[string][]*Workflow // by lower-case repository
+	runs      []*run
+	nextRunID int64
+	clock     Now
+	refs      map[string]bool
 
 	inflight, peak int           // requests being answered now, and the most at once
 	latency        time.Duration // how long every answer takes
@@ -115,7 +121,39 @@ func New() *Fake {
 	f := &Fake{repos: map[string]string{}, tokens: map[string]Token{}, workflows: map[string][]*Workflow{}, refs: map[string]bool{},
 		nextRunID: 7000, apps: map[string]*App{}}
 	f.SetRateLimit(5000)
+	f.SetServer(GitHubCom)
 	return f
+}
+
+// SetServer makes the fake play s: github.com (the default), with its API at "/", or an
+// Enterprise Server release, with its API at "/api/v3", its release named on every answer
+// (X-GitHub-Enterprise-Version), and its description's rules: before 3.21 no
+// return_run_details (refused with 422, as an unknown key), before 3.20 at most 10 inputs.
+// Requests and answers are checked against that release's description from then on.
+func (f *Fake) SetServer(s Server) {
+	d, err := s.description()
+	if err != nil {
+		panic(fmt.Sprintf("githubfake: the description of %s: %v", s.Name, err)) // the embedded files are broken
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.server, f.desc = s, d
+}
+
+// Server is the GitHub the fake plays.
+func (f *Fake) Server() Server {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.server
+}
+
+// Violations lists the ways requests and answers broke the description so far (once
+// the checks of answers already sent are done).
+func (f *Fake) Violations() []string {
+	f.checks.Wait()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.violations...)
 }
 
 // SetRateLimit sets the primary rate limit (requests an hour, 5,000 by default) and starts
@@ -131,12 +169,15 @@ func (f *Fake) SetRateLimit(perHour int) {
 type TB interface {
 	Helper()
 	Cleanup(func())
+	Errorf(format string, args ...any)
 }
 
-// NewServer starts a fake on loopback, closed when the test ends.
+// NewServer starts a fake on loopback, closed when the test ends. A request or an answer
+// that breaks the description of the server it plays fails the test (t.Errorf).
 func NewServer(t TB) *Fake {
 	t.Helper()
 	f := New()
+	f.tb = t
 	f.Start()
 	t.Cleanup(f.Close)
 	return f
@@ -161,24 +202,30 @@ func Standard(t TB, clock Now) *Fake {
 }
 
 // Start serves the fake on a loopback port.
-func (f *Fake) Start() { f.server = httptest.NewServer(f) }
+func (f *Fake) Start() { f.srv = httptest.NewServer(f) }
 
 // Close stops the server.
 func (f *Fake) Close() {
 	if f.store != nil {
 		f.store.Close()
 	}
-	if f.server != nil {
-		f.server.CloseClientConnections()
-		f.server.Close()
+	if f.srv != nil {
+		f.srv.CloseClientConnections()
+		f.srv.Close()
 	}
+	f.checks.Wait() // every violation reported before the test ends
 }
 
-// URL is the github.com-style API root, e.g. http://127.0.0.1:PORT.
-func (f *Fake) URL() string { return f.server.URL }
+// URL is the API root of the server it plays: http://127.0.0.1:PORT for github.com,
+// http://127.0.0.1:PORT/api/v3 for an Enterprise Server.
+func (f *Fake) URL() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.apiRoot()
+}
 
-// EnterpriseURL is the Enterprise-Server-style API root, http://127.0.0.1:PORT/api/v3.
-func (f *Fake) EnterpriseURL() string { return f.server.URL + "/api/v3" }
+// WebURL is the web host, github.com's place (http://127.0.0.1:PORT).
+func (f *Fake) WebURL() string { return f.srv.URL }
 
 // AddRepo makes repositories exist.
 func (f *Fake) AddRepo(names ...string) {
@@ -243,11 +290,12 @@ func (f *Fake) Dispatches() []Dispatch {
 // ServeHTTP implements http.Handler.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
-	path := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	rec := &recorder{ResponseWriter: w}
 
 	arrived := time.Now()
 	f.mu.Lock()
+	server, desc, hostile := f.server, f.desc, f.hostile.Rewrite != nil || f.hostile.EndlessRuns
+	path, onRoot := apiPath(server, r.URL.Path)
 	arrivedOn := f.now()
 	f.seq++
 	f.inflight++
@@ -276,6 +324,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-RateLimit-Used", strconv.Itoa(limit-remaining))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 	h.Set("X-RateLimit-Resource", "core")
+	if server.Enterprise() {
+		h.Set("X-GitHub-Enterprise-Version", server.Release)
+	}
 
 	done := false
 	finish := func() { // record the request once its answer is done (or about to be cut)
@@ -293,10 +344,22 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		f.mu.Unlock()
 	}
-	defer finish()
+	defer func() {
+		finish()
+		if onRoot { // checked once the answer is gone, so that checking costs the client no time
+			x := exchange{method: r.Method, path: path, query: r.URL.RawQuery, header: r.Header.Clone(), body: body,
+				status: rec.status, answerHeader: h.Clone(), answer: rec.body.Bytes(), fullAnswer: fault == nil && !hostile && !rec.over}
+			f.checks.Add(1)
+			go func() {
+				defer f.checks.Done()
+				f.report(desc.check(x))
+			}()
+		}
+	}()
 	if fault != nil && fault.Reset {
 		finish() // before the client can see the connection drop
 	}
+	rec.onBody = finish // before the client can have read a whole answer
 
 	if fault != nil && fault.After {
 		f.route(&recorder{ResponseWriter: discard{}}, r, path, body, reqID)
@@ -308,11 +371,40 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if latency > 0 {
 		time.Sleep(latency)
 	}
-	if limited {
+	switch {
+	case !onRoot: // github.com has no /api/v3; an Enterprise Server's API is only there
+		writeError(rec, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
+	case limited:
 		writeError(rec, http.StatusForbidden, "API rate limit exceeded for user.", "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api")
+	default:
+		f.route(rec, r, path, body, reqID)
+	}
+}
+
+// apiPath is the request's path below the API root of the server, and whether it was
+// below that root at all.
+func apiPath(s Server, p string) (string, bool) {
+	if !s.Enterprise() {
+		return p, p != "/api/v3" && !strings.HasPrefix(p, "/api/v3/")
+	}
+	rest, ok := strings.CutPrefix(p, "/api/v3")
+	return rest, ok && (rest == "" || strings.HasPrefix(rest, "/"))
+}
+
+// report keeps contract violations and fails the test that caused them.
+func (f *Fake) report(problems []string) {
+	if len(problems) == 0 {
 		return
 	}
-	f.route(rec, r, path, body, reqID)
+	f.mu.Lock()
+	f.violations = append(f.violations, problems...)
+	tb := f.tb
+	f.mu.Unlock()
+	if tb != nil {
+		for _, p := range problems {
+			tb.Errorf("githubfake: %s", p)
+		}
+	}
 }
 
 func (f *Fake) serveFault(w *recorder, r *http.Request, ft *Fault) {
@@ -424,7 +516,10 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 	}
 	switch ep.pattern {
 	case "":
-		f.getRepository(w, repo)
+		f.mu.Lock()
+		obj := f.rewrite("repository", f.repositoryJSON(repo))
+		f.mu.Unlock()
+		writeJSON(w, http.StatusOK, obj, "")
 	case "dispatches":
 		f.repositoryDispatch(w, repo, body, reqID)
 	case "actions/workflows/*/dispatches":
@@ -525,6 +620,10 @@ func (f *Fake) repositoryDispatch(w *recorder, repo string, body []byte, reqID s
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON", doc)
 		return
 	}
+	if key := unknownKey(fields, "event_type", "client_payload"); key != "" {
+		writeError(w, http.StatusUnprocessableEntity, notPermitted(key), doc)
+		return
+	}
 	var eventType string
 	if raw, ok := fields["event_type"]; !ok || json.Unmarshal(raw, &eventType) != nil {
 		writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"event_type\" wasn't supplied.", doc)
@@ -577,6 +676,29 @@ func (f *Fake) repositoryDispatch(w *recorder, repo string, body []byte, reqID s
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// unknownKey is the first key of a request body (in sorted order) that is not one of
+// known: GitHub refuses it.
+func unknownKey(fields map[string]json.RawMessage, known ...string) string {
+	var unknown []string
+	for k := range fields {
+		if !slices.Contains(known, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	if len(unknown) == 0 {
+		return ""
+	}
+	return unknown[0]
+}
+
+// notPermitted is GitHub's message for a key a request body may not have, as github.com
+// answers it, and as Enterprise Server 3.19 answers return_run_details
+// (benc-uk/workflow-dispatch#86).
+func notPermitted(key string) string {
+	return fmt.Sprintf("Invalid request.\n\n%q is not a permitted key.", key)
+}
+
 // countKeys counts an object's top-level keys as written, duplicates included.
 func countKeys(obj json.RawMessage) int {
 	dec := json.NewDecoder(bytes.NewReader(obj))
@@ -612,10 +734,23 @@ func contains(list []string, s string) bool {
 	return i < len(list) && list[i] == s
 }
 
-// recorder remembers the status written.
+// recorder remembers the status written and keeps a copy of the body (up to
+// maxCapture) for the contract check.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	body   bytes.Buffer
+	over   bool   // the body passed maxCapture: not checked
+	onBody func() // called before the first byte of the body is written
+}
+
+const maxCapture = 8 << 20
+
+// Flush sends what was written so far (a trickling answer).
+func (r *recorder) Flush() {
+	if fl, ok := r.ResponseWriter.(http.Flusher); ok {
+		fl.Flush()
+	}
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -628,6 +763,15 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+	}
+	if r.onBody != nil {
+		r.onBody()
+		r.onBody = nil
+	}
+	if r.body.Len()+len(b) > maxCapture {
+		r.over = true
+	} else if !r.over {
+		r.body.Write(b)
 	}
 	return r.ResponseWriter.Write(b)
 }

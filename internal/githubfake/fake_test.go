@@ -40,7 +40,8 @@ func TestRepositoryDispatchRules(t *testing.T) {
 		wantPerm string
 	}{
 		{name: "accepted", path: "/repos/octo/data/dispatches", body: `{"event_type":"e","client_payload":{"a":1}}`, want: 204},
-		{name: "accepted on enterprise path", base: "/api/v3", path: "/repos/octo/data/dispatches", body: `{"event_type":"e"}`, want: 204},
+		{name: "github.com has no /api/v3", base: "/api/v3", path: "/repos/octo/data/dispatches", body: `{"event_type":"e"}`, want: 404},
+		{name: "unknown key", path: "/repos/octo/data/dispatches", body: `{"event_type":"e","ref":"main"}`, want: 422},
 		{name: "repository name is case-insensitive", path: "/repos/OCTO/Data/dispatches", body: `{"event_type":"e"}`, want: 204},
 		{name: "exactly ten properties", path: "/repos/octo/data/dispatches", body: `{"event_type":"e","client_payload":` + props(10) + `}`, want: 204},
 		{name: "hundred-character event type", path: "/repos/octo/data/dispatches", body: `{"event_type":"` + strings.Repeat("é", 100) + `"}`, want: 204},

@@ -42,7 +42,7 @@ func (f *Fake) endlessPage(repo string, page, perPage int) map[string]any {
 		id := int64(1_000_000 + page*perPage + i)
 		runs = append(runs, map[string]any{"id": id, "display_title": "someone else's run", "event": "repository_dispatch",
 			"status": "queued", "created_at": now.UTC().Format(time.RFC3339),
-			"html_url": f.server.URL + "/" + repo + "/actions/runs/" + strconv.FormatInt(id, 10)})
+			"html_url": f.webRoot() + "/" + repo + "/actions/runs/" + strconv.FormatInt(id, 10)})
 	}
 	return map[string]any{"total_count": 1 << 40, "workflow_runs": runs}
 }

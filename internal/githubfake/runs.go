@@ -1,12 +1,14 @@
 package githubfake
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +54,9 @@ type run struct {
 	created    time.Time
 	conclusion string
 	cancelled  time.Time // when it was cancelled; zero: never
+
+	rendered   json.RawMessage // its JSON in the state renderedAs names
+	renderedAs string
 }
 
 // runAppearsAfter is how long after its creation a run shows in listings, as on GitHub,
@@ -88,14 +93,6 @@ func (f *Fake) SetClock(c Now) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.clock = c
-}
-
-// SetOldEnterprise makes workflow_dispatch refuse return_run_details with 400, as
-// Enterprise Server 3.20 and older do.
-func (f *Fake) SetOldEnterprise(old bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.oldEnterprise = old
 }
 
 // AddRef makes a branch or tag exist, besides the default branch "main".
@@ -186,22 +183,6 @@ func (r *run) state(now time.Time) (status, conclusion string, updated time.Time
 	return "completed", r.conclusion, r.created.Add(r.wf.Queued + r.wf.Running)
 }
 
-func (f *Fake) runJSON(r *run, now time.Time) map[string]any {
-	status, conclusion, updated := r.state(now)
-	var concl any
-	if conclusion != "" {
-		concl = conclusion
-	}
-	return f.rewrite("run", map[string]any{
-		"id": r.id, "name": r.wf.Name, "display_title": r.title, "event": r.event,
-		"status": status, "conclusion": concl, "workflow_id": r.wf.ID, "run_number": r.number,
-		"head_branch": r.branch, "path": r.wf.Path,
-		"created_at": r.created.Format(time.RFC3339), "updated_at": updated.UTC().Format(time.RFC3339),
-		"html_url": fmt.Sprintf("%s/%s/actions/runs/%d", f.server.URL, r.repo, r.id),
-		"url":      fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.server.URL, r.repo, r.id),
-	})
-}
-
 // findWorkflow finds a workflow by numeric ID or file name. Called with f.mu held.
 func (f *Fake) findWorkflow(repo, key string) *Workflow {
 	for _, wf := range f.workflows[strings.ToLower(repo)] {
@@ -212,15 +193,9 @@ func (f *Fake) findWorkflow(repo, key string) *Workflow {
 	return nil
 }
 
-// getRepository answers GET /repos/{o}/{r}.
-func (f *Fake) getRepository(w *recorder, repo string) {
-	f.mu.Lock()
-	obj := f.rewrite("repository", map[string]any{"name": repo[strings.Index(repo, "/")+1:], "full_name": repo, "default_branch": "main", "private": true})
-	f.mu.Unlock()
-	writeJSON(w, http.StatusOK, obj, "")
-}
-
-// workflowDispatch answers POST /repos/{o}/{r}/actions/workflows/{wf}/dispatches.
+// workflowDispatch answers POST /repos/{o}/{r}/actions/workflows/{wf}/dispatches as the
+// server it plays: return_run_details only where it exists (elsewhere an unknown key,
+// refused with 422), and that server's limit of inputs.
 func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
 	const doc = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
 	var req struct {
@@ -233,47 +208,69 @@ func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON", doc)
 		return
 	}
+	status, answer := f.dispatchWorkflow(repo, key, fields, req.Ref, req.Inputs, req.ReturnRunDetails != nil && *req.ReturnRunDetails)
+	switch v := answer.(type) {
+	case string:
+		writeError(w, status, v, doc)
+	case nil:
+		w.WriteHeader(status)
+	default:
+		writeJSON(w, status, v, "")
+	}
+}
+
+// dispatchWorkflow decides the answer to a workflow_dispatch, under the fake's lock: the
+// status and GitHub's message (a string), the run details (an object), or no body.
+func (f *Fake) dispatchWorkflow(repo, key string, fields map[string]json.RawMessage, ref *string, inputs map[string]json.RawMessage, details bool) (int, any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	known := []string{"ref", "inputs"}
+	if f.server.ReturnsRunDetails() {
+		known = append(known, "return_run_details")
+	}
+	if k := unknownKey(fields, known...); k != "" {
+		return http.StatusUnprocessableEntity, notPermitted(k)
+	}
+	if max := f.server.MaxWorkflowInputs(); len(inputs) > max {
+		return http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nNo more than %d properties are allowed; %d were supplied.", max, len(inputs))
+	}
 	wf := f.findWorkflow(repo, key)
 	if wf == nil {
-		writeError(w, http.StatusNotFound, "Not Found", doc)
-		return
+		return http.StatusNotFound, "Not Found"
 	}
-	if _, ok := fields["return_run_details"]; ok && f.oldEnterprise {
-		writeError(w, http.StatusBadRequest, "Invalid request.\n\n\"return_run_details\" is not a permitted key.", doc)
-		return
+	branch, vars, problem := f.checkDispatch(repo, wf, ref, inputs)
+	if problem != "" {
+		return http.StatusUnprocessableEntity, problem
 	}
+	r := f.startRuns(repo, "workflow_dispatch", branch, func(x *Workflow) bool { return x == wf }, vars)
+	if details {
+		return http.StatusOK, f.runDetailsJSON(repo, r.id)
+	}
+	return http.StatusNoContent, nil
+}
+
+// checkDispatch applies GitHub's rules for a workflow_dispatch of wf: the trigger, the
+// ref, declared inputs of scalar values. It returns the branch and the run-name
+// variables, or GitHub's 422 message. Called with f.mu held.
+func (f *Fake) checkDispatch(repo string, wf *Workflow, ref *string, inputs map[string]json.RawMessage) (string, map[string]string, string) {
 	if !wf.WorkflowDispatch {
-		writeError(w, http.StatusUnprocessableEntity, "Workflow does not have 'workflow_dispatch' trigger", doc)
-		return
+		return "", nil, "Workflow does not have 'workflow_dispatch' trigger"
 	}
-	if req.Ref == nil || *req.Ref == "" {
-		writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"ref\" wasn't supplied.", doc)
-		return
+	if ref == nil || *ref == "" {
+		return "", nil, "Invalid request.\n\n\"ref\" wasn't supplied."
 	}
-	branch := strings.TrimPrefix(*req.Ref, "refs/heads/")
+	branch := strings.TrimPrefix(*ref, "refs/heads/")
 	if branch != "main" && !f.refs[strings.ToLower(repo)+"@"+branch] {
-		writeError(w, http.StatusUnprocessableEntity, "No ref found for: "+*req.Ref, doc)
-		return
-	}
-	if len(req.Inputs) > 25 {
-		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nNo more than 25 properties are allowed; %d were supplied.", len(req.Inputs)), doc)
-		return
+		return "", nil, "No ref found for: " + *ref
 	}
 	vars := map[string]string{}
 	var unexpected []string
-	for k, v := range req.Inputs {
-		declared := false
-		for _, d := range wf.Inputs {
-			declared = declared || d == k
-		}
-		if !declared {
+	for k, v := range inputs {
+		if !slices.Contains(wf.Inputs, k) {
 			unexpected = append(unexpected, strconv.Quote(k))
 		}
 		if len(v) > 0 && (v[0] == '{' || v[0] == '[' || v[0] == 'n') {
-			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\nFor 'properties/%s', %s is not a string, number or boolean.", k, v), doc)
-			return
+			return "", nil, fmt.Sprintf("Invalid request.\n\nFor 'properties/%s', %s is not a string, number or boolean.", k, v)
 		}
 		var s string
 		if json.Unmarshal(v, &s) != nil {
@@ -283,19 +280,9 @@ func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
 	}
 	if len(unexpected) > 0 {
 		sort.Strings(unexpected)
-		writeError(w, http.StatusUnprocessableEntity, "Unexpected inputs provided: ["+strings.Join(unexpected, ", ")+"]", doc)
-		return
+		return "", nil, "Unexpected inputs provided: [" + strings.Join(unexpected, ", ") + "]"
 	}
-	r := f.startRuns(repo, "workflow_dispatch", branch, func(x *Workflow) bool { return x == wf }, vars)
-	if req.ReturnRunDetails != nil && *req.ReturnRunDetails {
-		writeJSON(w, http.StatusOK, f.rewrite("run details", map[string]any{
-			"workflow_run_id": r.id,
-			"run_url":         fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.server.URL, repo, r.id),
-			"html_url":        fmt.Sprintf("%s/%s/actions/runs/%d", f.server.URL, repo, r.id),
-		}), "")
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return branch, vars, ""
 }
 
 // listRuns answers GET /repos/{o}/{r}/actions/runs and …/workflows/{wf}/runs, newest
@@ -334,7 +321,7 @@ func (f *Fake) listRuns(w *recorder, r *http.Request, repo, workflowKey string) 
 		}
 	}
 	now := f.now()
-	var match []map[string]any
+	match := [][]byte{}
 	for i := len(f.runs) - 1; i >= 0; i-- {
 		run := f.runs[i]
 		if !strings.EqualFold(run.repo, repo) || now.Sub(run.created) < runAppearsAfter ||
@@ -347,14 +334,15 @@ func (f *Fake) listRuns(w *recorder, r *http.Request, repo, workflowKey string) 
 	total := len(match)
 	lo := min((page-1)*perPage, total)
 	hi := min(lo+perPage, total)
-	body := map[string]any{"total_count": total, "workflow_runs": append([]map[string]any{}, match[lo:hi]...)}
-	writeJSON(w, http.StatusOK, body, r.Header.Get("If-None-Match"))
+	// Assembled from each run's JSON as rendered: encoding/json would re-read every one.
+	body := append([]byte(`{"total_count":`+strconv.Itoa(total)+`,"workflow_runs":[`), bytes.Join(match[lo:hi], []byte(","))...)
+	writeJSON(w, http.StatusOK, json.RawMessage(append(body, "]}"...)), r.Header.Get("If-None-Match"))
 }
 
 // getRun answers GET /repos/{o}/{r}/actions/runs/{id}, with an ETag.
 func (f *Fake) getRun(w *recorder, r *http.Request, repo, id string) {
 	f.mu.Lock()
-	var found map[string]any
+	var found json.RawMessage
 	for _, run := range f.runs {
 		if strings.EqualFold(run.repo, repo) && strconv.FormatInt(run.id, 10) == id && f.now().Sub(run.created) >= 0 {
 			found = f.runJSON(run, f.now())
@@ -371,7 +359,10 @@ func (f *Fake) getRun(w *recorder, r *http.Request, repo, id string) {
 // writeJSON answers with v and a strong ETag of it; when ifNoneMatch names that ETag it
 // answers 304 Not Modified with no body, as GitHub does.
 func writeJSON(w http.ResponseWriter, status int, v any, ifNoneMatch string) {
-	b, _ := json.Marshal(v)
+	b, ok := v.(json.RawMessage)
+	if !ok {
+		b, _ = json.Marshal(v)
+	}
 	sum := sha256.Sum256(b)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	w.Header().Set("ETag", etag)

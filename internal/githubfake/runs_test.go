@@ -118,20 +118,75 @@ func TestWorkflowDispatchAndRuns(t *testing.T) {
 	}
 }
 
-func TestOldEnterpriseAndPermissions(t *testing.T) {
+// Each server the fake plays answers workflow_dispatch as that release does: only
+// github.com and Enterprise Server 3.21+ know return_run_details (older releases refuse it
+// as an unknown key, with 422); before 3.20 at most 10 inputs. Its API is at its own root
+// only, and an Enterprise Server names its release on every answer.
+func TestEachServer(t *testing.T) {
+	t.Parallel()
+	for _, s := range Servers {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			f := NewServer(t)
+			f.SetServer(s)
+			f.AddToken(Token{Value: "good"})
+			var inputs []string
+			for i := range 25 {
+				inputs = append(inputs, fmt.Sprintf("in%d", i))
+			}
+			f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: inputs})
+			code, h, v := call(t, f, "POST", "/repos/octo/data/actions/workflows/deploy.yml/dispatches", `{"ref":"main","return_run_details":true}`)
+			if h.Get("X-GitHub-Enterprise-Version") != s.Release {
+				t.Errorf("X-GitHub-Enterprise-Version %q, want %q", h.Get("X-GitHub-Enterprise-Version"), s.Release)
+			}
+			switch {
+			case s.ReturnsRunDetails() && (code != 200 || v["workflow_run_id"] == nil):
+				t.Errorf("return_run_details: %d %v", code, v)
+			case !s.ReturnsRunDetails() && (code != 422 || v["message"] != "Invalid request.\n\n\"return_run_details\" is not a permitted key."):
+				t.Errorf("return_run_details on %s: %d %v", s.Name, code, v)
+			}
+			if code, _, _ := call(t, f, "POST", "/repos/octo/data/actions/workflows/deploy.yml/dispatches", `{"ref":"main"}`); code != 204 {
+				t.Errorf("without return_run_details: %d", code)
+			}
+			body := func(n int) string {
+				var kv []string
+				for i := range n {
+					kv = append(kv, fmt.Sprintf(`"in%d":"x"`, i))
+				}
+				return `{"ref":"main","inputs":{` + strings.Join(kv, ",") + `}}`
+			}
+			limit := map[bool]int{true: 10, false: 25}[s.Enterprise() && s.Release < "3.20"]
+			if code, _, _ := call(t, f, "POST", "/repos/octo/data/actions/workflows/deploy.yml/dispatches", body(limit)); code != 204 {
+				t.Errorf("%d inputs: %d", limit, code)
+			}
+			if limit < 25 {
+				code, _, v := call(t, f, "POST", "/repos/octo/data/actions/workflows/deploy.yml/dispatches", body(limit+1))
+				if code != 422 || !strings.Contains(v["message"].(string), "No more than 10 properties") {
+					t.Errorf("%d inputs: %d %v", limit+1, code, v)
+				}
+			}
+			other := strings.TrimSuffix(f.WebURL()+"/api/v3", f.URL()) // the root it does not serve
+			if other == "" {
+				other = f.WebURL()
+			}
+			req, _ := http.NewRequest("GET", other+"/repos/octo/data", nil)
+			req.Header.Set("Authorization", "Bearer good")
+			req.Header.Set("User-Agent", "test")
+			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
+				t.Errorf("the other API root: %v %v", resp, err)
+			} else {
+				resp.Body.Close()
+			}
+		})
+	}
+}
+
+func TestPermissions(t *testing.T) {
 	t.Parallel()
 	f := NewServer(t)
 	f.AddToken(Token{Value: "good"})
 	f.AddToken(Token{Value: "contents-only", Permissions: map[string]string{"contents": "write"}})
 	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
-	f.SetOldEnterprise(true)
-	code, _, v := call(t, f, "POST", "/api/v3/repos/octo/data/actions/workflows/deploy.yml/dispatches", `{"ref":"main","return_run_details":true}`)
-	if code != 400 || !strings.Contains(v["message"].(string), "return_run_details") {
-		t.Errorf("old enterprise: %d %v", code, v)
-	}
-	if code, _, _ := call(t, f, "POST", "/api/v3/repos/octo/data/actions/workflows/deploy.yml/dispatches", `{"ref":"main"}`); code != 204 {
-		t.Errorf("old enterprise without details: %d", code)
-	}
 	code, h, _ := call(t, f, "GET", "/repos/octo/data/actions/runs", "", "Authorization", "Bearer contents-only")
 	if code != 403 || h.Get("X-Accepted-GitHub-Permissions") != "actions=read" {
 		t.Errorf("runs without actions:read: %d %v", code, h)
@@ -140,8 +195,8 @@ func TestOldEnterpriseAndPermissions(t *testing.T) {
 	if code != 403 || h.Get("X-Accepted-GitHub-Permissions") != "actions=write" {
 		t.Errorf("workflow dispatch without actions:write: %d %v", code, h)
 	}
-	code, _, v = call(t, f, "GET", "/repos/octo/data", "")
-	if code != 200 || v["default_branch"] != "main" {
+	code, _, v := call(t, f, "GET", "/repos/octo/data", "")
+	if code != 200 || v["default_branch"] != "main" || v["full_name"] != "octo/data" {
 		t.Errorf("repository: %d %v", code, v)
 	}
 }
