@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -100,6 +101,7 @@ type Fake struct {
 	tb         TB           // where contract violations are reported (nil: only kept)
 	violations []string
 	checks     sync.WaitGroup // contract checks under way
+	checked    [2]int         // requests and answers checked
 
 	workflows map[string][]*Workflow // by lower-case repository
 	runs      []*run
@@ -214,6 +216,26 @@ func (f *Fake) Close() {
 		f.srv.Close()
 	}
 	f.checks.Wait() // every violation reported before the test ends
+	f.logContract()
+}
+
+// ContractLog names the environment variable of a file where each fake, when closed,
+// appends a line "requests answers violations": what the contract check looked at
+// (docs/benchmarks.md sums them over a run of the suite).
+const ContractLog = "GITHUBFAKE_CONTRACT_LOG"
+
+func (f *Fake) logContract() {
+	name := os.Getenv(ContractLog)
+	if name == "" {
+		return
+	}
+	f.mu.Lock()
+	line := fmt.Sprintf("%d %d %d\n", f.checked[0], f.checked[1], len(f.violations))
+	f.mu.Unlock()
+	if file, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+		_, _ = file.WriteString(line)
+		_ = file.Close()
+	}
 }
 
 // URL is the API root of the server it plays: http://127.0.0.1:PORT for github.com,
@@ -352,7 +374,14 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.checks.Add(1)
 			go func() {
 				defer f.checks.Done()
-				f.report(desc.check(x))
+				problems := desc.check(x)
+				f.mu.Lock()
+				f.checked[0]++
+				if x.answered() {
+					f.checked[1]++
+				}
+				f.mu.Unlock()
+				f.report(problems)
 			}()
 		}
 	}()
