@@ -146,7 +146,7 @@ func (rn runner) send(ctx context.Context, cfg *config.Config, c *github.Client,
 func (rn runner) follow(ctx context.Context, cfg *config.Config, poller *runs.Poller, res dispatch.Result, stepDeadline time.Time, p progress) dispatch.Result {
 	accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
 	o := poller.FollowThrough(ctx,
-		runs.Dispatched{Event: cfg.Event, Workflow: cfg.Workflow, DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
+		runs.Dispatched{Event: cfg.Event, Workflow: res.WorkflowKey, DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
 		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: stepDeadline, FailOnConclusion: cfg.FailOnConclusion},
 		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, OutputsArtifact: cfg.OutputsArtifact},
 		p.run)

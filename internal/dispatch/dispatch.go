@@ -56,6 +56,9 @@ type Result struct {
 
 	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
 	Err error `json:"-"`
+	// WorkflowKey is the workflow as the API's paths name it: its file name or numeric ID
+	// (a workflow given by name, resolved); not part of the output.
+	WorkflowKey string `json:"-"`
 	// IDInInputs: the server could not name the run, so the distinct ID was sent among the
 	// workflow's inputs (older Enterprise Server); not part of the output.
 	IDInInputs bool `json:"-"`
@@ -178,6 +181,7 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 		}
 		workflow = id
 	}
+	res.WorkflowKey = workflow
 	path := ev.Repository.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
 	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
 		var details runDetails

@@ -66,7 +66,7 @@ func faultClient(t *testing.T, maxAttempts int, hang bool) (*githubfake.Fake, *g
 	clock := githubfake.NewClock()
 	timeout := 2 * time.Second
 	if hang {
-		timeout = 300 * time.Millisecond
+		timeout = time.Second
 	}
 	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken, Policy: ghclient.Policy{
 		MaxAttempts:    maxAttempts,

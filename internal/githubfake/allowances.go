@@ -195,10 +195,8 @@ func returnRunDetails(doc *openapi3.T, _ Server) error {
 	if ok == nil {
 		return fmt.Errorf("api.github.com's workflow_dispatch has no 200")
 	}
-	ex := dotcom.Components.Examples["workflow-dispatch-response"]
 	return operations(doc, "actions/create-workflow-dispatch", func(op *openapi3.Operation) error {
 		op.Responses.Set("200", ok)
-		doc.Components.Examples["workflow-dispatch-response"] = ex
 		return nil
 	})
 }

@@ -25,10 +25,10 @@ type App struct {
 
 // Installation is an App's installation on one owner.
 type Installation struct {
-	ID          int64
-	Owner       string
-	Repos       []string          // names the installation may reach; nil means all
-	Permissions map[string]string // what the App was granted, e.g. contents: write
+	ID          int64             `json:"id"`
+	Owner       string            `json:"-"`
+	Repos       []string          `json:"repos,omitempty"`       // names the installation may reach; nil means all
+	Permissions map[string]string `json:"permissions,omitempty"` // what the App was granted, e.g. contents: write
 }
 
 // MintedToken is an installation token the fake issued.

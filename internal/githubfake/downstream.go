@@ -14,26 +14,26 @@ import (
 // Job is a job of a workflow's runs: its steps, the annotations its check run carries,
 // and its log.
 type Job struct {
-	Name        string
-	Conclusion  string // when the run completes; default: the run's conclusion
-	Steps       []Step
-	Annotations []Annotation
-	Log         string // the job's log, timestamped lines as GitHub serves them
+	Name        string       `json:"name"`
+	Conclusion  string       `json:"conclusion,omitempty"` // when the run completes; default: the run's conclusion
+	Steps       []Step       `json:"steps,omitempty"`
+	Annotations []Annotation `json:"annotations,omitempty"`
+	Log         string       `json:"log,omitempty"` // the job's log, timestamped lines as GitHub serves them
 }
 
 // Step is a step of a job.
 type Step struct {
-	Name       string
-	Conclusion string // default "success"
+	Name       string `json:"name"`
+	Conclusion string `json:"conclusion,omitempty"` // default "success"
 }
 
 // Annotation is one check-run annotation (what a step's ::error line becomes).
 type Annotation struct {
-	Level   string // notice, warning, failure
-	Title   string
-	Message string
-	Path    string
-	Line    int
+	Level   string `json:"level"` // notice, warning, failure
+	Title   string `json:"title,omitempty"`
+	Message string `json:"message"`
+	Path    string `json:"path,omitempty"`
+	Line    int    `json:"line,omitempty"`
 }
 
 // storage is the second host logs and artifacts are served from, by redirect, as GitHub

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,13 +35,13 @@ var SupportedAPIVersions = []string{"2022-11-28", "2026-03-10"}
 
 // Token is a credential the fake accepts.
 type Token struct {
-	Value string
+	Value string `json:"value"`
 	// Repos the token can see ("owner/name"); nil means every repository.
-	Repos []string
+	Repos []string `json:"repos,omitempty"`
 	// Permissions by name ("contents" → "write"); nil means all permissions.
-	Permissions map[string]string
+	Permissions map[string]string `json:"permissions,omitempty"`
 	// Kind decides the wording of 403s: "personal access token" (default) or "integration".
-	Kind string
+	Kind string `json:"kind,omitempty"`
 }
 
 // Request is one request the fake received, and what it answered.
@@ -100,8 +101,12 @@ type Fake struct {
 	desc       *description // that server's description, which requests and answers are checked against
 	tb         TB           // where contract violations are reported (nil: only kept)
 	violations []string
-	checks     sync.WaitGroup // contract checks under way
-	checked    [2]int         // requests and answers checked
+	// Handlers running and contract checks under way; idle is signalled (with mu) when
+	// either falls to zero. (Not WaitGroups: a hijacked connection's handler outlives the
+	// server's Close, and may start a check while Close waits.)
+	handlers, checks int
+	idle             *sync.Cond
+	checked          [2]int // requests and answers checked
 
 	workflows map[string][]*Workflow // by lower-case repository
 	runs      []*run
@@ -122,9 +127,26 @@ type Fake struct {
 func New() *Fake {
 	f := &Fake{repos: map[string]string{}, tokens: map[string]Token{}, workflows: map[string][]*Workflow{}, refs: map[string]bool{},
 		nextRunID: 7000, apps: map[string]*App{}}
+	f.idle = sync.NewCond(&f.mu)
 	f.SetRateLimit(5000)
 	f.SetServer(GitHubCom)
 	return f
+}
+
+// settle waits, with f.mu held, until no check (and, with handlers, no handler) is under
+// way.
+func (f *Fake) settle(handlers bool) {
+	for f.checks > 0 || (handlers && f.handlers > 0) {
+		f.idle.Wait()
+	}
+}
+
+// done ends a handler or a check (which counter n points to). Called with f.mu held.
+func (f *Fake) done(n *int) {
+	*n--
+	if *n == 0 {
+		f.idle.Broadcast()
+	}
 }
 
 // SetServer makes the fake play s: github.com (the default), with its API at "/", or an
@@ -152,8 +174,8 @@ func (f *Fake) Server() Server {
 // Violations lists the ways requests and answers broke the description so far (once
 // the checks of answers already sent are done).
 func (f *Fake) Violations() []string {
-	f.checks.Wait()
 	f.mu.Lock()
+	f.settle(false)
 	defer f.mu.Unlock()
 	return append([]string(nil), f.violations...)
 }
@@ -206,6 +228,22 @@ func Standard(t TB, clock Now) *Fake {
 // Start serves the fake on a loopback port.
 func (f *Fake) Start() { f.srv = httptest.NewServer(f) }
 
+// StartOn serves the fake on ln (cmd/fakegithub: an address given on its command line).
+func (f *Fake) StartOn(ln net.Listener) {
+	f.srv = httptest.NewUnstartedServer(f)
+	_ = f.srv.Listener.Close()
+	f.srv.Listener = ln
+	f.srv.Start()
+}
+
+// ReportTo makes the fake report contract violations to t (NewServer reports them to its
+// test).
+func (f *Fake) ReportTo(t TB) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tb = t
+}
+
 // Close stops the server.
 func (f *Fake) Close() {
 	if f.store != nil {
@@ -215,7 +253,9 @@ func (f *Fake) Close() {
 		f.srv.CloseClientConnections()
 		f.srv.Close()
 	}
-	f.checks.Wait() // every violation reported before the test ends
+	f.mu.Lock()
+	f.settle(true) // every violation reported before the test ends
+	f.mu.Unlock()
 	f.logContract()
 }
 
@@ -319,6 +359,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	server, desc, hostile := f.server, f.desc, f.hostile.Rewrite != nil || f.hostile.EndlessRuns
 	path, onRoot := apiPath(server, r.URL.Path)
 	arrivedOn := f.now()
+	f.handlers++
 	f.seq++
 	f.inflight++
 	f.peak = max(f.peak, f.inflight)
@@ -371,19 +412,24 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if onRoot { // checked once the answer is gone, so that checking costs the client no time
 			x := exchange{method: r.Method, path: path, query: r.URL.RawQuery, header: r.Header.Clone(), body: body,
 				status: rec.status, answerHeader: h.Clone(), answer: rec.body.Bytes(), fullAnswer: fault == nil && !hostile && !rec.over}
-			f.checks.Add(1)
+			f.mu.Lock()
+			f.checks++
+			f.mu.Unlock()
 			go func() {
-				defer f.checks.Done()
 				problems := desc.check(x)
+				f.report(problems)
 				f.mu.Lock()
 				f.checked[0]++
 				if x.answered() {
 					f.checked[1]++
 				}
+				f.done(&f.checks)
 				f.mu.Unlock()
-				f.report(problems)
 			}()
 		}
+		f.mu.Lock()
+		f.done(&f.handlers)
+		f.mu.Unlock()
 	}()
 	if fault != nil && fault.Reset {
 		finish() // before the client can see the connection drop

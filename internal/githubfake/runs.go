@@ -18,26 +18,26 @@ import (
 // Workflow is a workflow file in a repository of the fake: which events start it, how its
 // runs are titled, and how they end.
 type Workflow struct {
-	ID   int64
-	Path string // ".github/workflows/refresh.yml"
-	Name string
+	ID   int64  `json:"id,omitempty"`
+	Path string `json:"path"` // ".github/workflows/refresh.yml"
+	Name string `json:"name,omitempty"`
 
-	RepositoryDispatch bool     // on: repository_dispatch
-	Types              []string // its types: filter; empty means every type
-	WorkflowDispatch   bool     // on: workflow_dispatch
-	Inputs             []string // declared workflow_dispatch inputs
+	RepositoryDispatch bool     `json:"repository_dispatch,omitempty"` // on: repository_dispatch
+	Types              []string `json:"types,omitempty"`               // its types: filter; empty means every type
+	WorkflowDispatch   bool     `json:"workflow_dispatch,omitempty"`   // on: workflow_dispatch
+	Inputs             []string `json:"inputs,omitempty"`              // declared workflow_dispatch inputs
 
 	// RunName is the run-name template, e.g. "Refresh ${{ github.event.client_payload.distinct_id }}".
 	// Empty: runs are titled with Name.
-	RunName string
+	RunName string `json:"run_name,omitempty"`
 
-	Conclusion string        // how runs end; default "success"
-	Queued     time.Duration // how long a run stays queued (fake clock); default 2s
-	Running    time.Duration // then in progress; default 5s
+	Conclusion string        `json:"conclusion,omitempty"` // how runs end; default "success"
+	Queued     time.Duration `json:"-"`                    // how long a run stays queued (fake clock); default 2s
+	Running    time.Duration `json:"-"`                    // then in progress; default 5s
 
-	Jobs []Job // the jobs of each run (none: no jobs listed)
+	Jobs []Job `json:"jobs,omitempty"` // the jobs of each run (none: no jobs listed)
 	// Artifacts each completed run uploaded: artifact name → file name → content.
-	Artifacts map[string]map[string]string
+	Artifacts map[string]map[string]string `json:"artifacts,omitempty"`
 }
 
 // Now is the fake's notion of time, for run progression.

@@ -50,21 +50,31 @@ func cut(in, out string) error {
 	if err != nil {
 		return err
 	}
+	components := sub["components"].(map[string]map[string]any)
+	examples := components["examples"]
+	delete(components, "examples")
+	if err := write(out, sub); err != nil {
+		return err
+	}
+	return write(strings.TrimSuffix(out, ".json")+".examples.json", examples)
+}
+
+func write(name string, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", " ")
-	if err := enc.Encode(sub); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return os.WriteFile(out, buf.Bytes(), 0o644)
+	return os.WriteFile(name, buf.Bytes(), 0o644)
 }
 
-// prose are the keys lean drops: GitHub's documentation text and per-property example
-// values, which take no part in validation and are a third of what every test binary
-// would parse. (Named examples under components/examples are kept: the fake builds its
-// answers from them.)
-var prose = map[string]bool{"description": true, "summary": true, "example": true, "externalDocs": true, "tags": true, "x-github": true}
+// prose are the keys lean drops: GitHub's documentation text, per-property example values
+// and the media types' references to named examples, which take no part in validation
+// and are most of what every test binary would parse. (The named examples themselves go
+// to a file of their own: the fake builds its answers from them.)
+var prose = map[string]bool{"description": true, "summary": true, "example": true, "examples": true, "externalDocs": true, "tags": true, "x-github": true}
 
 // lean drops prose from v, except where a key is a property's name (a repository has a
 // property called description).
