@@ -29,7 +29,7 @@ func TestActionDispatches(t *testing.T) {
 			api := f.URL()
 			run := runActionMode(t, map[string]string{
 				"token":          githubfake.TestToken,
-				"repository":     "https://github.com/octo/data",
+				"repository":     f.WebURL() + "/octo/data",
 				"event-type":     "fetch-meetup-data",
 				"client-payload": `{"source": "release", "nested": {"n": 1}}`,
 				"api-url":        api,

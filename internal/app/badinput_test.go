@@ -50,6 +50,8 @@ func TestBadInputMatrix(t *testing.T) {
 		{"run-id not a number", "run-id", "latest", "not a run ID"},
 		{"log-lines not a number", "log-lines", "all", "not a whole number"},
 		{"outputs-artifact without waiting", "outputs-artifact", "dispatch-outputs", "needs wait: completed"},
+		{"repository URL of another server", "repository", "https://ghes.corp.example/octo/data", "is a repository on ghes.corp.example, but"},
+		{"api-url with credentials", "api-url", "https://octocat:ghp_SECRET0123456789@api.github.com", `"https://…@api.github.com" has credentials`},
 	}
 	for _, mode := range []string{"action", "cli"} {
 		for _, c := range cases {
@@ -67,6 +69,9 @@ func TestBadInputMatrix(t *testing.T) {
 				if mode == "action" {
 					run := runActionMode(t, inputs, nil)
 					checkBadInput(t, f.Requests(), run.code, run.stdout, `input "`+c.input+`": `, c.rule)
+					if strings.Contains(run.stdout, "SECRET") || strings.Contains(run.summary, "SECRET") || strings.Contains(run.stdout, "octocat") {
+						t.Errorf("credentials printed:\n%s", run.stdout)
+					}
 					return
 				}
 				env := map[string]string{"GITHUB_TOKEN": inputs["token"]}
@@ -86,6 +91,9 @@ func TestBadInputMatrix(t *testing.T) {
 					label = "token (GITHUB_TOKEN or GH_TOKEN): "
 				}
 				checkBadInput(t, f.Requests(), run.code, run.stderr, label, c.rule)
+				if strings.Contains(run.stderr+run.stdout, "SECRET") || strings.Contains(run.stderr, "octocat") {
+					t.Errorf("credentials printed:\n%s", run.stderr)
+				}
 			})
 		}
 	}

@@ -49,6 +49,7 @@ func (rn runner) runCLI(ctx context.Context, args []string, watch bool) int {
 	if in.APIURL == "" {
 		in.APIURL = config.APIURLFromEnv(getenv)
 	}
+	in.ServerURL = getenv("GITHUB_SERVER_URL")
 	if watch && in.RunID == "" {
 		fmt.Fprintln(stderr, "error: --run-id: watch needs the ID of the run to follow\nrun 'dispatch help' for usage")
 		return ExitBadInput

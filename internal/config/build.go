@@ -3,7 +3,9 @@ package config
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -287,6 +289,27 @@ func (b *builder) delivery() {
 		b.bad("api-url", "%v", err)
 	} else {
 		c.APIURL = u
+		b.repositoryHosts(u)
+	}
+}
+
+// repositoryHosts refuses a repository given as the URL of another server than the API's:
+// it would be sent to the same owner/name on the API's server. The API's web host, and
+// the runner's GITHUB_SERVER_URL, are the servers a URL may name.
+func (b *builder) repositoryHosts(api *url.URL) {
+	allowed := []string{WebHost(api)}
+	if u, err := url.Parse(strings.TrimSpace(b.in.ServerURL)); err == nil && u.Host != "" {
+		allowed = append(allowed, strings.ToLower(u.Host))
+	}
+	for _, item := range repositoryItems(b.in.Repository) {
+		if h := repositoryHost(item); h != "" && !slices.Contains(allowed, h) {
+			root := "https://" + h + "/api/v3"
+			if h == "github.com" {
+				root = "https://api.github.com"
+			}
+			b.bad("repository", "%q is a repository on %s, but %s (%s) is the API of %s: give owner/name for %s, or for %s set %s to %s",
+				Printable(item), h, Label(b.mode, "api-url"), api, allowed[0], allowed[0], h, Label(b.mode, "api-url"), root)
+		}
 	}
 }
 

@@ -58,6 +58,9 @@ type Inputs struct {
 	// DistinctID is the fresh unique ID the caller generated for this run; it goes into
 	// the payload when the run is to be found. Not an input.
 	DistinctID string
+	// ServerURL is the runner's GITHUB_SERVER_URL, the web address of the server the
+	// workflow runs on: a repository URL may name its host. Not an input.
+	ServerURL string
 }
 
 // Config is a checked, ready-to-run description of one dispatch.
@@ -171,6 +174,7 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 	if in.APIURL == "" {
 		in.APIURL = APIURLFromEnv(getenv)
 	}
+	in.ServerURL = getenv("GITHUB_SERVER_URL")
 	return in
 }
 

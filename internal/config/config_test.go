@@ -50,6 +50,12 @@ func TestBuildValid(t *testing.T) {
 		{name: "ten properties", edit: func(i *Inputs) { i.ClientPayload = props(10) }, repo: "octo/data", payload: props(10), api: "https://api.github.com/"},
 		{name: "enterprise", edit: func(i *Inputs) { i.APIURL = "https://ghe.example.com/api/v3/" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://ghe.example.com/api/v3/"},
 		{name: "loopback http", edit: func(i *Inputs) { i.APIURL = "http://127.0.0.1:8080" }, repo: "octo/data", payload: `{"source":"test"}`, api: "http://127.0.0.1:8080/"},
+		{name: "enterprise repository URL", edit: func(i *Inputs) {
+			i.APIURL, i.Repository = "https://GHES.corp.example/api/v3", "https://ghes.corp.example/octo/data"
+		}, repo: "octo/data", payload: `{"source":"test"}`, api: "https://GHES.corp.example/api/v3/"},
+		{name: "repository URL on the runner's server, API through a proxy", edit: func(i *Inputs) {
+			i.APIURL, i.ServerURL, i.Repository = "https://proxy.corp.example/github", "https://ghes.corp.example", "https://ghes.corp.example/octo/data"
+		}, repo: "octo/data", payload: `{"source":"test"}`, api: "https://proxy.corp.example/github/"},
 		{name: "dry run needs no token", edit: func(i *Inputs) { i.Token = ""; i.DryRun = "true" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/", dry: true},
 		{name: "hundred-character event type", edit: func(i *Inputs) { i.EventType = strings.Repeat("ü", 100) }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/"},
 	}
@@ -98,6 +104,10 @@ func TestBuildProblems(t *testing.T) {
 		{"ssh URL", ActionMode, func(i *Inputs) { i.Repository = "ssh://git@github.com/octo/data" }, "repository", "scheme"},
 		{"URL with query", ActionMode, func(i *Inputs) { i.Repository = "https://github.com/octo/data?tab=1" }, "repository", "query"},
 		{"URL with only owner", ActionMode, func(i *Inputs) { i.Repository = "https://github.com/octo" }, "repository", "owner/name"},
+		{"repository URL of another server", ActionMode, func(i *Inputs) { i.Repository = "https://ghes.corp.example/octo/data" }, "repository",
+			`"https://ghes.corp.example/octo/data" is a repository on ghes.corp.example, but input "api-url" (https://api.github.com/) is the API of github.com`},
+		{"github.com repository with an Enterprise API", CLIMode, func(i *Inputs) { i.APIURL = "https://ghes.corp.example/api/v3"; i.Repository = "github.com/octo/data" }, "repository",
+			"or for github.com set --api-url to https://api.github.com"},
 		{"non-ASCII name", ActionMode, func(i *Inputs) { i.Repository = "octo/dätä" }, "repository", "only letters"},
 		{"empty event type", ActionMode, func(i *Inputs) { i.EventType = "" }, "event-type", "is required"},
 		{"101-character event type", ActionMode, func(i *Inputs) { i.EventType = strings.Repeat("a", 101) }, "event-type", "101 characters"},
@@ -156,6 +166,30 @@ func TestBuildProblems(t *testing.T) {
 				t.Errorf("message %q shows the token", p.Error())
 			}
 		})
+	}
+}
+
+// Credentials inside a URL (user:password@) are never printed, whichever input holds them.
+func TestCredentialsInURLsAreNeverPrinted(t *testing.T) {
+	t.Parallel()
+	for _, edit := range []func(*Inputs){
+		func(i *Inputs) { i.Repository = "https://octocat:ghp_SECRET0123456789@github.com/octo/data" },
+		func(i *Inputs) { i.Repository = "https://octocat:ghp_SECRET0123456789@github.com/octo" },
+		func(i *Inputs) {
+			i.Repository = "octo/data, https://x-access-token:ghp_SECRET0123456789@ghes.example/o/r"
+		},
+		func(i *Inputs) { i.APIURL = "https://x-access-token:ghp_SECRET0123456789@api.github.com" },
+		func(i *Inputs) { i.APIURL = "https://octocat:ghp_SECRET0123456789@api.github.com/%zz" },
+	} {
+		in := valid()
+		edit(&in)
+		_, ps := Build(ActionMode, in)
+		if len(ps) == 0 || strings.Contains(ps.Error(), "SECRET") || strings.Contains(ps.Error(), "octocat") || strings.Contains(ps.Error(), "x-access-token") {
+			t.Errorf("%q", ps.Error())
+		}
+	}
+	if got := Printable("https://u:p@h/x@y"); got != "https://…@h/x@y" {
+		t.Errorf("Printable: %q", got)
 	}
 }
 

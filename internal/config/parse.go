@@ -36,13 +36,13 @@ func ParseRepository(s string) (event.Repo, error) {
 	case strings.Contains(s, "://"):
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
-			return event.Repo{}, fmt.Errorf("%q is not a repository URL: give it as owner/name or https://github.com/owner/name", s)
+			return event.Repo{}, fmt.Errorf("%q is not a repository URL: give it as owner/name or https://github.com/owner/name", Printable(s))
 		}
 		if u.Scheme != "https" && u.Scheme != "http" {
-			return event.Repo{}, fmt.Errorf("%q has scheme %q: a repository URL starts with https://", s, u.Scheme)
+			return event.Repo{}, fmt.Errorf("%q has scheme %q: a repository URL starts with https://", Printable(s), u.Scheme)
 		}
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			return event.Repo{}, fmt.Errorf("%q has credentials, a query or a fragment: give it as owner/name", s)
+			return event.Repo{}, fmt.Errorf("%q has credentials, a query or a fragment: give it as owner/name", Printable(s))
 		}
 		path = u.Path
 	case strings.HasPrefix(strings.ToLower(s), "github.com/"):
@@ -53,15 +53,58 @@ func ParseRepository(s string) (event.Repo, error) {
 	path = strings.TrimSuffix(path, ".git")
 	owner, name, ok := strings.Cut(path, "/")
 	if !ok || strings.Contains(name, "/") {
-		return event.Repo{}, fmt.Errorf("%q is not of the form owner/name", s)
+		return event.Repo{}, fmt.Errorf("%q is not of the form owner/name", Printable(s))
 	}
 	if err := checkOwner(owner); err != nil {
-		return event.Repo{}, fmt.Errorf("%q: owner %w", s, err)
+		return event.Repo{}, fmt.Errorf("%q: owner %w", Printable(s), err)
 	}
 	if err := checkRepoName(name); err != nil {
-		return event.Repo{}, fmt.Errorf("%q: name %w", s, err)
+		return event.Repo{}, fmt.Errorf("%q: name %w", Printable(s), err)
 	}
 	return event.Repo{Owner: owner, Name: name}, nil
+}
+
+// Printable is s as it may be printed: a URL's credentials (user:password@) are replaced
+// by "…@", whatever else is wrong with it.
+func Printable(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return scheme + "://…@" + rest[at+1:]
+	}
+	return s
+}
+
+// repositoryHost is the host a repository is given with ("https://HOST/owner/name" or
+// "github.com/owner/name"), lower case; "" for owner/name.
+func repositoryHost(s string) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.Contains(s, "://"):
+		if u, err := url.Parse(s); err == nil {
+			return strings.ToLower(u.Host)
+		}
+	case strings.HasPrefix(strings.ToLower(s), "github.com/"):
+		return "github.com"
+	}
+	return ""
+}
+
+// WebHost is the host of the web pages of the server whose API root is api: github.com for
+// api.github.com, HOST for an Enterprise Server's https://HOST/api/v3, and the API's own
+// host otherwise (a proxy, a loopback test server).
+func WebHost(api *url.URL) string {
+	host := strings.ToLower(api.Host)
+	if host == "api.github.com" {
+		return "github.com"
+	}
+	return host
 }
 
 // checkOwner applies GitHub's rules for user and organisation names: 1–39 ASCII letters,
@@ -206,13 +249,13 @@ func jsonKind(tok json.Token) string {
 func ParseAPIURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a URL", s)
+		return nil, fmt.Errorf("%q is not a URL", Printable(s))
 	}
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("%q is not an absolute https URL such as https://api.github.com or https://HOST/api/v3", s)
+		return nil, fmt.Errorf("%q is not an absolute https URL such as https://api.github.com or https://HOST/api/v3", Printable(s))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%q has credentials, a query or a fragment: give only scheme, host and path", s)
+		return nil, fmt.Errorf("%q has credentials, a query or a fragment: give only scheme, host and path", Printable(s))
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("%q uses http: only https is allowed, except for loopback hosts", s)
@@ -370,6 +413,19 @@ func withDistinctID(payload event.Object, id string) (event.Object, string, erro
 	return payload.WithDistinctID(id), id, nil
 }
 
+// repositoryItems splits the repository input: one per line or comma-separated.
+func repositoryItems(s string) []string {
+	var items []string
+	for _, line := range strings.Split(s, "\n") {
+		for _, item := range strings.Split(line, ",") {
+			if strings.TrimSpace(item) != "" {
+				items = append(items, item)
+			}
+		}
+	}
+	return items
+}
+
 // ParseRepositories reads one or more targets, one per line or separated by commas, in
 // any form ParseRepository accepts. Duplicates (ignoring case) are dropped, order kept.
 // Every bad entry is reported.
@@ -377,20 +433,15 @@ func ParseRepositories(s string) ([]event.Repo, []error) {
 	var repos []event.Repo
 	var errs []error
 	seen := map[string]bool{}
-	for _, line := range strings.Split(s, "\n") {
-		for _, item := range strings.Split(line, ",") {
-			if strings.TrimSpace(item) == "" {
-				continue
-			}
-			r, err := ParseRepository(item)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if key := strings.ToLower(r.String()); !seen[key] {
-				seen[key] = true
-				repos = append(repos, r)
-			}
+	for _, item := range repositoryItems(s) {
+		r, err := ParseRepository(item)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if key := strings.ToLower(r.String()); !seen[key] {
+			seen[key] = true
+			repos = append(repos, r)
 		}
 	}
 	if len(repos) == 0 && len(errs) == 0 {
