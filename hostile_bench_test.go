@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -90,4 +91,39 @@ func lastLines(b []byte, n int) string {
 		}
 	}
 	return string(b)
+}
+
+// BenchmarkLogTails runs the real binary against twenty runs that fail in three jobs each,
+// whose logs are 600 lines of 30,000 characters (18 MB), with log-lines 500: the peak
+// resident memory must stay under 64 MiB however long the lines. Run with -benchtime 1x.
+func BenchmarkLogTails(b *testing.B) {
+	bin := buildBinary(b)
+	line := "2026-11-28T12:00:00.0000000Z " + strings.Repeat("x", 30_000) + "\n"
+	log := strings.Repeat(line, 600)
+	wf := githubfake.Workflow{Path: ".github/workflows/ci.yml", RepositoryDispatch: true, Conclusion: "failure",
+		RunName: "ci ${{ github.event.client_payload.distinct_id }}", Queued: 10 * time.Millisecond, Running: 10 * time.Millisecond,
+		Jobs: []githubfake.Job{{Name: "a", Log: log, Steps: []githubfake.Step{{Name: "s", Conclusion: "failure"}}},
+			{Name: "b", Log: log, Steps: []githubfake.Step{{Name: "s", Conclusion: "failure"}}},
+			{Name: "c", Log: log, Steps: []githubfake.Step{{Name: "s", Conclusion: "failure"}}}}}
+	var peak int64
+	for b.Loop() {
+		f := githubfake.Standard(b, nil)
+		f.WithoutContract() // 54 MB of logs a run: measure the binary, not the fake's checks
+		var repos []string
+		for i := range 20 {
+			repos = append(repos, fmt.Sprintf("octo/r%02d", i))
+			f.AddWorkflow(repos[i], wf)
+		}
+		cmd := exec.Command(bin, "trigger", "--repository", strings.Join(repos, ","), "--event-type", "e", "--api-url", f.URL(),
+			"--wait", "completed", "--log-lines", "500", "--concurrency", "20")
+		cmd.Env = []string{"GITHUB_TOKEN=" + githubfake.TestToken}
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "Last 500 log lines of job a") {
+			b.Fatalf("exit %v\n%s", cmd.ProcessState, lastLines(out, 20))
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+			peak = ru.Maxrss
+		}
+	}
+	b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
 }

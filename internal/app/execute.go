@@ -83,9 +83,8 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 			return newClient(tok), nil
 		}
 	}
-	one := func(ctx context.Context, repo event.Repo) dispatch.Result {
-		return rn.one(ctx, cfg, repo, policy.Deadline, p, clientFor, server)
-	}
+	st := &step{cfg: cfg, deadline: policy.Deadline, progress: p, clientFor: clientFor, server: server, logs: runs.NewLogBudget(runs.StepLogBytes)}
+	one := func(ctx context.Context, repo event.Repo) dispatch.Result { return rn.one(ctx, st, repo) }
 	out.results = dispatch.FanOut(ctx, cfg.Repositories, order, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })
 	if rec != nil {
 		out.preview = rec.Requests()
@@ -96,11 +95,21 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 // revokeEach bounds the revocation of one App token, even when the step was cancelled.
 const revokeEach = 5 * time.Second
 
+// step is what the targets of one run of the action share.
+type step struct {
+	cfg       *config.Config
+	deadline  time.Time // the step's timeout, on the runner's clock
+	progress  progress
+	clientFor func(context.Context, event.Repo) (*github.Client, error)
+	server    *ghclient.Server // the Enterprise Server release any answer named
+	logs      *runs.LogBudget  // what the failed jobs' log tails may hold, all targets together
+}
+
 // one sends the event to one target (or, with run-id, sends nothing) and follows its run
 // as configured.
-func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, stepDeadline time.Time, p progress,
-	clientFor func(context.Context, event.Repo) (*github.Client, error), server *ghclient.Server) dispatch.Result {
-	c, err := clientFor(ctx, repo)
+func (rn runner) one(ctx context.Context, st *step, repo event.Repo) dispatch.Result {
+	cfg, p := st.cfg, st.progress
+	c, err := st.clientFor(ctx, repo)
 	if err != nil {
 		res := newResult(cfg, repo)
 		res.Fail(err)
@@ -111,7 +120,7 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, s
 	if cfg.RunID != 0 {
 		res.Status, res.RunID = dispatch.StatusFollowed, cfg.RunID
 	} else {
-		res = rn.send(ctx, cfg, c, repo, p, server)
+		res = rn.send(ctx, st, c, repo)
 		if cfg.DryRun {
 			return res
 		}
@@ -121,12 +130,13 @@ func (rn runner) one(ctx context.Context, cfg *config.Config, repo event.Repo, s
 		}
 	}
 	poller := &runs.Poller{Client: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
-	return rn.follow(ctx, cfg, poller, res, stepDeadline, p)
+	return rn.follow(ctx, st, poller, res)
 }
 
 // send sends the configured event to one target; in a dry run its result says so.
-func (rn runner) send(ctx context.Context, cfg *config.Config, c *github.Client, repo event.Repo, p progress, server *ghclient.Server) dispatch.Result {
-	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: p.attempt, Server: server}
+func (rn runner) send(ctx context.Context, st *step, c *github.Client, repo event.Repo) dispatch.Result {
+	cfg := st.cfg
+	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: st.progress.attempt, Server: st.server}
 	var res dispatch.Result
 	if cfg.Event == event.WorkflowDispatch {
 		res = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{Repository: repo, Workflow: cfg.Workflow, ByName: cfg.WorkflowByName,
@@ -143,13 +153,14 @@ func (rn runner) send(ctx context.Context, cfg *config.Config, c *github.Client,
 }
 
 // follow finds and follows the run, and what comes after (runs.FollowThrough).
-func (rn runner) follow(ctx context.Context, cfg *config.Config, poller *runs.Poller, res dispatch.Result, stepDeadline time.Time, p progress) dispatch.Result {
+func (rn runner) follow(ctx context.Context, st *step, poller *runs.Poller, res dispatch.Result) dispatch.Result {
+	cfg := st.cfg
 	accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
 	o := poller.FollowThrough(ctx,
 		runs.Dispatched{Event: cfg.Event, Workflow: res.WorkflowKey, DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
-		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: stepDeadline, FailOnConclusion: cfg.FailOnConclusion},
-		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, OutputsArtifact: cfg.OutputsArtifact},
-		p.run)
+		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: st.deadline, FailOnConclusion: cfg.FailOnConclusion},
+		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, Logs: st.logs, OutputsArtifact: cfg.OutputsArtifact},
+		st.progress.run)
 	if o.Run.ID != 0 {
 		res.RunID, res.RunURL = o.Run.ID, o.Run.HTMLURL
 	}

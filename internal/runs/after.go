@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -25,9 +26,40 @@ import (
 
 // After says what to do once following a run ended.
 type After struct {
-	CancelOnAbort   bool   // cancel the run if the step gave up on it
-	LogLines        int    // of each failed job's log (0: none)
-	OutputsArtifact string // read outputs.json from this artifact of a successful run
+	CancelOnAbort   bool       // cancel the run if the step gave up on it
+	LogLines        int        // of each failed job's log (0: none)
+	Logs            *LogBudget // what all targets' log tails may hold together (nil: no bound)
+	OutputsArtifact string     // read outputs.json from this artifact of a successful run
+}
+
+// StepLogBytes is how many bytes of log tails one step keeps, all targets together.
+const StepLogBytes = 16 << 20
+
+// LogBudget is how many bytes of log tails are left to keep, shared by a step's targets:
+// whatever the logs hold and however many targets there are, their tails cost at most
+// what the budget started with. It is safe for concurrent use.
+type LogBudget struct {
+	mu   sync.Mutex
+	left int
+}
+
+// NewLogBudget returns a budget of n bytes.
+func NewLogBudget(n int) *LogBudget { return &LogBudget{left: n} }
+
+// fit takes from the budget the last lines that fit in it, and reports whether any were
+// left out.
+func (b *LogBudget) fit(lines []string) ([]string, bool) {
+	if b == nil {
+		return lines, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i := len(lines)
+	for i > 0 && len(lines[i-1]) <= b.left {
+		i--
+		b.left -= len(lines[i])
+	}
+	return lines[i:], i > 0
 }
 
 // Outcome is all that following a run found out.
@@ -66,7 +98,7 @@ func (p *Poller) FollowThrough(ctx context.Context, d Dispatched, f Follow, a Af
 	}
 	if o.Run.Conclusion != event.ConclusionSuccess {
 		var warnings []string
-		o.FailedJobs, warnings = p.Explain(ctx, id, a.LogLines)
+		o.FailedJobs, warnings = p.Explain(ctx, id, a.LogLines, a.Logs)
 		o.Warnings = append(o.Warnings, warnings...)
 		return o
 	}
@@ -101,7 +133,7 @@ const (
 // its failed steps, its check-run annotations (failure level first) and, for the first
 // few, the last logLines lines of its log. What cannot be read (a missing permission) is a
 // warning with a hint, not a failure.
-func (p *Poller) Explain(ctx context.Context, runID int64, logLines int) (jobs []event.FailedJob, warnings []string) {
+func (p *Poller) Explain(ctx context.Context, runID int64, logLines int, logs *LogBudget) (jobs []event.FailedJob, warnings []string) {
 	var list struct {
 		Jobs []struct {
 			ID          int64            `json:"id"`
@@ -143,7 +175,10 @@ func (p *Poller) Explain(ctx context.Context, runID int64, logLines int) (jobs [
 			if err != nil {
 				warnings = appendOnce(warnings, permissionWarning("the jobs' logs", "Actions: read", err))
 			}
-			fj.LogTail = tail
+			var left bool
+			if fj.LogTail, left = logs.fit(tail); left {
+				warnings = appendOnce(warnings, fmt.Sprintf("log lines left out: the step keeps at most %d MiB of failed jobs' logs, all targets together; open the runs for the rest", StepLogBytes>>20))
+			}
 		}
 		jobs = append(jobs, fj)
 	}
@@ -235,51 +270,70 @@ func (p *Poller) fetch(ctx context.Context, path string, limit int64, read func(
 	return nil
 }
 
-// tail keeps the last n lines written to it, in bounded memory.
+// tail keeps the last n lines written to it, each cut as it is read (a line of any length
+// costs at most maxLineBytes) and all of them within maxTailBytes: a log of any size, with
+// lines of any length, costs a bounded amount of memory.
 type tail struct {
 	n       int
-	ring    []string
-	partial []byte
+	ring    []string // the last lines, cut and timestamps removed, oldest first
+	bytes   int      // their size
+	partial []byte   // the start of the line being read, at most maxLineBytes
+	cut     bool     // the line being read is longer than partial
 }
+
+// What one job's log tail may hold.
+const (
+	maxLineBytes = 4 * maxLineRunes // of one line as read: maxLineRunes at 4 bytes each
+	maxTailBytes = 256 << 10        // of all the lines kept
+)
 
 func newTail(n int) *tail { return &tail{n: n} }
 
 func (t *tail) Write(p []byte) (int, error) {
-	data := append(t.partial, p...)
-	for {
-		i := bytes.IndexByte(data, '\n')
+	written := len(p)
+	for len(p) > 0 {
+		line := p
+		i := bytes.IndexByte(p, '\n')
+		if i >= 0 {
+			line = p[:i]
+		}
+		room := maxLineBytes - len(t.partial)
+		if len(line) > room {
+			line, t.cut = line[:room], true
+		}
+		t.partial = append(t.partial, line...)
 		if i < 0 {
 			break
 		}
-		t.push(string(data[:i]))
-		data = data[i+1:]
+		t.push()
+		p = p[i+1:]
 	}
-	if len(data) > 4*maxLineRunes { // a line without end: keep its start only
-		data = data[:4*maxLineRunes]
-	}
-	t.partial = append([]byte(nil), data...)
-	return len(p), nil
+	return written, nil
 }
 
-func (t *tail) push(line string) {
+// push ends the line being read: shown without its timestamp, cut to maxLineRunes.
+func (t *tail) push() {
+	line := clip(timestamp.ReplaceAllString(strings.TrimRight(string(t.partial), "\r"), ""))
+	if t.cut && !strings.HasSuffix(line, "…") {
+		line += "…"
+	}
+	t.partial, t.cut = t.partial[:0], false
 	t.ring = append(t.ring, line)
-	if len(t.ring) > t.n {
+	t.bytes += len(line)
+	for len(t.ring) > t.n || t.bytes > maxTailBytes {
+		t.bytes -= len(t.ring[0])
 		t.ring = t.ring[1:]
 	}
 }
 
 var timestamp = regexp.MustCompile(`^\x{FEFF}?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z `)
 
+// lines are the lines kept, the last one even without its line break.
 func (t *tail) lines() []string {
-	if len(t.partial) > 0 {
-		t.push(string(t.partial))
-		t.partial = nil
+	if len(t.partial) > 0 || t.cut {
+		t.push()
 	}
-	out := make([]string, 0, len(t.ring))
-	for _, l := range t.ring {
-		out = append(out, clip(timestamp.ReplaceAllString(strings.TrimRight(l, "\r"), "")))
-	}
-	return out
+	return append([]string(nil), t.ring...)
 }
 
 // clip cuts server text to maxLineRunes.
