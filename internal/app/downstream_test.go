@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -271,5 +272,44 @@ func TestWorkflowByNameDryRun(t *testing.T) {
 	if run.code != ExitOK || !strings.Contains(run.stdout, "POST https://api.github.com/repos/octo/data/actions/workflows/WORKFLOW_ID/dispatches") ||
 		!strings.Contains(run.stdout, "(WORKFLOW_ID stands for the ID of the workflow named in workflow") {
 		t.Errorf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+	}
+}
+
+// Twenty runs that fail in ten jobs with five long annotations each would make a summary
+// over the runner's 1 MiB: it stays under, the outcome table whole, with a note of what
+// was left out (that the step's log still has).
+func TestSummaryStaysUnderTheRunnersLimit(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	long := strings.Repeat("é", 600)
+	var jobs []githubfake.Job
+	for i := range 10 {
+		j := githubfake.Job{Name: fmt.Sprintf("job-%d", i), Steps: []githubfake.Step{{Name: "Run", Conclusion: "failure"}}}
+		for k := range 5 {
+			j.Annotations = append(j.Annotations, githubfake.Annotation{Level: "failure", Message: fmt.Sprintf("%d %s", k, long), Path: "a.go", Line: k + 1})
+		}
+		jobs = append(jobs, j)
+	}
+	var repos []string
+	for i := range 20 {
+		repos = append(repos, fmt.Sprintf("octo/r%02d", i))
+		f.AddWorkflow(repos[i], githubfake.Workflow{Path: ".github/workflows/ci.yml", RepositoryDispatch: true, RunName: receiverRunName, Conclusion: "failure", Jobs: jobs})
+	}
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": strings.Join(repos, "\n"), "event-type": "e",
+		"api-url": f.URL(), "wait": "completed", "log-lines": "0", "concurrency": "20"}, nil)
+	if run.code != ExitFailed {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	if len(run.summary) > 1<<20 || len(run.summary) < 900<<10 {
+		t.Fatalf("summary of %d bytes", len(run.summary))
+	}
+	for _, r := range repos {
+		if !strings.Contains(run.summary, "| ["+r+"]") && !strings.Contains(run.summary, "| "+r+" |") {
+			t.Errorf("the outcome table lacks %s", r)
+		}
+	}
+	if !strings.Contains(run.summary, "_Left out to stay within GitHub's limit of 1024 KiB for a step summary: ") ||
+		!strings.Contains(run.summary, "The step's log has them all._") || strings.Contains(run.stdout, "step summary was not written") {
+		t.Errorf("no note of what was left out:\n%s", run.summary[len(run.summary)-600:])
 	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -108,5 +109,43 @@ func TestSentLineNamesARequestIDOnlyWhenThereIsOne(t *testing.T) {
 	r.RequestID = "AB:CD"
 	if got := SentLine(r); !strings.HasSuffix(got, " (request ID AB:CD)") {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Over the limit, the summary leaves out annotations first (a target's jobs still named),
+// then later targets' failed jobs, then warnings; the outcome table is always whole.
+func TestSummaryTrimsDetailsNotOutcomes(t *testing.T) {
+	t.Parallel()
+	var results []dispatch.Result
+	for i := range 25 {
+		r := dispatch.Result{Repository: fmt.Sprintf("octo/r%02d", i), Event: event.RepositoryDispatch, EventType: "e", Status: dispatch.StatusFailed,
+			Error: "the run concluded \"failure\"", DispatchedAt: "2026-11-28T12:00:00Z", RunID: int64(1000 + i)}
+		for j := range 10 {
+			fj := event.FailedJob{Name: fmt.Sprintf("job-%d", j), FailedSteps: []string{"Run"}}
+			for k := range 5 {
+				fj.Annotations = append(fj.Annotations, event.Annotation{Level: "failure", Message: strings.Repeat("é", 500), Path: "a.go", Line: k})
+			}
+			r.FailedJobs = append(r.FailedJobs, fj)
+		}
+		results = append(results, r)
+	}
+	api, _ := url.Parse("https://api.github.com/")
+	whole := summary(results, api, []string{"w1", "w2"}, 1<<30)
+	trimmed := Summary(results, api, []string{"w1", "w2"})
+	t.Logf("untrimmed %d bytes, trimmed %d bytes", len(whole), len(trimmed))
+	if len(whole) <= 1<<20 || len(trimmed) > 1<<20 || !strings.Contains(trimmed, "the annotations of ") {
+		t.Fatalf("untrimmed %d, trimmed %d bytes", len(whole), len(trimmed))
+	}
+	for _, r := range results {
+		if !strings.Contains(trimmed, "| ["+r.Repository+"](https://github.com/"+r.Repository+")") {
+			t.Errorf("no row for %s", r.Repository)
+		}
+	}
+	// A small limit: the whole table, the first target's jobs without annotations, and a
+	// note of all that was left out.
+	small := summary(results, api, []string{"w1", "w2"}, 5000)
+	if strings.Count(small, "| [octo/r") != 25 || !strings.Contains(small, "the annotations of 1 targets' failed jobs, why the runs of 24 targets failed") ||
+		strings.Contains(small, "  - failure") {
+		t.Errorf("small summary:\n%s", small)
 	}
 }

@@ -25,10 +25,20 @@ func ResultsJSON(results []dispatch.Result) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// Summary is the step summary: a table of what was sent where, with the outcome, then
-// the warnings. Every piece of text in it is escaped; the only links are the ones built
-// here, to the repository and to a run URL checked to be https.
+// Summary is the step summary: a table of what was sent where, with the outcome, then why
+// runs failed and the warnings. Every piece of text in it is escaped; the only links are
+// the ones built here, to the repository and to a run URL checked to be https. It stays
+// within the runner's limit of actionio.MaxSummaryBytes for a step: the outcome table is
+// always whole, and what does not fit after it (annotations, later targets' failed jobs,
+// warnings) is left out with a note saying what.
 func Summary(results []dispatch.Result, apiURL *url.URL, warnings []string) string {
+	return summary(results, apiURL, warnings, actionio.MaxSummaryBytes-summaryMargin)
+}
+
+// summaryMargin keeps the summary clear of the limit: the redactor may still edit it.
+const summaryMargin = 4 << 10
+
+func summary(results []dispatch.Result, apiURL *url.URL, warnings []string, limit int) string {
 	var b strings.Builder
 	b.WriteString("### Repository dispatch\n\n")
 	web := webBase(apiURL)
@@ -38,70 +48,132 @@ func Summary(results []dispatch.Result, apiURL *url.URL, warnings []string) stri
 	}
 	b.WriteString("| Repository | Event | Outcome | Run | Request ID |\n|---|---|---|---|---|\n")
 	for _, r := range results {
-		repo := cell(r.Repository)
-		if web != "" {
-			repo = fmt.Sprintf("[%s](%s)", repo, link(web+"/"+r.Repository))
-		}
-		what := code(r.EventType)
-		if r.Event == event.WorkflowDispatch {
-			what = "workflow " + code(r.Workflow)
-			if r.Ref != "" {
-				what += " on " + code(r.Ref)
-			}
-		}
-		run := "–"
-		if r.RunID != 0 {
-			run = fmt.Sprintf("#%d", r.RunID)
-			if r.RunURL != "" {
-				run = fmt.Sprintf("[#%d](%s)", r.RunID, link(r.RunURL))
-			}
-			if r.RunStatus != "" {
-				run += " " + cell(r.RunStatus.Words())
-			}
-			if r.Conclusion != "" {
-				run += ": " + cell(string(r.Conclusion))
-			}
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.RequestID))
+		b.WriteString(row(r, web))
 	}
-	failedJobs(&b, results)
-	if len(warnings) > 0 {
+	left := &leftOut{}
+	room := func(s string) bool { return b.Len()+len(s)+maxNoteBytes <= limit }
+	failedJobs(&b, results, room, left)
+	if len(warnings) > 0 && room("\n**Warnings**\n\n") {
 		b.WriteString("\n**Warnings**\n\n")
 		for _, w := range warnings {
-			b.WriteString("- " + cell(w) + "\n")
+			if line := "- " + cell(w) + "\n"; room(line) {
+				b.WriteString(line)
+			} else {
+				left.warnings++
+			}
 		}
+	} else {
+		left.warnings = len(warnings)
 	}
+	b.WriteString(left.note())
 	return b.String()
 }
 
+// row is one target's line of the outcome table.
+func row(r dispatch.Result, web string) string {
+	repo := cell(r.Repository)
+	if web != "" {
+		repo = fmt.Sprintf("[%s](%s)", repo, link(web+"/"+r.Repository))
+	}
+	what := code(r.EventType)
+	if r.Event == event.WorkflowDispatch {
+		what = "workflow " + code(r.Workflow)
+		if r.Ref != "" {
+			what += " on " + code(r.Ref)
+		}
+	}
+	run := "–"
+	if r.RunID != 0 {
+		run = fmt.Sprintf("#%d", r.RunID)
+		if r.RunURL != "" {
+			run = fmt.Sprintf("[#%d](%s)", r.RunID, link(r.RunURL))
+		}
+		if r.RunStatus != "" {
+			run += " " + cell(r.RunStatus.Words())
+		}
+		if r.Conclusion != "" {
+			run += ": " + cell(string(r.Conclusion))
+		}
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.RequestID))
+}
+
+// leftOut counts what the summary left out to stay within the runner's limit.
+type leftOut struct{ annotations, targets, warnings int }
+
+// maxNoteBytes is room kept for the note.
+const maxNoteBytes = 512
+
+func (l *leftOut) note() string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{l.annotations, "the annotations of %d targets' failed jobs"}, {l.targets, "why the runs of %d targets failed"}, {l.warnings, "%d warnings"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf(p.what, p.n))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n_Left out to stay within GitHub's limit of %d KiB for a step summary: %s. The step's log has them all._\n",
+		actionio.MaxSummaryBytes>>10, strings.Join(parts, ", "))
+}
+
 // failedJobs adds, for every run that did not succeed, its failed jobs (linked), steps
-// and annotations.
-func failedJobs(b *strings.Builder, results []dispatch.Result) {
+// and annotations: a target's whole block while it fits, else its jobs without their
+// annotations, else nothing more.
+func failedJobs(b *strings.Builder, results []dispatch.Result, room func(string) bool, left *leftOut) {
 	heading := false
 	for _, r := range results {
-		for _, j := range r.FailedJobs {
-			if !heading {
-				b.WriteString("\n**Why the run failed**\n\n")
-				heading = true
+		if len(r.FailedJobs) == 0 {
+			continue
+		}
+		if !heading {
+			if !room("\n**Why the run failed**\n\n") {
+				left.targets++
+				continue
 			}
-			name := code(j.Name)
-			if j.URL != "" {
-				name = fmt.Sprintf("%s ([log](%s))", name, link(j.URL))
+			b.WriteString("\n**Why the run failed**\n\n")
+			heading = true
+		}
+		switch full, bare := jobsBlock(r, true), jobsBlock(r, false); {
+		case room(full):
+			b.WriteString(full)
+		case room(bare):
+			b.WriteString(bare)
+			left.annotations++
+		default:
+			left.targets++
+		}
+	}
+}
+
+// jobsBlock is one target's failed jobs, with their annotations or without.
+func jobsBlock(r dispatch.Result, annotations bool) string {
+	var b strings.Builder
+	for _, j := range r.FailedJobs {
+		name := code(j.Name)
+		if j.URL != "" {
+			name = fmt.Sprintf("%s ([log](%s))", name, link(j.URL))
+		}
+		fmt.Fprintf(&b, "- %s run #%d: job %s failed", cell(r.Repository), r.RunID, name)
+		for i, st := range j.FailedSteps {
+			sep := " at step "
+			if i > 0 {
+				sep = ", "
 			}
-			fmt.Fprintf(b, "- %s run #%d: job %s failed", cell(r.Repository), r.RunID, name)
-			for i, st := range j.FailedSteps {
-				sep := " at step "
-				if i > 0 {
-					sep = ", "
-				}
-				b.WriteString(sep + code(st))
-			}
-			b.WriteString("\n")
+			b.WriteString(sep + code(st))
+		}
+		b.WriteString("\n")
+		if annotations {
 			for _, a := range j.Annotations {
 				b.WriteString("  - " + cell(annotationText(a)) + "\n")
 			}
 		}
 	}
+	return b.String()
 }
 
 func outcomeText(r dispatch.Result) string {
