@@ -94,7 +94,7 @@ func (a *actionReporter) failed(r dispatch.Result, hint string) {
 		msg += "\nhint: " + hint
 	}
 	title := "Dispatch failed"
-	if r.Delivered() || r.Status == dispatch.StatusFollowed {
+	if r.Delivered() || r.Followed {
 		title = "Run failed"
 	}
 	a.gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", msg)

@@ -313,3 +313,37 @@ func TestSummaryStaysUnderTheRunnersLimit(t *testing.T) {
 		t.Errorf("no note of what was left out:\n%s", run.summary[len(run.summary)-600:])
 	}
 }
+
+// A run that does not exist is not a failed dispatch: nothing was sent, and the step says
+// the run was not found, with the permission that would also let it be read.
+func TestFollowingARunThatDoesNotExist(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	cli := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "watch", "--repository", "octo/data", "--run-id", "424242", "--api-url", f.URL())
+	if cli.code != ExitFailed || !strings.Contains(cli.stderr, "\nerror: run 424242 not found in octo/data: GitHub answered 404 Not Found") ||
+		!strings.Contains(cli.stderr, "hint: check --run-id and --repository") || !strings.Contains(cli.stderr, "Actions: read") ||
+		strings.Contains(cli.stdout+cli.stderr, "no valid link") || strings.Contains(cli.stderr, "dispatch to") || strings.Contains(cli.stderr, "Contents: write") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", cli.code, cli.stdout, cli.stderr)
+	}
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "run-id": "424242", "api-url": f.URL()}, nil)
+	if run.code != ExitFailed || !strings.Contains(run.stdout, "::error title=Run failed::run 424242 not found in octo/data") || strings.Contains(run.stdout, "Dispatch failed") {
+		t.Errorf("exit %d\n%s", run.code, run.stdout)
+	}
+	if len(f.Dispatches()) != 0 {
+		t.Errorf("%d dispatches", len(f.Dispatches()))
+	}
+}
+
+// A run deleted while the step waits for it: the step says it disappeared.
+func TestRunThatVanishesWhileWaited(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName,
+		Running: 10 * time.Minute, Vanishes: 2 * time.Minute})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
+		"api-url": f.URL(), "wait": "completed"}, nil)
+	if run.code != ExitFailed || !strings.Contains(run.stdout, "GitHub accepted the event, but run "+run.outputs["run-id"]+" disappeared from octo/data while the step waited for it") ||
+		!strings.Contains(run.stdout, "the run was deleted, or the token lost access") || run.outputs["run-status"] != "in_progress" {
+		t.Errorf("exit %d, outputs %v\n%s", run.code, run.outputs, run.stdout)
+	}
+}

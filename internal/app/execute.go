@@ -118,7 +118,7 @@ func (rn runner) one(ctx context.Context, st *step, repo event.Repo) dispatch.Re
 	}
 	res := newResult(cfg, repo)
 	if cfg.RunID != 0 {
-		res.Status, res.RunID = dispatch.StatusFollowed, cfg.RunID
+		res.Status, res.RunID, res.Followed = dispatch.StatusFollowed, cfg.RunID, true
 	} else {
 		res = rn.send(ctx, st, c, repo)
 		if cfg.DryRun {

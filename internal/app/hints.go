@@ -45,6 +45,9 @@ const (
 	workflowUnknown
 	noTurn
 	inputsLimit
+	runNotFound
+	runVanished
+	untrustedCert
 )
 
 // reasonOf classifies a failed Result by its error's type and its GitHub cause.
@@ -57,9 +60,14 @@ func reasonOf(r dispatch.Result) reason {
 	var outputs *runs.OutputsError
 	var wfName *dispatch.WorkflowNameError
 	var limit *dispatch.InputsLimitError
+	var gone *runs.RunNotFoundError
 	switch {
 	case errors.As(r.Err, &limit):
 		return inputsLimit
+	case errors.As(r.Err, &gone) && gone.Vanished:
+		return runVanished
+	case errors.As(r.Err, &gone):
+		return runNotFound
 	case errors.As(r.Err, &outputs) && outputs.Err == nil:
 		return outputsUnreadable
 	case errors.As(r.Err, &wfName):
@@ -116,8 +124,10 @@ func reasonOf(r dispatch.Result) reason {
 		return requestUnreadable
 	case ghclient.ServerError:
 		return serverFault
-	case ghclient.Network, ghclient.Untrusted:
+	case ghclient.Network:
 		return noAnswer
+	case ghclient.Untrusted:
+		return untrustedCert
 	case ghclient.BadAnswer:
 		return badAnswer
 	}
@@ -183,6 +193,11 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 			cli: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in --outputs-artifact (examples/receive-with-outputs.yml)"}
 	case workflowUnknown:
 		return phrasing{action: "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"}
+	case runNotFound:
+		return phrasing{action: fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", repo),
+			cli: fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", repo)}
+	case runVanished:
+		return phrasing{action: "the run was deleted, or the token lost access to " + repo + "'s Actions, while the step waited: see the repository's Actions tab"}
 	case inputsLimit:
 		const f = "GitHub Enterprise Server before 3.20 takes at most %d workflow inputs (github.com and 3.20 or later: 25): send fewer in %s, for example several values as one JSON string; " +
 			"when the step waits for the run on a server before 3.21, distinct_id is one of them"
@@ -222,6 +237,13 @@ func requestPhrasing(why reason, r dispatch.Result) phrasing {
 	case badAnswer:
 		return phrasing{action: "the server at the api-url input did not answer as GitHub does: check api-url (for Enterprise Server: https://HOST/api/v3) and any proxy in between",
 			cli: "the server at --api-url did not answer as GitHub does: check --api-url (for Enterprise Server: https://HOST/api/v3) and any proxy in between"}
+	case untrustedCert:
+		return phrasing{action: "this runner does not trust the server's certificate. For an Enterprise Server with a certificate from your own CA, " +
+			"give the step that CA's certificate (PEM) in a file and set SSL_CERT_FILE to it in the step's env: (SSL_CERT_DIR takes a directory); " +
+			"the file then replaces the default bundle for the step. The Docker action sees only the workspace, as /github/workspace: " +
+			"SSL_CERT_FILE: /github/workspace/ca.pem; the portable action: SSL_CERT_FILE: ${{ github.workspace }}/ca.pem",
+			cli: "this machine does not trust the server's certificate: for an Enterprise Server with a certificate from your own CA, " +
+				"export SSL_CERT_FILE=/path/to/ca.pem (its PEM certificate; it replaces the default bundle for the command) or SSL_CERT_DIR=/path/to/dir"}
 	case noAnswer:
 		return phrasing{action: "GitHub did not answer: check the api-url input (for Enterprise Server: https://HOST/api/v3) and the runner's network",
 			cli: "GitHub did not answer: check --api-url (for Enterprise Server: https://HOST/api/v3), your network and proxy settings"}

@@ -336,3 +336,26 @@ func TestRunDetailsURLIsChecked(t *testing.T) {
 	}
 	checkInert(t, run)
 }
+
+// An Enterprise Server whose certificate comes from a private CA: the step names the
+// certificate and the fix (SSL_CERT_FILE), calls it neither a network failure nor a
+// possible duplicate, and nothing reached the server.
+func TestUntrustedCertificate(t *testing.T) {
+	t.Parallel()
+	f := githubfake.NewTLSServer(t)
+	f.AddRepo("octo/data")
+	f.AddToken(githubfake.Token{Value: githubfake.TestToken})
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "api-url": f.URL()}, nil)
+	if run.code != ExitFailed || len(f.Requests()) != 0 {
+		t.Fatalf("exit %d, %d requests\n%s", run.code, len(f.Requests()), run.stdout)
+	}
+	for _, want := range []string{"the server's TLS certificate is not trusted: tls: failed to verify certificate: x509: certificate signed by unknown authority",
+		"SSL_CERT_FILE: /github/workspace/ca.pem"} {
+		if !strings.Contains(run.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, run.stdout)
+		}
+	}
+	if strings.Contains(run.stdout, "no answer from GitHub") || strings.Contains(run.stdout, "twice") || results(t, run.outputs)[0]["may_be_duplicate"] != nil {
+		t.Errorf("a certificate problem reported as a network failure or a possible duplicate:\n%s", run.stdout)
+	}
+}

@@ -46,7 +46,13 @@ type containerRun struct {
 // hyphens kept, host networking so the fake on loopback is reachable.
 func runLikeRunner(t *testing.T, img string, inputs map[string]string, apiURL string) containerRun {
 	t.Helper()
-	args, out, sum := runnerArgs(t, img, inputs, apiURL, "--rm")
+	return runWith(t, img, inputs, apiURL, nil)
+}
+
+// runWith is runLikeRunner with files in the workspace and variables in the step's env:.
+func runWith(t *testing.T, img string, inputs map[string]string, apiURL string, workspace map[string][]byte, env ...string) containerRun {
+	t.Helper()
+	args, out, sum := runnerArgs(t, img, inputs, apiURL, "--rm", workspace, env...)
 	cmd := exec.Command("docker", args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -78,12 +84,17 @@ func readRun(t *testing.T, code int, output, out, sum string) containerRun {
 
 // runnerArgs prepares the directories and returns the docker run arguments and the paths
 // of the output and summary files on the host.
-func runnerArgs(t *testing.T, img string, inputs map[string]string, apiURL, mode string) (args []string, out, sum string) {
+func runnerArgs(t *testing.T, img string, inputs map[string]string, apiURL, mode string, workspace map[string][]byte, env ...string) (args []string, out, sum string) {
 	t.Helper()
 	dir := t.TempDir()
 	files := filepath.Join(dir, "file_commands")
 	for _, d := range []string{files, filepath.Join(dir, "workspace"), filepath.Join(dir, "home")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range workspace {
+		if err := os.WriteFile(filepath.Join(dir, "workspace", name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,6 +124,9 @@ func runnerArgs(t *testing.T, img string, inputs map[string]string, apiURL, mode
 	}
 	for name, v := range inputs {
 		args = append(args, "-e", "INPUT_"+strings.ToUpper(name)+"="+v)
+	}
+	for _, e := range env {
+		args = append(args, "-e", e)
 	}
 	return append(args, img), out, sum
 }
@@ -192,7 +206,7 @@ func TestImageStopsOnSIGTERM(t *testing.T) {
 	img := image(t)
 	f := githubfake.Standard(t, nil)
 	f.Script(githubfake.Fault{Hang: true}) // the first attempt would take 30 s
-	args, out, sum := runnerArgs(t, img, map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}, f.URL(), "--detach")
+	args, out, sum := runnerArgs(t, img, map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}, f.URL(), "--detach", nil)
 	id, err := exec.Command("docker", args...).Output()
 	if err != nil {
 		t.Fatalf("docker run: %v", err)
@@ -225,5 +239,24 @@ func TestImageStopsOnSIGTERM(t *testing.T) {
 	}
 	if len(f.Dispatches()) != 0 {
 		t.Error("delivered")
+	}
+}
+
+// An Enterprise Server with a certificate from a private CA: refused, with the fix in the
+// hint; with the CA in the workspace and SSL_CERT_FILE pointing at it there, as the guide
+// says, the event goes through.
+func TestImageTrustsAPrivateCAGivenInTheWorkspace(t *testing.T) {
+	img := image(t)
+	f := githubfake.NewTLSServer(t)
+	f.AddRepo("octo/data")
+	f.AddToken(githubfake.Token{Value: token})
+	inputs := map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}
+	run := runLikeRunner(t, img, inputs, f.URL())
+	if run.code != 1 || !strings.Contains(run.stdout, "certificate signed by unknown authority") || !strings.Contains(run.stdout, "SSL_CERT_FILE: /github/workspace/ca.pem") {
+		t.Fatalf("without the CA: exit %d\n%s", run.code, run.stdout)
+	}
+	run = runWith(t, img, inputs, f.URL(), map[string][]byte{"ca.pem": f.CACert()}, "SSL_CERT_FILE=/github/workspace/ca.pem")
+	if run.code != 0 || len(f.Dispatches()) != 1 {
+		t.Fatalf("with the CA: exit %d, %d dispatches\n%s", run.code, len(f.Dispatches()), run.stdout)
 	}
 }

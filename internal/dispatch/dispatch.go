@@ -56,6 +56,9 @@ type Result struct {
 
 	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
 	Err error `json:"-"`
+	// Followed: nothing was sent; the run given by its ID (run-id) was followed. Not part
+	// of the output.
+	Followed bool `json:"-"`
 	// WorkflowKey is the workflow as the API's paths name it: its file name or numeric ID
 	// (a workflow given by name, resolved); not part of the output.
 	WorkflowKey string `json:"-"`

@@ -96,8 +96,10 @@ func (c Cause) String() string {
 		return "cancelled before GitHub answered"
 	case TimedOut:
 		return "the step's timeout ran out before GitHub answered"
-	case Network, Untrusted:
+	case Network:
 		return "no answer from GitHub: " + c.Err.Error()
+	case Untrusted:
+		return "the server's TLS certificate is not trusted: " + unwrapURL(c.Err).Error()
 	case BadAnswer:
 		return "GitHub's answer could not be used: " + c.Err.Error()
 	case NoTurn:

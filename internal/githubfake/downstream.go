@@ -102,10 +102,10 @@ func (f *Fake) Cancelled() []int64 {
 	return ids
 }
 
-// findRun finds a run of repo by ID. Called with f.mu held.
+// findRun finds a run of repo by ID, unless it was deleted. Called with f.mu held.
 func (f *Fake) findRun(repo, id string) *run {
 	for _, r := range f.runs {
-		if strings.EqualFold(r.repo, repo) && strconv.FormatInt(r.id, 10) == id {
+		if strings.EqualFold(r.repo, repo) && strconv.FormatInt(r.id, 10) == id && !r.gone(f.now()) {
 			return r
 		}
 	}

@@ -8,6 +8,7 @@ package githubfake
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -228,6 +229,23 @@ func Standard(t TB, clock Now) *Fake {
 
 // Start serves the fake on a loopback port.
 func (f *Fake) Start() { f.srv = httptest.NewServer(f) }
+
+// NewTLSServer starts a fake on loopback over TLS, with a certificate of its own CA (as
+// an Enterprise Server with a private CA has), closed when the test ends. CACert is that
+// CA, for a client that is told to trust it.
+func NewTLSServer(t TB) *Fake {
+	t.Helper()
+	f := New()
+	f.tb = t
+	f.srv = httptest.NewTLSServer(f)
+	t.Cleanup(f.Close)
+	return f
+}
+
+// CACert is the certificate of the CA that signed the TLS fake's certificate, PEM-encoded.
+func (f *Fake) CACert() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
+}
 
 // StartOn serves the fake on ln (cmd/fakegithub: an address given on its command line).
 func (f *Fake) StartOn(ln net.Listener) {

@@ -35,6 +35,9 @@ type Workflow struct {
 	Queued     time.Duration `json:"-"`                    // how long a run stays queued (fake clock); default 2s
 	Running    time.Duration `json:"-"`                    // then in progress; default 5s
 
+	// Vanishes: each run is deleted this long (fake clock) after it was created; 0: never.
+	Vanishes time.Duration `json:"-"`
+
 	Jobs []Job `json:"jobs,omitempty"` // the jobs of each run (none: no jobs listed)
 	// Artifacts each completed run uploaded: artifact name → file name → content.
 	Artifacts map[string]map[string]string `json:"artifacts,omitempty"`
@@ -167,6 +170,9 @@ func renderRunName(tmpl string, wf *Workflow, vars map[string]string) string {
 		return vars[strings.TrimPrefix(e, "github.event.")]
 	})
 }
+
+// gone reports whether the run was deleted by now (Workflow.Vanishes).
+func (r *run) gone(now time.Time) bool { return r.wf.Vanishes > 0 && now.Sub(r.created) >= r.wf.Vanishes }
 
 // state is the run's status and conclusion at time now.
 func (r *run) state(now time.Time) (status, conclusion string, updated time.Time) {
@@ -324,7 +330,7 @@ func (f *Fake) listRuns(w *recorder, r *http.Request, repo, workflowKey string) 
 	match := [][]byte{}
 	for i := len(f.runs) - 1; i >= 0; i-- {
 		run := f.runs[i]
-		if !strings.EqualFold(run.repo, repo) || now.Sub(run.created) < runAppearsAfter ||
+		if !strings.EqualFold(run.repo, repo) || now.Sub(run.created) < runAppearsAfter || run.gone(now) ||
 			(wf != nil && run.wf != wf) || (q.Get("event") != "" && run.event != q.Get("event")) || run.created.Before(since) {
 			continue
 		}
@@ -343,10 +349,8 @@ func (f *Fake) listRuns(w *recorder, r *http.Request, repo, workflowKey string) 
 func (f *Fake) getRun(w *recorder, r *http.Request, repo, id string) {
 	f.mu.Lock()
 	var found json.RawMessage
-	for _, run := range f.runs {
-		if strings.EqualFold(run.repo, repo) && strconv.FormatInt(run.id, 10) == id && f.now().Sub(run.created) >= 0 {
-			found = f.runJSON(run, f.now())
-		}
+	if run := f.findRun(repo, id); run != nil && f.now().Sub(run.created) >= 0 {
+		found = f.runJSON(run, f.now())
 	}
 	f.mu.Unlock()
 	if found == nil {

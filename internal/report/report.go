@@ -70,7 +70,10 @@ func FailureLine(r dispatch.Result) string {
 	if id == "" && !r.Delivered() {
 		id = r.RequestID
 	}
-	if r.Delivered() {
+	switch {
+	case r.Followed: // nothing was sent: what failed is following the run
+		return Line(fmt.Sprintf("%s%s", r.Error, requestID(id)))
+	case r.Delivered():
 		return Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Target(), r.Error, requestID(id)))
 	}
 	return Line(fmt.Sprintf("dispatch to %s failed: %s%s", r.Target(), r.Error, requestID(id)))

@@ -203,15 +203,37 @@ func listPath(repo event.Repo, q Query, page int) string {
 	return repo.Path() + "actions/runs?" + v.Encode()
 }
 
-// Get fetches a run.
+// Get fetches a run. A run GitHub does not know (404) is a *RunNotFoundError.
 func (p *Poller) Get(ctx context.Context, id int64) (Run, error) {
 	var r Run
 	err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("actions/runs/%d", id), fmt.Sprintf("run %d", id), &r)
+	if ghclient.CauseOf(err).Kind == ghclient.NotFound {
+		return Run{}, &RunNotFoundError{ID: id, Repo: p.Repo, Err: err}
+	}
 	if err == nil && r.ID != id {
 		return Run{}, fmt.Errorf("reading run %d: GitHub answered with run %d", id, r.ID)
 	}
 	return p.checked(r), err
 }
+
+// RunNotFoundError says that GitHub does not know a run: never (a wrong ID or repository,
+// or a token that may not read its Actions), or no longer (Vanished: deleted, or access
+// lost, while the step waited for it).
+type RunNotFoundError struct {
+	ID       int64
+	Repo     event.Repo
+	Vanished bool
+	Err      error // GitHub's 404
+}
+
+func (e *RunNotFoundError) Error() string {
+	if e.Vanished {
+		return fmt.Sprintf("run %d disappeared from %s while the step waited for it: %v", e.ID, e.Repo, e.Err)
+	}
+	return fmt.Sprintf("run %d not found in %s: %v", e.ID, e.Repo, e.Err)
+}
+
+func (e *RunNotFoundError) Unwrap() error { return e.Err }
 
 // Wait polls the run until it completes or deadline passes, calling onChange once for
 // each change of status from known (the state already reported; zero if none). It returns the last state seen; the
@@ -230,6 +252,11 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 		}
 		costly := p.costly
 		r, err := p.Get(ctx, id)
+		var gone *RunNotFoundError
+		if errors.As(err, &gone) {
+			gone.Vanished = last.Status != "" // it was seen: now it is gone
+			return last, gone
+		}
 		if err != nil {
 			return last, fmt.Errorf("checking the run: %w", err)
 		}
@@ -410,9 +437,12 @@ func (p *Poller) locate(ctx context.Context, d Dispatched, wait event.Wait, dead
 		}
 		return run, err
 	}
-	// GitHub named the run: show it at once, then read its state.
+	// GitHub named the run: show it at once, then read its state. (A run given by its ID
+	// is shown once read: it may not exist.)
 	known := Run{ID: d.RunID, HTMLURL: d.RunURL}
-	onChange(known)
+	if d.RunURL != "" {
+		onChange(known)
+	}
 	if wait != event.WaitStarted {
 		return known, nil
 	}
