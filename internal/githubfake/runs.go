@@ -172,7 +172,9 @@ func renderRunName(tmpl string, wf *Workflow, vars map[string]string) string {
 }
 
 // gone reports whether the run was deleted by now (Workflow.Vanishes).
-func (r *run) gone(now time.Time) bool { return r.wf.Vanishes > 0 && now.Sub(r.created) >= r.wf.Vanishes }
+func (r *run) gone(now time.Time) bool {
+	return r.wf.Vanishes > 0 && now.Sub(r.created) >= r.wf.Vanishes
+}
 
 // state is the run's status and conclusion at time now.
 func (r *run) state(now time.Time) (status, conclusion string, updated time.Time) {
