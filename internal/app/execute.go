@@ -3,7 +3,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"net/http"
 	"strings"
 	"time"
 
@@ -51,9 +50,9 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	start := rn.clock.Now()
 	policy := ghclient.Policy{MaxAttempts: cfg.MaxAttempts, AttemptTimeout: rn.attemptTimeout, Deadline: start.Add(cfg.Timeout), Clock: rn.clock}
 	var rec *ghclient.Recorder
-	var base http.RoundTripper = ghclient.NewTransport() // one connection pool for every target
-	pacers := &ghclient.Pacers{Interval: rn.pace}        // one pace per credential: a token, or each App installation's
-	server := &ghclient.Server{}                         // the Enterprise Server release any answer names
+	var base = ghclient.NewTransport(rn.getenv)   // one connection pool for every target, through the runner's proxy
+	pacers := &ghclient.Pacers{Interval: rn.pace} // one pace per credential: a token, or each App installation's
+	server := &ghclient.Server{}                  // the Enterprise Server release any answer names
 	concurrency := cfg.Concurrency
 	if cfg.DryRun {
 		rec = &ghclient.Recorder{}
@@ -113,6 +112,7 @@ func (rn runner) one(ctx context.Context, st *step, repo event.Repo) dispatch.Re
 	if err != nil {
 		res := newResult(cfg, repo)
 		res.Fail(err)
+		res.Delivery = dispatch.DeliveryNotSent
 		p.sent(res)
 		return res
 	}
@@ -155,9 +155,8 @@ func (rn runner) send(ctx context.Context, st *step, c *github.Client, repo even
 // follow finds and follows the run, and what comes after (runs.FollowThrough).
 func (rn runner) follow(ctx context.Context, st *step, poller *runs.Poller, res dispatch.Result) dispatch.Result {
 	cfg := st.cfg
-	accepted, _ := time.Parse(time.RFC3339, res.DispatchedAt)
 	o := poller.FollowThrough(ctx,
-		runs.Dispatched{Event: cfg.Event, Workflow: res.WorkflowKey, DistinctID: res.DistinctID, Accepted: accepted, RunID: res.RunID, RunURL: res.RunURL},
+		runs.Dispatched{Event: cfg.Event, Workflow: res.WorkflowKey, DistinctID: res.DistinctID, Accepted: res.Accepted, RunID: res.RunID, RunURL: res.RunURL},
 		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: st.deadline, FailOnConclusion: cfg.FailOnConclusion},
 		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, Logs: st.logs, OutputsArtifact: cfg.OutputsArtifact},
 		st.progress.run)

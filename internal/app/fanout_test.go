@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -440,4 +441,90 @@ func TestGitHubAppErrors(t *testing.T) {
 			t.Errorf("token printed:\n%s%s", run.stdout, run.stderr)
 		}
 	})
+}
+
+// cancelOnSleep cancels the step when the clock is asked to wait for the nth time, as a
+// signal arriving then would.
+type cancelOnSleep struct {
+	*githubfake.Clock
+	n      *atomic.Int32
+	at     int32
+	cancel context.CancelFunc
+}
+
+func (c cancelOnSleep) Sleep(ctx context.Context, d time.Duration) error {
+	if c.n.Add(1) == c.at {
+		c.cancel()
+	}
+	return c.Clock.Sleep(ctx, d)
+}
+
+// Six paced targets, the step cancelled after two requests went out: those two were
+// answered (one attempt each); the third, waiting for its turn, and the three never
+// started were not sent, and say so; attempts count only requests that went out.
+func TestCancelledPacedTargetsAreNotSent(t *testing.T) {
+	t.Parallel()
+	clock := githubfake.NewClock()
+	f := githubfake.Standard(t, clock)
+	var names []string
+	for i := range 6 {
+		names = append(names, fmt.Sprintf("octo/t%d", i))
+		f.AddRepo(names[i])
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr strings.Builder
+	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
+	rn.pace = time.Second
+	rn.clock = cancelOnSleep{Clock: clock, n: new(atomic.Int32), at: 2, cancel: cancel} // the third target's wait for its turn
+	code := rn.main(ctx, []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "e", "--api-url", f.URL(), "--concurrency", "1", "--json"})
+	var rs []map[string]any
+	if err := json.Unmarshal([]byte(stdout.String()), &rs); code != ExitFailed || err != nil || len(rs) != 6 {
+		t.Fatalf("exit %d: %v\n%s%s", code, err, stdout.String(), stderr.String())
+	}
+	attempts := 0.0
+	for i, r := range rs {
+		a, _ := r["attempts"].(float64)
+		attempts += a
+		want := "not_sent"
+		if i < 2 {
+			want = "answered"
+		}
+		if r["delivery"] != want || (i >= 2 && (a != 0 || !strings.HasPrefix(r["error"].(string), "not sent: "))) {
+			t.Errorf("target %d: %v", i, r)
+		}
+	}
+	if attempts != 2 || len(f.Requests()) != 2 || len(f.Dispatches()) != 2 || strings.Contains(stderr.String(), "probably not delivered") {
+		t.Errorf("%v attempts, %d requests\n%s", attempts, len(f.Requests()), stderr.String())
+	}
+}
+
+// Cancelled while GitHub had the request and had not answered: sent without an answer,
+// the event may have been accepted, and its distinct_id tells it apart.
+func TestCancelledWithARequestInFlight(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.Script(githubfake.Fault{Path: "/dispatches", Hang: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr strings.Builder
+	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
+	rn.attemptTimeout = time.Minute
+	done := make(chan int)
+	go func() {
+		done <- rn.main(ctx, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--add-distinct-id=true", "--json"})
+	}()
+	for f.Arrived() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	code := <-done
+	var rs []map[string]any
+	if err := json.Unmarshal([]byte(stdout.String()), &rs); code != ExitFailed || err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr.String())
+	}
+	want := fmt.Sprintf("sent, but the step was cancelled before GitHub answered: the event may have been accepted; its distinct_id %q tells it apart if it is sent again", rs[0]["distinct_id"])
+	if rs[0]["delivery"] != "unanswered" || rs[0]["attempts"] != float64(1) || rs[0]["error"] != want {
+		t.Errorf("result %v\n%s", rs[0], stderr.String())
+	}
 }

@@ -48,6 +48,8 @@ const (
 	runNotFound
 	runVanished
 	untrustedCert
+	proxyFailed
+	notGitHub
 )
 
 // reasonOf classifies a failed Result by its error's type and its GitHub cause.
@@ -125,7 +127,12 @@ func reasonOf(r dispatch.Result) reason {
 	case ghclient.ServerError:
 		return serverFault
 	case ghclient.Network:
+		if c.Proxy != "" {
+			return proxyFailed
+		}
 		return noAnswer
+	case ghclient.NotGitHub:
+		return notGitHub
 	case ghclient.Untrusted:
 		return untrustedCert
 	case ghclient.BadAnswer:
@@ -237,6 +244,11 @@ func requestPhrasing(why reason, r dispatch.Result) phrasing {
 	case badAnswer:
 		return phrasing{action: "the server at the api-url input did not answer as GitHub does: check api-url (for Enterprise Server: https://HOST/api/v3) and any proxy in between",
 			cli: "the server at --api-url did not answer as GitHub does: check --api-url (for Enterprise Server: https://HOST/api/v3) and any proxy in between"}
+	case proxyFailed:
+		return phrasing{action: fmt.Sprintf("nothing was sent: check the runner's proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and that the proxy %s lets the runner reach the API", ghclient.CauseOf(r.Err).Proxy)}
+	case notGitHub:
+		return phrasing{action: "a proxy, firewall or login portal (SSO) answered instead of GitHub, so the event was not delivered: check the api-url input and what stands between the runner and GitHub; it was not retried",
+			cli: "a proxy, firewall or login portal (SSO) answered instead of GitHub, so the event was not delivered: check --api-url and what stands between this machine and GitHub (a VPN or proxy login?); it was not retried"}
 	case untrustedCert:
 		return phrasing{action: "this runner does not trust the server's certificate. For an Enterprise Server with a certificate from your own CA, " +
 			"give the step that CA's certificate (PEM) in a file and set SSL_CERT_FILE to it in the step's env: (SSL_CERT_DIR takes a directory); " +

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -357,5 +358,86 @@ func TestUntrustedCertificate(t *testing.T) {
 	}
 	if strings.Contains(run.stdout, "no answer from GitHub") || strings.Contains(run.stdout, "twice") || results(t, run.outputs)[0]["may_be_duplicate"] != nil {
 		t.Errorf("a certificate problem reported as a network failure or a possible duplicate:\n%s", run.stdout)
+	}
+}
+
+// A proxy or a login portal that answers instead of GitHub: a POST is never turned into a
+// GET nor sent to another server, a web page is not an accepted event; the step fails at
+// once (not retried), says it was not GitHub's answer, and nothing was delivered.
+func TestPortalAnswersAreNotDeliveries(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		portal, workflow, want string
+	}{
+		{githubfake.PortalLogin, "", "not GitHub's answer: the POST was answered with 302, a redirect to "},
+		{githubfake.PortalLogin, "deploy.yml", "that would turn it into a GET"},
+		{githubfake.PortalPage, "", "not GitHub's answer: GitHub answers it with 204 No Content when it accepts it, not with 200 OK"},
+		{githubfake.PortalPage, "deploy.yml", "not GitHub's answer: a 200 OK whose body is not GitHub's JSON"},
+		{githubfake.PortalElsewhere, "", "not GitHub's answer: the POST was answered with 307, a redirect to another server"},
+	} {
+		t.Run(tc.portal+"/"+tc.workflow, func(t *testing.T) {
+			t.Parallel()
+			f := githubfake.Standard(t, nil)
+			f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+			f.SetHostile(githubfake.Hostile{Portal: tc.portal})
+			in := map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e", "ref": "main", "api-url": f.URL()}
+			if tc.workflow != "" {
+				delete(in, "event-type")
+				in["workflow"] = tc.workflow
+			} else {
+				delete(in, "ref")
+			}
+			run := runActionMode(t, in, nil)
+			if run.code != ExitFailed || !strings.Contains(run.stdout, tc.want) || !strings.Contains(run.stdout, "login portal (SSO) answered instead of GitHub") {
+				t.Fatalf("exit %d\n%s", run.code, run.stdout)
+			}
+			r := results(t, run.outputs)[0]
+			if r["status"] != "failed" || r["attempts"] != float64(1) || r["dispatched_at"] != nil || run.outputs["dispatched-at"] != "" {
+				t.Errorf("results %v", r)
+			}
+			var gets int
+			for _, req := range f.Requests() {
+				if req.Method == "GET" {
+					gets++
+				}
+			}
+			if len(f.Dispatches()) != 0 || f.Runs() != 0 || gets != 0 || f.ReceivedElsewhere() != 0 {
+				t.Errorf("%d dispatches, %d runs, %d GETs, %d requests elsewhere", len(f.Dispatches()), f.Runs(), gets, f.ReceivedElsewhere())
+			}
+		})
+	}
+}
+
+// A proxy that refuses to connect to GitHub, or cannot be reached: nothing reached GitHub,
+// so the event was not sent (not a possible duplicate), and the step names the proxy.
+func TestProxyThatRefuses(t *testing.T) {
+	t.Parallel()
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "blocked by policy", http.StatusForbidden) // to CONNECT, as a filtering proxy does
+	}))
+	t.Cleanup(refusing.Close)
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // nothing listens there any more
+	for name, proxy := range map[string]string{"refuses CONNECT": refusing.URL, "not listening": gone.URL, "with credentials": refusing.URL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := proxy
+			if name == "with credentials" {
+				env = strings.Replace(proxy, "http://", "http://proxyuser:s3cret@", 1)
+			}
+			run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
+				"api-url": "https://api.github.example", "add-distinct-id": "true"}, map[string]string{"HTTPS_PROXY": env})
+			if strings.Contains(run.stdout+run.summary, "s3cret") || strings.Contains(run.stdout, "proxyuser") {
+				t.Errorf("the proxy's credentials were printed:\n%s", run.stdout)
+			}
+			if run.code != ExitFailed || !strings.Contains(run.stdout, "nothing reached GitHub: the proxy "+proxy+" did not connect to GitHub: ") ||
+				!strings.Contains(run.stdout, "check the runner's proxy settings (HTTPS_PROXY") {
+				t.Fatalf("exit %d\n%s", run.code, run.stdout)
+			}
+			r := results(t, run.outputs)[0]
+			if r["delivery"] != "not_sent" || r["attempts"] != nil || r["may_be_duplicate"] != nil || strings.Contains(run.stdout, "twice") {
+				t.Errorf("results %v\n%s", r, run.stdout)
+			}
+		})
 	}
 }

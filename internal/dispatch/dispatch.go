@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,22 +30,25 @@ const (
 // Result is the outcome of one dispatch to one repository. Its JSON form is one entry of
 // the `results` output: fields are only ever added, never renamed.
 type Result struct {
-	Repository   string           `json:"repository"`
-	Event        event.Kind       `json:"event"`                   // repository_dispatch or workflow_dispatch
-	EventType    string           `json:"event_type,omitempty"`    // repository_dispatch
-	Workflow     string           `json:"workflow,omitempty"`      // workflow_dispatch
-	Ref          string           `json:"ref,omitempty"`           // workflow_dispatch
-	Status       string           `json:"status"`                  // dispatched, failed, dry-run
-	HTTPStatus   int              `json:"http_status,omitempty"`   // of the dispatch request
-	RequestID    string           `json:"request_id,omitempty"`    // GitHub's X-GitHub-Request-Id of the dispatch
-	DispatchedAt string           `json:"dispatched_at,omitempty"` // RFC 3339, UTC, when GitHub accepted the event
-	Attempts     int              `json:"attempts,omitempty"`      // dispatch requests sent, retries included
-	DistinctID   string           `json:"distinct_id,omitempty"`   // the ID that finds the run, when one was needed
-	RunID        int64            `json:"run_id,omitempty"`
-	RunURL       string           `json:"run_url,omitempty"`
-	RunStatus    event.Status     `json:"run_status,omitempty"` // queued, in_progress, completed …
-	Conclusion   event.Conclusion `json:"conclusion,omitempty"` // success, failure, cancelled …
-	Error        string           `json:"error,omitempty"`
+	Repository   string     `json:"repository"`
+	Event        event.Kind `json:"event"`                   // repository_dispatch or workflow_dispatch
+	EventType    string     `json:"event_type,omitempty"`    // repository_dispatch
+	Workflow     string     `json:"workflow,omitempty"`      // workflow_dispatch
+	Ref          string     `json:"ref,omitempty"`           // workflow_dispatch
+	Status       string     `json:"status"`                  // dispatched, failed, dry-run
+	HTTPStatus   int        `json:"http_status,omitempty"`   // of the dispatch request
+	RequestID    string     `json:"request_id,omitempty"`    // GitHub's X-GitHub-Request-Id of the dispatch
+	DispatchedAt string     `json:"dispatched_at,omitempty"` // RFC 3339, UTC, when GitHub accepted the event (by its clock)
+	Attempts     int        `json:"attempts,omitempty"`      // dispatch requests that went out, retries included
+	// Delivery: not_sent (no request went out), answered (the last one that did was
+	// answered), unanswered (it was not: GitHub may have accepted the event).
+	Delivery   string           `json:"delivery,omitempty"`
+	DistinctID string           `json:"distinct_id,omitempty"` // the ID that finds the run, when one was needed
+	RunID      int64            `json:"run_id,omitempty"`
+	RunURL     string           `json:"run_url,omitempty"`
+	RunStatus  event.Status     `json:"run_status,omitempty"` // queued, in_progress, completed …
+	Conclusion event.Conclusion `json:"conclusion,omitempty"` // success, failure, cancelled …
+	Error      string           `json:"error,omitempty"`
 	// MayBeDuplicate: an attempt that GitHub may have accepted (a 5xx, or a connection lost
 	// after the request went out) was sent again, so the event may arrive twice.
 	MayBeDuplicate bool `json:"may_be_duplicate,omitempty"`
@@ -56,6 +59,10 @@ type Result struct {
 
 	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
 	Err error `json:"-"`
+	// Accepted is when GitHub accepted the event, by its own clock (the Date of its answer;
+	// the runner's when it sent none): what its run listings compare with. Not part of the
+	// output (DispatchedAt is).
+	Accepted time.Time `json:"-"`
 	// Followed: nothing was sent; the run given by its ID (run-id) was followed. Not part
 	// of the output.
 	Followed bool `json:"-"`
@@ -142,7 +149,8 @@ func Send(ctx context.Context, client *github.Client, ev Event, o Options) Resul
 	res := Result{Repository: ev.Repository.String(), Event: event.RepositoryDispatch, EventType: ev.EventType,
 		DistinctID: ev.DistinctID}
 	body := event.RepositoryDispatchBody(ev.EventType, ev.ClientPayload)
-	send(ctx, &res, o, post(client, ev.Repository.Path()+"dispatches", body, nil))
+	send(ctx, client, &res, o, post(client, ev.Repository.Path()+"dispatches", body, nil),
+		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
 	return res
 }
 
@@ -188,7 +196,9 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 	path := ev.Repository.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
 	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
 		var details runDetails
-		send(ctx, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details))
+		send(ctx, client, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details), func(status int) bool {
+			return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
+		}, "204 No Content, or 200 OK naming the run")
 		if !ghclient.CauseOf(res.Err).RefusesKey("return_run_details") {
 			// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and
 			// following it fails with that reason.
@@ -220,7 +230,8 @@ func sendWithoutDetails(ctx context.Context, client *github.Client, path string,
 		res.Fail(&InputsLimitError{Release: release, Inputs: inputs.Len(), IDAdded: inputs.Len() > ev.Inputs.Len()})
 		return
 	}
-	send(ctx, res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, inputs, false), nil))
+	send(ctx, client, res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, inputs, false), nil),
+		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
 	limitHint(res, client, o.Server, inputs.Len())
 }
 
@@ -341,75 +352,109 @@ func clip(s string) string {
 	return s
 }
 
+// Delivery values of a Result: what left the runner, and what came back.
+const (
+	DeliveryNotSent    = "not_sent"   // no request went out: nothing reached GitHub
+	DeliveryAnswered   = "answered"   // the last request that went out was answered (status, http_status say how)
+	DeliveryUnanswered = "unanswered" // the last request that went out got no answer: GitHub may have accepted it
+)
+
 // send makes one dispatch request with do (retried by the client's policy) and records
-// the outcome in res.
-func send(ctx context.Context, res *Result, o Options, do func(context.Context) (*github.Response, error)) {
+// the outcome in res. The event is accepted only on an answer GitHub gives when it accepts
+// it (documented, described by want) from the API's own origin: anything else came from
+// something else (a proxy, a login portal) and fails, not retried.
+func send(ctx context.Context, client *github.Client, res *Result, o Options, do func(context.Context) (*github.Response, error),
+	documented func(status int) bool, want string) {
 	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
-	var last ghclient.Attempt
+	var last ghclient.Attempt // the last attempt that went out
 	var acceptedAt time.Time
 	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
-		res.Attempts++
-		last = a
-		if a.Retry && mayHaveArrived(a) {
+		if a.Sent {
+			res.Attempts++
+			last = a
+		}
+		if a.Retry && a.MayHaveArrived() {
 			res.MayBeDuplicate = true
 		}
 		if a.Status >= 200 && a.Status < 300 {
-			acceptedAt = now()
+			// GitHub's clock, which its run listings use; the runner's when it sent none.
+			if acceptedAt = a.Date; acceptedAt.IsZero() {
+				acceptedAt = now()
+			}
 		}
 		if o.OnAttempt != nil {
 			o.OnAttempt(res.Target(), a)
 		}
 	})
 	resp, err := do(ctx)
+	switch {
+	case res.Attempts == 0:
+		res.Delivery = DeliveryNotSent
+	case last.Status == 0:
+		res.Delivery = DeliveryUnanswered
+	default:
+		res.Delivery = DeliveryAnswered
+	}
 	if resp != nil && resp.Response != nil {
 		res.HTTPStatus = resp.StatusCode
 		res.RequestID = ghclient.RequestID(resp.Header)
 	}
-	var accepted *github.AcceptedError // 202 is not an answer dispatch endpoints give, but is not a failure
+	var accepted *github.AcceptedError // a 202: judged below, like any answer
+	if c := ghclient.CauseOf(ghclient.Check(err)); c.Kind == ghclient.BadAnswer && res.HTTPStatus >= 200 && res.HTTPStatus < 300 {
+		// A success whose body is not GitHub's JSON (a web page): not GitHub's answer.
+		err = ghclient.NotGitHubError(res.HTTPStatus, fmt.Sprintf("a %d %s whose body is not GitHub's JSON (%v)", res.HTTPStatus, http.StatusText(res.HTTPStatus), c.Err))
+	}
 	if err != nil && !errors.As(err, &accepted) {
-		res.Fail(&sendError{err: ghclient.Check(err), gaveUp: last.GaveUp})
+		res.Fail(&sendError{err: ghclient.Check(err), last: last, gaveUp: last.GaveUp, delivery: res.Delivery, distinctID: res.DistinctID})
 		return
+	}
+	if resp != nil && resp.Response != nil {
+		if got := ghclient.Origin(resp.Request.URL); got != ghclient.Origin(client.BaseURL) {
+			res.Fail(&sendError{err: ghclient.NotGitHubError(res.HTTPStatus, "the answer came from "+got+", not from the API's origin")})
+			return
+		}
+		if !documented(resp.StatusCode) {
+			res.Fail(&sendError{err: ghclient.NotGitHubError(res.HTTPStatus, fmt.Sprintf("GitHub answers it with %s when it accepts it, not with %d %s",
+				want, resp.StatusCode, http.StatusText(resp.StatusCode)))})
+			return
+		}
 	}
 	res.Status = StatusDispatched
 	if acceptedAt.IsZero() { // no attempt was observed (a transport without the policy)
 		acceptedAt = now()
 	}
 	res.DispatchedAt = acceptedAt.UTC().Format(time.RFC3339)
+	res.Accepted = acceptedAt
 }
 
-// mayHaveArrived reports whether GitHub may have accepted an attempt that failed: a
-// server error can come after the event was processed, and a connection lost after it was
-// made may have carried the whole request. A connection never made carried nothing.
-func mayHaveArrived(a ghclient.Attempt) bool {
-	if a.Status >= 500 {
-		return true
-	}
-	var op *net.OpError
-	if a.Err == nil || errors.As(a.Err, &op) && op.Op == "dial" {
-		return false
-	}
-	return true
-}
-
-// sendError is a dispatch GitHub did not confirm: what it answered (or that it did not),
-// and why the retry policy stopped.
+// sendError is a dispatch GitHub did not confirm: what it answered (or that it did not,
+// or that nothing went out), and why the retry policy stopped.
 type sendError struct {
-	err    error // a *ghclient.Error
-	gaveUp string
+	err        error            // a *ghclient.Error
+	last       ghclient.Attempt // the last attempt that went out
+	gaveUp     string
+	delivery   string
+	distinctID string
 }
 
 func (e *sendError) Error() string {
 	var msg string
-	switch ghclient.CauseOf(e.err).Kind {
-	case ghclient.Cancelled:
-		msg = "cancelled before GitHub confirmed the event: it was probably not delivered"
-	case ghclient.TimedOut:
-		msg = "the step's timeout ran out before GitHub confirmed the event: it was probably not delivered"
-	default:
+	kind := ghclient.CauseOf(e.err).Kind
+	switch {
+	case kind != ghclient.Cancelled && kind != ghclient.TimedOut:
 		msg = e.err.Error()
+	case e.delivery == DeliveryNotSent:
+		return "not sent: " + stopped(kind) + " before the request went out"
+	case e.delivery == DeliveryUnanswered:
+		msg = "sent, but " + stopped(kind) + " before GitHub answered: the event may have been accepted" + e.tell()
+	case e.last.MayHaveArrived():
+		msg = fmt.Sprintf("GitHub answered %s, and %s before the request was sent again: the event may have been accepted (a server error can come after GitHub processed it)%s",
+			e.last.Answer(), stopped(kind), e.tell())
+	default:
+		msg = fmt.Sprintf("GitHub answered %s, and %s before the request was sent again", e.last.Answer(), stopped(kind))
 	}
 	if e.gaveUp != "" {
 		msg += "; gave up " + e.gaveUp
@@ -418,6 +463,21 @@ func (e *sendError) Error() string {
 }
 
 func (e *sendError) Unwrap() error { return e.err }
+
+// tell says how to tell whether an event that may have been accepted was.
+func (e *sendError) tell() string {
+	if e.distinctID != "" {
+		return fmt.Sprintf("; its distinct_id %q tells it apart if it is sent again", e.distinctID)
+	}
+	return "; check the receiving repository's Actions tab before sending it again"
+}
+
+func stopped(k ghclient.Kind) string {
+	if k == ghclient.Cancelled {
+		return "the step was cancelled"
+	}
+	return "the step's timeout ran out"
+}
 
 // opError says which step of sending failed.
 type opError struct {

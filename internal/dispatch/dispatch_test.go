@@ -30,10 +30,16 @@ func client(t testing.TB, p ghclient.Policy) (*githubfake.Fake, *github.Client) 
 func TestSend(t *testing.T) {
 	t.Parallel()
 	f, c := client(t, ghclient.Policy{})
-	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.FixedZone("X", 3600))
+	clock := githubfake.NewClock()
+	f.SetClock(clock)
+	f.SetClockOffset(-3 * time.Minute) // the runner's clock 3 minutes ahead of GitHub's
+	at := clock.Now()
 	ok := Send(context.Background(), c, Event{Repository: data, EventType: "e", ClientPayload: event.Object(`{"a":"<&>"}`)},
 		Options{Now: func() time.Time { return at }})
-	if !ok.OK() || ok.Status != StatusDispatched || ok.HTTPStatus != 204 || ok.DispatchedAt != "2026-11-28T11:00:00Z" || ok.RequestID != f.Dispatches()[0].RequestID {
+	// Accepted when GitHub says (its answer's Date), not when the runner's clock does.
+	github := at.Add(-3 * time.Minute).UTC().Truncate(time.Second)
+	if !ok.OK() || ok.Status != StatusDispatched || ok.HTTPStatus != 204 || ok.Delivery != DeliveryAnswered || ok.Attempts != 1 ||
+		ok.DispatchedAt != github.Format(time.RFC3339) || !ok.Accepted.Equal(github) || ok.RequestID != f.Dispatches()[0].RequestID {
 		t.Errorf("result %+v", ok)
 	}
 	// The fake received exactly the body the vocabulary builds (and config measured).
@@ -51,8 +57,8 @@ func TestSend(t *testing.T) {
 	}
 }
 
-// Cancellation (SIGTERM from the runner, Ctrl-C) stops a wait at once and says the event
-// was probably not delivered.
+// Cancellation (SIGTERM from the runner, Ctrl-C) stops a wait at once and says what is
+// known: GitHub refused the request (429), and it was not sent again.
 func TestCancelStopsWaiting(t *testing.T) {
 	t.Parallel()
 	f, c := client(t, ghclient.Policy{})
@@ -63,7 +69,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 			cancel() // as a signal would, while the policy waits a minute
 		}
 	}})
-	if res.OK() || res.Error != "cancelled before GitHub confirmed the event: it was probably not delivered" {
+	if res.OK() || res.Error != "GitHub answered 429 Too Many Requests, and the step was cancelled before the request was sent again" || res.Delivery != DeliveryAnswered {
 		t.Errorf("result %+v", res)
 	}
 	if len(f.Requests()) != 1 || len(f.Dispatches()) != 0 {
@@ -210,7 +216,7 @@ func TestSendWorkflowInputsLimitOfTheRelease(t *testing.T) {
 type dropHeader struct{ name string }
 
 func (d dropHeader) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := ghclient.NewTransport().RoundTrip(req)
+	resp, err := ghclient.NewTransport(nil).RoundTrip(req)
 	if resp != nil {
 		resp.Header.Del(d.name)
 	}

@@ -47,6 +47,7 @@ func FanOut(ctx context.Context, targets []event.Repo, order []int, concurrency 
 	skip := func(i int) {
 		results[i] = notSent(targets[i])
 		results[i].Fail(ErrNotSent)
+		results[i].Delivery = DeliveryNotSent
 	}
 	if order == nil {
 		order = make([]int, len(targets))

@@ -40,6 +40,7 @@ const (
 	Network                  // no answer: refused, reset, no answer within the attempt timeout
 	Untrusted                // the server's TLS certificate was not trusted
 	BadAnswer                // an answer the client will not use: too large, not JSON, a refused redirect
+	NotGitHub                // an answer GitHub does not give there: a proxy or a login portal answered instead
 	NoTurn                   // never sent: the step's deadline came before the request's turn (pacing)
 	Cancelled                // the step was cancelled
 	TimedOut                 // the step's timeout ran out
@@ -55,6 +56,7 @@ type Cause struct {
 	// UnknownKey is the request body's key GitHub said it does not permit (Validation:
 	// `"KEY" is not a permitted key.`), such as return_run_details on a server without it.
 	UnknownKey string
+	Proxy      string // Network: the proxy that could not be reached or did not connect, if one was in the way
 	// Rate limits.
 	Primary    bool          // the hourly limit is used up (else a secondary limit)
 	Limit      int           // the hourly limit, when GitHub said
@@ -97,11 +99,16 @@ func (c Cause) String() string {
 	case TimedOut:
 		return "the step's timeout ran out before GitHub answered"
 	case Network:
+		if c.Proxy != "" {
+			return "nothing reached GitHub: " + c.Err.Error()
+		}
 		return "no answer from GitHub: " + c.Err.Error()
 	case Untrusted:
 		return "the server's TLS certificate is not trusted: " + unwrapURL(c.Err).Error()
 	case BadAnswer:
 		return "GitHub's answer could not be used: " + c.Err.Error()
+	case NotGitHub:
+		return "not GitHub's answer: " + c.Err.Error()
 	case NoTurn:
 		return c.Err.Error()
 	case RateLimited:
@@ -191,9 +198,16 @@ func transport(err error) Cause {
 	if errors.As(err, &turn) {
 		return Cause{Kind: NoTurn, Err: turn}
 	}
+	var proxy *ProxyError
+	if errors.As(err, &proxy) {
+		return Cause{Kind: Network, Proxy: proxy.Proxy, Err: proxy}
+	}
 	var redirect *RedirectError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	if errors.As(err, &redirect) && redirect.NotGitHub {
+		return Cause{Kind: NotGitHub, Err: unwrapURL(err)}
+	}
 	if errors.Is(err, ErrBodyTooLarge) || errors.As(err, &redirect) || errors.As(err, &syntax) || errors.As(err, &typ) {
 		return Cause{Kind: BadAnswer, Err: unwrapURL(err)}
 	}

@@ -6,11 +6,18 @@ package ghclient
 
 import (
 	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/google/go-github/v66/github"
 
@@ -35,7 +42,7 @@ type Options struct {
 func New(o Options) *github.Client {
 	rt := o.Transport
 	if rt == nil {
-		rt = NewTransport()
+		rt = NewTransport(nil)
 	}
 	// No http.Client.Timeout: it would bound all attempts together. Each attempt has its
 	// own timeout, and the context the step's deadline.
@@ -54,9 +61,59 @@ func New(o Options) *github.Client {
 }
 
 // NewTransport returns a fresh connection pool, to share between the clients of one run.
-func NewTransport() *http.Transport {
-	return http.DefaultTransport.(*http.Transport).Clone()
+// It goes through the proxy that getenv's HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their
+// lower-case names) give, as Go reads them from the environment; nil getenv: no proxy. A
+// failure to reach GitHub through the proxy is a *ProxyError that names it.
+func NewTransport(getenv func(string) string) http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	if getenv != nil {
+		either := func(name string) string { return cmp.Or(getenv(name), getenv(strings.ToLower(name))) }
+		proxy := (&httpproxy.Config{HTTPProxy: either("HTTP_PROXY"), HTTPSProxy: either("HTTPS_PROXY"), NoProxy: either("NO_PROXY")}).ProxyFunc()
+		t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
+		t.OnProxyConnectResponse = func(_ context.Context, proxy *url.URL, _ *http.Request, resp *http.Response) error {
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			return &ProxyError{Proxy: redact(proxy), Err: fmt.Errorf("it answered %s to the request to connect", resp.Status)}
+		}
+	}
+	return &proxyTransport{next: t}
 }
+
+// redact is a proxy's URL without its credentials, which are never printed.
+func redact(u *url.URL) string {
+	c := *u
+	c.User = nil
+	return c.String()
+}
+
+// proxyTransport names the proxy when the connection to it, or through it, failed.
+type proxyTransport struct{ next *http.Transport }
+
+func (p *proxyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := p.next.RoundTrip(req)
+	var op *net.OpError
+	if err != nil && errors.As(err, &op) && op.Op == "proxyconnect" && p.next.Proxy != nil {
+		if u, perr := p.next.Proxy(req); perr == nil && u != nil {
+			return nil, &ProxyError{Proxy: redact(u), Err: op.Err}
+		}
+	}
+	return resp, err
+}
+
+// ProxyError is a request that never reached GitHub: the proxy could not be reached, or
+// refused to connect to GitHub.
+type ProxyError struct {
+	Proxy string // its URL, without credentials
+	Err   error
+}
+
+func (e *ProxyError) Error() string {
+	return fmt.Sprintf("the proxy %s did not connect to GitHub: %v", e.Proxy, e.Err)
+}
+
+func (e *ProxyError) Unwrap() error { return e.Err }
 
 // Recorder is a transport that records each request and answers without touching the
 // network: 204 to a POST, and to a GET a repository whose default branch is

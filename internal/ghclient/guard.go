@@ -52,22 +52,53 @@ func Origin(u *url.URL) string {
 	return strings.ToLower(u.Scheme + "://" + u.Hostname() + ":" + port)
 }
 
-// checkRedirect allows a few redirects and never one from https to http. Credentials are
-// the authTransport's business: it drops them off the API's origin.
+// checkRedirect allows a few redirects and never one from https to http. A request that
+// creates content (a POST) follows only a redirect that repeats it on the API's own origin
+// (GitHub's 307 for a renamed repository): never one that turns it into a GET (a proxy's
+// or a login portal's 301, 302 or 303) nor one that sends it to another origin, where it
+// would not reach GitHub. Credentials are the authTransport's business: it drops them off
+// the API's origin.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= MaxRedirects {
 		return &RedirectError{Why: fmt.Sprintf("stopped after %d redirects", MaxRedirects)}
 	}
-	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+	first := via[0]
+	if first.URL.Scheme == "https" && req.URL.Scheme != "https" {
 		return &RedirectError{Why: fmt.Sprintf("refused a redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)}
+	}
+	if first.Method == http.MethodGet || first.Method == http.MethodHead {
+		return nil
+	}
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	switch {
+	case req.Method != first.Method:
+		return &RedirectError{NotGitHub: true, Why: fmt.Sprintf("the %s was answered with %d, a redirect to %s://%s%s that would turn it into a %s",
+			first.Method, status, req.URL.Scheme, req.URL.Host, req.URL.Path, req.Method)}
+	case Origin(req.URL) != Origin(first.URL):
+		return &RedirectError{NotGitHub: true, Why: fmt.Sprintf("the %s was answered with %d, a redirect to another server, %s://%s",
+			first.Method, status, req.URL.Scheme, req.URL.Host)}
 	}
 	return nil
 }
 
-// RedirectError is a redirect the client would not follow.
-type RedirectError struct{ Why string }
+// RedirectError is a redirect the client would not follow. NotGitHub: GitHub never
+// answers so (a proxy or a login portal in front of it does).
+type RedirectError struct {
+	Why       string
+	NotGitHub bool
+}
 
 func (e *RedirectError) Error() string { return e.Why }
+
+// NotGitHubError is an answer GitHub does not give where it came (a 200 with a web page
+// where GitHub answers 204, an answer from another origin): a proxy or a login portal
+// answered instead. Nothing says that GitHub received the request.
+func NotGitHubError(status int, why string) error {
+	return &Error{Cause: Cause{Kind: NotGitHub, Status: status, Err: errors.New(why)}, err: errors.New(why)}
+}
 
 type bodyLimitKey struct{}
 

@@ -55,8 +55,10 @@ func dispatchTo(ctx context.Context, c *github.Client, repo string) error {
 	return ghclient.Check(err)
 }
 
-// A redirect on the API's origin (a renamed repository: 307) is followed with the token;
-// one to another origin is followed without it.
+// A redirect on the API's origin (a renamed repository: 307) is followed with the token.
+// A POST is never sent to another origin, nor turned into a GET (a proxy's or a login
+// portal's answer: nothing reaches GitHub); a GET (logs, artifacts) follows a redirect to
+// another origin without the token.
 func TestTokenStaysOnTheAPIOrigin(t *testing.T) {
 	t.Parallel()
 	f := githubfake.Standard(t, nil)
@@ -71,21 +73,30 @@ func TestTokenStaysOnTheAPIOrigin(t *testing.T) {
 		t.Errorf("the fake accepted %+v", ds)
 	}
 
-	f.Script(githubfake.Fault{Path: "/repos/octo/data/", Status: 307, Header: http.Header{"Location": {other.URL + "/collect"}}})
-	if err := dispatchTo(context.Background(), c, "octo/data"); err != nil {
-		t.Fatalf("cross-origin 307: %v", err)
+	u, _ := url.Parse(other.URL)
+	for _, tc := range []struct {
+		status   int
+		location string
+		want     string
+	}{
+		{307, other.URL + "/collect", "the POST was answered with 307, a redirect to another server, " + other.URL},
+		{302, "http://127.0.0.1:" + u.Port() + "/x", "the POST was answered with 302, a redirect to " + other.URL + "/x that would turn it into a GET"}, // the same host on another port: another origin
+		{301, f.URL() + "/login", "the POST was answered with 301, a redirect to " + f.URL() + "/login that would turn it into a GET"},
+	} {
+		f.Script(githubfake.Fault{Path: "/repos/octo/data/", Status: tc.status, Header: http.Header{"Location": {tc.location}}})
+		err := dispatchTo(context.Background(), c, "octo/data")
+		if c := ghclient.CauseOf(err); c.Kind != ghclient.NotGitHub || err.Error() != "not GitHub's answer: "+tc.want {
+			t.Errorf("%d to %s: %v (%v)", tc.status, tc.location, err, c.Kind)
+		}
 	}
-	if got := other.received(); len(got) != 1 || got[0] != "" {
-		t.Errorf("the other origin received Authorization %q", got)
+	if got := other.received(); len(got) != 0 || len(f.Dispatches()) != 1 {
+		t.Errorf("the other origin received %d requests, the fake accepted %d", len(got), len(f.Dispatches()))
 	}
 
-	// The same host on another port is another origin.
-	u, _ := url.Parse(other.URL)
-	sameHost := "http://127.0.0.1:" + u.Port() + "/x"
-	f.Script(githubfake.Fault{Path: "/repos/octo/data/", Status: 302, Header: http.Header{"Location": {sameHost}}})
-	_ = dispatchTo(context.Background(), c, "octo/data")
-	if got := other.received(); len(got) != 2 || got[1] != "" {
-		t.Errorf("another port received Authorization %q", got)
+	f.Script(githubfake.Fault{Path: "/repos/octo/data", Status: 302, Header: http.Header{"Location": {other.URL + "/repo"}}})
+	_, _, _ = c.Repositories.Get(context.Background(), "octo", "data")
+	if got := other.received(); len(got) != 1 || got[0] != "" {
+		t.Errorf("a GET redirected elsewhere: the other origin received Authorization %q", got)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 )
 
@@ -86,7 +88,9 @@ func (p Policy) withDefaults() Policy {
 type Attempt struct {
 	N         int           // 1-based
 	Max       int           // the policy's MaxAttempts
+	Sent      bool          // the request went out (was written whole); else nothing reached the server
 	Status    int           // HTTP status, 0 when there was no answer
+	Date      time.Time     // the answer's Date: GitHub's clock when it answered (zero: none, or malformed)
 	RequestID string        // GitHub's X-GitHub-Request-Id, if any
 	Err       error         // transport error, if there was no answer
 	Took      time.Duration // how long the attempt took
@@ -98,13 +102,22 @@ type Attempt struct {
 
 // Answer says what came back: the HTTP status, or why nothing did.
 func (a Attempt) Answer() string {
-	if a.Status != 0 {
+	switch {
+	case a.Status != 0:
 		return fmt.Sprintf("%d %s", a.Status, http.StatusText(a.Status))
-	}
-	if a.Err != nil {
+	case !a.Sent && a.Err != nil:
+		return "not sent (" + a.Err.Error() + ")"
+	case a.Err != nil:
 		return "no answer (" + a.Err.Error() + ")"
 	}
 	return "no answer"
+}
+
+// MayHaveArrived reports whether GitHub may have accepted an attempt that failed: the
+// request went out and no answer came, or a server error did (which can come after the
+// request was processed). A request that never went out carried nothing.
+func (a Attempt) MayHaveArrived() bool {
+	return a.Sent && (a.Status == 0 || a.Status >= 500)
 }
 
 // Observer is told about every attempt as it ends. It is attached to a request's context
@@ -148,11 +161,16 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return nil, errors.New("retry: request body cannot be replayed")
 	}
+	if req.Response != nil {
+		// A hop of a redirect the client follows: part of the request it follows, not an
+		// attempt of its own (neither paced, reported nor retried), but bounded and capped.
+		return t.hop(req)
+	}
 	secondarySteps := 0
 	for n := 1; ; n++ {
 		resp, a, err := t.attempt(req, n)
-		if errors.Is(err, ErrNoTurn) {
-			return nil, err // nothing was sent: no attempt to report
+		if errors.Is(err, errNotTried) {
+			return nil, errors.Unwrap(err) // the pace's turn never came: nothing was tried
 		}
 		if err != nil && ctx.Err() != nil {
 			// Cancelled or past the step's deadline: not a fault of this attempt.
@@ -204,16 +222,20 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Atte
 	}
 	if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead && ctx.Value(unpacedKey{}) == nil {
 		if err := p.Pacer.wait(ctx, p.Clock, p.Deadline); err != nil {
-			return nil, Attempt{N: n, Max: p.MaxAttempts, Err: err}, err
+			return nil, Attempt{}, &notTriedError{err}
 		}
 	}
-	actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
+	var wrote atomic.Bool
+	actx, cancel := context.WithTimeout(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(w httptrace.WroteRequestInfo) { wrote.Store(w.Err == nil) },
+	}), p.AttemptTimeout)
 	start := time.Now() // a measurement of the network, not a wait: real time
 	resp, err := t.next.RoundTrip(attemptReq.WithContext(actx))
-	a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: time.Since(start)}
+	a := Attempt{N: n, Max: p.MaxAttempts, Err: err, Took: time.Since(start), Sent: wrote.Load() || resp != nil}
 	if resp != nil {
 		a.Status = resp.StatusCode
 		a.RequestID = RequestID(resp.Header)
+		a.Date, _ = http.ParseTime(resp.Header.Get("Date"))
 		capBody(ctx, resp)
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	} else {
@@ -225,6 +247,29 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Atte
 	}
 	return resp, a, err
 }
+
+// hop sends one hop of a redirect within the attempt timeout, its answer capped.
+func (t *retryTransport) hop(req *http.Request) (*http.Response, error) {
+	actx, cancel := context.WithTimeout(req.Context(), t.policy.AttemptTimeout)
+	resp, err := t.next.RoundTrip(req.WithContext(actx))
+	if resp == nil {
+		cancel()
+		return nil, err
+	}
+	capBody(req.Context(), resp)
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return finish(resp, err)
+}
+
+// errNotTried marks an attempt that never started: the pace's turn did not come (the
+// step's deadline, or a cancellation, came first).
+var errNotTried = errors.New("not tried")
+
+type notTriedError struct{ err error }
+
+func (e *notTriedError) Error() string   { return e.err.Error() }
+func (e *notTriedError) Unwrap() error   { return e.err }
+func (e *notTriedError) Is(t error) bool { return t == errNotTried }
 
 // attemptTimeoutError is an attempt that got no answer within the attempt timeout. It is
 // not a context error: the step goes on, and the request may be tried again.

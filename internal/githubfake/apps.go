@@ -85,18 +85,28 @@ func (f *Fake) verifyJWT(w *recorder, r *http.Request) (*App, bool) {
 			return nil, fmt.Errorf("unknown app %q", iss)
 		}
 		return app.PublicKey, nil
-	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(0))
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation()) // the times are checked below, on GitHub's clock
 	if err != nil {
 		writeError(w, http.StatusUnauthorized, "'Issuer' claim ('iss') must be an Integer or the JWT could not be verified: "+err.Error(), "https://docs.github.com/rest")
 		return nil, false
 	}
-	now := time.Now()
-	if claims.ExpiresAt.After(now.Add(10*time.Minute + time.Second)) {
-		writeError(w, http.StatusUnauthorized, "'Expiration time' claim ('exp') is too far in the future", "https://docs.github.com/rest")
-		return nil, false
+	f.mu.Lock()
+	now := f.now()
+	f.mu.Unlock()
+	// GitHub's own messages for each claim it refuses.
+	var refused string
+	switch {
+	case claims.IssuedAt == nil:
+		refused = "'Issued at' claim ('iat') is required"
+	case claims.IssuedAt.After(now):
+		refused = "'Issued at' claim ('iat') must be an Integer representing a time in the past"
+	case claims.ExpiresAt == nil || !claims.ExpiresAt.After(now):
+		refused = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"
+	case claims.ExpiresAt.After(now.Add(10*time.Minute + time.Second)):
+		refused = "'Expiration time' claim ('exp') is too far in the future"
 	}
-	if claims.IssuedAt == nil {
-		writeError(w, http.StatusUnauthorized, "'Issued at' claim ('iat') is required", "https://docs.github.com/rest")
+	if refused != "" {
+		writeError(w, http.StatusUnauthorized, refused, "https://docs.github.com/rest/authentication/authenticating-to-the-rest-api")
 		return nil, false
 	}
 	return app, true
@@ -214,9 +224,10 @@ func (f *Fake) accessToken(w *recorder, r *http.Request, id string, body []byte)
 		}
 	}
 	f.mu.Lock()
-	f.tokens[tok] = Token{Value: tok, Repos: full, Permissions: withMetadata(perms), Kind: "integration"}
+	expires := f.now().Add(time.Hour).Truncate(time.Second)
+	f.tokens[tok] = Token{Value: tok, Repos: full, Permissions: withMetadata(perms), Kind: "integration", Expires: expires}
 	f.minted = append(f.minted, MintedToken{Token: tok, Installation: inst.ID, Repos: req.Repositories, Permissions: req.Permissions})
-	obj := f.tokenJSON(tok, time.Now().Add(time.Hour), perms)
+	obj := f.tokenJSON(tok, expires, perms)
 	f.mu.Unlock()
 	writeJSON(w, http.StatusCreated, obj, "")
 }

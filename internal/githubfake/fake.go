@@ -37,6 +37,9 @@ var SupportedAPIVersions = []string{"2022-11-28", "2026-03-10"}
 // Token is a credential the fake accepts.
 type Token struct {
 	Value string `json:"value"`
+	// Expires is when it stops working (401 Bad credentials after it, by GitHub's clock);
+	// zero: never. Installation tokens expire an hour after they are minted.
+	Expires time.Time `json:"-"`
 	// Repos the token can see ("owner/name"); nil means every repository.
 	Repos []string `json:"repos,omitempty"`
 	// Permissions by name ("contents" → "write"); nil means all permissions.
@@ -114,6 +117,7 @@ type Fake struct {
 	runs      []*run
 	nextRunID int64
 	clock     Now
+	offset    time.Duration // GitHub's clock ahead of the fake's clock (SetClockOffset)
 	refs      map[string]bool
 
 	inflight, peak int           // requests being answered now, and the most at once
@@ -122,7 +126,9 @@ type Fake struct {
 	minted         []MintedToken
 	revoked        []string
 	hostile        Hostile
-	store          *storage // the second host of logs and artifacts, started on first use
+	store          *storage         // the second host of logs and artifacts, started on first use
+	other          *httptest.Server // PortalElsewhere's other server, started on first use
+	otherReceived  int
 }
 
 // New returns a fake that knows no repositories and no tokens.
@@ -277,6 +283,9 @@ func (f *Fake) Close() {
 	if f.store != nil {
 		f.store.Close()
 	}
+	if f.other != nil {
+		f.other.Close()
+	}
 	if f.srv != nil {
 		f.srv.CloseClientConnections()
 		f.srv.Close()
@@ -384,7 +393,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	arrived := time.Now()
 	f.mu.Lock()
-	server, desc, hostile := f.server, f.desc, f.hostile.Rewrite != nil || f.hostile.EndlessRuns
+	server, desc, hostile, portal := f.server, f.desc, f.hostile.Rewrite != nil || f.hostile.EndlessRuns || f.hostile.Portal != "", f.hostile.Portal
 	path, onRoot := apiPath(server, r.URL.Path)
 	checked := onRoot && !f.unchecked
 	arrivedOn := f.now()
@@ -419,6 +428,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if server.Enterprise() {
 		h.Set("X-GitHub-Enterprise-Version", server.Release)
 	}
+	h.Set("Date", arrivedOn.UTC().Format(http.TimeFormat)) // GitHub's clock, on every answer
 
 	done := false
 	finish := func() { // record the request once its answer is done (or about to be cut)
@@ -476,6 +486,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(latency)
 	}
 	switch {
+	case f.portal(rec, r, portal):
 	case !onRoot: // github.com has no /api/v3; an Enterprise Server's API is only there
 		writeError(rec, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
 	case limited:
@@ -669,8 +680,9 @@ func (f *Fake) authenticate(w *recorder, r *http.Request) (Token, bool) {
 	}
 	f.mu.Lock()
 	tok, ok := f.tokens[value]
+	expired := ok && !tok.Expires.IsZero() && !f.now().Before(tok.Expires)
 	f.mu.Unlock()
-	if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "token")) {
+	if !ok || expired || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "token")) {
 		writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
 		return Token{}, false
 	}

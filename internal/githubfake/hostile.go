@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"time"
 )
@@ -17,6 +18,62 @@ type Hostile struct {
 	// Rewrite changes an answer's object before it is sent: kind "run" (each run, in
 	// listings and reads), "run details" (workflow_dispatch's answer) or "repository".
 	Rewrite func(kind string, obj map[string]any)
+	// Portal makes something other than GitHub answer every POST, as a proxy or an SSO
+	// login portal in front of the API does: PortalLogin redirects it (302) to a login
+	// page (whose GET answers 200 with HTML), PortalPage answers 200 with that page, and
+	// PortalElsewhere redirects it (307) to another server, which accepts anything (204).
+	Portal string
+}
+
+// Portal modes.
+const (
+	PortalLogin     = "login"
+	PortalPage      = "page"
+	PortalElsewhere = "elsewhere"
+)
+
+const loginPage = "<!DOCTYPE html><html><head><title>Sign in</title></head><body><form action=\"/login\" method=\"post\">Sign in to continue</form></body></html>"
+
+// portal answers r as the portal of mode does; it reports whether it did.
+func (f *Fake) portal(w *recorder, r *http.Request, mode string) bool {
+	switch {
+	case r.URL.Path == "/login" && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, loginPage)
+	case r.Method != http.MethodPost || mode == "":
+		return false
+	case mode == PortalLogin:
+		http.Redirect(w, r, f.srv.URL+"/login?return_to="+r.URL.Path, http.StatusFound)
+	case mode == PortalPage:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, loginPage)
+	case mode == PortalElsewhere:
+		http.Redirect(w, r, f.elsewhere().URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}
+	return true
+}
+
+// elsewhere is another server, on another origin, that accepts anything with 204 and
+// counts what it received.
+func (f *Fake) elsewhere() *httptest.Server {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.other == nil {
+		f.other = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
+			f.otherReceived++
+			f.mu.Unlock()
+			w.WriteHeader(http.StatusNoContent)
+		}))
+	}
+	return f.other
+}
+
+// ReceivedElsewhere counts the requests the other server of PortalElsewhere received.
+func (f *Fake) ReceivedElsewhere() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.otherReceived
 }
 
 // SetHostile sets how the fake misbehaves (the zero Hostile: not at all).

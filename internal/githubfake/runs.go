@@ -131,11 +131,23 @@ func (f *Fake) RateLimitUsed() int {
 	return f.limit - f.remaining
 }
 
+// now is GitHub's clock: the fake's clock (SetClock), ahead of it by the offset
+// (SetClockOffset). Run times, the Date of every answer, JWT and token lifetimes are on
+// it. Called with f.mu held.
 func (f *Fake) now() time.Time {
+	now := time.Now()
 	if f.clock != nil {
-		return f.clock.Now()
+		now = f.clock.Now()
 	}
-	return time.Now()
+	return now.Add(f.offset)
+}
+
+// SetClockOffset puts GitHub's clock d ahead of the fake's clock (negative: behind), as a
+// runner whose clock disagrees with GitHub's sees it.
+func (f *Fake) SetClockOffset(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.offset = d
 }
 
 // startRuns starts a run of every workflow that listens for the event. Called with f.mu held.
