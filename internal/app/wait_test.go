@@ -465,3 +465,30 @@ func TestOlderServerKeepsTheUsersDistinctID(t *testing.T) {
 		}
 	}
 }
+
+// The runner's clock and GitHub's disagree: the run is found whichever is ahead, because
+// the listing's window comes from GitHub's own time (the Date of its answer accepting
+// the event), not from the runner's.
+func TestRunFoundWhateverTheRunnersClock(t *testing.T) {
+	t.Parallel()
+	for _, skew := range []time.Duration{-3 * time.Minute, 3 * time.Minute, -45 * time.Minute} {
+		for _, server := range []githubfake.Server{githubfake.GitHubCom, githubfake.GHES319} {
+			t.Run(fmt.Sprintf("GitHub %s/%s", skew, server.Name), func(t *testing.T) {
+				t.Parallel()
+				f, clock := waitFake(t)
+				f.SetServer(server)
+				f.SetClockOffset(skew) // GitHub's clock = the runner's + skew
+				f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName})
+				f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true,
+					Inputs: []string{"distinct_id"}, RunName: "Deploy ${{ inputs.distinct_id }}"})
+				for _, in := range []map[string]string{{"event-type": "e"}, {"workflow": "deploy.yml", "ref": "main"}} {
+					in["token"], in["repository"], in["api-url"], in["wait"] = githubfake.TestToken, "octo/data", f.URL(), "completed"
+					run := runActionModeClock(t, clock, in, nil)
+					if run.code != ExitOK || run.outputs["conclusion"] != "success" {
+						t.Fatalf("%v: exit %d\n%s", in, run.code, run.stdout)
+					}
+				}
+			})
+		}
+	}
+}
