@@ -134,7 +134,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 	for _, r := range out.results {
 		if !r.OK() {
 			code = ExitFailed
-			rep.failed(r, hint(cfg.Mode, r, now))
+			rep.failed(r, hint(cfg, r, now))
 		}
 		if r.MayBeDuplicate {
 			out.warnings = append(out.warnings, report.DuplicateWarning(r))

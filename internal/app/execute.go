@@ -58,28 +58,31 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 		rec = &ghclient.Recorder{}
 		base, pacers, concurrency, p = rec, nil, 1, silent{} // one at a time: the preview keeps the input order
 	}
-	newClient := func(token string) *github.Client {
+	// A client of one credential, paced as that credential (a token, or an App
+	// installation, whose token changes as it is renewed) goes.
+	newClient := func(cred ghclient.Credential, pace string) *github.Client {
 		p := policy
-		p.Pacer = pacers.For(token)
-		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Token: token, Transport: base, Policy: p, Server: server})
+		p.Pacer = pacers.For(pace)
+		return ghclient.New(ghclient.Options{BaseURL: cfg.APIURL, Credential: cred, Transport: base, Policy: p, Server: server})
 	}
-	clientFor := func(context.Context, event.Repo) (*github.Client, error) { return newClient(cfg.Token), nil }
+	staticClient := func(token string) *github.Client { return newClient(ghclient.StaticToken(token), token) }
+	clientFor := func(context.Context, event.Repo) (*github.Client, error) { return staticClient(cfg.Token), nil }
 	var order []int // nil: the targets' order
 	if cfg.App != nil && !cfg.DryRun {
 		order = dispatch.ByOwner(cfg.Repositories) // owners' installations go at their own pace, in parallel
 		minter := &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
-			NewClient: newClient, Now: rn.clock.Now, Mask: p.mask}
+			NewClient: staticClient, Now: rn.clock.Now, Mask: p.mask}
 		defer func() { // every token revoked, even when cancelled: each on its own short deadline
 			for _, err := range minter.RevokeAll(context.WithoutCancel(ctx), cmp.Or(rn.revokeTimeout, revokeEach)) {
 				out.warnings = append(out.warnings, err.Error())
 			}
 		}()
 		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
-			tok, err := minter.Token(ctx, repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait, cfg.CancelRunOnAbort))
-			if err != nil {
+			inst := minter.Credential(repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait, cfg.CancelRunOnAbort))
+			if _, err := inst.Token(ctx); err != nil { // the first token, before anything is sent
 				return nil, err
 			}
-			return newClient(tok), nil
+			return newClient(inst, "installation of "+strings.ToLower(repo.Owner)), nil
 		}
 	}
 	st := &step{cfg: cfg, deadline: policy.Deadline, progress: p, clientFor: clientFor, server: server, logs: runs.NewLogBudget(runs.StepLogBytes)}

@@ -308,14 +308,20 @@ func TestCancelStopsNewSends(t *testing.T) {
 	}
 }
 
-// testKey is one RSA key for the App tests (generating one per test is slow).
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+// testKey is one RSA key for the App tests (generating one per test is slow); otherKey is
+// another, which the App does not know.
+var (
+	testKey  = sync.OnceValue(newKey)
+	otherKey = sync.OnceValue(newKey)
+)
+
+func newKey() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		panic(err)
 	}
 	return k
-})
+}
 
 func keyPEM() string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(testKey())}))

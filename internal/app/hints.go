@@ -48,6 +48,7 @@ const (
 	runNotFound
 	runVanished
 	untrustedCert
+	appTokenRefused
 	proxyFailed
 	notGitHub
 )
@@ -146,9 +147,13 @@ func reasonOf(r dispatch.Result) reason {
 type phrasing struct{ action, cli string }
 
 // hint says what to do about a failed Result, in mode m's words.
-func hint(m config.Mode, r dispatch.Result, now time.Time) string {
-	p := phrase(reasonOf(r), r, now)
-	if m == config.CLIMode && p.cli != "" {
+func hint(cfg *config.Config, r dispatch.Result, now time.Time) string {
+	why := reasonOf(r)
+	if why == tokenRefused && cfg.App != nil {
+		why = appTokenRefused // not the token input: the App's installation token
+	}
+	p := phrase(why, r, now)
+	if cfg.Mode == config.CLIMode && p.cli != "" {
 		return p.cli
 	}
 	return p.action
@@ -178,7 +183,22 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 		errors.As(r.Err, &e)
 		return phrasing{action: fmt.Sprintf("install the App on %s (its settings: Install App) with access to %s, or check the App ID; the App's owner can see where it is installed", e.Owner, repo)}
 	case appJWTRefused:
-		return phrasing{action: "check that app-id is the App's ID (or client ID) and that app-private-key is one of its current private keys (App settings, Private keys); a deleted key stops working at once"}
+		var e *ghapp.JWTRefusedError
+		errors.As(r.Err, &e)
+		keys := "check that app-id is the App's ID (or client ID) and that app-private-key is one of its current private keys (App settings, Private keys); a deleted key stops working at once"
+		if e.Skew.Abs() > 30*time.Second {
+			way := "ahead of"
+			if e.Skew > 0 {
+				way = "behind"
+			}
+			return phrasing{action: fmt.Sprintf("the runner's clock is %s %s GitHub's, which checks the App's JWT against its own: "+
+				"the action signed it again by GitHub's time and it was still refused. Set the runner's clock right (NTP), then %s",
+				e.Skew.Abs().Round(time.Second), way, keys)}
+		}
+		return phrasing{action: keys}
+	case appTokenRefused:
+		return phrasing{action: "GitHub refused the App's installation token, new as it was: the installation may have been suspended, " +
+			"or no longer include " + repo + " (the App's settings, Install App); app-id and app-private-key are right, or no token would have been minted"}
 	case appPermission:
 		return phrasing{action: "in the App's settings, under Permissions, grant Repository permissions: Contents: Read and write for repository_dispatch, Actions: Read and write for workflow_dispatch (Actions: Read to wait for runs); then approve the new permissions on each installation"}
 	case runNameMissing:

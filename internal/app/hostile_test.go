@@ -231,7 +231,7 @@ func TestEveryAppTokenRevoked(t *testing.T) {
 	if code != ExitOK || len(f.Revoked()) != 9 || time.Since(start) > 5*time.Second {
 		t.Fatalf("exit %d, %d revoked, took %s\n%s", code, len(f.Revoked()), time.Since(start), stdout.String())
 	}
-	if !strings.Contains(stdout.String(), "::warning::the App token for owner") || !strings.Contains(string(summary), "was not revoked") {
+	if !strings.Contains(stdout.String(), "::warning::an App token for owner") || !strings.Contains(string(summary), "was not revoked") {
 		t.Errorf("no warning:\n%s\n%s", stdout.String(), summary)
 	}
 }

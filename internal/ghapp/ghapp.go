@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -47,47 +49,125 @@ func (a App) JWT(now time.Time) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.Key)
 }
 
-// Minter hands out installation tokens, one per owner, and revokes them at the end. It is
-// safe for concurrent use.
+// Minter mints installation tokens, one installation (owner) at a time, renews them
+// before they expire and when GitHub refuses one, and revokes every one it minted when the
+// step ends. It is safe for concurrent use.
 type Minter struct {
 	App       App
 	NewClient func(token string) *github.Client // a client that authenticates with token
-	Now       func() time.Time
+	Now       func() time.Time                  // the runner's clock
 	// Mask is called with every token as soon as it exists, before it is used or printed.
 	Mask func(string)
 
 	mu     sync.Mutex
-	owners map[string]*ownerToken // by lower-case owner
+	owners map[string]*Installation // by lower-case owner
+	offset time.Duration            // GitHub's clock less the runner's, once a refused JWT told it
 }
 
-type ownerToken struct {
-	once  sync.Once
-	token string
-	err   error
+// When installation tokens are renewed.
+const (
+	// renewBefore: a token is renewed this long before it expires (an hour after minting).
+	renewBefore = 5 * time.Minute
+	// staleAfter: a 401 on a token older than this mints a new one; a younger one was not
+	// refused for its age.
+	staleAfter = 2 * time.Minute
+	// skewTolerance: a refused JWT is signed again by GitHub's clock when the clocks
+	// disagree by more than this.
+	skewTolerance = 30 * time.Second
+)
+
+// Installation is the credential of the App's installation on one owner: a
+// ghclient.Credential whose token is minted on first use, restricted to the target
+// repositories and the permissions the event needs, and renewed as it ages.
+type Installation struct {
+	m     *Minter
+	owner string
+	repos []string
+	perms Perms
+
+	mu      sync.Mutex
+	id      int64     // the installation's ID, once known
+	current *minted   // the token in use
+	all     []*minted // every token minted, to revoke
+	err     error     // why the first token could not be minted: every request fails so
 }
 
-// Token returns the installation token for owner, minting it on first use, restricted to
-// repos (names without owner) and p: its required permissions, and its optional ones when
-// the installation was granted them.
-func (m *Minter) Token(ctx context.Context, owner string, repos []string, p Perms) (string, error) {
+// minted is one installation token.
+type minted struct {
+	token    string
+	at       time.Time     // when it was minted, by the runner's clock
+	validFor time.Duration // how long GitHub said it is valid (expires_at less the Date of its answer)
+}
+
+func (t *minted) expires() time.Time { return t.at.Add(t.validFor) }
+
+// Credential returns owner's installation credential, the same for every target of that
+// owner: repos are the names (without owner) its tokens are restricted to.
+func (m *Minter) Credential(owner string, repos []string, p Perms) *Installation {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.owners == nil {
-		m.owners = map[string]*ownerToken{}
+		m.owners = map[string]*Installation{}
 	}
-	ot := m.owners[strings.ToLower(owner)]
-	if ot == nil {
-		ot = &ownerToken{}
-		m.owners[strings.ToLower(owner)] = ot
+	in := m.owners[strings.ToLower(owner)]
+	if in == nil {
+		in = &Installation{m: m, owner: owner, repos: repos, perms: p}
+		m.owners[strings.ToLower(owner)] = in
 	}
-	m.mu.Unlock()
-	ot.once.Do(func() {
-		ot.token, ot.err = m.mint(ctx, owner, repos, p.all())
-		var denied *PermissionError
-		if len(p.Optional) > 0 && errors.As(ot.err, &denied) {
-			ot.token, ot.err = m.mint(ctx, owner, repos, p.Required)
-		}
-	})
-	return ot.token, ot.err
+	return in
+}
+
+// Token implements ghclient.Credential: the current token, or a new one when there is
+// none yet or it expires within renewBefore.
+func (in *Installation) Token(ctx context.Context) (string, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.err != nil {
+		return "", in.err
+	}
+	if in.current != nil && in.m.Now().Before(in.current.expires().Add(-renewBefore)) {
+		return in.current.token, nil
+	}
+	tok, err := in.renew(ctx)
+	if err != nil && in.current == nil {
+		in.err = err // the first token: nothing can be sent for this owner
+	}
+	return tok, err
+}
+
+// Renew implements ghclient.Credential: after a 401, a new token, unless the one refused
+// was minted moments ago (its age did not cause the 401) or another request renewed it
+// already.
+func (in *Installation) Renew(ctx context.Context, refused string) (string, bool, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	switch {
+	case in.current == nil || in.err != nil:
+		return "", false, nil
+	case in.current.token != refused:
+		return in.current.token, true, nil
+	case in.m.Now().Sub(in.current.at) < staleAfter:
+		return "", false, nil
+	}
+	tok, err := in.renew(ctx)
+	return tok, err == nil, err
+}
+
+// renew mints a token with the permissions asked for, or without the optional ones when
+// the installation was not granted them (and from then on). Called with in.mu held.
+func (in *Installation) renew(ctx context.Context) (string, error) {
+	t, err := in.m.mint(ctx, in, in.perms.all())
+	var denied *PermissionError
+	if len(in.perms.Optional) > 0 && errors.As(err, &denied) {
+		in.perms.Optional = nil
+		t, err = in.m.mint(ctx, in, in.perms.Required)
+	}
+	if err != nil {
+		return "", err
+	}
+	in.current = t
+	in.all = append(in.all, t)
+	return t.token, nil
 }
 
 // Perms are the permissions a token is asked for: Required, and Optional ones (for
@@ -106,75 +186,127 @@ func (p Perms) all() map[string]string {
 	return all
 }
 
-func (m *Minter) mint(ctx context.Context, owner string, repos []string, perms map[string]string) (string, error) {
-	signed, err := m.App.JWT(m.Now())
+// mint mints one token for in. A JWT GitHub refused while the two clocks disagree is
+// signed again by GitHub's clock (the Date of its refusal) and tried once more.
+func (m *Minter) mint(ctx context.Context, in *Installation, perms map[string]string) (*minted, error) {
+	t, err := m.mintOnce(ctx, in, perms)
+	var refused *JWTRefusedError
+	if !errors.As(err, &refused) || refused.Skew.Abs() <= skewTolerance {
+		return t, err
+	}
+	m.mu.Lock()
+	m.offset = refused.Skew
+	m.mu.Unlock()
+	t, err = m.mintOnce(ctx, in, perms)
+	if errors.As(err, &refused) {
+		refused.Skew, refused.Resigned = m.offset, true
+	}
+	return t, err
+}
+
+// github is GitHub's time by the runner's clock and what a refused JWT told of the two.
+func (m *Minter) github() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.Now().Add(m.offset)
+}
+
+func (m *Minter) mintOnce(ctx context.Context, in *Installation, perms map[string]string) (*minted, error) {
+	signed, err := m.App.JWT(m.github())
 	if err != nil {
-		return "", fmt.Errorf("signing the App's JWT: %w", err)
+		return nil, fmt.Errorf("signing the App's JWT: %w", err)
 	}
 	appClient := m.NewClient(signed)
-	id := m.App.InstallationID
-	if id == 0 {
-		inst, _, err := appClient.Apps.FindRepositoryInstallation(ctx, owner, repos[0])
-		if err = ghclient.Check(err); err != nil {
-			switch ghclient.CauseOf(err).Kind {
-			case ghclient.Unauthorized:
-				return "", &JWTRefusedError{App: m.App.ID, Err: err}
-			case ghclient.NotFound:
-				return "", &NotInstalledError{App: m.App.ID, Owner: owner, Repo: repos[0], Err: err}
-			}
-			return "", fmt.Errorf("finding the App's installation on %s: %w", owner, err)
-		}
-		id = inst.GetID()
+	if in.id == 0 {
+		in.id = m.App.InstallationID
 	}
-	sorted := append([]string(nil), repos...)
+	if in.id == 0 {
+		inst, _, err := appClient.Apps.FindRepositoryInstallation(ctx, in.owner, in.repos[0])
+		if err = ghclient.Check(err); err != nil {
+			return nil, m.refused(err, in, "finding the App's installation on "+in.owner)
+		}
+		in.id = inst.GetID()
+	}
+	sorted := append([]string(nil), in.repos...)
 	sort.Strings(sorted)
 	// Minting is one POST per owner, not content: outside the pacing, so that installations
 	// start at once and each goes at its own pace.
-	tok, _, err := appClient.Apps.CreateInstallationToken(ghclient.WithoutPacing(ctx), id, &github.InstallationTokenOptions{
+	tok, resp, err := appClient.Apps.CreateInstallationToken(ghclient.WithoutPacing(ctx), in.id, &github.InstallationTokenOptions{
 		Repositories: sorted,
 		Permissions:  permissions(perms),
 	})
 	if err = ghclient.Check(err); err != nil {
-		switch ghclient.CauseOf(err).Kind {
-		case ghclient.Unauthorized:
-			return "", &JWTRefusedError{App: m.App.ID, Err: err}
-		case ghclient.Validation:
-			return "", &PermissionError{App: m.App.ID, Owner: owner, Perms: perms, Err: err}
+		if ghclient.CauseOf(err).Kind == ghclient.Validation {
+			return nil, &PermissionError{App: m.App.ID, Owner: in.owner, Perms: perms, Err: err}
 		}
-		return "", fmt.Errorf("minting an installation token for %s: %w", owner, err)
+		return nil, m.refused(err, in, "minting an installation token for "+in.owner)
 	}
 	if m.Mask != nil {
 		m.Mask(tok.GetToken())
 	}
-	return tok.GetToken(), nil
+	t := &minted{token: tok.GetToken(), at: m.Now(), validFor: time.Hour}
+	if exp := tok.GetExpiresAt(); !exp.IsZero() {
+		said := m.github() // GitHub's time of its answer: its Date, else the runner's clock's estimate
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			said = d
+		}
+		t.validFor = min(max(exp.Sub(said), 0), time.Hour)
+	}
+	return t, nil
 }
 
-// RevokeAll revokes every token minted, all at once, each within its own deadline and
-// outside the pacing of content-creating requests, and reports the ones that could not be.
-func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
-	m.mu.Lock()
-	owners := make([]string, 0, len(m.owners))
-	for owner, ot := range m.owners {
-		if ot.token != "" {
-			owners = append(owners, owner)
+// refused says why a request authenticated with the App's JWT failed: the JWT refused
+// (with how far the runner's clock is from GitHub's, by the Date of the refusal), the App
+// not installed, or else what GitHub answered.
+func (m *Minter) refused(err error, in *Installation, doing string) error {
+	c := ghclient.CauseOf(err)
+	switch c.Kind {
+	case ghclient.Unauthorized:
+		e := &JWTRefusedError{App: m.App.ID, Err: err}
+		if !c.Date.IsZero() { // whole seconds, as the Date is
+			e.Skew = c.Date.Sub(m.Now().Truncate(time.Second))
 		}
+		return e
+	case ghclient.NotFound:
+		return &NotInstalledError{App: m.App.ID, Owner: in.owner, Repo: in.repos[0], Err: err}
 	}
-	sort.Strings(owners)
-	tokens := make([]string, len(owners))
-	for i, owner := range owners {
-		tokens[i] = m.owners[owner].token
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// RevokeAll revokes every token minted that has not expired, all at once, each within its
+// own deadline and outside the pacing of content-creating requests, and reports the ones
+// that could not be.
+func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
+	type revocation struct {
+		owner string
+		token string
 	}
+	var todo []revocation
+	m.mu.Lock()
+	owners := slices.Sorted(maps.Keys(m.owners))
+	installations := maps.Clone(m.owners)
 	m.mu.Unlock()
-	errs := make([]error, len(owners))
+	for _, owner := range owners {
+		in := installations[owner]
+		in.mu.Lock()
+		for _, t := range in.all {
+			if m.Now().Before(t.expires()) { // an expired token needs no revoking, and cannot be
+				todo = append(todo, revocation{owner, t.token})
+			}
+		}
+		in.mu.Unlock()
+	}
+	errs := make([]error, len(todo))
 	var wg sync.WaitGroup
-	for i := range owners {
+	for i, r := range todo {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rctx, cancel := context.WithTimeout(ghclient.WithoutPacing(ctx), each)
 			defer cancel()
-			if _, err := m.NewClient(tokens[i]).Apps.RevokeInstallationToken(rctx); err != nil {
-				errs[i] = fmt.Errorf("the App token for %s was not revoked (it expires within an hour): %w", owners[i], ghclient.Check(err))
+			_, err := m.NewClient(r.token).Apps.RevokeInstallationToken(rctx)
+			if err = ghclient.Check(err); err != nil && ghclient.CauseOf(err).Kind != ghclient.Unauthorized { // 401: it works no more already
+				errs[i] = fmt.Errorf("an App token for %s was not revoked (it expires within an hour): %w", r.owner, err)
 			}
 		}()
 	}
@@ -262,11 +394,16 @@ func (e *PermissionError) Error() string {
 
 func (e *PermissionError) Unwrap() error { return e.Err }
 
-// JWTRefusedError says GitHub did not accept the App's JWT: a wrong App ID, or a key that
-// is not (or no longer) this App's.
+// JWTRefusedError says GitHub did not accept the App's JWT: a wrong App ID, a key that is
+// not (or no longer) this App's, or a runner's clock far from GitHub's.
 type JWTRefusedError struct {
 	App string
-	Err error
+	// Skew is how far GitHub's clock was ahead of the runner's (negative: behind), by the
+	// Date of its answer; zero when it sent none.
+	Skew time.Duration
+	// Resigned: the JWT was refused again when signed by GitHub's clock.
+	Resigned bool
+	Err      error
 }
 
 func (e *JWTRefusedError) Error() string {

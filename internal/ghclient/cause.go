@@ -49,10 +49,11 @@ const (
 // Cause is a classified failure of a request to GitHub.
 type Cause struct {
 	Kind       Kind
-	Status     int    // HTTP status, 0 when there was no answer
-	RequestID  string // GitHub's X-GitHub-Request-Id, if any
-	Message    string // GitHub's message and error details, on one line
-	Permission string // Forbidden: the permission GitHub named, "scope=level" (e.g. contents=write), if it did
+	Status     int       // HTTP status, 0 when there was no answer
+	RequestID  string    // GitHub's X-GitHub-Request-Id, if any
+	Date       time.Time // the answer's Date, GitHub's clock when it answered (zero: none)
+	Message    string    // GitHub's message and error details, on one line
+	Permission string    // Forbidden: the permission GitHub named, "scope=level" (e.g. contents=write), if it did
 	// UnknownKey is the request body's key GitHub said it does not permit (Validation:
 	// `"KEY" is not a permitted key.`), such as return_run_details on a server without it.
 	UnknownKey string
@@ -249,6 +250,7 @@ func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 	}
 	h := resp.Header
 	c := Cause{Status: resp.StatusCode, RequestID: RequestID(h), Message: message}
+	c.Date, _ = http.ParseTime(h.Get("Date"))
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound:
 		c.Kind = NotFound

@@ -26,10 +26,13 @@ import (
 
 // Options describe the client to build.
 type Options struct {
-	BaseURL   *url.URL          // API root ending in "/", e.g. https://api.github.com/ or https://HOST/api/v3/
-	Token     string            // empty: no Authorization header (dry run only)
-	Transport http.RoundTripper // nil: a fresh http.Transport
-	Policy    Policy            // retries, per-attempt timeout, deadline
+	BaseURL *url.URL // API root ending in "/", e.g. https://api.github.com/ or https://HOST/api/v3/
+	Token   string   // empty: no Authorization header (dry run only), unless Credential is set
+	// Credential, if set, gives the token of each request (and renews it on a 401)
+	// instead of Token.
+	Credential Credential
+	Transport  http.RoundTripper // nil: a fresh http.Transport
+	Policy     Policy            // retries, per-attempt timeout, deadline
 	// Server, if set, learns the Enterprise Server release the answers name; every client
 	// of a step shares one.
 	Server *Server
@@ -50,8 +53,15 @@ func New(o Options) *github.Client {
 	if o.Server != nil {
 		rt = &serverTransport{server: o.Server, origin: Origin(o.BaseURL), next: rt}
 	}
-	if o.Token != "" {
-		rt = &authTransport{origin: Origin(o.BaseURL), header: "Bearer " + o.Token, next: rt}
+	cred := o.Credential
+	if cred == nil {
+		cred = StaticToken(o.Token)
+	}
+	if cred == StaticToken("") {
+		cred = nil // no token: no Authorization header (a dry run)
+	}
+	if cred != nil {
+		rt = &authTransport{origin: Origin(o.BaseURL), cred: cred, next: rt}
 	}
 	c := github.NewClient(&http.Client{Transport: rt, CheckRedirect: checkRedirect})
 	base := *o.BaseURL

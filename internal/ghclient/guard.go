@@ -24,22 +24,72 @@ const (
 // ErrBodyTooLarge is an answer whose body passed its cap; reading stops there.
 var ErrBodyTooLarge = errors.New("the answer is larger than the action accepts")
 
+// Credential gives the token a request is sent with: a fixed one, or one that is minted
+// and renewed as it ages (a GitHub App's installation token).
+type Credential interface {
+	// Token is the token to send now.
+	Token(ctx context.Context) (string, error)
+	// Renew is asked once when GitHub refused token with 401: it returns a new token to
+	// send the request again with, or ok false when there is none to try (a fixed token,
+	// or one minted moments ago, which a new one would not fix).
+	Renew(ctx context.Context, refused string) (token string, ok bool, err error)
+}
+
+// StaticToken is a Credential that never changes.
+type StaticToken string
+
+// Token implements Credential.
+func (t StaticToken) Token(context.Context) (string, error) { return string(t), nil }
+
+// Renew implements Credential: a fixed token cannot be renewed.
+func (t StaticToken) Renew(context.Context, string) (string, bool, error) { return "", false, nil }
+
 // authTransport sends the credential only to the API's own origin (scheme, host and
 // port): a redirect elsewhere goes without it. go-github's WithAuthToken adds it below the
-// redirect check, to whatever host a redirect names, so it is not used.
+// redirect check, to whatever host a redirect names, so it is not used. A 401 from the API
+// asks the credential once for a renewed token, and the request is sent again with it.
 type authTransport struct {
 	origin string // scheme://host:port of the API root
-	header string // the Authorization value
+	cred   Credential
 	next   http.RoundTripper
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	if Origin(req.URL) == t.origin {
-		req.Header.Set("Authorization", t.header)
-	} else {
+	if Origin(req.URL) != t.origin {
+		req = req.Clone(req.Context())
 		req.Header.Del("Authorization")
+		return t.next.RoundTrip(req)
 	}
+	tok, err := t.cred.Token(req.Context())
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.send(req, tok)
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, err
+	}
+	fresh, ok, rerr := t.cred.Renew(req.Context(), tok)
+	if !ok {
+		if rerr != nil {
+			_ = resp.Body.Close()
+			return nil, rerr
+		}
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxErrorBytes))
+	_ = resp.Body.Close()
+	again := req.Clone(req.Context())
+	if req.GetBody != nil {
+		if again.Body, err = req.GetBody(); err != nil {
+			return nil, err
+		}
+	}
+	return t.send(again, fresh)
+}
+
+func (t *authTransport) send(req *http.Request, token string) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+token)
 	return t.next.RoundTrip(req)
 }
 

@@ -59,6 +59,15 @@ func (f *Fake) MintedTokens() []MintedToken {
 	return append([]MintedToken(nil), f.minted...)
 }
 
+// SetTokenLifetime makes installation tokens stop working d after they are minted (GitHub's
+// clock), whatever their expires_at says (an hour): as when an administrator revokes them.
+// A negative d: they never work.
+func (f *Fake) SetTokenLifetime(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokenLife = d
+}
+
 // Revoked lists the installation tokens revoked with DELETE /installation/token.
 func (f *Fake) Revoked() []string {
 	f.mu.Lock()
@@ -225,7 +234,11 @@ func (f *Fake) accessToken(w *recorder, r *http.Request, id string, body []byte)
 	}
 	f.mu.Lock()
 	expires := f.now().Add(time.Hour).Truncate(time.Second)
-	f.tokens[tok] = Token{Value: tok, Repos: full, Permissions: withMetadata(perms), Kind: "integration", Expires: expires}
+	dies := expires
+	if f.tokenLife != 0 {
+		dies = f.now().Add(f.tokenLife)
+	}
+	f.tokens[tok] = Token{Value: tok, Repos: full, Permissions: withMetadata(perms), Kind: "integration", Expires: dies}
 	f.minted = append(f.minted, MintedToken{Token: tok, Installation: inst.ID, Repos: req.Repositories, Permissions: req.Permissions})
 	obj := f.tokenJSON(tok, expires, perms)
 	f.mu.Unlock()

@@ -124,6 +124,7 @@ type Fake struct {
 	latency        time.Duration // how long every answer takes
 	apps           map[string]*App
 	minted         []MintedToken
+	tokenLife      time.Duration // SetTokenLifetime; 0: as expires_at says
 	revoked        []string
 	hostile        Hostile
 	store          *storage         // the second host of logs and artifacts, started on first use
