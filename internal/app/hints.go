@@ -49,6 +49,7 @@ const (
 	runVanished
 	untrustedCert
 	appTokenRefused
+	stillRunning
 	proxyFailed
 	notGitHub
 )
@@ -64,7 +65,10 @@ func reasonOf(r dispatch.Result) reason {
 	var wfName *dispatch.WorkflowNameError
 	var limit *dispatch.InputsLimitError
 	var gone *runs.RunNotFoundError
+	var still *runs.StillRunningError
 	switch {
+	case errors.As(r.Err, &still):
+		return stillRunning
 	case errors.As(r.Err, &limit):
 		return inputsLimit
 	case errors.As(r.Err, &gone) && gone.Vanished:
@@ -220,6 +224,9 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 			cli: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in --outputs-artifact (examples/receive-with-outputs.yml)"}
 	case workflowUnknown:
 		return phrasing{action: "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"}
+	case stillRunning:
+		return phrasing{action: fmt.Sprintf("raise wait-timeout (a timeout left empty grows with it), or follow the run later in another step with run-id: %d", r.RunID),
+			cli: fmt.Sprintf("raise --wait-timeout, or follow the run later: dispatch watch --repository %s --run-id %d", repo, r.RunID)}
 	case runNotFound:
 		return phrasing{action: fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", repo),
 			cli: fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", repo)}

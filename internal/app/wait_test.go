@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
@@ -490,5 +491,30 @@ func TestRunFoundWhateverTheRunnersClock(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// At wait-timeout the step reports what it knew: no run carries the ID (with the run-name
+// hint), or the run is still in progress (with its URL), not that GitHub was still
+// answering. On the real clock, where the last look meets the deadline.
+func TestDeadlineKeepsTheReason(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true})                           // no run-name
+	f.AddWorkflow("octo/other", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: receiverRunName, // runs long
+		Queued: time.Second, Running: time.Hour})
+	for repo, want := range map[string]string{"octo/data": "run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}",
+		"octo/other": "the run was still in progress after 5s, when the wait ran out (wait-timeout, or timeout if nearer): " + f.URL() + "/octo/other/actions/runs/"} {
+		t.Run(repo, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr strings.Builder
+			rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
+			rn.clock = ghclient.RealClock{}
+			code := rn.main(context.Background(), []string{"trigger", "--repository", repo, "--event-type", "e", "--api-url", f.URL(),
+				"--wait", "completed", "--wait-timeout", "5s"})
+			if code != ExitFailed || !strings.Contains(stderr.String(), want) || strings.Contains(stderr.String(), "still answering") {
+				t.Errorf("exit %d\n%s", code, stderr.String())
+			}
+		})
 	}
 }

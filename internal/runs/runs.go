@@ -116,6 +116,9 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 		}
 		costly, known := p.costly, len(seen)
 		run, found, err := p.look(ctx, q, seen)
+		if errors.Is(err, context.DeadlineExceeded) { // cut by the deadline: what was known then
+			return Run{}, &NotFoundError{Query: q, Waited: p.Clock.Now().Sub(start), Checked: len(seen)}
+		}
 		if err != nil || found {
 			return run, err
 		}
@@ -240,18 +243,22 @@ func (e *RunNotFoundError) Unwrap() error { return e.Err }
 // error says why it stopped early.
 func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Time, onChange func(Run)) (Run, error) {
 	last := known
+	start := p.Clock.Now()
 	interval := time.Duration(0)
 	for {
 		if interval > 0 {
 			if err := p.sleepUntil(ctx, interval, deadline); err != nil {
 				if errors.Is(err, errDeadline) {
-					return last, &StillRunningError{Status: last.Status}
+					return last, &StillRunningError{Status: last.Status, Waited: p.Clock.Now().Sub(start), URL: last.HTMLURL}
 				}
 				return last, err
 			}
 		}
 		costly := p.costly
 		r, err := p.Get(ctx, id)
+		if errors.Is(err, context.DeadlineExceeded) && last.Status != "" { // cut by the deadline: what was known then
+			return last, &StillRunningError{Status: last.Status, Waited: p.Clock.Now().Sub(start), URL: last.HTMLURL}
+		}
 		var gone *RunNotFoundError
 		if errors.As(err, &gone) {
 			gone.Vanished = last.Status != "" // it was seen: now it is gone
@@ -285,14 +292,31 @@ func (p *Poller) next(interval time.Duration, costlyBefore int, changed bool) ti
 
 var errDeadline = errors.New("deadline")
 
-// sleepUntil waits d, or returns errDeadline without waiting when d would pass deadline
-// (after a last, shorter wait that ends at it, so a last look still happens).
-func (p *Poller) sleepUntil(ctx context.Context, d time.Duration, deadline time.Time) error {
-	left := deadline.Sub(p.Clock.Now())
+// lastLook is how long before the deadline the last look starts (for a short wait, a
+// tenth of it), so that it can finish: a look that meets the deadline is cut, and says
+// nothing.
+const lastLook = 3 * time.Second
+
+// lastLookAt is when the last look of a wait that ends at deadline starts.
+func lastLookAt(now, deadline time.Time) time.Time {
+	return deadline.Add(-min(lastLook, deadline.Sub(now)/10))
+}
+
+// sleepUntil waits d, or returns errDeadline without waiting when d would pass last (the
+// time of the last look), after a last, shorter wait that ends at it. A wait cut by the
+// requests' deadline is the deadline too.
+func (p *Poller) sleepUntil(ctx context.Context, d time.Duration, last time.Time) error {
+	left := last.Sub(p.Clock.Now())
 	if left <= 0 {
 		return errDeadline
 	}
-	return p.Clock.Sleep(ctx, min(d, left))
+	if err := p.Clock.Sleep(ctx, min(d, left)); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return errDeadline
+		}
+		return err
+	}
+	return nil
 }
 
 // get makes a conditional GET: a 304 reuses the body cached with the ETag, at no rate
@@ -383,12 +407,23 @@ func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	if !f.StepDeadline.IsZero() && f.StepDeadline.Before(deadline) {
 		deadline = f.StepDeadline
 	}
-	// Requests end by the deadline too, body reads included, however slowly GitHub answers.
+	// Requests end by the deadline too, body reads included, however slowly GitHub answers;
+	// the last look starts early enough to finish before it.
 	wctx, cancel := context.WithTimeout(ctx, deadline.Sub(p.Clock.Now()))
 	defer cancel()
-	run, err := p.locate(wctx, d, f.Wait, deadline, onChange)
+	start := p.Clock.Now()
+	last := lastLookAt(start, deadline)
+	run, err := p.locate(wctx, d, f.Wait, last, onChange)
 	if err == nil && f.Wait == event.WaitCompleted {
-		run, err = p.Wait(wctx, run.ID, run, deadline, onChange)
+		run, err = p.Wait(wctx, run.ID, run, last, onChange)
+	}
+	// Out of time: the whole wait it was given, whatever part of it each look took.
+	var notFound *NotFoundError
+	var still *StillRunningError
+	if errors.As(err, &notFound) {
+		notFound.Waited = deadline.Sub(start)
+	} else if errors.As(err, &still) {
+		still.Waited = deadline.Sub(start)
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -406,10 +441,18 @@ func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 }
 
 // StillRunningError says wait-timeout (or timeout) ran out before the run completed.
-type StillRunningError struct{ Status event.Status }
+type StillRunningError struct {
+	Status event.Status
+	Waited time.Duration
+	URL    string // the run's, when it is known
+}
 
 func (e *StillRunningError) Error() string {
-	return fmt.Sprintf("the run was still %s when wait-timeout ran out", e.Status.Words())
+	msg := fmt.Sprintf("the run was still %s after %s, when the wait ran out (wait-timeout, or timeout if nearer)", e.Status.Words(), e.Waited.Round(time.Second))
+	if e.URL != "" {
+		msg += ": " + e.URL
+	}
+	return msg
 }
 
 // GaveUp reports whether following a run ended because the step gave up on it: cancelled,

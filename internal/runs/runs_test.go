@@ -115,7 +115,7 @@ func TestFollowEndsAtTheStepDeadlineOrWhenCancelled(t *testing.T) {
 	d := Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: accepted}
 	run, err := p.Follow(context.Background(), d,
 		Follow{Wait: event.WaitCompleted, WaitTimeout: 30 * time.Minute, StepDeadline: clock.Now().Add(5 * time.Minute)}, func(Run) {})
-	if err == nil || !strings.Contains(err.Error(), "still in progress when wait-timeout ran out") || run.ID == 0 {
+	if err == nil || !strings.Contains(err.Error(), "still in progress after 5m0s, when the wait ran out") || run.ID == 0 {
 		t.Errorf("run %+v, error %v", run, err)
 	}
 	if waited := clock.Now().Sub(accepted); waited > 5*time.Minute+time.Second {
