@@ -39,6 +39,7 @@ func TestSixHourWaitWithAnApp(t *testing.T) {
 		t.Fatalf("exit %d\n%s", run.code, lastLog(run.stdout))
 	}
 	minted, revoked := f.MintedTokens(), f.Revoked()
+	t.Logf("%d tokens minted, %d revoked", len(minted), len(revoked))
 	if len(minted) < 6 {
 		t.Errorf("%d tokens minted for 5.5 hours", len(minted))
 	}
