@@ -15,15 +15,16 @@ import (
 var allowedImports = map[string][]string{
 	"event":         {},
 	"version":       {},
+	"untrusted":     {},
 	"actionio":      {},
 	"githubfake":    {},
 	"config":        {"event"},
-	"ghclient":      {"version"},
+	"ghclient":      {"untrusted", "version"},
 	"ghapp":         {"event", "ghclient"},
-	"dispatch":      {"event", "ghclient"},
-	"runs":          {"event", "ghclient"},
-	"report":        {"actionio", "dispatch", "event", "ghclient", "runs"},
-	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "report", "runs", "version"},
+	"dispatch":      {"event", "ghclient", "untrusted"},
+	"runs":          {"event", "ghclient", "untrusted"},
+	"report":        {"actionio", "dispatch", "event", "ghclient", "runs", "untrusted"},
+	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "report", "runs", "untrusted", "version"},
 	"containertest": {},
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // runAction runs as a Docker container action: inputs from INPUT_* variables, outputs to
@@ -104,8 +105,8 @@ func (a *actionReporter) failed(r dispatch.Result, hint string) {
 			continue
 		}
 		a.gha.Group(report.LogTailTitle(r, j))
-		if err := report.StopCommands(a.red.Writer(a.stdout), strings.Join(j.LogTail, "\n")); err != nil {
-			a.gha.Warningf("the log of job %s was not shown: %v", report.Line(j.Name), err)
+		if err := untrusted.StopCommands(a.red.Writer(a.stdout), strings.Join(j.LogTail, "\n")); err != nil {
+			a.gha.Warningf("the log of job %s was not shown: %v", untrusted.Line(j.Name, 0), err)
 		}
 		a.gha.EndGroup()
 	}

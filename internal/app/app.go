@@ -16,6 +16,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 	"github.com/MrSunshyne/dispatch-action/internal/version"
 )
 
@@ -31,9 +32,6 @@ const (
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: event.PaceInterval}.main(ctx, args)
 }
-
-// internalError is a panic turned into an error: a bug, reported as such.
-func internalError(r any) error { return fmt.Errorf("internal error: %v (please report it)", r) }
 
 // newDistinctID returns a fresh random ID that marks the run a dispatch starts.
 func newDistinctID() string {
@@ -60,7 +58,7 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 	defer func() {
 		// A bug anywhere else still ends the step with exit 1 and an error it can show.
 		if r := recover(); r != nil {
-			msg := report.Line(internalError(r).Error())
+			msg := untrusted.Line(dispatch.InternalError(r).Error(), 0)
 			if len(args) == 0 && rn.getenv("GITHUB_ACTIONS") == "true" {
 				fmt.Fprintf(rn.stdout, "::error title=Internal error::%s\n", msg)
 			} else {
@@ -99,7 +97,7 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 func (rn runner) executeSafely(ctx context.Context, cfg *config.Config, p progress) (out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			err := internalError(r)
+			err := dispatch.InternalError(r)
 			out = outcome{}
 			for _, repo := range cfg.Repositories {
 				res := newResult(cfg, repo)
@@ -140,7 +138,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 			out.warnings = append(out.warnings, report.DuplicateWarning(r))
 		}
 		for _, w := range r.Warnings {
-			out.warnings = append(out.warnings, report.Line(r.Repository+": "+w))
+			out.warnings = append(out.warnings, untrusted.Line(r.Repository+": "+w, 0))
 		}
 	}
 	for _, w := range out.warnings {

@@ -13,6 +13,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // helpText is the CLI's usage, printed by `dispatch help`; TestHelpDocumentsEveryFlag keeps it complete.
@@ -115,7 +116,7 @@ func (c *cliReporter) failed(r dispatch.Result, hint string) {
 			// itself runs in a workflow.
 			fmt.Fprintf(c.stderr, "  %s:\n", report.LogTailTitle(r, j))
 			for _, l := range j.LogTail {
-				fmt.Fprintf(c.stderr, "    | %s\n", report.Line(l))
+				fmt.Fprintf(c.stderr, "    | %s\n", untrusted.Line(l, 0))
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // Status values of a Result.
@@ -288,6 +289,9 @@ func defaultBranch(ctx context.Context, client *github.Client, repo event.Repo, 
 	return branch
 }
 
+// maxNameRunes caps a workflow's name or path from the server in a message.
+const maxNameRunes = 100
+
 // PlaceholderWorkflowID stands for the ID of a workflow given by name in a dry run, which
 // does not look it up.
 const PlaceholderWorkflowID = "WORKFLOW_ID"
@@ -326,7 +330,7 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 	var names []string
 	for _, w := range list.Workflows {
 		if len(names) < 30 {
-			names = append(names, fmt.Sprintf("%q (%s)", clip(w.GetName()), clip(w.GetPath())))
+			names = append(names, fmt.Sprintf("%q (%s)", untrusted.Line(w.GetName(), maxNameRunes), untrusted.Line(w.GetPath(), maxNameRunes)))
 		}
 		switch {
 		case w.GetName() == name && w.GetID() > 0:
@@ -342,14 +346,6 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 		return "", &WorkflowNameError{Name: name, Names: names, Many: len(exact) > 1}
 	}
 	return strconv.FormatInt(exact[0], 10), nil
-}
-
-// clip cuts server text that goes into a message to 100 characters.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 100 {
-		return string(r[:100]) + "…"
-	}
-	return s
 }
 
 // Delivery values of a Result: what left the runner, and what came back.

@@ -61,7 +61,7 @@ func TestSend(t *testing.T) {
 // known: GitHub refused the request (429), and it was not sent again.
 func TestCancelStopsWaiting(t *testing.T) {
 	t.Parallel()
-	f, c := client(t, ghclient.Policy{})
+	f, c := client(t, ghclient.Policy{MaxAttempts: 5})
 	f.Script(githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"60"}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	res := Send(ctx, c, Event{Repository: data, EventType: "e", ClientPayload: event.EmptyObject}, Options{OnAttempt: func(_ string, a ghclient.Attempt) {
@@ -284,7 +284,7 @@ func BenchmarkDispatch(b *testing.B) {
 // requests and the policy's bookkeeping, with the backoff wait on a virtual clock.
 func BenchmarkDispatchAfter502(b *testing.B) {
 	clock := githubfake.NewClock()
-	f, c := client(b, ghclient.Policy{Clock: clock})
+	f, c := client(b, ghclient.Policy{Clock: clock, MaxAttempts: 5})
 	f.SetRateLimit(1 << 30)
 	f.WithoutContract()
 	ev := Event{Repository: data, EventType: "e", ClientPayload: event.Object(`{"n":1}`)}

@@ -13,6 +13,10 @@ import (
 // ErrNotSent marks targets never tried because the step was cancelled or timed out first.
 var ErrNotSent = errors.New("not sent: the step was cancelled or ran out of time before this target's turn")
 
+// InternalError is a panic turned into an error: a bug, reported as such, for the target
+// it happened to (or, from app, for the step).
+func InternalError(r any) error { return fmt.Errorf("internal error: %v (please report it)", r) }
+
 // ByOwner orders targets round-robin by owner (the first of each owner, then the second
 // of each, …), so that slots in flight go to different owners: with a GitHub App, each
 // owner's installation token has a pace of its own.
@@ -75,7 +79,7 @@ func FanOut(ctx context.Context, targets []event.Repo, order []int, concurrency 
 			defer func() {
 				if r := recover(); r != nil { // a bug for one target is that target's failure
 					results[i] = notSent(repo)
-					results[i].Fail(fmt.Errorf("internal error: %v (please report it)", r))
+					results[i].Fail(InternalError(r))
 				}
 				<-slots
 				wg.Done()

@@ -16,10 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/go-github/v66/github"
+
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // Kind is why a request to GitHub failed. It is decided once, here, from the answer or
@@ -184,13 +184,23 @@ func Classify(err error) Cause {
 	case errors.Is(err, context.DeadlineExceeded):
 		return Cause{Kind: TimedOut, Err: err}
 	case errors.As(err, &rl):
-		return answer(rl.Response, oneLine(rl.Message), "", time.Now())
+		return answer(rl.Response, oneLine(rl.Message), "", answerTime(rl.Response))
 	case errors.As(err, &abuse):
-		return answer(abuse.Response, oneLine(abuse.Message), "secondary rate limit", time.Now())
+		return answer(abuse.Response, oneLine(abuse.Message), "secondary rate limit", answerTime(abuse.Response))
 	case errors.As(err, &er):
-		return answer(er.Response, errorMessage(er), er.DocumentationURL, time.Now())
+		return answer(er.Response, errorMessage(er), er.DocumentationURL, answerTime(er.Response))
 	}
 	return transport(err)
+}
+
+// answerTime is GitHub's clock when it answered (its Date), against which a Retry-After
+// given as a date is read; zero when it sent none.
+func answerTime(resp *http.Response) time.Time {
+	if resp == nil {
+		return time.Time{}
+	}
+	t, _ := http.ParseTime(resp.Header.Get("Date"))
+	return t
 }
 
 // transport classifies an error that came instead of an answer.
@@ -328,18 +338,17 @@ func rateLimit(c *Cause, h http.Header, now time.Time) {
 		return
 	}
 	c.Primary = true
-	if latest := now.Add(MaxWait); reset > latest.Unix() {
+	c.Reset = time.Unix(reset, 0)
+	if latest := now.Add(MaxWait); !now.IsZero() && reset > latest.Unix() {
 		c.Reset = latest
-	} else {
-		c.Reset = time.Unix(reset, 0)
 	}
 	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Limit"))); err == nil && n > 0 {
 		c.Limit = n
 	}
 }
 
-// RetryAfter reads a Retry-After header: delta-seconds or an HTTP date, relative to now,
-// between 0 and MaxWait.
+// RetryAfter reads a Retry-After header: delta-seconds or an HTTP date, relative to now
+// (a zero now: dates are not read), between 0 and MaxWait.
 func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -352,7 +361,7 @@ func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 		}
 		return time.Duration(min(secs, uint64(MaxWait/time.Second))) * time.Second, true
 	}
-	if len(v) > 64 { // no date is this long
+	if len(v) > 64 || now.IsZero() { // no date is this long; a date needs a time to read it against
 		return 0, false
 	}
 	if at, err := http.ParseTime(v); err == nil {
@@ -397,9 +406,6 @@ func errorMessage(er *github.ErrorResponse) string {
 // MaxMessageRunes caps GitHub's message in a Cause: enough for any real one.
 const MaxMessageRunes = 1000
 
-// oneLine makes server text one line of printable characters, at most MaxMessageRunes:
-// every run of spaces, line breaks (CR, LF, NEL, U+2028, U+2029) and control characters
-// becomes one space.
 // unwrapURL drops net/url's "Post \"…\": " around an error of ours.
 func unwrapURL(err error) error {
 	var ue *url.Error
@@ -409,24 +415,5 @@ func unwrapURL(err error) error {
 	return err
 }
 
-func oneLine(s string) string {
-	var b strings.Builder
-	n, space := 0, false
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
-			space = b.Len() > 0
-			continue
-		}
-		if n >= MaxMessageRunes {
-			b.WriteString(" …")
-			break
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
+// oneLine is GitHub's text as a Cause keeps it: one line, at most MaxMessageRunes.
+func oneLine(s string) string { return untrusted.Line(strings.TrimSpace(s), MaxMessageRunes) }

@@ -19,7 +19,6 @@ import (
 
 // Defaults of the policy, as GitHub documents them where it does.
 const (
-	DefaultMaxAttempts     = 5
 	DefaultAttemptTimeout  = 30 * time.Second
 	defaultBackoffBase     = time.Second
 	defaultBackoffMax      = 30 * time.Second
@@ -55,7 +54,7 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 
 // Policy bounds the attempts of one request.
 type Policy struct {
-	MaxAttempts    int           // 1 disables retries; 0 means DefaultMaxAttempts
+	MaxAttempts    int           // attempts of one request (config's max-attempts); 0 or 1: no retries
 	AttemptTimeout time.Duration // one attempt, dial to last header; 0 means DefaultAttemptTimeout
 	// Deadline is when the whole step must be over (by Clock): no wait may pass it.
 	// Zero means no deadline beyond the request context's.
@@ -70,7 +69,7 @@ type Policy struct {
 
 func (p Policy) withDefaults() Policy {
 	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultMaxAttempts
+		p.MaxAttempts = 1
 	}
 	if p.AttemptTimeout <= 0 {
 		p.AttemptTimeout = DefaultAttemptTimeout

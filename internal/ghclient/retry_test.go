@@ -244,7 +244,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 	t.Parallel()
 	f := githubfake.Standard(t, nil)
 	f.Script(githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"60"}}})
-	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken}) // the real clock
+	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken, Policy: ghclient.Policy{MaxAttempts: 5}}) // the real clock
 	ctx, cancel := context.WithCancel(context.Background())
 	res := dispatchWith(ctx, client, func(a ghclient.Attempt) {
 		if a.Retry {

@@ -5,20 +5,17 @@ package report
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // Requests prints the recorded requests of a dry run, in order.
@@ -52,7 +49,7 @@ func SentLine(r dispatch.Result) string {
 	if r.Event == event.WorkflowDispatch {
 		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.Ref, r.Repository)
 	}
-	return Line(fmt.Sprintf("Dispatched %s: GitHub answered %d%s", what, r.HTTPStatus, requestID(r.RequestID)))
+	return untrusted.Line(fmt.Sprintf("Dispatched %s: GitHub answered %d%s", what, r.HTTPStatus, requestID(r.RequestID)), 0)
 }
 
 // requestID is " (request ID X)", or nothing when GitHub sent none.
@@ -72,11 +69,11 @@ func FailureLine(r dispatch.Result) string {
 	}
 	switch {
 	case r.Followed: // nothing was sent: what failed is following the run
-		return Line(fmt.Sprintf("%s%s", r.Error, requestID(id)))
+		return untrusted.Line(fmt.Sprintf("%s%s", r.Error, requestID(id)), 0)
 	case r.Delivered():
-		return Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Target(), r.Error, requestID(id)))
+		return untrusted.Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Target(), r.Error, requestID(id)), 0)
 	}
-	return Line(fmt.Sprintf("dispatch to %s failed: %s%s", r.Target(), r.Error, requestID(id)))
+	return untrusted.Line(fmt.Sprintf("dispatch to %s failed: %s%s", r.Target(), r.Error, requestID(id)), 0)
 }
 
 // RunLine reports a run found or changed.
@@ -87,11 +84,11 @@ func RunLine(run runs.Run) string {
 	}
 	switch run.Status {
 	case "":
-		return Line(fmt.Sprintf("Run %d: %s", run.ID, url))
+		return untrusted.Line(fmt.Sprintf("Run %d: %s", run.ID, url), 0)
 	case event.StatusCompleted:
-		return Line(fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, url))
+		return untrusted.Line(fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, url), 0)
 	}
-	return Line(fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), url))
+	return untrusted.Line(fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), url), 0)
 }
 
 // DuplicateWarning says that a retried event may arrive twice, and what receivers can
@@ -101,41 +98,7 @@ func DuplicateWarning(r dispatch.Result) string {
 	if r.DistinctID != "" {
 		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.DistinctID)
 	}
-	return Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Target(), on))
-}
-
-// Line makes s safe as one line of a log: line breaks (CR, LF, NEL, U+2028, U+2029) and
-// other control or format characters become spaces.
-func Line(s string) string {
-	if !strings.ContainsFunc(s, unsafeInLine) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unsafeInLine(r) {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-func unsafeInLine(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
-}
-
-// StopCommands writes text the action did not write (a downstream log) so that none of
-// its lines acts as a workflow command: between ::stop-commands:: with a fresh random
-// token and the token that resumes them.
-func StopCommands(w io.Writer, text string) error {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return err
-	}
-	token := "dispatch-" + hex.EncodeToString(b[:])
-	if strings.Contains(text, token) { // cannot happen by chance; refuse rather than risk it
-		return errors.New("the text contains the stop-commands token")
-	}
-	_, err := fmt.Fprintf(w, "::stop-commands::%s\n%s\n::%s::\n", token, strings.TrimSuffix(text, "\n"), token)
-	return err
+	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Target(), on), 0)
 }
 
 // renderRequest prints a recorded request as it went on the wire (headers sorted), with
@@ -180,7 +143,7 @@ func AuditLine(target string, a ghclient.Attempt) string {
 	case a.GaveUp != "":
 		line += fmt.Sprintf("; %s; gave up %s", a.Why, a.GaveUp)
 	}
-	return Line(line)
+	return untrusted.Line(line, 0)
 }
 
 // FailedJobLines name each job of a failed run that did not succeed, the steps that failed
@@ -196,9 +159,9 @@ func FailedJobLines(r dispatch.Result) []string {
 		if j.URL != "" {
 			line += ": " + j.URL
 		}
-		lines = append(lines, Line(line))
+		lines = append(lines, untrusted.Line(line, 0))
 		for _, a := range j.Annotations {
-			lines = append(lines, Line("  "+annotationText(a)))
+			lines = append(lines, untrusted.Line("  "+annotationText(a), 0))
 		}
 	}
 	return lines
@@ -222,5 +185,5 @@ func annotationText(a event.Annotation) string {
 
 // LogTailTitle names a failed job's log tail.
 func LogTailTitle(r dispatch.Result, j event.FailedJob) string {
-	return Line(fmt.Sprintf("Last %d log lines of job %s (%s)", len(j.LogTail), j.Name, r.Repository))
+	return untrusted.Line(fmt.Sprintf("Last %d log lines of job %s (%s)", len(j.LogTail), j.Name, r.Repository), 0)
 }

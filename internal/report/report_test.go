@@ -8,6 +8,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 func TestWebBase(t *testing.T) {
@@ -58,7 +59,7 @@ func FuzzInert(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		line := Line(s)
+		line := untrusted.Line(s, 0)
 		if strings.ContainsAny(line, "\r\n\u0085\u2028\u2029") {
 			t.Fatalf("Line(%q) = %q breaks the line", s, line)
 		}
@@ -79,25 +80,6 @@ func FuzzInert(f *testing.F) {
 			}
 		}
 	})
-}
-
-// Text between stop-commands cannot act as a workflow command, and the token is fresh.
-func TestStopCommands(t *testing.T) {
-	t.Parallel()
-	var a, b strings.Builder
-	text := "line one\n::error::from the log\n##[error]legacy\n"
-	if err := StopCommands(&a, text); err != nil {
-		t.Fatal(err)
-	}
-	_ = StopCommands(&b, text)
-	lines := strings.Split(strings.TrimSuffix(a.String(), "\n"), "\n")
-	token, ok := strings.CutPrefix(lines[0], "::stop-commands::")
-	if !ok || len(token) < 32 || lines[len(lines)-1] != "::"+token+"::" || strings.Join(lines[1:len(lines)-1], "\n") != strings.TrimSuffix(text, "\n") {
-		t.Fatalf("wrapped as:\n%s", a.String())
-	}
-	if strings.Contains(b.String(), token) {
-		t.Error("the token is reused")
-	}
 }
 
 func TestSentLineNamesARequestIDOnlyWhenThereIsOne(t *testing.T) {

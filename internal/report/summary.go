@@ -11,6 +11,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // ResultsJSON is the `results` output.
@@ -213,10 +214,7 @@ const maxCellRunes = 1000
 // as entities, Markdown punctuation escaped (no link, image, emphasis or code of the
 // text's own), and bare URLs broken so that they are not turned into links.
 func cell(s string) string {
-	s = Line(s)
-	if r := []rune(s); len(r) > maxCellRunes {
-		s = string(r[:maxCellRunes]) + "…"
-	}
+	s = untrusted.Line(s, maxCellRunes)
 	var b strings.Builder
 	for _, r := range s {
 		switch r {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // What happens after a run ends: why it failed (jobs, steps, annotations, log tails), its
@@ -336,13 +337,8 @@ func (t *tail) lines() []string {
 	return append([]string(nil), t.ring...)
 }
 
-// clip cuts server text to maxLineRunes.
-func clip(s string) string {
-	if r := []rune(s); len(r) > maxLineRunes {
-		return string(r[:maxLineRunes]) + "…"
-	}
-	return s
-}
+// clip makes server text one line of at most maxLineRunes.
+func clip(s string) string { return untrusted.Line(s, maxLineRunes) }
 
 func appendOnce(list []string, s string) []string {
 	for _, v := range list {
