@@ -23,8 +23,9 @@ var allowedImports = map[string][]string{
 	"ghapp":         {"event", "ghclient"},
 	"dispatch":      {"event", "ghclient", "untrusted"},
 	"runs":          {"event", "ghclient", "untrusted"},
-	"report":        {"actionio", "dispatch", "event", "ghclient", "runs", "untrusted"},
-	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "report", "runs", "untrusted", "version"},
+	"outcome":       {"dispatch", "event", "runs"},
+	"report":        {"actionio", "dispatch", "event", "ghclient", "outcome", "runs", "untrusted"},
+	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "report", "runs", "untrusted", "version"},
 	"containertest": {},
 }
 

@@ -7,11 +7,12 @@ import (
 	"io"
 	"strings"
 
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/config"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
@@ -59,7 +60,7 @@ func (a *actionReporter) attempt(target string, at ghclient.Attempt) {
 	a.log.Detail(report.AuditLine(target, at))
 }
 
-func (a *actionReporter) sent(r dispatch.Result) {
+func (a *actionReporter) sent(r outcome.Result) {
 	if r.OK() {
 		a.log.Info(report.SentLine(r))
 	}
@@ -85,7 +86,7 @@ func (a *actionReporter) warn(msg string) {
 	a.gha.Warningf("%s", msg)
 }
 
-func (a *actionReporter) failed(r dispatch.Result, hint string) {
+func (a *actionReporter) failed(r outcome.Result, hint string) {
 	a.log.Close()
 	msg := report.FailureLine(r)
 	for _, line := range report.FailedJobLines(r) {
@@ -95,12 +96,12 @@ func (a *actionReporter) failed(r dispatch.Result, hint string) {
 		msg += "\nhint: " + hint
 	}
 	title := "Dispatch failed"
-	if r.Delivered() || r.Followed {
+	if r.Delivered() || r.FollowOnly {
 		title = "Run failed"
 	}
 	a.gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", msg)
 	// Downstream log lines are not the action's: between stop-commands, none acts.
-	for _, j := range r.FailedJobs {
+	for _, j := range r.Run.FailedJobs {
 		if len(j.LogTail) == 0 {
 			continue
 		}
@@ -112,7 +113,7 @@ func (a *actionReporter) failed(r dispatch.Result, hint string) {
 	}
 }
 
-func (a *actionReporter) finish(out outcome, code int) int {
+func (a *actionReporter) finish(out stepResult, code int) int {
 	a.log.Close()
 	w := actionio.New(a.gha, a.getenv)
 	if err := w.SetOutputs(a.red.Outputs(report.Outputs(out.results))); err != nil {

@@ -11,6 +11,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -94,11 +96,11 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 // executeSafely is execute, with a bug outside any one target turned into every target's
 // failure, so that the step still writes its outputs and summary (App tokens are revoked
 // by execute's own deferred call).
-func (rn runner) executeSafely(ctx context.Context, cfg *config.Config, p progress) (out outcome) {
+func (rn runner) executeSafely(ctx context.Context, cfg *config.Config, p progress) (out stepResult) {
 	defer func() {
 		if r := recover(); r != nil {
 			err := dispatch.InternalError(r)
-			out = outcome{}
+			out = stepResult{}
 			for _, repo := range cfg.Repositories {
 				res := newResult(cfg, repo)
 				res.Fail(err)
@@ -115,10 +117,10 @@ type reporter interface {
 	progress
 	preview(reqs []ghclient.RecordedRequest)
 	warn(msg string)
-	failed(r dispatch.Result, hint string)
+	failed(r outcome.Result, hint string)
 	// finish writes what the mode writes at the end and returns the exit code, code
 	// unless writing failed.
-	finish(out outcome, code int) int
+	finish(out stepResult, code int) int
 }
 
 // deliver executes a checked configuration and reports it the same way in both modes.
@@ -134,11 +136,11 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 			code = ExitFailed
 			rep.failed(r, hint(cfg, r, now))
 		}
-		if r.MayBeDuplicate {
+		if r.Receipt.MayBeDuplicate {
 			out.warnings = append(out.warnings, report.DuplicateWarning(r))
 		}
-		for _, w := range r.Warnings {
-			out.warnings = append(out.warnings, untrusted.Line(r.Repository+": "+w, 0))
+		for _, w := range r.Run.Warnings {
+			out.warnings = append(out.warnings, untrusted.Line(r.Repo.String()+": "+w, 0))
 		}
 	}
 	for _, w := range out.warnings {

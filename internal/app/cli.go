@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+
 	"github.com/MrSunshyne/dispatch-action/internal/config"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
@@ -81,7 +82,7 @@ func (c *cliReporter) attempt(target string, a ghclient.Attempt) {
 	fmt.Fprintln(c.stderr, report.AuditLine(target, a))
 }
 
-func (c *cliReporter) sent(r dispatch.Result) {
+func (c *cliReporter) sent(r outcome.Result) {
 	if r.OK() && !c.asJSON {
 		fmt.Fprintln(c.stdout, report.SentLine(r))
 	}
@@ -105,12 +106,12 @@ func (c *cliReporter) preview(reqs []ghclient.RecordedRequest) {
 
 func (c *cliReporter) warn(msg string) { fmt.Fprintf(c.stderr, "warning: %s\n", msg) }
 
-func (c *cliReporter) failed(r dispatch.Result, hint string) {
+func (c *cliReporter) failed(r outcome.Result, hint string) {
 	fmt.Fprintf(c.stderr, "error: %s\n", report.FailureLine(r))
 	for _, line := range report.FailedJobLines(r) {
 		fmt.Fprintf(c.stderr, "  %s\n", line)
 	}
-	for _, j := range r.FailedJobs {
+	for _, j := range r.Run.FailedJobs {
 		if len(j.LogTail) > 0 {
 			// Indented, so that no downstream line starts a workflow command when the CLI
 			// itself runs in a workflow.
@@ -125,7 +126,7 @@ func (c *cliReporter) failed(r dispatch.Result, hint string) {
 	}
 }
 
-func (c *cliReporter) finish(out outcome, code int) int {
+func (c *cliReporter) finish(out stepResult, code int) int {
 	if c.asJSON {
 		fmt.Fprintln(c.stdout, report.ResultsJSON(out.results))
 	}

@@ -276,7 +276,7 @@ func TestWorkflowByNameDryRun(t *testing.T) {
 }
 
 // Twenty runs that fail in ten jobs with five long annotations each would make a summary
-// over the runner's 1 MiB: it stays under, the outcome table whole, with a note of what
+// over the runner's 1 MiB: it stays under, the stepResult table whole, with a note of what
 // was left out (that the step's log still has).
 func TestSummaryStaysUnderTheRunnersLimit(t *testing.T) {
 	t.Parallel()
@@ -305,7 +305,7 @@ func TestSummaryStaysUnderTheRunnersLimit(t *testing.T) {
 	}
 	for _, r := range repos {
 		if !strings.Contains(run.summary, "| ["+r+"]") && !strings.Contains(run.summary, "| "+r+" |") {
-			t.Errorf("the outcome table lacks %s", r)
+			t.Errorf("the stepResult table lacks %s", r)
 		}
 	}
 	if !strings.Contains(run.summary, "_Left out to stay within GitHub's limit of 1024 KiB for a step summary: ") ||

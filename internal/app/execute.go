@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
@@ -20,7 +22,7 @@ import (
 // goroutines at once (one per target in flight).
 type progress interface {
 	attempt(target string, a ghclient.Attempt) // every dispatch attempt; failed poll requests
-	sent(r dispatch.Result)                    // a dispatch was accepted or failed
+	sent(r outcome.Result)                     // a dispatch was accepted or failed
 	run(r runs.Run)                            // a run was found, or changed status
 	mask(secret string)                        // a new secret (an App token) exists
 }
@@ -29,14 +31,14 @@ type progress interface {
 type silent struct{}
 
 func (silent) attempt(string, ghclient.Attempt) {}
-func (silent) sent(dispatch.Result)             {}
+func (silent) sent(outcome.Result)              {}
 func (silent) run(runs.Run)                     {}
 func (silent) mask(string)                      {}
 
-// outcome is what one run did: the result of each dispatch, for a dry run the requests
+// stepResult is what one run did: the result of each dispatch, for a dry run the requests
 // that would have been sent, and warnings that do not fail the step.
-type outcome struct {
-	results  []dispatch.Result
+type stepResult struct {
+	results  []outcome.Result
 	preview  []ghclient.RecordedRequest
 	warnings []string
 }
@@ -44,7 +46,7 @@ type outcome struct {
 // execute sends the configured event to every target, at most cfg.Concurrency at once and
 // paced, or in a dry run records the exact requests instead; then, as configured, finds
 // the run each started and waits for it. The whole of it is bounded by the timeout.
-func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (out outcome) {
+func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (out stepResult) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	start := rn.clock.Now()
@@ -86,8 +88,15 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 		}
 	}
 	st := &step{cfg: cfg, deadline: policy.Deadline, progress: p, clientFor: clientFor, server: server, logs: runs.NewLogBudget(runs.StepLogBytes)}
-	one := func(ctx context.Context, repo event.Repo) dispatch.Result { return rn.one(ctx, st, repo) }
-	out.results = dispatch.FanOut(ctx, cfg.Repositories, order, concurrency, one, func(repo event.Repo) dispatch.Result { return newResult(cfg, repo) })
+	one := func(ctx context.Context, repo event.Repo) outcome.Result { return rn.one(ctx, st, repo) }
+	out.results = dispatch.FanOut(ctx, cfg.Repositories, order, concurrency, one, func(repo event.Repo, err error) outcome.Result {
+		res := newResult(cfg, repo)
+		res.Fail(err)
+		if errors.Is(err, dispatch.ErrNotSent) {
+			res.Receipt.Delivery = dispatch.DeliveryNotSent
+		}
+		return res
+	})
 	if rec != nil {
 		out.preview = rec.Requests()
 	}
@@ -109,21 +118,20 @@ type step struct {
 
 // one sends the event to one target (or, with run-id, sends nothing) and follows its run
 // as configured.
-func (rn runner) one(ctx context.Context, st *step, repo event.Repo) dispatch.Result {
+func (rn runner) one(ctx context.Context, st *step, repo event.Repo) outcome.Result {
 	cfg, p := st.cfg, st.progress
+	res := newResult(cfg, repo)
 	c, err := st.clientFor(ctx, repo)
 	if err != nil {
-		res := newResult(cfg, repo)
 		res.Fail(err)
-		res.Delivery = dispatch.DeliveryNotSent
+		res.Receipt.Delivery = dispatch.DeliveryNotSent
 		p.sent(res)
 		return res
 	}
-	res := newResult(cfg, repo)
 	if cfg.RunID != 0 {
-		res.Status, res.RunID, res.Followed = dispatch.StatusFollowed, cfg.RunID, true
+		res.Status, res.FollowOnly = outcome.Followed, true
 	} else {
-		res = rn.send(ctx, st, c, repo)
+		rn.send(ctx, st, c, &res)
 		if cfg.DryRun {
 			return res
 		}
@@ -132,54 +140,57 @@ func (rn runner) one(ctx context.Context, st *step, repo event.Repo) dispatch.Re
 			return res
 		}
 	}
-	poller := &runs.Poller{Client: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
-	return rn.follow(ctx, st, poller, res)
-}
-
-// send sends the configured event to one target; in a dry run its result says so.
-func (rn runner) send(ctx context.Context, st *step, c *github.Client, repo event.Repo) dispatch.Result {
-	cfg := st.cfg
-	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: st.progress.attempt, Server: st.server}
-	var res dispatch.Result
-	if cfg.Event == event.WorkflowDispatch {
-		res = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{Repository: repo, Workflow: cfg.Workflow, ByName: cfg.WorkflowByName,
-			Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID}, dopts)
-	} else {
-		res = dispatch.Send(ctx, c, dispatch.Event{Repository: repo, EventType: cfg.EventType, ClientPayload: cfg.ClientPayload,
-			DistinctID: cfg.DistinctID}, dopts)
-	}
-	if cfg.DryRun && res.OK() {
-		res = dispatch.Result{Repository: res.Repository, Event: res.Event, EventType: res.EventType, Workflow: res.Workflow,
-			Ref: res.Ref, DistinctID: res.DistinctID, Status: dispatch.StatusDryRun}
-	}
+	runsOf := &runs.Client{API: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
+	rn.follow(ctx, st, runsOf, &res)
 	return res
 }
 
-// follow finds and follows the run, and what comes after (runs.FollowThrough).
-func (rn runner) follow(ctx context.Context, st *step, poller *runs.Poller, res dispatch.Result) dispatch.Result {
+// send sends the configured event to one target, and records its receipt in res; in a
+// dry run res says that nothing was sent.
+func (rn runner) send(ctx context.Context, st *step, c *github.Client, res *outcome.Result) {
 	cfg := st.cfg
-	o := poller.FollowThrough(ctx,
-		runs.Dispatched{Event: cfg.Event, Workflow: res.WorkflowKey, DistinctID: res.DistinctID, Accepted: res.Accepted, RunID: res.RunID, RunURL: res.RunURL},
+	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: st.progress.attempt, Server: st.server}
+	if cfg.Event == event.WorkflowDispatch {
+		res.Receipt = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{Repository: res.Repo, Workflow: cfg.Workflow, ByName: cfg.WorkflowByName,
+			Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID}, dopts)
+	} else {
+		res.Receipt = dispatch.Send(ctx, c, dispatch.Event{Repository: res.Repo, EventType: cfg.EventType, ClientPayload: cfg.ClientPayload,
+			DistinctID: cfg.DistinctID}, dopts)
+	}
+	switch {
+	case !res.Receipt.OK():
+		res.Fail(res.Receipt.Err)
+	case cfg.DryRun: // only what the dry run decided: the ref and the ID it would send
+		res.Status, res.Receipt = outcome.DryRun, dispatch.Receipt{Ref: res.Receipt.Ref, DistinctID: res.Receipt.DistinctID}
+	default:
+		res.Status = outcome.Dispatched
+	}
+}
+
+// follow finds and follows the run, and what comes after (runs.FollowThrough), into
+// res.Run.
+func (rn runner) follow(ctx context.Context, st *step, runsOf *runs.Client, res *outcome.Result) {
+	cfg := st.cfg
+	d := runs.Dispatched{Event: cfg.Event, Workflow: res.Receipt.WorkflowKey, DistinctID: res.Receipt.DistinctID,
+		Accepted: res.Receipt.Accepted, RunID: res.Receipt.RunID, RunURL: res.Receipt.RunURL}
+	if res.FollowOnly {
+		d.RunID = cfg.RunID
+	}
+	res.Run = runsOf.FollowThrough(ctx, d,
 		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: st.deadline, FailOnConclusion: cfg.FailOnConclusion},
 		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, Logs: st.logs, OutputsArtifact: cfg.OutputsArtifact},
 		st.progress.run)
-	if o.Run.ID != 0 {
-		res.RunID, res.RunURL = o.Run.ID, o.Run.HTMLURL
+	if res.FollowOnly && res.Run.Run.Event != "" {
+		res.Event = res.Run.Run.Event // what started the run followed
 	}
-	if cfg.RunID != 0 && o.Run.Event != "" {
-		res.Event = o.Run.Event // what started the run followed
+	if res.Run.Err != nil {
+		res.Fail(res.Run.Err)
 	}
-	res.RunStatus, res.Conclusion = o.Run.Status, o.Run.Conclusion
-	res.FailedJobs, res.RunOutputs, res.RunCancelled, res.Warnings = o.FailedJobs, o.Outputs, o.Cancelled, o.Warnings
-	if o.Err != nil {
-		res.Fail(o.Err)
-	}
-	return res
 }
 
 // newResult is the result of a target before anything was sent.
-func newResult(cfg *config.Config, repo event.Repo) dispatch.Result {
-	return dispatch.Result{Repository: repo.String(), Event: cfg.Event, EventType: cfg.EventType, Workflow: cfg.Workflow, Ref: cfg.Ref}
+func newResult(cfg *config.Config, repo event.Repo) outcome.Result {
+	return outcome.Result{Repo: repo, Event: cfg.Event, EventType: cfg.EventType, Workflow: cfg.Workflow, Ref: cfg.Ref}
 }
 
 // reposOf lists the names of the targets that belong to owner, for an App token scoped to

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -55,7 +57,7 @@ const (
 )
 
 // reasonOf classifies a failed Result by its error's type and its GitHub cause.
-func reasonOf(r dispatch.Result) reason {
+func reasonOf(r outcome.Result) reason {
 	var notInstalled *ghapp.NotInstalledError
 	var jwtRefused *ghapp.JWTRefusedError
 	var appPerm *ghapp.PermissionError
@@ -121,7 +123,7 @@ func reasonOf(r dispatch.Result) reason {
 		return permissionMissing
 	case ghclient.Validation:
 		switch {
-		case r.IDInInputs:
+		case r.Receipt.IDInInputs:
 			return idInputUndeclared
 		case r.Event == event.WorkflowDispatch:
 			return workflowRefused
@@ -151,7 +153,7 @@ func reasonOf(r dispatch.Result) reason {
 type phrasing struct{ action, cli string }
 
 // hint says what to do about a failed Result, in mode m's words.
-func hint(cfg *config.Config, r dispatch.Result, now time.Time) string {
+func hint(cfg *config.Config, r outcome.Result, now time.Time) string {
 	why := reasonOf(r)
 	if why == tokenRefused && cfg.App != nil {
 		why = appTokenRefused // not the token input: the App's installation token
@@ -163,9 +165,9 @@ func hint(cfg *config.Config, r dispatch.Result, now time.Time) string {
 	return p.action
 }
 
-func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
+func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 	c := ghclient.CauseOf(r.Err)
-	repo := r.Repository
+	repo := r.Repo.String()
 	switch why {
 	case primaryLimit:
 		wait := max(c.Reset.Sub(now).Round(time.Second), 0)
@@ -225,8 +227,8 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 	case workflowUnknown:
 		return phrasing{action: "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"}
 	case stillRunning:
-		return phrasing{action: fmt.Sprintf("raise wait-timeout (a timeout left empty grows with it), or follow the run later in another step with run-id: %d", r.RunID),
-			cli: fmt.Sprintf("raise --wait-timeout, or follow the run later: dispatch watch --repository %s --run-id %d", repo, r.RunID)}
+		return phrasing{action: fmt.Sprintf("raise wait-timeout (a timeout left empty grows with it), or follow the run later in another step with run-id: %d", r.RunID()),
+			cli: fmt.Sprintf("raise --wait-timeout, or follow the run later: dispatch watch --repository %s --run-id %d", repo, r.RunID())}
 	case runNotFound:
 		return phrasing{action: fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", repo),
 			cli: fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", repo)}
@@ -242,8 +244,8 @@ func phrase(why reason, r dispatch.Result, now time.Time) phrasing {
 }
 
 // requestPhrasing words the hints about a request GitHub refused or did not answer.
-func requestPhrasing(why reason, r dispatch.Result) phrasing {
-	repo := r.Repository
+func requestPhrasing(why reason, r outcome.Result) phrasing {
+	repo := r.Repo.String()
 	in := func(name string) string { return config.Label(config.ActionMode, name) }
 	switch why {
 	case repoNotFound:
@@ -292,7 +294,7 @@ func requestPhrasing(why reason, r dispatch.Result) phrasing {
 
 // permissionPhrasing names the permission a 403 asked for: GitHub's (ghclient keeps it
 // only when it reads as scope=level), else the one the failed step needs.
-func permissionPhrasing(r dispatch.Result, c ghclient.Cause) phrasing {
+func permissionPhrasing(r outcome.Result, c ghclient.Cause) phrasing {
 	need := c.Permission
 	if need == "" {
 		need = neededPermission(r)
@@ -303,7 +305,7 @@ func permissionPhrasing(r dispatch.Result, c ghclient.Cause) phrasing {
 	if r.Delivered() {
 		doing = "read the runs of"
 	}
-	repo := r.Repository
+	repo := r.Repo.String()
 	return phrasing{
 		action: fmt.Sprintf("the token may not %s %s: it needs %s (%s). With github.token, add to the job:  permissions: { %s: %s }. "+
 			"With a fine-grained token or a GitHub App, grant %s on %s; a classic token needs the repo scope. Organisations may also require SSO authorisation of the token",
@@ -316,7 +318,7 @@ func permissionPhrasing(r dispatch.Result, c ghclient.Cause) phrasing {
 // neededPermission is the fine-grained permission the failed step needed, when GitHub did
 // not name it: writing contents for repository_dispatch, actions for workflow_dispatch,
 // reading actions to find or follow a run.
-func neededPermission(r dispatch.Result) string {
+func neededPermission(r outcome.Result) string {
 	switch {
 	case r.Delivered():
 		return "actions=read"

@@ -20,87 +20,38 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
-// Status values of a Result.
-const (
-	StatusDispatched = "dispatched" // GitHub accepted the event
-	StatusFailed     = "failed"     // it did not, or its run failed or could not be followed; Error says why
-	StatusDryRun     = "dry-run"    // nothing was sent
-	StatusFollowed   = "followed"   // run-id: nothing was sent, the run was followed
-)
-
-// Result is the outcome of one dispatch to one repository. Its JSON form is one entry of
-// the `results` output: fields are only ever added, never renamed.
-type Result struct {
-	Repository   string     `json:"repository"`
-	Event        event.Kind `json:"event"`                   // repository_dispatch or workflow_dispatch
-	EventType    string     `json:"event_type,omitempty"`    // repository_dispatch
-	Workflow     string     `json:"workflow,omitempty"`      // workflow_dispatch
-	Ref          string     `json:"ref,omitempty"`           // workflow_dispatch
-	Status       string     `json:"status"`                  // dispatched, failed, dry-run
-	HTTPStatus   int        `json:"http_status,omitempty"`   // of the dispatch request
-	RequestID    string     `json:"request_id,omitempty"`    // GitHub's X-GitHub-Request-Id of the dispatch
-	DispatchedAt string     `json:"dispatched_at,omitempty"` // RFC 3339, UTC, when GitHub accepted the event (by its clock)
-	Attempts     int        `json:"attempts,omitempty"`      // dispatch requests that went out, retries included
+// Receipt is what sending one event returned: whether GitHub accepted it (and when, by
+// its clock), how, after how many requests, and the run GitHub named if it did. The
+// outcome package composes it with what following the run found.
+type Receipt struct {
+	Ref         string // workflow_dispatch: the ref sent (the default branch when none was given)
+	WorkflowKey string // workflow_dispatch: the workflow as the API's paths name it (a name resolved)
+	HTTPStatus  int    // of the last answer
+	RequestID   string // GitHub's X-GitHub-Request-Id of the last answer
+	// Accepted is when GitHub accepted the event, by its own clock (the Date of its answer;
+	// the runner's when it sent none); zero when it did not.
+	Accepted time.Time
+	Attempts int // requests that went out, retries included
 	// Delivery: not_sent (no request went out), answered (the last one that did was
 	// answered), unanswered (it was not: GitHub may have accepted the event).
-	Delivery   string           `json:"delivery,omitempty"`
-	DistinctID string           `json:"distinct_id,omitempty"` // the ID that finds the run, when one was needed
-	RunID      int64            `json:"run_id,omitempty"`
-	RunURL     string           `json:"run_url,omitempty"`
-	RunStatus  event.Status     `json:"run_status,omitempty"` // queued, in_progress, completed …
-	Conclusion event.Conclusion `json:"conclusion,omitempty"` // success, failure, cancelled …
-	Error      string           `json:"error,omitempty"`
-	// MayBeDuplicate: an attempt that GitHub may have accepted (a 5xx, or a connection lost
-	// after the request went out) was sent again, so the event may arrive twice.
-	MayBeDuplicate bool `json:"may_be_duplicate,omitempty"`
-	// After the run: why it failed, what it handed back, and whether the step cancelled it.
-	FailedJobs   []event.FailedJob `json:"failed_jobs,omitempty"`
-	RunOutputs   json.RawMessage   `json:"run_outputs,omitempty"`
-	RunCancelled bool              `json:"run_cancelled,omitempty"`
-
-	// Err is the error behind a failed Result, for choosing a hint; not part of the output.
-	Err error `json:"-"`
-	// Accepted is when GitHub accepted the event, by its own clock (the Date of its answer;
-	// the runner's when it sent none): what its run listings compare with. Not part of the
-	// output (DispatchedAt is).
-	Accepted time.Time `json:"-"`
-	// Followed: nothing was sent; the run given by its ID (run-id) was followed. Not part
-	// of the output.
-	Followed bool `json:"-"`
-	// WorkflowKey is the workflow as the API's paths name it: its file name or numeric ID
-	// (a workflow given by name, resolved); not part of the output.
-	WorkflowKey string `json:"-"`
+	Delivery string
+	// MayBeDuplicate: an attempt GitHub may have accepted (a 5xx, or no answer after the
+	// request went out) was sent again, so the event may arrive twice.
+	MayBeDuplicate bool
+	DistinctID     string // the ID sent to find the run, when one was
 	// IDInInputs: the server could not name the run, so the distinct ID was sent among the
-	// workflow's inputs (older Enterprise Server); not part of the output.
-	IDInInputs bool `json:"-"`
-	// Warnings are what went wrong without failing this target; not part of the output.
-	Warnings []string `json:"-"`
+	// workflow's inputs (older Enterprise Server).
+	IDInInputs bool
+	RunID      int64  // the run GitHub named in its answer (workflow_dispatch)
+	RunURL     string // its web address, checked
+	Err        error  // why the event was not accepted; nil when it was
 }
 
-// OK reports whether everything asked for worked.
-func (r Result) OK() bool { return r.Status != StatusFailed }
+// OK reports whether GitHub accepted the event.
+func (r Receipt) OK() bool { return r.Err == nil }
 
-// Delivered reports whether GitHub accepted the event (whatever happened after).
-func (r Result) Delivered() bool { return r.DispatchedAt != "" }
-
-// Target names the dispatch in logs: `owner/name "event-type"` or `owner/name deploy.yml@ref`.
-func (r Result) Target() string {
-	if r.Event == event.WorkflowDispatch {
-		t := r.Repository + " " + r.Workflow
-		if r.Ref != "" {
-			t += "@" + r.Ref
-		}
-		return t
-	}
-	return fmt.Sprintf("%s %q", r.Repository, r.EventType)
-}
-
-// Fail marks the result failed with err.
-func (r *Result) Fail(err error) {
-	r.Status = StatusFailed
-	r.Err = err
-	r.Error = err.Error()
-}
+// fail records why the event was not accepted.
+func (r *Receipt) fail(err error) { r.Err = err }
 
 // Event is one repository_dispatch event to send.
 type Event struct {
@@ -126,7 +77,8 @@ type WorkflowEvent struct {
 type Options struct {
 	Now    func() time.Time // the clock for DispatchedAt; nil means time.Now
 	DryRun bool             // a workflow name is not looked up: PlaceholderWorkflowID stands for it
-	// OnAttempt hears about every attempt as it ends, for the audit log; may be nil.
+	// OnAttempt hears about every attempt as it ends, for the audit log, with the target's
+	// label (event.Label); may be nil.
 	OnAttempt func(target string, a ghclient.Attempt)
 	// Server is what the step has learnt of the server (the Enterprise Server release its
 	// answers named); nil: nothing.
@@ -146,13 +98,13 @@ func post(client *github.Client, path string, body []byte, out any) func(context
 
 // Send posts a repository_dispatch event with client (whose transport applies the retry
 // policy) and describes the outcome.
-func Send(ctx context.Context, client *github.Client, ev Event, o Options) Result {
-	res := Result{Repository: ev.Repository.String(), Event: event.RepositoryDispatch, EventType: ev.EventType,
-		DistinctID: ev.DistinctID}
+func Send(ctx context.Context, client *github.Client, ev Event, o Options) Receipt {
+	rec := Receipt{DistinctID: ev.DistinctID}
 	body := event.RepositoryDispatchBody(ev.EventType, ev.ClientPayload)
-	send(ctx, client, &res, o, post(client, ev.Repository.Path()+"dispatches", body, nil),
+	label := event.Label(ev.Repository, event.RepositoryDispatch, ev.EventType, "", "")
+	send(ctx, client, &rec, o, label, post(client, ev.Repository.Path()+"dispatches", body, nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
-	return res
+	return rec
 }
 
 // runDetails is GitHub's 200 answer to a workflow_dispatch with return_run_details.
@@ -177,74 +129,75 @@ const (
 // 3.21 gets the form it knows from the start; one that refuses return_run_details (422
 // naming it, or 400) gets it without, with the distinct ID among the inputs, to be found
 // by correlation: the refusal accepted nothing, so this cannot deliver the event twice.
-func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, o Options) Result {
-	res := Result{Repository: ev.Repository.String(), Event: event.WorkflowDispatch, Workflow: ev.Workflow, Ref: ev.Ref}
-	if res.Ref == "" {
-		if res.Ref = defaultBranch(ctx, client, ev.Repository, &res); res.Ref == "" {
-			return res
+func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, o Options) Receipt {
+	rec := Receipt{Ref: ev.Ref}
+	if rec.Ref == "" {
+		if rec.Ref = defaultBranch(ctx, client, ev.Repository, &rec); rec.Ref == "" {
+			return rec
 		}
 	}
 	workflow := ev.Workflow
 	if ev.ByName {
 		id, err := resolveWorkflow(ctx, client, ev.Repository, ev.Workflow, o.DryRun)
 		if err != nil {
-			res.Fail(err)
-			return res
+			rec.fail(err)
+			return rec
 		}
 		workflow = id
 	}
-	res.WorkflowKey = workflow
+	rec.WorkflowKey = workflow
 	path := ev.Repository.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
+	label := event.Label(ev.Repository, event.WorkflowDispatch, "", ev.Workflow, rec.Ref)
 	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
 		var details runDetails
-		send(ctx, client, &res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, ev.Inputs, true), &details), func(status int) bool {
+		send(ctx, client, &rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, ev.Inputs, true), &details), func(status int) bool {
 			return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
 		}, "204 No Content, or 200 OK naming the run")
-		if !ghclient.CauseOf(res.Err).RefusesKey("return_run_details") {
+		if !ghclient.CauseOf(rec.Err).RefusesKey("return_run_details") {
 			// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and
 			// following it fails with that reason.
-			if res.OK() && details.WorkflowRunID > 0 {
-				res.RunID = details.WorkflowRunID
+			if rec.OK() && details.WorkflowRunID > 0 {
+				rec.RunID = details.WorkflowRunID
 				if ghclient.WebURL(details.HTMLURL, client.BaseURL) { // shown and linked: checked like every run URL
-					res.RunURL = details.HTMLURL
+					rec.RunURL = details.HTMLURL
 				}
 			}
-			limitHint(&res, client, o.Server, ev.Inputs.Len())
-			return res
+			limitHint(&rec, client, o.Server, ev.Inputs.Len())
+			return rec
 		}
-		res.Status, res.Err, res.Error = "", nil, "" // Attempts keeps counting across both
+		rec.Err = nil // Attempts keeps counting across both
 	}
-	sendWithoutDetails(ctx, client, path, ev, &res, o)
-	return res
+	sendWithoutDetails(ctx, client, path, label, ev, &rec, o)
+	return rec
 }
 
 // sendWithoutDetails sends workflow_dispatch the way a server without return_run_details
 // knows it: with the ID to find the run by among the inputs (or the user's own
 // distinct_id input, which config took as the ID), within the release's limit of inputs.
-func sendWithoutDetails(ctx context.Context, client *github.Client, path string, ev WorkflowEvent, res *Result, o Options) {
+func sendWithoutDetails(ctx context.Context, client *github.Client, path, label string, ev WorkflowEvent, rec *Receipt, o Options) {
 	inputs := ev.Inputs
 	if ev.DistinctID != "" {
 		inputs = inputs.WithDistinctID(ev.DistinctID)
-		res.DistinctID, res.IDInInputs = ev.DistinctID, true
+		rec.DistinctID, rec.IDInInputs = ev.DistinctID, true
 	}
 	if release, _ := o.Server.Release(); release.Before(3, manyInputsMinor) && inputs.Len() > OldMaxWorkflowInputs {
-		res.Fail(&InputsLimitError{Release: release, Inputs: inputs.Len(), IDAdded: inputs.Len() > ev.Inputs.Len()})
+		rec.fail(&InputsLimitError{Release: release, Inputs: inputs.Len(), IDAdded: inputs.Len() > ev.Inputs.Len()})
 		return
 	}
-	send(ctx, client, res, o, post(client, path, event.WorkflowDispatchBody(res.Ref, inputs, false), nil),
+	send(ctx, client, rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, inputs, false), nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
-	limitHint(res, client, o.Server, inputs.Len())
+	limitHint(rec, client, o.Server, inputs.Len())
 }
 
 // limitHint explains GitHub's 422 to more inputs than Enterprise Server takes before 3.20,
 // when the server did not say which release it is (a proxy may drop the header).
-func limitHint(res *Result, client *github.Client, server *ghclient.Server, inputs int) {
+func limitHint(rec *Receipt, client *github.Client, server *ghclient.Server, inputs int) {
 	release, known := server.Release()
-	if res.OK() || inputs <= OldMaxWorkflowInputs || ghclient.CauseOf(res.Err).Kind != ghclient.Validation ||
+	if rec.OK() || inputs <= OldMaxWorkflowInputs || ghclient.CauseOf(rec.Err).Kind != ghclient.Validation ||
 		(known && !release.Before(3, manyInputsMinor)) || client.BaseURL.Host == "api.github.com" {
 		return
 	}
-	res.Fail(&InputsLimitError{Release: release, Inputs: inputs, Err: res.Err})
+	rec.fail(&InputsLimitError{Release: release, Inputs: inputs, Err: rec.Err})
 }
 
 // InputsLimitError says a workflow_dispatch carries more inputs than an Enterprise Server
@@ -270,20 +223,20 @@ func (e *InputsLimitError) Error() string {
 
 func (e *InputsLimitError) Unwrap() error { return e.Err }
 
-// defaultBranch asks GitHub for the repository's default branch; "" (with res failed)
+// defaultBranch asks GitHub for the repository's default branch; "" (with rec failed)
 // when it cannot be had.
-func defaultBranch(ctx context.Context, client *github.Client, repo event.Repo, res *Result) string {
+func defaultBranch(ctx context.Context, client *github.Client, repo event.Repo, rec *Receipt) string {
 	r, resp, err := client.Repositories.Get(ctx, repo.Owner, repo.Name)
 	if err != nil {
 		if resp != nil {
-			res.HTTPStatus = resp.StatusCode
+			rec.HTTPStatus = resp.StatusCode
 		}
-		res.Fail(&opError{op: "finding the default branch for ref", err: ghclient.Check(err)})
+		rec.fail(&opError{op: "finding the default branch for ref", err: ghclient.Check(err)})
 		return ""
 	}
 	branch := r.GetDefaultBranch()
 	if branch == "" || (branch != ghclient.PlaceholderBranch && event.CheckRef(branch) != nil) {
-		res.Fail(errors.New("finding the default branch for ref: GitHub's answer names no valid branch; pass ref"))
+		rec.fail(errors.New("finding the default branch for ref: GitHub's answer names no valid branch; pass ref"))
 		return ""
 	}
 	return branch
@@ -356,10 +309,10 @@ const (
 )
 
 // send makes one dispatch request with do (retried by the client's policy) and records
-// the outcome in res. The event is accepted only on an answer GitHub gives when it accepts
+// the outcome in rec. The event is accepted only on an answer GitHub gives when it accepts
 // it (documented, described by want) from the API's own origin: anything else came from
 // something else (a proxy, a login portal) and fails, not retried.
-func send(ctx context.Context, client *github.Client, res *Result, o Options, do func(context.Context) (*github.Response, error),
+func send(ctx context.Context, client *github.Client, rec *Receipt, o Options, label string, do func(context.Context) (*github.Response, error),
 	documented func(status int) bool, want string) {
 	now := o.Now
 	if now == nil {
@@ -369,11 +322,11 @@ func send(ctx context.Context, client *github.Client, res *Result, o Options, do
 	var acceptedAt time.Time
 	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
 		if a.Sent {
-			res.Attempts++
+			rec.Attempts++
 			last = a
 		}
 		if a.Retry && a.MayHaveArrived() {
-			res.MayBeDuplicate = true
+			rec.MayBeDuplicate = true
 		}
 		if a.Status >= 200 && a.Status < 300 {
 			// GitHub's clock, which its run listings use; the runner's when it sent none.
@@ -382,48 +335,46 @@ func send(ctx context.Context, client *github.Client, res *Result, o Options, do
 			}
 		}
 		if o.OnAttempt != nil {
-			o.OnAttempt(res.Target(), a)
+			o.OnAttempt(label, a)
 		}
 	})
 	resp, err := do(ctx)
 	switch {
-	case res.Attempts == 0:
-		res.Delivery = DeliveryNotSent
+	case rec.Attempts == 0:
+		rec.Delivery = DeliveryNotSent
 	case last.Status == 0:
-		res.Delivery = DeliveryUnanswered
+		rec.Delivery = DeliveryUnanswered
 	default:
-		res.Delivery = DeliveryAnswered
+		rec.Delivery = DeliveryAnswered
 	}
 	if resp != nil && resp.Response != nil {
-		res.HTTPStatus = resp.StatusCode
-		res.RequestID = ghclient.RequestID(resp.Header)
+		rec.HTTPStatus = resp.StatusCode
+		rec.RequestID = ghclient.RequestID(resp.Header)
 	}
 	var accepted *github.AcceptedError // a 202: judged below, like any answer
-	if c := ghclient.CauseOf(ghclient.Check(err)); c.Kind == ghclient.BadAnswer && res.HTTPStatus >= 200 && res.HTTPStatus < 300 {
+	if c := ghclient.CauseOf(ghclient.Check(err)); c.Kind == ghclient.BadAnswer && rec.HTTPStatus >= 200 && rec.HTTPStatus < 300 {
 		// A success whose body is not GitHub's JSON (a web page): not GitHub's answer.
-		err = ghclient.NotGitHubError(res.HTTPStatus, fmt.Sprintf("a %d %s whose body is not GitHub's JSON (%v)", res.HTTPStatus, http.StatusText(res.HTTPStatus), c.Err))
+		err = ghclient.NotGitHubError(rec.HTTPStatus, fmt.Sprintf("a %d %s whose body is not GitHub's JSON (%v)", rec.HTTPStatus, http.StatusText(rec.HTTPStatus), c.Err))
 	}
 	if err != nil && !errors.As(err, &accepted) {
-		res.Fail(&sendError{err: ghclient.Check(err), last: last, gaveUp: last.GaveUp, delivery: res.Delivery, distinctID: res.DistinctID})
+		rec.fail(&sendError{err: ghclient.Check(err), last: last, gaveUp: last.GaveUp, delivery: rec.Delivery, distinctID: rec.DistinctID})
 		return
 	}
 	if resp != nil && resp.Response != nil {
 		if got := ghclient.Origin(resp.Request.URL); got != ghclient.Origin(client.BaseURL) {
-			res.Fail(&sendError{err: ghclient.NotGitHubError(res.HTTPStatus, "the answer came from "+got+", not from the API's origin")})
+			rec.fail(&sendError{err: ghclient.NotGitHubError(rec.HTTPStatus, "the answer came from "+got+", not from the API's origin")})
 			return
 		}
 		if !documented(resp.StatusCode) {
-			res.Fail(&sendError{err: ghclient.NotGitHubError(res.HTTPStatus, fmt.Sprintf("GitHub answers it with %s when it accepts it, not with %d %s",
+			rec.fail(&sendError{err: ghclient.NotGitHubError(rec.HTTPStatus, fmt.Sprintf("GitHub answers it with %s when it accepts it, not with %d %s",
 				want, resp.StatusCode, http.StatusText(resp.StatusCode)))})
 			return
 		}
 	}
-	res.Status = StatusDispatched
 	if acceptedAt.IsZero() { // no attempt was observed (a transport without the policy)
 		acceptedAt = now()
 	}
-	res.DispatchedAt = acceptedAt.UTC().Format(time.RFC3339)
-	res.Accepted = acceptedAt
+	rec.Accepted = acceptedAt.UTC()
 }
 
 // sendError is a dispatch GitHub did not confirm: what it answered (or that it did not,

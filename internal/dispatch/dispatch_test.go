@@ -38,8 +38,8 @@ func TestSend(t *testing.T) {
 		Options{Now: func() time.Time { return at }})
 	// Accepted when GitHub says (its answer's Date), not when the runner's clock does.
 	github := at.Add(-3 * time.Minute).UTC().Truncate(time.Second)
-	if !ok.OK() || ok.Status != StatusDispatched || ok.HTTPStatus != 204 || ok.Delivery != DeliveryAnswered || ok.Attempts != 1 ||
-		ok.DispatchedAt != github.Format(time.RFC3339) || !ok.Accepted.Equal(github) || ok.RequestID != f.Dispatches()[0].RequestID {
+	if !ok.OK() || ok.HTTPStatus != 204 || ok.Delivery != DeliveryAnswered || ok.Attempts != 1 ||
+		!ok.Accepted.Equal(github) || ok.RequestID != f.Dispatches()[0].RequestID {
 		t.Errorf("result %+v", ok)
 	}
 	// The fake received exactly the body the vocabulary builds (and config measured).
@@ -48,7 +48,7 @@ func TestSend(t *testing.T) {
 		t.Errorf("body %q, want %q", got, want)
 	}
 	bad := Send(context.Background(), c, Event{Repository: event.Repo{Owner: "octo", Name: "gone"}, EventType: "e", ClientPayload: event.EmptyObject}, Options{})
-	if bad.OK() || bad.HTTPStatus != 404 || bad.Error != "GitHub answered 404 Not Found: Not Found" || bad.Delivered() ||
+	if bad.OK() || bad.HTTPStatus != 404 || bad.Err.Error() != "GitHub answered 404 Not Found: Not Found" || !bad.Accepted.IsZero() ||
 		ghclient.CauseOf(bad.Err).Kind != ghclient.NotFound {
 		t.Errorf("result %+v", bad)
 	}
@@ -69,7 +69,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 			cancel() // as a signal would, while the policy waits a minute
 		}
 	}})
-	if res.OK() || res.Error != "GitHub answered 429 Too Many Requests, and the step was cancelled before the request was sent again" || res.Delivery != DeliveryAnswered {
+	if res.OK() || res.Err.Error() != "GitHub answered 429 Too Many Requests, and the step was cancelled before the request was sent again" || res.Delivery != DeliveryAnswered {
 		t.Errorf("result %+v", res)
 	}
 	if len(f.Requests()) != 1 || len(f.Dispatches()) != 0 {
@@ -83,7 +83,7 @@ func TestSendSaysWhyItGaveUp(t *testing.T) {
 	f, c := client(t, ghclient.Policy{MaxAttempts: 2, Clock: githubfake.NewClock()})
 	f.Script(githubfake.Fault{Status: 502}, githubfake.Fault{Status: 502})
 	res := Send(context.Background(), c, Event{Repository: data, EventType: "e", ClientPayload: event.EmptyObject}, Options{})
-	if res.Error != "GitHub answered 502 Bad Gateway; gave up after 2 attempts (max-attempts)" || res.Attempts != 2 {
+	if res.Err.Error() != "GitHub answered 502 Bad Gateway; gave up after 2 attempts (max-attempts)" || res.Attempts != 2 {
 		t.Errorf("result %+v", res)
 	}
 }
@@ -176,7 +176,7 @@ func TestSendWorkflowDoesNotFallBackOnOther422(t *testing.T) {
 	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "nope",
 		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
 	// 3.19: refused for return_run_details, then for the ref: two requests, the ref named.
-	if res.OK() || len(dispatchBodies(f)) != 2 || !strings.Contains(res.Error, "No ref found for: nope") || f.Runs() != 0 {
+	if res.OK() || len(dispatchBodies(f)) != 2 || !strings.Contains(res.Err.Error(), "No ref found for: nope") || f.Runs() != 0 {
 		t.Errorf("result %+v, bodies %v", res, dispatchBodies(f))
 	}
 	f, c, learnt = serverClient(t, githubfake.GitHubCom, nil)
@@ -196,7 +196,7 @@ func TestSendWorkflowInputsLimitOfTheRelease(t *testing.T) {
 	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
 	var limit *InputsLimitError
 	if res.OK() || !errors.As(res.Err, &limit) || limit.Err != nil || limit.Inputs != 11 || !limit.IDAdded || len(dispatchBodies(f)) != 0 ||
-		res.Error != "not sent: GitHub Enterprise Server 3.19 takes at most 10 workflow inputs, and this dispatch has 11, distinct_id (added to find the run) included" {
+		res.Err.Error() != "not sent: GitHub Enterprise Server 3.19 takes at most 10 workflow inputs, and this dispatch has 11, distinct_id (added to find the run) included" {
 		t.Errorf("known release: %+v (%d dispatches)", res, len(dispatchBodies(f)))
 	}
 	// Without waiting (no distinct ID) ten inputs go.
@@ -207,7 +207,7 @@ func TestSendWorkflowInputsLimitOfTheRelease(t *testing.T) {
 	f, c, learnt = serverClient(t, githubfake.GHES319, dropHeader{"X-Github-Enterprise-Version"})
 	res = SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "main", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
 	if res.OK() || !errors.As(res.Err, &limit) || limit.Err == nil || ghclient.CauseOf(res.Err).Kind != ghclient.Validation || len(dispatchBodies(f)) != 2 ||
-		!strings.Contains(res.Error, "No more than 10 properties are allowed; 11 were supplied. (11 inputs were sent; GitHub Enterprise Server before 3.20 takes at most 10)") {
+		!strings.Contains(res.Err.Error(), "No more than 10 properties are allowed; 11 were supplied. (11 inputs were sent; GitHub Enterprise Server before 3.20 takes at most 10)") {
 		t.Errorf("unknown release: %+v", res)
 	}
 }
@@ -243,21 +243,25 @@ func TestFanOutKeepsOrderAndMarksTheRestNotSent(t *testing.T) {
 		targets = append(targets, event.Repo{Owner: "o", Name: n})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	got := FanOut(ctx, targets, nil, 1, func(_ context.Context, r event.Repo) Result {
+	type result struct {
+		repo string
+		err  error
+	}
+	got := FanOut(ctx, targets, nil, 1, func(_ context.Context, r event.Repo) result {
 		if r.Name == "c" {
 			cancel()
 		}
-		return Result{Repository: r.String(), Status: StatusDispatched}
-	}, func(r event.Repo) Result { return Result{Repository: r.String()} })
+		return result{repo: r.String()}
+	}, func(r event.Repo, err error) result { return result{repo: r.String(), err: err} })
 	var line []string
 	for _, r := range got {
-		line = append(line, r.Repository+":"+r.Status)
+		line = append(line, fmt.Sprintf("%s:%v", r.repo, r.err == nil))
 	}
-	if want := "o/a:dispatched o/b:dispatched o/c:dispatched o/d:failed o/e:failed o/f:failed"; strings.Join(line, " ") != want {
+	if want := "o/a:true o/b:true o/c:true o/d:false o/e:false o/f:false"; strings.Join(line, " ") != want {
 		t.Errorf("got %s", strings.Join(line, " "))
 	}
-	if !errors.Is(got[5].Err, ErrNotSent) {
-		t.Errorf("error %v", got[5].Err)
+	if !errors.Is(got[5].err, ErrNotSent) {
+		t.Errorf("error %v", got[5].err)
 	}
 }
 
@@ -271,7 +275,7 @@ func BenchmarkDispatch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if r := Send(context.Background(), c, ev, Options{}); !r.OK() {
-			b.Fatal(r.Error)
+			b.Fatal(r.Err)
 		}
 	}
 	b.StopTimer()

@@ -44,15 +44,12 @@ func ByOwner(targets []event.Repo) []int {
 // FanOut runs one for every target, at most concurrency at once, starting them in the
 // order given (nil: the targets' order), and returns the results in the targets' order.
 // Every target is attempted even when others fail; once ctx is done, the targets not yet
-// started get notSent's result, failed with ErrNotSent.
-func FanOut(ctx context.Context, targets []event.Repo, order []int, concurrency int,
-	one func(context.Context, event.Repo) Result, notSent func(event.Repo) Result) []Result {
-	results := make([]Result, len(targets))
-	skip := func(i int) {
-		results[i] = notSent(targets[i])
-		results[i].Fail(ErrNotSent)
-		results[i].Delivery = DeliveryNotSent
-	}
+// started get failed(target, ErrNotSent), and a target whose run panicked gets
+// failed(target, InternalError(…)).
+func FanOut[R any](ctx context.Context, targets []event.Repo, order []int, concurrency int,
+	one func(context.Context, event.Repo) R, failed func(event.Repo, error) R) []R {
+	results := make([]R, len(targets))
+	skip := func(i int) { results[i] = failed(targets[i], ErrNotSent) }
 	if order == nil {
 		order = make([]int, len(targets))
 		for i := range order {
@@ -78,8 +75,7 @@ func FanOut(ctx context.Context, targets []event.Repo, order []int, concurrency 
 		go func() {
 			defer func() {
 				if r := recover(); r != nil { // a bug for one target is that target's failure
-					results[i] = notSent(repo)
-					results[i].Fail(InternalError(r))
+					results[i] = failed(repo, InternalError(r))
 				}
 				<-slots
 				wg.Done()

@@ -1,7 +1,7 @@
-// Package event is the project's vocabulary: the target repository, the two kinds of
-// event, what to wait for, a run's status and conclusion, GitHub's limits on what an
-// event carries, and the exact JSON bodies sent. It imports nothing of the project, so
-// every other package may use it.
+// Package event is the vocabulary of what is sent: the target repository, the two kinds
+// of event, what to wait for, GitHub's limits on what an event carries, and the exact JSON
+// bodies sent. (A run's vocabulary, its status and conclusion, is the runs package's.) It
+// imports nothing of the project, so every other package may use it.
 package event
 
 import (
@@ -28,6 +28,19 @@ func (r Repo) Path() string {
 	return "repos/" + url.PathEscape(r.Owner) + "/" + url.PathEscape(r.Name) + "/"
 }
 
+// Label names a dispatch in logs: `owner/name "event-type"`, or for workflow_dispatch
+// `owner/name deploy.yml@ref` (without "@ref" while the ref is not known).
+func Label(repo Repo, kind Kind, eventType, workflow, ref string) string {
+	if kind == WorkflowDispatch {
+		l := repo.String() + " " + workflow
+		if ref != "" {
+			l += "@" + ref
+		}
+		return l
+	}
+	return fmt.Sprintf("%s %q", repo, eventType)
+}
+
 // Kind is the kind of event sent.
 type Kind string
 
@@ -46,71 +59,6 @@ const (
 	WaitStarted   Wait = "started"   // find the run
 	WaitCompleted Wait = "completed" // find it and wait for its conclusion
 )
-
-// Status is a workflow run's status as GitHub reports it.
-type Status string
-
-// Statuses GitHub documents for a workflow run.
-const (
-	StatusRequested  Status = "requested"
-	StatusQueued     Status = "queued"
-	StatusPending    Status = "pending"
-	StatusWaiting    Status = "waiting"
-	StatusInProgress Status = "in_progress"
-	StatusCompleted  Status = "completed"
-	// StatusUnknown stands for a status GitHub does not document (a broken or hostile
-	// server): shown as such, never as the server's text.
-	StatusUnknown Status = "unknown"
-)
-
-// Known reports whether GitHub documents the status.
-func (s Status) Known() bool {
-	switch s {
-	case StatusRequested, StatusQueued, StatusPending, StatusWaiting, StatusInProgress, StatusCompleted:
-		return true
-	}
-	return false
-}
-
-// Waiting reports whether the run has not started yet.
-func (s Status) Waiting() bool {
-	switch s {
-	case StatusQueued, StatusWaiting, StatusPending, StatusRequested:
-		return true
-	}
-	return false
-}
-
-// Words is the status for people: "in progress" rather than "in_progress".
-func (s Status) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
-
-// Conclusion is how a completed workflow run ended.
-type Conclusion string
-
-// Conclusions GitHub documents for a workflow run.
-const (
-	ConclusionSuccess        Conclusion = "success"
-	ConclusionFailure        Conclusion = "failure"
-	ConclusionCancelled      Conclusion = "cancelled"
-	ConclusionTimedOut       Conclusion = "timed_out"
-	ConclusionActionRequired Conclusion = "action_required"
-	ConclusionNeutral        Conclusion = "neutral"
-	ConclusionSkipped        Conclusion = "skipped"
-	ConclusionStale          Conclusion = "stale"
-	ConclusionStartupFailure Conclusion = "startup_failure"
-	// ConclusionUnknown stands for a conclusion GitHub does not document.
-	ConclusionUnknown Conclusion = "unknown"
-)
-
-// Known reports whether GitHub documents the conclusion.
-func (c Conclusion) Known() bool {
-	switch c {
-	case ConclusionSuccess, ConclusionFailure, ConclusionCancelled, ConclusionTimedOut, ConclusionActionRequired,
-		ConclusionNeutral, ConclusionSkipped, ConclusionStale, ConclusionStartupFailure:
-		return true
-	}
-	return false
-}
 
 // GitHub's documented limits on what an event carries.
 const (
@@ -235,24 +183,4 @@ func CheckRef(ref string) error {
 		}
 	}
 	return nil
-}
-
-// FailedJob is a job of a run that did not succeed: in the results JSON its name, link
-// and failed steps; for the log and the summary also its annotations and last log lines.
-type FailedJob struct {
-	Name        string       `json:"name"`
-	URL         string       `json:"url,omitempty"`
-	FailedSteps []string     `json:"failed_steps,omitempty"`
-	Annotations []Annotation `json:"-"` // failure level first, a handful
-	LogTail     []string     `json:"-"` // the last log-lines lines, timestamps cut
-}
-
-// Annotation is a check-run annotation of a job: what its steps reported with ::error,
-// ::warning or ::notice.
-type Annotation struct {
-	Level   string // failure, warning, notice
-	Title   string
-	Message string
-	Path    string
-	Line    int
 }

@@ -36,10 +36,3 @@ func TestBodies(t *testing.T) {
 		t.Errorf("workflow body without inputs %q", got)
 	}
 }
-
-func TestStatusWords(t *testing.T) {
-	t.Parallel()
-	if StatusInProgress.Words() != "in progress" || !StatusQueued.Waiting() || StatusInProgress.Waiting() {
-		t.Error("status helpers")
-	}
-}

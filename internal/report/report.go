@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
@@ -44,12 +46,12 @@ func Requests(w io.Writer, reqs []ghclient.RecordedRequest) {
 // command.
 
 // SentLine says what GitHub accepted.
-func SentLine(r dispatch.Result) string {
-	what := fmt.Sprintf("%q to %s", r.EventType, r.Repository)
+func SentLine(r outcome.Result) string {
+	what := fmt.Sprintf("%q to %s", r.EventType, r.Repo.String())
 	if r.Event == event.WorkflowDispatch {
-		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.Ref, r.Repository)
+		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.SentRef(), r.Repo.String())
 	}
-	return untrusted.Line(fmt.Sprintf("Dispatched %s: GitHub answered %d%s", what, r.HTTPStatus, requestID(r.RequestID)), 0)
+	return untrusted.Line(fmt.Sprintf("Dispatched %s: GitHub answered %d%s", what, r.Receipt.HTTPStatus, requestID(r.Receipt.RequestID)), 0)
 }
 
 // requestID is " (request ID X)", or nothing when GitHub sent none.
@@ -62,18 +64,18 @@ func requestID(id string) string {
 
 // FailureLine says what failed: the dispatch, or (after GitHub accepted it) the run, with
 // GitHub's request ID of the answer that failed, when there is one.
-func FailureLine(r dispatch.Result) string {
+func FailureLine(r outcome.Result) string {
 	id := ghclient.CauseOf(r.Err).RequestID
 	if id == "" && !r.Delivered() {
-		id = r.RequestID
+		id = r.Receipt.RequestID
 	}
 	switch {
-	case r.Followed: // nothing was sent: what failed is following the run
-		return untrusted.Line(fmt.Sprintf("%s%s", r.Error, requestID(id)), 0)
+	case r.FollowOnly: // nothing was sent: what failed is following the run
+		return untrusted.Line(fmt.Sprintf("%s%s", r.Error(), requestID(id)), 0)
 	case r.Delivered():
-		return untrusted.Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Target(), r.Error, requestID(id)), 0)
+		return untrusted.Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Label(), r.Error(), requestID(id)), 0)
 	}
-	return untrusted.Line(fmt.Sprintf("dispatch to %s failed: %s%s", r.Target(), r.Error, requestID(id)), 0)
+	return untrusted.Line(fmt.Sprintf("dispatch to %s failed: %s%s", r.Label(), r.Error(), requestID(id)), 0)
 }
 
 // RunLine reports a run found or changed.
@@ -85,7 +87,7 @@ func RunLine(run runs.Run) string {
 	switch run.Status {
 	case "":
 		return untrusted.Line(fmt.Sprintf("Run %d: %s", run.ID, url), 0)
-	case event.StatusCompleted:
+	case runs.StatusCompleted:
 		return untrusted.Line(fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, url), 0)
 	}
 	return untrusted.Line(fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), url), 0)
@@ -93,12 +95,12 @@ func RunLine(run runs.Run) string {
 
 // DuplicateWarning says that a retried event may arrive twice, and what receivers can
 // deduplicate on.
-func DuplicateWarning(r dispatch.Result) string {
+func DuplicateWarning(r outcome.Result) string {
 	on := "set add-distinct-id: true (--add-distinct-id=true) so that every event carries a distinct_id receivers can deduplicate on"
-	if r.DistinctID != "" {
-		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.DistinctID)
+	if r.Receipt.DistinctID != "" {
+		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
 	}
-	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Target(), on), 0)
+	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), on), 0)
 }
 
 // renderRequest prints a recorded request as it went on the wire (headers sorted), with
@@ -148,9 +150,9 @@ func AuditLine(target string, a ghclient.Attempt) string {
 
 // FailedJobLines name each job of a failed run that did not succeed, the steps that failed
 // and its annotations, one line each.
-func FailedJobLines(r dispatch.Result) []string {
+func FailedJobLines(r outcome.Result) []string {
 	var lines []string
-	for _, j := range r.FailedJobs {
+	for _, j := range r.Run.FailedJobs {
 		line := "job " + j.Name
 		if len(j.FailedSteps) > 0 {
 			line += ", step " + strings.Join(j.FailedSteps, ", step ")
@@ -168,7 +170,7 @@ func FailedJobLines(r dispatch.Result) []string {
 }
 
 // annotationText is "failure: path:line: title: message".
-func annotationText(a event.Annotation) string {
+func annotationText(a runs.Annotation) string {
 	s := a.Level + ": "
 	if a.Path != "" {
 		s += a.Path
@@ -184,6 +186,6 @@ func annotationText(a event.Annotation) string {
 }
 
 // LogTailTitle names a failed job's log tail.
-func LogTailTitle(r dispatch.Result, j event.FailedJob) string {
-	return untrusted.Line(fmt.Sprintf("Last %d log lines of job %s (%s)", len(j.LogTail), j.Name, r.Repository), 0)
+func LogTailTitle(r outcome.Result, j runs.FailedJob) string {
+	return untrusted.Line(fmt.Sprintf("Last %d log lines of job %s (%s)", len(j.LogTail), j.Name, r.Repo.String()), 0)
 }

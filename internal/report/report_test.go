@@ -1,13 +1,17 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
@@ -31,7 +35,7 @@ func TestWebBase(t *testing.T) {
 func TestSummaryEscapes(t *testing.T) {
 	t.Parallel()
 	u, _ := url.Parse("https://api.github.com/")
-	md := Summary([]dispatch.Result{{Repository: "octo/data", EventType: "a|b<script>`&", Status: dispatch.StatusFailed, Error: "x | y\nz"}}, u, nil)
+	md := Summary([]outcome.Result{{Repo: event.Repo{Owner: "octo", Name: "data"}, EventType: "a|b<script>`&", Status: outcome.Failed, Err: errors.New("x | y\nz")}}, u, nil)
 	row := strings.Split(strings.TrimSpace(md), "\n")
 	last := row[len(row)-1]
 	if strings.Count(strings.ReplaceAll(last, `\|`, ""), "|") != 6 || strings.Contains(last, "<script>") || strings.Contains(md, "x | y") {
@@ -84,11 +88,11 @@ func FuzzInert(f *testing.F) {
 
 func TestSentLineNamesARequestIDOnlyWhenThereIsOne(t *testing.T) {
 	t.Parallel()
-	r := dispatch.Result{Repository: "octo/data", Event: event.RepositoryDispatch, EventType: "e", HTTPStatus: 204}
+	r := outcome.Result{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "e", Receipt: dispatch.Receipt{HTTPStatus: 204}}
 	if got := SentLine(r); got != `Dispatched "e" to octo/data: GitHub answered 204` {
 		t.Errorf("got %q", got)
 	}
-	r.RequestID = "AB:CD"
+	r.Receipt.RequestID = "AB:CD"
 	if got := SentLine(r); !strings.HasSuffix(got, " (request ID AB:CD)") {
 		t.Errorf("got %q", got)
 	}
@@ -98,16 +102,17 @@ func TestSentLineNamesARequestIDOnlyWhenThereIsOne(t *testing.T) {
 // then later targets' failed jobs, then warnings; the outcome table is always whole.
 func TestSummaryTrimsDetailsNotOutcomes(t *testing.T) {
 	t.Parallel()
-	var results []dispatch.Result
+	var results []outcome.Result
 	for i := range 25 {
-		r := dispatch.Result{Repository: fmt.Sprintf("octo/r%02d", i), Event: event.RepositoryDispatch, EventType: "e", Status: dispatch.StatusFailed,
-			Error: "the run concluded \"failure\"", DispatchedAt: "2026-11-28T12:00:00Z", RunID: int64(1000 + i)}
+		r := outcome.Result{Repo: event.Repo{Owner: "octo", Name: fmt.Sprintf("r%02d", i)}, Event: event.RepositoryDispatch, EventType: "e", Status: outcome.Failed,
+			Err: errors.New("the run concluded \"failure\""), Receipt: dispatch.Receipt{Accepted: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)},
+			Run: runs.Outcome{Run: runs.Run{ID: int64(1000 + i)}}}
 		for j := range 10 {
-			fj := event.FailedJob{Name: fmt.Sprintf("job-%d", j), FailedSteps: []string{"Run"}}
+			fj := runs.FailedJob{Name: fmt.Sprintf("job-%d", j), FailedSteps: []string{"Run"}}
 			for k := range 5 {
-				fj.Annotations = append(fj.Annotations, event.Annotation{Level: "failure", Message: strings.Repeat("é", 500), Path: "a.go", Line: k})
+				fj.Annotations = append(fj.Annotations, runs.Annotation{Level: "failure", Message: strings.Repeat("é", 500), Path: "a.go", Line: k})
 			}
-			r.FailedJobs = append(r.FailedJobs, fj)
+			r.Run.FailedJobs = append(r.Run.FailedJobs, fj)
 		}
 		results = append(results, r)
 	}
@@ -119,8 +124,8 @@ func TestSummaryTrimsDetailsNotOutcomes(t *testing.T) {
 		t.Fatalf("untrimmed %d, trimmed %d bytes", len(whole), len(trimmed))
 	}
 	for _, r := range results {
-		if !strings.Contains(trimmed, "| ["+r.Repository+"](https://github.com/"+r.Repository+")") {
-			t.Errorf("no row for %s", r.Repository)
+		if !strings.Contains(trimmed, "| ["+r.Repo.String()+"](https://github.com/"+r.Repo.String()+")") {
+			t.Errorf("no row for %s", r.Repo.String())
 		}
 	}
 	// A small limit: the whole table, the first target's jobs without annotations, and a

@@ -8,14 +8,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
 // ResultsJSON is the `results` output.
-func ResultsJSON(results []dispatch.Result) string {
+func ResultsJSON(results []outcome.Result) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -32,14 +33,14 @@ func ResultsJSON(results []dispatch.Result) string {
 // within the runner's limit of actionio.MaxSummaryBytes for a step: the outcome table is
 // always whole, and what does not fit after it (annotations, later targets' failed jobs,
 // warnings) is left out with a note saying what.
-func Summary(results []dispatch.Result, apiURL *url.URL, warnings []string) string {
+func Summary(results []outcome.Result, apiURL *url.URL, warnings []string) string {
 	return summary(results, apiURL, warnings, actionio.MaxSummaryBytes-summaryMargin)
 }
 
 // summaryMargin keeps the summary clear of the limit: the redactor may still edit it.
 const summaryMargin = 4 << 10
 
-func summary(results []dispatch.Result, apiURL *url.URL, warnings []string, limit int) string {
+func summary(results []outcome.Result, apiURL *url.URL, warnings []string, limit int) string {
 	var b strings.Builder
 	b.WriteString("### Repository dispatch\n\n")
 	web := webBase(apiURL)
@@ -71,32 +72,32 @@ func summary(results []dispatch.Result, apiURL *url.URL, warnings []string, limi
 }
 
 // row is one target's line of the outcome table.
-func row(r dispatch.Result, web string) string {
-	repo := cell(r.Repository)
+func row(r outcome.Result, web string) string {
+	repo := cell(r.Repo.String())
 	if web != "" {
-		repo = fmt.Sprintf("[%s](%s)", repo, link(web+"/"+r.Repository))
+		repo = fmt.Sprintf("[%s](%s)", repo, link(web+"/"+r.Repo.String()))
 	}
 	what := code(r.EventType)
 	if r.Event == event.WorkflowDispatch {
 		what = "workflow " + code(r.Workflow)
-		if r.Ref != "" {
-			what += " on " + code(r.Ref)
+		if r.SentRef() != "" {
+			what += " on " + code(r.SentRef())
 		}
 	}
 	run := "–"
-	if r.RunID != 0 {
-		run = fmt.Sprintf("#%d", r.RunID)
-		if r.RunURL != "" {
-			run = fmt.Sprintf("[#%d](%s)", r.RunID, link(r.RunURL))
+	if r.RunID() != 0 {
+		run = fmt.Sprintf("#%d", r.RunID())
+		if r.RunURL() != "" {
+			run = fmt.Sprintf("[#%d](%s)", r.RunID(), link(r.RunURL()))
 		}
-		if r.RunStatus != "" {
-			run += " " + cell(r.RunStatus.Words())
+		if r.Run.Run.Status != "" {
+			run += " " + cell(r.Run.Run.Status.Words())
 		}
-		if r.Conclusion != "" {
-			run += ": " + cell(string(r.Conclusion))
+		if r.Run.Run.Conclusion != "" {
+			run += ": " + cell(string(r.Run.Run.Conclusion))
 		}
 	}
-	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.RequestID))
+	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.Receipt.RequestID))
 }
 
 // leftOut counts what the summary left out to stay within the runner's limit.
@@ -125,10 +126,10 @@ func (l *leftOut) note() string {
 // failedJobs adds, for every run that did not succeed, its failed jobs (linked), steps
 // and annotations: a target's whole block while it fits, else its jobs without their
 // annotations, else nothing more.
-func failedJobs(b *strings.Builder, results []dispatch.Result, room func(string) bool, left *leftOut) {
+func failedJobs(b *strings.Builder, results []outcome.Result, room func(string) bool, left *leftOut) {
 	heading := false
 	for _, r := range results {
-		if len(r.FailedJobs) == 0 {
+		if len(r.Run.FailedJobs) == 0 {
 			continue
 		}
 		if !heading {
@@ -152,14 +153,14 @@ func failedJobs(b *strings.Builder, results []dispatch.Result, room func(string)
 }
 
 // jobsBlock is one target's failed jobs, with their annotations or without.
-func jobsBlock(r dispatch.Result, annotations bool) string {
+func jobsBlock(r outcome.Result, annotations bool) string {
 	var b strings.Builder
-	for _, j := range r.FailedJobs {
+	for _, j := range r.Run.FailedJobs {
 		name := code(j.Name)
 		if j.URL != "" {
 			name = fmt.Sprintf("%s ([log](%s))", name, link(j.URL))
 		}
-		fmt.Fprintf(&b, "- %s run #%d: job %s failed", cell(r.Repository), r.RunID, name)
+		fmt.Fprintf(&b, "- %s run #%d: job %s failed", cell(r.Repo.String()), r.RunID(), name)
 		for i, st := range j.FailedSteps {
 			sep := " at step "
 			if i > 0 {
@@ -177,19 +178,19 @@ func jobsBlock(r dispatch.Result, annotations bool) string {
 	return b.String()
 }
 
-func outcomeText(r dispatch.Result) string {
+func outcomeText(r outcome.Result) string {
 	switch r.Status {
-	case dispatch.StatusDispatched:
-		return fmt.Sprintf("✅ dispatched (%d)", r.HTTPStatus)
+	case outcome.Dispatched:
+		return fmt.Sprintf("✅ dispatched (%d)", r.Receipt.HTTPStatus)
 	}
-	if r.DispatchedAt != "" {
-		return fmt.Sprintf("⚠️ dispatched (%d), then: %s", r.HTTPStatus, r.Error)
+	if r.DispatchedAt() != "" {
+		return fmt.Sprintf("⚠️ dispatched (%d), then: %s", r.Receipt.HTTPStatus, r.Error())
 	}
 	switch r.Status {
-	case dispatch.StatusDryRun:
+	case outcome.DryRun:
 		return "📝 dry run: not sent"
 	}
-	return "❌ " + r.Error
+	return "❌ " + r.Error()
 }
 
 // webBase derives the web address of the GitHub instance from its API URL:
@@ -269,31 +270,31 @@ func link(u string) string {
 
 // Outputs are the step's outputs, named as in action.yml. The single-dispatch
 // outputs describe the first (today: the only) target.
-func Outputs(results []dispatch.Result) []actionio.Output {
+func Outputs(results []outcome.Result) []actionio.Output {
 	if len(results) != 1 {
 		// Several targets: only what is common to all, and the results.
 		return []actionio.Output{
 			{Name: "event-type", Value: results[0].EventType},
-			{Name: "distinct-id", Value: results[0].DistinctID},
+			{Name: "distinct-id", Value: results[0].Receipt.DistinctID},
 			{Name: "results", Value: ResultsJSON(results)},
 		}
 	}
 	first := results[0]
 	runID := ""
-	if first.RunID != 0 {
-		runID = strconv.FormatInt(first.RunID, 10)
+	if first.RunID() != 0 {
+		runID = strconv.FormatInt(first.RunID(), 10)
 	}
 	return []actionio.Output{
-		{Name: "repository", Value: first.Repository},
+		{Name: "repository", Value: first.Repo.String()},
 		{Name: "event-type", Value: first.EventType},
-		{Name: "dispatched-at", Value: first.DispatchedAt},
-		{Name: "request-id", Value: first.RequestID},
-		{Name: "distinct-id", Value: first.DistinctID},
+		{Name: "dispatched-at", Value: first.DispatchedAt()},
+		{Name: "request-id", Value: first.Receipt.RequestID},
+		{Name: "distinct-id", Value: first.Receipt.DistinctID},
 		{Name: "run-id", Value: runID},
-		{Name: "run-url", Value: first.RunURL},
-		{Name: "run-status", Value: string(first.RunStatus)},
-		{Name: "conclusion", Value: string(first.Conclusion)},
-		{Name: "run-outputs", Value: string(first.RunOutputs)},
+		{Name: "run-url", Value: first.RunURL()},
+		{Name: "run-status", Value: string(first.Run.Run.Status)},
+		{Name: "conclusion", Value: string(first.Run.Run.Conclusion)},
+		{Name: "run-outputs", Value: string(first.Run.Outputs)},
 		{Name: "results", Value: ResultsJSON(results)},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,13 +25,13 @@ import (
 
 // Run is what the action reports of a workflow run.
 type Run struct {
-	ID           int64            `json:"id"`
-	HTMLURL      string           `json:"html_url"`
-	Status       event.Status     `json:"status"`
-	Conclusion   event.Conclusion `json:"conclusion"`
-	DisplayTitle string           `json:"display_title"`
-	Event        event.Kind       `json:"event"`
-	CreatedAt    time.Time        `json:"created_at"`
+	ID           int64      `json:"id"`
+	HTMLURL      string     `json:"html_url"`
+	Status       Status     `json:"status"`
+	Conclusion   Conclusion `json:"conclusion"`
+	DisplayTitle string     `json:"display_title"`
+	Event        event.Kind `json:"event"`
+	CreatedAt    time.Time  `json:"created_at"`
 }
 
 // Polling intervals.
@@ -48,11 +49,12 @@ const (
 	maxPages = 10
 )
 
-// Poller finds and follows runs of one repository.
-type Poller struct {
-	Client *github.Client
-	Repo   event.Repo
-	Clock  ghclient.Clock
+// Client is a client of one repository's workflow runs: it finds and follows them, explains
+// a run that failed, reads its outputs artifact and cancels it.
+type Client struct {
+	API   *github.Client
+	Repo  event.Repo
+	Clock ghclient.Clock
 	// OnAttempt hears about failed or retried poll requests, for the audit log; may be nil.
 	OnAttempt func(target string, a ghclient.Attempt)
 
@@ -100,7 +102,7 @@ func (e *NotFoundError) RunNameHint() string {
 // Find polls the runs of the query's event created since q.Since (less ClockSkew) until one
 // whose title contains the distinct ID appears, or deadline passes. It pages through all
 // results each time.
-func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, error) {
+func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, error) {
 	if q.DistinctID == "" {
 		return Run{}, errors.New("the run cannot be identified: the dispatch carries no distinct ID")
 	}
@@ -129,7 +131,7 @@ func (p *Poller) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 // look pages through the runs listing once, newest first, for the run whose title carries
 // the distinct ID. It stops at the first run created before the dispatch (less ClockSkew),
 // at the last page, or after maxPages, whatever the server says of its total.
-func (p *Poller) look(ctx context.Context, q Query, seen map[int64]bool) (Run, bool, error) {
+func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, bool, error) {
 	oldest := q.Since.Add(-ClockSkew)
 	for page := 1; page <= maxPages; page++ {
 		var list struct {
@@ -181,14 +183,14 @@ func tokenByte(c byte) bool {
 // checked is the run with every field the action shows checked against its expected
 // shape: a status or conclusion GitHub does not use becomes "unknown", a run URL that is
 // not an https URL (or one on the API's own origin) is dropped.
-func (p *Poller) checked(r Run) Run {
+func (p *Client) checked(r Run) Run {
 	if r.Status != "" && !r.Status.Known() {
-		r.Status = event.StatusUnknown
+		r.Status = StatusUnknown
 	}
 	if r.Conclusion != "" && !r.Conclusion.Known() {
-		r.Conclusion = event.ConclusionUnknown
+		r.Conclusion = ConclusionUnknown
 	}
-	if !ghclient.WebURL(r.HTMLURL, p.Client.BaseURL) {
+	if !ghclient.WebURL(r.HTMLURL, p.API.BaseURL) {
 		r.HTMLURL = ""
 	}
 	return r
@@ -207,7 +209,7 @@ func listPath(repo event.Repo, q Query, page int) string {
 }
 
 // Get fetches a run. A run GitHub does not know (404) is a *RunNotFoundError.
-func (p *Poller) Get(ctx context.Context, id int64) (Run, error) {
+func (p *Client) Get(ctx context.Context, id int64) (Run, error) {
 	var r Run
 	err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("actions/runs/%d", id), fmt.Sprintf("run %d", id), &r)
 	if ghclient.CauseOf(err).Kind == ghclient.NotFound {
@@ -241,7 +243,7 @@ func (e *RunNotFoundError) Unwrap() error { return e.Err }
 // Wait polls the run until it completes or deadline passes, calling onChange once for
 // each change of status from known (the state already reported; zero if none). It returns the last state seen; the
 // error says why it stopped early.
-func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Time, onChange func(Run)) (Run, error) {
+func (p *Client) Wait(ctx context.Context, id int64, known Run, deadline time.Time, onChange func(Run)) (Run, error) {
 	last := known
 	start := p.Clock.Now()
 	interval := time.Duration(0)
@@ -272,7 +274,7 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 			onChange(r)
 		}
 		last = r
-		if r.Status == event.StatusCompleted {
+		if r.Status == StatusCompleted {
 			return r, nil
 		}
 		interval = p.next(interval, costly, changed)
@@ -283,7 +285,7 @@ func (p *Poller) Wait(ctx context.Context, id int64, known Run, deadline time.Ti
 // conditional request that costs nothing) or something changed; longer, up to pollMax,
 // only while answers cost rate limit and change nothing. (A wait GitHub asks for, with
 // Retry-After, is the retry policy's.)
-func (p *Poller) next(interval time.Duration, costlyBefore int, changed bool) time.Duration {
+func (p *Client) next(interval time.Duration, costlyBefore int, changed bool) time.Duration {
 	if p.costly == costlyBefore || changed {
 		return pollEvery
 	}
@@ -305,7 +307,7 @@ func lastLookAt(now, deadline time.Time) time.Time {
 // sleepUntil waits d, or returns errDeadline without waiting when d would pass last (the
 // time of the last look), after a last, shorter wait that ends at it. A wait cut by the
 // requests' deadline is the deadline too.
-func (p *Poller) sleepUntil(ctx context.Context, d time.Duration, last time.Time) error {
+func (p *Client) sleepUntil(ctx context.Context, d time.Duration, last time.Time) error {
 	left := last.Sub(p.Clock.Now())
 	if left <= 0 {
 		return errDeadline
@@ -321,11 +323,11 @@ func (p *Poller) sleepUntil(ctx context.Context, d time.Duration, last time.Time
 
 // get makes a conditional GET: a 304 reuses the body cached with the ETag, at no rate
 // limit cost. Failed attempts are reported to OnAttempt.
-func (p *Poller) get(ctx context.Context, path, label string, out any) error {
+func (p *Client) get(ctx context.Context, path, label string, out any) error {
 	if p.etags == nil {
 		p.etags = map[string]cached{}
 	}
-	req, err := p.Client.NewRequest("GET", path, nil)
+	req, err := p.API.NewRequest("GET", path, nil)
 	if err != nil {
 		return err
 	}
@@ -338,7 +340,7 @@ func (p *Poller) get(ctx context.Context, path, label string, out any) error {
 			p.OnAttempt(p.Repo.String()+" "+label, a)
 		}
 	})
-	resp, err := p.Client.Do(ctx, req, out)
+	resp, err := p.API.Do(ctx, req, out)
 	if resp != nil && resp.StatusCode == http.StatusNotModified && ok {
 		return json.Unmarshal(c.body, out)
 	}
@@ -362,137 +364,22 @@ func validETag(s string) bool {
 	return s != "" && len(s) <= 200 && !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r > 0x7e })
 }
 
-// Dispatched is what is known of a dispatch whose run is to be followed.
-type Dispatched struct {
-	Event      event.Kind
-	Workflow   string    // workflow_dispatch: its runs are listed, not the repository's
-	DistinctID string    // the run's title carries it
-	Accepted   time.Time // when GitHub accepted the event
-	RunID      int64     // set when GitHub named the run
-	RunURL     string
-}
-
-// Follow says how far to follow a run, and for how long.
-type Follow struct {
-	Wait        event.Wait // started or completed
-	WaitTimeout time.Duration
-	// StepDeadline ends the wait earlier than WaitTimeout when the step's timeout is
-	// nearer.
-	StepDeadline     time.Time
-	FailOnConclusion bool // a completed run that did not succeed is a *ConclusionError
-}
-
-// Errors that end following a run early, after the event was delivered.
-var (
-	ErrCancelled = errors.New("the step was cancelled while waiting for the run")
-	ErrTimeout   = errors.New("the step's timeout ran out while waiting for the run")
-)
-
-// ConclusionError fails a step whose run did not succeed (fail-on-conclusion).
-type ConclusionError struct {
-	Conclusion event.Conclusion
-	URL        string
-}
-
-func (e *ConclusionError) Error() string {
-	return fmt.Sprintf("the run concluded %q, not \"success\": %s", e.Conclusion, e.URL)
-}
-
-// Follow finds the run a dispatch started (unless GitHub named it) and, with
-// WaitCompleted, waits for it, within wait-timeout and the step's deadline. onChange
-// hears of the run when it is known and at each change of its status. It returns the
-// last state seen, and why following failed, if it did.
-func (p *Poller) Follow(ctx context.Context, d Dispatched, f Follow, onChange func(Run)) (Run, error) {
-	deadline := p.Clock.Now().Add(f.WaitTimeout)
-	if !f.StepDeadline.IsZero() && f.StepDeadline.Before(deadline) {
-		deadline = f.StepDeadline
-	}
-	// Requests end by the deadline too, body reads included, however slowly GitHub answers;
-	// the last look starts early enough to finish before it.
-	wctx, cancel := context.WithTimeout(ctx, deadline.Sub(p.Clock.Now()))
+// fetch GETs path (following GitHub's redirect to its storage host, where the token does
+// not go) within logTimeout, and hands read a body of at most limit bytes.
+func (p *Client) fetch(ctx context.Context, path string, limit int64, read func(io.Reader) error) error {
+	ctx, cancel := context.WithTimeout(ghclient.WithBodyLimit(ctx, limit), logTimeout)
 	defer cancel()
-	start := p.Clock.Now()
-	last := lastLookAt(start, deadline)
-	run, err := p.locate(wctx, d, f.Wait, last, onChange)
-	if err == nil && f.Wait == event.WaitCompleted {
-		run, err = p.Wait(wctx, run.ID, run, last, onChange)
-	}
-	// Out of time: the whole wait it was given, whatever part of it each look took.
-	var notFound *NotFoundError
-	var still *StillRunningError
-	if errors.As(err, &notFound) {
-		notFound.Waited = deadline.Sub(start)
-	} else if errors.As(err, &still) {
-		still.Waited = deadline.Sub(start)
-	}
-	switch {
-	case errors.Is(err, context.Canceled):
-		return run, ErrCancelled
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-		return run, ErrTimeout
-	case errors.Is(err, context.DeadlineExceeded):
-		return run, errAnswerPastDeadline
-	case err != nil:
-		return run, err
-	case f.Wait == event.WaitCompleted && f.FailOnConclusion && run.Conclusion != event.ConclusionSuccess:
-		return run, &ConclusionError{Conclusion: run.Conclusion, URL: run.HTMLURL}
-	}
-	return run, nil
-}
-
-// StillRunningError says wait-timeout (or timeout) ran out before the run completed.
-type StillRunningError struct {
-	Status event.Status
-	Waited time.Duration
-	URL    string // the run's, when it is known
-}
-
-func (e *StillRunningError) Error() string {
-	msg := fmt.Sprintf("the run was still %s after %s, when the wait ran out (wait-timeout, or timeout if nearer)", e.Status.Words(), e.Waited.Round(time.Second))
-	if e.URL != "" {
-		msg += ": " + e.URL
-	}
-	return msg
-}
-
-// GaveUp reports whether following a run ended because the step gave up on it: cancelled,
-// or out of time (wait-timeout or timeout), as opposed to the run failing or GitHub
-// refusing a request.
-func GaveUp(err error) bool {
-	var still *StillRunningError
-	return errors.Is(err, ErrCancelled) || errors.Is(err, ErrTimeout) || errors.Is(err, errAnswerPastDeadline) || errors.As(err, &still)
-}
-
-// errAnswerPastDeadline: GitHub was still answering when the wait's deadline came.
-var errAnswerPastDeadline = errors.New("wait-timeout (or timeout, whichever is nearer) ran out while GitHub was still answering")
-
-// locate finds the run: the one GitHub named (read at once when only its start is waited
-// for), or the one whose title carries the distinct ID.
-func (p *Poller) locate(ctx context.Context, d Dispatched, wait event.Wait, deadline time.Time, onChange func(Run)) (Run, error) {
-	if d.RunID == 0 {
-		q := Query{Event: d.Event, DistinctID: d.DistinctID, Since: d.Accepted}
-		if d.Event == event.WorkflowDispatch {
-			q.Workflow = d.Workflow // the runs endpoint takes its numeric ID or file name
-		}
-		run, err := p.Find(ctx, q, deadline)
-		if err == nil {
-			onChange(run)
-		}
-		return run, err
-	}
-	// GitHub named the run: show it at once, then read its state. (A run given by its ID
-	// is shown once read: it may not exist.)
-	known := Run{ID: d.RunID, HTMLURL: d.RunURL}
-	if d.RunURL != "" {
-		onChange(known)
-	}
-	if wait != event.WaitStarted {
-		return known, nil
-	}
-	run, err := p.Get(ctx, d.RunID)
+	req, err := p.API.NewRequest("GET", path, nil)
 	if err != nil {
-		return known, err
+		return err
 	}
-	onChange(run)
-	return run, nil
+	resp, err := p.API.BareDo(ctx, req)
+	if err != nil {
+		return ghclient.Check(err)
+	}
+	defer resp.Body.Close()
+	if err := read(resp.Body); err != nil {
+		return ghclient.Check(err)
+	}
+	return nil
 }

@@ -22,7 +22,7 @@ const runName = "Refresh ${{ github.event.client_payload.distinct_id }}"
 
 // setup is the standard fake with a receiving workflow whose runs progress on clock, and
 // a poller of octo/data on the same clock.
-func setup(t *testing.T, wf githubfake.Workflow) (*githubfake.Fake, *githubfake.Clock, *Poller) {
+func setup(t *testing.T, wf githubfake.Workflow) (*githubfake.Fake, *githubfake.Clock, *Client) {
 	t.Helper()
 	clock := githubfake.NewClock()
 	f := githubfake.Standard(t, clock)
@@ -30,14 +30,14 @@ func setup(t *testing.T, wf githubfake.Workflow) (*githubfake.Fake, *githubfake.
 	f.AddWorkflow("octo/data", wf)
 	base, _ := url.Parse(f.URL() + "/")
 	c := ghclient.New(ghclient.Options{BaseURL: base, Token: githubfake.TestToken, Policy: ghclient.Policy{Clock: clock}})
-	return f, clock, &Poller{Client: c, Repo: data, Clock: clock}
+	return f, clock, &Client{API: c, Repo: data, Clock: clock}
 }
 
 // dispatch sends a repository_dispatch carrying id to the fake, which starts a run.
-func dispatch(t *testing.T, p *Poller, id string) {
+func dispatch(t *testing.T, p *Client, id string) {
 	t.Helper()
 	payload := json.RawMessage(`{"distinct_id":"` + id + `"}`)
-	if _, _, err := p.Client.Repositories.Dispatch(context.Background(), "octo", "data",
+	if _, _, err := p.API.Repositories.Dispatch(context.Background(), "octo", "data",
 		github.DispatchRequestOptions{EventType: "e", ClientPayload: &payload}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestFollowToCompletion(t *testing.T) {
 		if tc.wantErr != errors.As(err, &ce) || (!tc.wantErr && err != nil) {
 			t.Errorf("%s, fail %v: error %v", tc.conclusion, tc.fail, err)
 		}
-		if run.Status != event.StatusCompleted || string(run.Conclusion) != tc.conclusion {
+		if run.Status != StatusCompleted || string(run.Conclusion) != tc.conclusion {
 			t.Errorf("run %+v", run)
 		}
 		if got := strings.Join(seen, " "); got != "queued in_progress completed" {
@@ -138,7 +138,7 @@ func TestFollowARunGitHubNamed(t *testing.T) {
 	var seen []Run
 	run, err := p.Follow(context.Background(), Dispatched{Event: event.RepositoryDispatch, RunID: 7001, RunURL: "https://example/run"},
 		Follow{Wait: event.WaitStarted, WaitTimeout: time.Minute}, func(r Run) { seen = append(seen, r) })
-	if err != nil || run.ID != 7001 || run.Status != event.StatusQueued || len(seen) != 2 || seen[0].HTMLURL != "https://example/run" {
+	if err != nil || run.ID != 7001 || run.Status != StatusQueued || len(seen) != 2 || seen[0].HTMLURL != "https://example/run" {
 		t.Errorf("run %+v, seen %+v, error %v", run, seen, err)
 	}
 	for _, r := range f.Requests()[before:] {

@@ -74,3 +74,11 @@ func TestLogBudgetIsShared(t *testing.T) {
 		t.Errorf("no budget: %q %v", kept, left)
 	}
 }
+
+func TestStatusAndConclusionWords(t *testing.T) {
+	t.Parallel()
+	if StatusInProgress.Words() != "in progress" || !StatusCompleted.Known() || Status("done").Known() ||
+		!ConclusionStartupFailure.Known() || Conclusion("meh").Known() {
+		t.Error("the vocabulary of a run")
+	}
+}

@@ -1,0 +1,270 @@
+package runs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
+)
+
+// Why a run failed: its failed jobs and steps, their check-run annotations, and the
+// last lines of their logs, within a budget the whole step shares.
+
+// Bounds of explaining a failed run.
+const (
+	maxFailedJobs  = 20               // named in the results
+	maxAnnotations = 5                // per failed job
+	maxLogJobs     = 3                // jobs whose log tail is shown
+	maxLogBytes    = 32 << 20         // read of one job's log, keeping only the tail
+	maxLineRunes   = 500              // one log line or annotation message
+	logTimeout     = 15 * time.Second // one log, redirect included
+)
+
+// Explain lists the run's jobs (latest attempt) and names each that did not succeed, with
+// its failed steps, its check-run annotations (failure level first) and, for the first
+// few, the last logLines lines of its log. What cannot be read (a missing permission) is a
+// warning with a hint, not a failure.
+func (p *Client) Explain(ctx context.Context, runID int64, logLines int, logs *LogBudget) (jobs []FailedJob, warnings []string) {
+	var list struct {
+		Jobs []struct {
+			ID          int64      `json:"id"`
+			Name        string     `json:"name"`
+			Conclusion  Conclusion `json:"conclusion"`
+			HTMLURL     string     `json:"html_url"`
+			CheckRunURL string     `json:"check_run_url"`
+			Steps       []struct {
+				Name       string     `json:"name"`
+				Conclusion Conclusion `json:"conclusion"`
+			} `json:"steps"`
+		} `json:"jobs"`
+	}
+	if err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=100", runID), "jobs", &list); err != nil {
+		return nil, []string{permissionWarning("the run's jobs", "Actions: read", err)}
+	}
+	for _, j := range list.Jobs {
+		if !failed(j.Conclusion) || len(jobs) == maxFailedJobs {
+			continue
+		}
+		fj := FailedJob{Name: clip(j.Name), URL: j.HTMLURL}
+		if !ghclient.WebURL(fj.URL, p.API.BaseURL) {
+			fj.URL = ""
+		}
+		for _, st := range j.Steps {
+			if failed(st.Conclusion) && len(fj.FailedSteps) < 10 {
+				fj.FailedSteps = append(fj.FailedSteps, clip(st.Name))
+			}
+		}
+		if id, ok := lastID(j.CheckRunURL); ok {
+			anns, err := p.annotations(ctx, id)
+			if err != nil {
+				warnings = appendOnce(warnings, permissionWarning("the jobs' annotations", "Checks: read", err))
+			}
+			fj.Annotations = anns
+		}
+		if logLines > 0 && len(jobs) < maxLogJobs {
+			tail, err := p.logTail(ctx, j.ID, logLines)
+			if err != nil {
+				warnings = appendOnce(warnings, permissionWarning("the jobs' logs", "Actions: read", err))
+			}
+			var left bool
+			if fj.LogTail, left = logs.fit(tail); left {
+				warnings = appendOnce(warnings, fmt.Sprintf("log lines left out: the step keeps at most %d MiB of failed jobs' logs, all targets together; open the runs for the rest", StepLogBytes>>20))
+			}
+		}
+		jobs = append(jobs, fj)
+	}
+	return jobs, warnings
+}
+
+// failed: a job or step that ended without success (skipped and neutral are not failures).
+func failed(c Conclusion) bool {
+	switch c {
+	case "", ConclusionSuccess, ConclusionSkipped, ConclusionNeutral:
+		return false
+	}
+	return true
+}
+
+// lastID reads the numeric ID at the end of a URL such as GitHub's check_run_url. Only
+// the number is used: the request goes to the API root, not to the URL the server named.
+func lastID(u string) (int64, bool) {
+	i := strings.LastIndexByte(u, '/')
+	n, err := strconv.ParseInt(u[i+1:], 10, 64)
+	return n, err == nil && n > 0
+}
+
+// annotations reads a check run's annotations, failure level first, at most a handful.
+func (p *Client) annotations(ctx context.Context, checkRunID int64) ([]Annotation, error) {
+	var list []struct {
+		Path      string `json:"path"`
+		StartLine int    `json:"start_line"`
+		Level     string `json:"annotation_level"`
+		Title     string `json:"title"`
+		Message   string `json:"message"`
+	}
+	if err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("check-runs/%d/annotations?per_page=50", checkRunID), "annotations", &list); err != nil {
+		return nil, err
+	}
+	rank := map[string]int{"failure": 0, "warning": 1, "notice": 2}
+	sort.SliceStable(list, func(i, j int) bool { return levelRank(rank, list[i].Level) < levelRank(rank, list[j].Level) })
+	var out []Annotation
+	for _, a := range list[:min(len(list), maxAnnotations)] {
+		level := a.Level
+		if _, ok := rank[level]; !ok {
+			level = "notice"
+		}
+		out = append(out, Annotation{Level: level, Title: clip(a.Title), Message: clip(a.Message), Path: clip(a.Path), Line: a.StartLine})
+	}
+	return out, nil
+}
+
+func levelRank(rank map[string]int, level string) int {
+	if r, ok := rank[level]; ok {
+		return r
+	}
+	return len(rank)
+}
+
+// logTail fetches a job's log (GitHub redirects to a storage host, reached without the
+// token) and keeps its last n lines, timestamps cut, whatever its size.
+func (p *Client) logTail(ctx context.Context, jobID int64, n int) ([]string, error) {
+	tail := newTail(n)
+	err := p.fetch(ctx, p.Repo.Path()+fmt.Sprintf("actions/jobs/%d/logs", jobID), maxLogBytes, func(body io.Reader) error {
+		if _, err := io.Copy(tail, body); err != nil && !errors.Is(err, ghclient.ErrBodyTooLarge) {
+			return err
+		}
+		return nil // past the cap: the tail read so far is the log's start, still worth showing
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tail.lines(), nil
+}
+
+// tail keeps the last n lines written to it, each cut as it is read (a line of any length
+// costs at most maxLineBytes) and all of them within maxTailBytes: a log of any size, with
+// lines of any length, costs a bounded amount of memory.
+type tail struct {
+	n       int
+	ring    []string // the last lines, cut and timestamps removed, oldest first
+	bytes   int      // their size
+	partial []byte   // the start of the line being read, at most maxLineBytes
+	cut     bool     // the line being read is longer than partial
+}
+
+// What one job's log tail may hold.
+const (
+	maxLineBytes = 4 * maxLineRunes // of one line as read: maxLineRunes at 4 bytes each
+	maxTailBytes = 256 << 10        // of all the lines kept
+)
+
+func newTail(n int) *tail { return &tail{n: n} }
+
+func (t *tail) Write(p []byte) (int, error) {
+	written := len(p)
+	for len(p) > 0 {
+		line := p
+		i := bytes.IndexByte(p, '\n')
+		if i >= 0 {
+			line = p[:i]
+		}
+		room := maxLineBytes - len(t.partial)
+		if len(line) > room {
+			line, t.cut = line[:room], true
+		}
+		t.partial = append(t.partial, line...)
+		if i < 0 {
+			break
+		}
+		t.push()
+		p = p[i+1:]
+	}
+	return written, nil
+}
+
+// push ends the line being read: shown without its timestamp, cut to maxLineRunes.
+func (t *tail) push() {
+	line := clip(timestamp.ReplaceAllString(strings.TrimRight(string(t.partial), "\r"), ""))
+	if t.cut && !strings.HasSuffix(line, "…") {
+		line += "…"
+	}
+	t.partial, t.cut = t.partial[:0], false
+	t.ring = append(t.ring, line)
+	t.bytes += len(line)
+	for len(t.ring) > t.n || t.bytes > maxTailBytes {
+		t.bytes -= len(t.ring[0])
+		t.ring = t.ring[1:]
+	}
+}
+
+var timestamp = regexp.MustCompile(`^\x{FEFF}?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z `)
+
+// lines are the lines kept, the last one even without its line break.
+func (t *tail) lines() []string {
+	if len(t.partial) > 0 || t.cut {
+		t.push()
+	}
+	return append([]string(nil), t.ring...)
+}
+
+// clip makes server text one line of at most maxLineRunes.
+func clip(s string) string { return untrusted.Line(s, maxLineRunes) }
+
+func appendOnce(list []string, s string) []string {
+	for _, v := range list {
+		if v == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// permissionWarning says what could not be read and, for a 403 or 404, the permission
+// that would let it be read.
+func permissionWarning(what, permission string, err error) string {
+	switch ghclient.CauseOf(err).Kind {
+	case ghclient.Forbidden, ghclient.NotFound:
+		return fmt.Sprintf("%s could not be read (%v): give the token %s to see them here", what, err, permission)
+	}
+	return fmt.Sprintf("%s could not be read: %v", what, err)
+}
+
+// StepLogBytes is how many bytes of log tails one step keeps, all targets together.
+const StepLogBytes = 16 << 20
+
+// LogBudget is how many bytes of log tails are left to keep, shared by a step's targets:
+// whatever the logs hold and however many targets there are, their tails cost at most
+// what the budget started with. It is safe for concurrent use.
+type LogBudget struct {
+	mu   sync.Mutex
+	left int
+}
+
+// NewLogBudget returns a budget of n bytes.
+func NewLogBudget(n int) *LogBudget { return &LogBudget{left: n} }
+
+// fit takes from the budget the last lines that fit in it, and reports whether any were
+// left out.
+func (b *LogBudget) fit(lines []string) ([]string, bool) {
+	if b == nil {
+		return lines, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i := len(lines)
+	for i > 0 && len(lines[i-1]) <= b.left {
+		i--
+		b.left -= len(lines[i])
+	}
+	return lines[i:], i > 0
+}

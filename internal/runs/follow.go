@@ -1,0 +1,212 @@
+package runs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+)
+
+// What following a run means: how long, what counts as its end, the reasons it ends
+// early, and what comes after (cancel, explain, read outputs).
+
+// Dispatched is what is known of a dispatch whose run is to be followed.
+type Dispatched struct {
+	Event      event.Kind
+	Workflow   string    // workflow_dispatch: its runs are listed, not the repository's
+	DistinctID string    // the run's title carries it
+	Accepted   time.Time // when GitHub accepted the event
+	RunID      int64     // set when GitHub named the run
+	RunURL     string
+}
+
+// Follow says how far to follow a run, and for how long.
+type Follow struct {
+	Wait        event.Wait // started or completed
+	WaitTimeout time.Duration
+	// StepDeadline ends the wait earlier than WaitTimeout when the step's timeout is
+	// nearer.
+	StepDeadline     time.Time
+	FailOnConclusion bool // a completed run that did not succeed is a *ConclusionError
+}
+
+// Errors that end following a run early, after the event was delivered.
+var (
+	ErrCancelled = errors.New("the step was cancelled while waiting for the run")
+	ErrTimeout   = errors.New("the step's timeout ran out while waiting for the run")
+)
+
+// ConclusionError fails a step whose run did not succeed (fail-on-conclusion).
+type ConclusionError struct {
+	Conclusion Conclusion
+	URL        string
+}
+
+func (e *ConclusionError) Error() string {
+	return fmt.Sprintf("the run concluded %q, not \"success\": %s", e.Conclusion, e.URL)
+}
+
+// Follow finds the run a dispatch started (unless GitHub named it) and, with
+// WaitCompleted, waits for it, within wait-timeout and the step's deadline. onChange
+// hears of the run when it is known and at each change of its status. It returns the
+// last state seen, and why following failed, if it did.
+func (p *Client) Follow(ctx context.Context, d Dispatched, f Follow, onChange func(Run)) (Run, error) {
+	deadline := p.Clock.Now().Add(f.WaitTimeout)
+	if !f.StepDeadline.IsZero() && f.StepDeadline.Before(deadline) {
+		deadline = f.StepDeadline
+	}
+	// Requests end by the deadline too, body reads included, however slowly GitHub answers;
+	// the last look starts early enough to finish before it.
+	wctx, cancel := context.WithTimeout(ctx, deadline.Sub(p.Clock.Now()))
+	defer cancel()
+	start := p.Clock.Now()
+	last := lastLookAt(start, deadline)
+	run, err := p.locate(wctx, d, f.Wait, last, onChange)
+	if err == nil && f.Wait == event.WaitCompleted {
+		run, err = p.Wait(wctx, run.ID, run, last, onChange)
+	}
+	// Out of time: the whole wait it was given, whatever part of it each look took.
+	var notFound *NotFoundError
+	var still *StillRunningError
+	if errors.As(err, &notFound) {
+		notFound.Waited = deadline.Sub(start)
+	} else if errors.As(err, &still) {
+		still.Waited = deadline.Sub(start)
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return run, ErrCancelled
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return run, ErrTimeout
+	case errors.Is(err, context.DeadlineExceeded):
+		return run, errAnswerPastDeadline
+	case err != nil:
+		return run, err
+	case f.Wait == event.WaitCompleted && f.FailOnConclusion && run.Conclusion != ConclusionSuccess:
+		return run, &ConclusionError{Conclusion: run.Conclusion, URL: run.HTMLURL}
+	}
+	return run, nil
+}
+
+// StillRunningError says wait-timeout (or timeout) ran out before the run completed.
+type StillRunningError struct {
+	Status Status
+	Waited time.Duration
+	URL    string // the run's, when it is known
+}
+
+func (e *StillRunningError) Error() string {
+	msg := fmt.Sprintf("the run was still %s after %s, when the wait ran out (wait-timeout, or timeout if nearer)", e.Status.Words(), e.Waited.Round(time.Second))
+	if e.URL != "" {
+		msg += ": " + e.URL
+	}
+	return msg
+}
+
+// GaveUp reports whether following a run ended because the step gave up on it: cancelled,
+// or out of time (wait-timeout or timeout), as opposed to the run failing or GitHub
+// refusing a request.
+func GaveUp(err error) bool {
+	var still *StillRunningError
+	return errors.Is(err, ErrCancelled) || errors.Is(err, ErrTimeout) || errors.Is(err, errAnswerPastDeadline) || errors.As(err, &still)
+}
+
+// errAnswerPastDeadline: GitHub was still answering when the wait's deadline came.
+var errAnswerPastDeadline = errors.New("wait-timeout (or timeout, whichever is nearer) ran out while GitHub was still answering")
+
+// locate finds the run: the one GitHub named (read at once when only its start is waited
+// for), or the one whose title carries the distinct ID.
+func (p *Client) locate(ctx context.Context, d Dispatched, wait event.Wait, deadline time.Time, onChange func(Run)) (Run, error) {
+	if d.RunID == 0 {
+		q := Query{Event: d.Event, DistinctID: d.DistinctID, Since: d.Accepted}
+		if d.Event == event.WorkflowDispatch {
+			q.Workflow = d.Workflow // the runs endpoint takes its numeric ID or file name
+		}
+		run, err := p.Find(ctx, q, deadline)
+		if err == nil {
+			onChange(run)
+		}
+		return run, err
+	}
+	// GitHub named the run: show it at once, then read its state. (A run given by its ID
+	// is shown once read: it may not exist.)
+	known := Run{ID: d.RunID, HTMLURL: d.RunURL}
+	if d.RunURL != "" {
+		onChange(known)
+	}
+	if wait != event.WaitStarted {
+		return known, nil
+	}
+	run, err := p.Get(ctx, d.RunID)
+	if err != nil {
+		return known, err
+	}
+	onChange(run)
+	return run, nil
+}
+
+// After says what to do once following a run ended.
+type After struct {
+	CancelOnAbort   bool       // cancel the run if the step gave up on it
+	LogLines        int        // of each failed job's log (0: none)
+	Logs            *LogBudget // what all targets' log tails may hold together (nil: no bound)
+	OutputsArtifact string     // read outputs.json from this artifact of a successful run
+}
+
+// Outcome is all that following a run found out.
+type Outcome struct {
+	Run        Run
+	Err        error // why following failed (or the run did, with FailOnConclusion)
+	FailedJobs []FailedJob
+	Outputs    json.RawMessage
+	Cancelled  bool     // the step cancelled the run
+	Warnings   []string // what went wrong without failing: a permission missing, a cancel refused
+}
+
+// cancelTimeout bounds cancelling a run the step gave up on, even after a signal.
+const cancelTimeout = 5 * time.Second
+
+// FollowThrough follows the run (Follow), then: cancels it if the step gave up on it and
+// a.CancelOnAbort is set; explains it if it completed without success; reads its outputs
+// artifact if it succeeded. A missing permission for the explanation or the outputs is a
+// warning; a missing or malformed outputs artifact is the Outcome's Err.
+func (p *Client) FollowThrough(ctx context.Context, d Dispatched, f Follow, a After, onChange func(Run)) Outcome {
+	o := Outcome{}
+	o.Run, o.Err = p.Follow(ctx, d, f, onChange)
+	id := o.Run.ID // a run GitHub named is known whatever follows
+	if o.Err != nil && a.CancelOnAbort && id != 0 && GaveUp(o.Err) {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
+		defer cancel()
+		if err := p.Cancel(cctx, id); err != nil {
+			o.Warnings = append(o.Warnings, fmt.Sprintf("run %d could not be cancelled (cancel-run-on-abort): %v", id, err))
+		} else {
+			o.Cancelled = true
+			o.Warnings = append(o.Warnings, fmt.Sprintf("run %d was cancelled, as cancel-run-on-abort asks, because the step gave up on it", id))
+		}
+	}
+	if o.Run.Status != StatusCompleted || id == 0 {
+		return o
+	}
+	if o.Run.Conclusion != ConclusionSuccess {
+		var warnings []string
+		o.FailedJobs, warnings = p.Explain(ctx, id, a.LogLines, a.Logs)
+		o.Warnings = append(o.Warnings, warnings...)
+		return o
+	}
+	if a.OutputsArtifact != "" && o.Err == nil {
+		out, err := p.Outputs(ctx, id, a.OutputsArtifact)
+		switch kind := ghclient.CauseOf(err).Kind; {
+		case err == nil:
+			o.Outputs = out
+		case kind == ghclient.Forbidden || kind == ghclient.NotFound:
+			o.Warnings = append(o.Warnings, fmt.Sprintf("%v: give the token Actions: read to read the run's artifacts", err))
+		default:
+			o.Err = err
+		}
+	}
+	return o
+}
