@@ -20,7 +20,7 @@ var allowedImports = map[string][]string{
 	"githubfake":    {},
 	"config":        {"event"},
 	"ghclient":      {"untrusted", "version"},
-	"ghapp":         {"event", "ghclient"},
+	"ghapp":         {"config", "event", "ghclient"},
 	"dispatch":      {"event", "ghclient", "untrusted"},
 	"runs":          {"event", "ghclient", "untrusted"},
 	"outcome":       {"dispatch", "event", "runs"},

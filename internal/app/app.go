@@ -17,7 +17,6 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
-	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 	"github.com/MrSunshyne/dispatch-action/internal/version"
 )
@@ -137,7 +136,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 			rep.failed(r, hint(cfg, r, now))
 		}
 		if r.Receipt.MayBeDuplicate {
-			out.warnings = append(out.warnings, report.DuplicateWarning(r))
+			out.warnings = append(out.warnings, duplicateWarning(r))
 		}
 		for _, w := range r.Run.Warnings {
 			out.warnings = append(out.warnings, untrusted.Line(r.Repo.String()+": "+w, 0))

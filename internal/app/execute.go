@@ -72,7 +72,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	var order []int // nil: the targets' order
 	if cfg.App != nil && !cfg.DryRun {
 		order = dispatch.ByOwner(cfg.Repositories) // owners' installations go at their own pace, in parallel
-		minter := &ghapp.Minter{App: ghapp.App{ID: cfg.App.ID, Key: cfg.App.Key, InstallationID: cfg.App.InstallationID},
+		minter := &ghapp.Minter{App: *cfg.App,
 			NewClient: staticClient, Now: rn.clock.Now, Mask: p.mask}
 		defer func() { // every token revoked, even when cancelled: each on its own short deadline
 			for _, err := range minter.RevokeAll(context.WithoutCancel(ctx), cmp.Or(rn.revokeTimeout, revokeEach)) {

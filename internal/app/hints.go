@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
@@ -210,7 +211,7 @@ func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 	case runNameMissing:
 		var e *runs.NotFoundError
 		errors.As(r.Err, &e)
-		return phrasing{action: e.RunNameHint()}
+		return phrasing{action: runNameHint(e.Query.Event)}
 	case runConcluded:
 		return phrasing{action: "open the run for its logs. To let this step pass whatever the run's conclusion, set fail-on-conclusion: false and read the conclusion output",
 			cli: "open the run for its logs. To exit 0 whatever the run's conclusion, add --fail-on-conclusion=false"}
@@ -326,4 +327,25 @@ func neededPermission(r outcome.Result) string {
 		return "actions=write"
 	}
 	return "contents=write"
+}
+
+// runNameHint is the exact change the receiving workflow needs so its runs can be found.
+func runNameHint(kind event.Kind) string {
+	if kind == event.WorkflowDispatch {
+		return "the workflow must declare the input and put it in its run title:\n" +
+			"  on:\n    workflow_dispatch:\n      inputs:\n        distinct_id:\n          required: false\n" +
+			"  run-name: ${{ github.workflow }} ${{ inputs.distinct_id }}"
+	}
+	return "the receiving workflow must put the ID in its run title, with this line at the top level:\n" +
+		"  run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}"
+}
+
+// duplicateWarning says that a retried event may arrive twice, and what receivers can
+// deduplicate on.
+func duplicateWarning(r outcome.Result) string {
+	on := "set add-distinct-id: true (--add-distinct-id=true) so that every event carries a distinct_id receivers can deduplicate on"
+	if r.Receipt.DistinctID != "" {
+		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
+	}
+	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), on), 0)
 }

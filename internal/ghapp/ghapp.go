@@ -6,7 +6,6 @@ package ghapp
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"maps"
@@ -20,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-github/v66/github"
 
+	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
@@ -31,29 +31,22 @@ const (
 	jwtLifetime = 9 * time.Minute
 )
 
-// App is a GitHub App's identity.
-type App struct {
-	ID             string // App ID or client ID: the JWT's iss
-	Key            *rsa.PrivateKey
-	InstallationID int64 // 0: find it per owner
-}
-
-// JWT signs a token that authenticates as the App, valid from a minute ago for nine
-// minutes.
-func (a App) JWT(now time.Time) (string, error) {
+// JWT signs a token that authenticates as the App, valid from a minute before now for
+// nine minutes.
+func JWT(app config.App, now time.Time) (string, error) {
 	claims := jwt.RegisteredClaims{
-		Issuer:    a.ID,
+		Issuer:    app.ID,
 		IssuedAt:  jwt.NewNumericDate(now.Add(-jwtBackdate)),
 		ExpiresAt: jwt.NewNumericDate(now.Add(jwtLifetime)),
 	}
-	return jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.Key)
+	return jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(app.Key)
 }
 
 // Minter mints installation tokens, one installation (owner) at a time, renews them
 // before they expire and when GitHub refuses one, and revokes every one it minted when the
 // step ends. It is safe for concurrent use.
 type Minter struct {
-	App       App
+	App       config.App                        // its identity, as the inputs gave it
 	NewClient func(token string) *github.Client // a client that authenticates with token
 	Now       func() time.Time                  // the runner's clock
 	// Mask is called with every token as soon as it exists, before it is used or printed.
@@ -212,7 +205,7 @@ func (m *Minter) github() time.Time {
 }
 
 func (m *Minter) mintOnce(ctx context.Context, in *Installation, perms map[string]string) (*minted, error) {
-	signed, err := m.App.JWT(m.github())
+	signed, err := JWT(m.App, m.github())
 	if err != nil {
 		return nil, fmt.Errorf("signing the App's JWT: %w", err)
 	}

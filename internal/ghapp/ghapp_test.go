@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/MrSunshyne/dispatch-action/internal/config"
 )
 
 func TestJWTClaims(t *testing.T) {
 	t.Parallel()
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
 	now := time.Now().Truncate(time.Second)
-	signed, err := App{ID: "12345", Key: rk}.JWT(now)
+	signed, err := JWT(config.App{ID: "12345", Key: rk}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,16 +93,6 @@ func RunLine(run runs.Run) string {
 	return untrusted.Line(fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), url), 0)
 }
 
-// DuplicateWarning says that a retried event may arrive twice, and what receivers can
-// deduplicate on.
-func DuplicateWarning(r outcome.Result) string {
-	on := "set add-distinct-id: true (--add-distinct-id=true) so that every event carries a distinct_id receivers can deduplicate on"
-	if r.Receipt.DistinctID != "" {
-		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
-	}
-	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), on), 0)
-}
-
 // renderRequest prints a recorded request as it went on the wire (headers sorted), with
 // the Authorization header's credential replaced by "***".
 func renderRequest(w io.Writer, r *ghclient.RecordedRequest) {

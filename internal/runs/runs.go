@@ -88,17 +88,6 @@ func (e *NotFoundError) Error() string {
 		e.Query.DistinctID, e.Waited.Round(time.Second), e.Checked)
 }
 
-// RunNameHint is the exact change the receiving workflow needs so its runs can be found.
-func (e *NotFoundError) RunNameHint() string {
-	if e.Query.Event == event.WorkflowDispatch {
-		return "the workflow must declare the input and put it in its run title:\n" +
-			"  on:\n    workflow_dispatch:\n      inputs:\n        distinct_id:\n          required: false\n" +
-			"  run-name: ${{ github.workflow }} ${{ inputs.distinct_id }}"
-	}
-	return "the receiving workflow must put the ID in its run title, with this line at the top level:\n" +
-		"  run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}"
-}
-
 // Find polls the runs of the query's event created since q.Since (less ClockSkew) until one
 // whose title contains the distinct ID appears, or deadline passes. It pages through all
 // results each time.
