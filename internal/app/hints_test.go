@@ -1,0 +1,107 @@
+package app
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+
+	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
+)
+
+// answered is GitHub's answer of status with header and message, as go-github returns it
+// and ghclient classifies it.
+func answered(status int, header http.Header, message string) error {
+	if header == nil {
+		header = http.Header{}
+	}
+	return ghclient.Check(&github.ErrorResponse{Response: &http.Response{StatusCode: status, Header: header}, Message: message})
+}
+
+// failed is a failed result of a repository_dispatch (or, with workflow, a
+// workflow_dispatch) to octo/data.
+func failed(err error, workflow bool, delivered bool) outcome.Result {
+	r := outcome.Result{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "e"}
+	if workflow {
+		r.Event, r.EventType, r.Workflow = event.WorkflowDispatch, "", "deploy.yml"
+	}
+	if delivered {
+		r.Receipt.Accepted = time.Now()
+	}
+	r.Fail(err)
+	return r
+}
+
+// Each failure gets the hint its cause calls for, in each mode's words: the workflow's
+// YAML in action mode, the shell in the CLI.
+func TestHints(t *testing.T) {
+	t.Parallel()
+	reset := time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		r      outcome.Result
+		app    bool
+		why    reason
+		action string // a fragment of the action's hint
+		cli    string // of the CLI's ("": the same)
+	}{
+		{"404 before delivery", failed(answered(404, nil, "Not Found"), false, false), false, repoNotFound,
+			"pass token: ${{ secrets.DISPATCH_TOKEN }}", "export GITHUB_TOKEN=<token>"},
+		{"404 after delivery", failed(answered(404, nil, "Not Found"), false, true), false, runUnreadable, "Actions: read on octo/data", ""},
+		{"401", failed(answered(401, nil, "Bad credentials"), false, false), false, tokenRefused, "update the secret", "export GITHUB_TOKEN=<new token>"},
+		{"401 with an App", failed(answered(401, nil, "Bad credentials"), false, false), true, appTokenRefused, "installation may have been suspended", ""},
+		{"403 naming its permission", failed(answered(403, http.Header{"X-Accepted-Github-Permissions": {"contents=write"}}, "Resource not accessible"), false, false), false,
+			permissionMissing, "permissions: { contents: write }", "Contents: write (contents=write)"},
+		{"403 workflow without a name", failed(answered(403, nil, "Resource not accessible"), true, false), false, permissionMissing, "actions=write", ""},
+		{"primary limit", failed(answered(403, http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"1795870800"}}, "API rate limit exceeded"), false, false),
+			false, primaryLimit, "it resets at " + reset.Format(time.RFC3339), ""},
+		{"422 workflow", failed(answered(422, nil, "Unexpected inputs"), true, false), false, workflowRefused, `input "inputs"`, "--inputs"},
+		{"no run-name", failed(&runs.NotFoundError{Query: runs.Query{Event: event.RepositoryDispatch}}, false, true), false, runNameMissing,
+			"run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}", ""},
+		{"no run-name, workflow", failed(&runs.NotFoundError{Query: runs.Query{Event: event.WorkflowDispatch}}, true, true), false, runNameMissing,
+			"run-name: ${{ github.workflow }} ${{ inputs.distinct_id }}", ""},
+		{"concluded", failed(&runs.ConclusionError{Conclusion: runs.ConclusionFailure}, false, true), false, runConcluded, "fail-on-conclusion: false", "--fail-on-conclusion=false"},
+		{"still running", failed(&runs.StillRunningError{Status: runs.StatusInProgress}, false, true), false, stillRunning, "raise wait-timeout", "dispatch watch"},
+		{"inputs limit", failed(&dispatch.InputsLimitError{Inputs: 11}, true, false), false, inputsLimit, "at most 10 workflow inputs", "--inputs"},
+		{"JWT refused", failed(&ghapp.JWTRefusedError{App: "1"}, false, false), true, appJWTRefused, "check that app-id", ""},
+		{"JWT refused, clocks apart", failed(&ghapp.JWTRefusedError{App: "1", Skew: -2 * time.Minute}, false, false), true, appJWTRefused,
+			"the runner's clock is 2m0s ahead of GitHub's", ""},
+		{"not GitHub", failed(ghclient.NotGitHubError(200, "a page"), false, false), false, notGitHub, "login portal", "this machine"},
+		{"not sent, cancelled", failed(dispatch.ErrNotSent, false, false), false, outOfTime, "raise the timeout input", "raise --timeout"},
+		{"cancelled while waiting", failed(runs.ErrCancelled, false, true), false, noHint, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := &config.Config{Mode: config.ActionMode}
+			if tc.app {
+				cfg.App = &config.App{ID: "1"}
+			}
+			why := reasonOf(tc.r)
+			if why == tokenRefused && tc.app {
+				why = appTokenRefused
+			}
+			if why != tc.why {
+				t.Fatalf("reason %d, want %d (%v)", why, tc.why, tc.r.Err)
+			}
+			action := hint(cfg, tc.r, reset.Add(-time.Hour))
+			cfg.Mode = config.CLIMode
+			cli := hint(cfg, tc.r, reset.Add(-time.Hour))
+			wantCLI := tc.cli
+			if wantCLI == "" {
+				wantCLI = tc.action
+			}
+			if !strings.Contains(action, tc.action) || !strings.Contains(cli, wantCLI) || (tc.why == noHint) != (action == "") {
+				t.Errorf("action hint %q\ncli hint %q", action, cli)
+			}
+		})
+	}
+}
