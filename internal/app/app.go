@@ -18,7 +18,6 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
-	"github.com/MrSunshyne/dispatch-action/internal/version"
 )
 
 // Exit codes, documented in the README.
@@ -76,20 +75,7 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 		fmt.Fprintln(rn.stderr, "\nerror: no command given (outside GitHub Actions, use: dispatch trigger …)")
 		return ExitBadInput
 	}
-	switch args[0] {
-	case "trigger":
-		return rn.runCLI(ctx, args[1:], false)
-	case "watch":
-		return rn.runCLI(ctx, args[1:], true)
-	case "help", "-h", "--help", "-help":
-		fmt.Fprint(rn.stdout, helpText)
-		return ExitOK
-	case "version", "--version", "-version":
-		fmt.Fprintf(rn.stdout, "dispatch %s\n", version.Version)
-		return ExitOK
-	}
-	fmt.Fprintf(rn.stderr, "error: unknown command %q\nrun 'dispatch help' for usage\n", args[0])
-	return ExitBadInput
+	return rn.runCommand(ctx, args)
 }
 
 // executeSafely is execute, with a bug outside any one target turned into every target's

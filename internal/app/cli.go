@@ -2,13 +2,16 @@ package app
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/version"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
@@ -17,46 +20,165 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
-// helpText is the CLI's usage, printed by `dispatch help`; TestHelpDocumentsEveryFlag keeps it complete.
-//
-//go:embed help.txt
+// The CLI's commands: each names itself in the usage, owns its part of the help, parses
+// its arguments into options without touching the network (parse, which tests call on
+// their own), and runs with them.
+type command struct {
+	name    string
+	aliases []string
+	usage   []string // its lines of the help's usage
+	help    string   // its part of the help (a file of help/), if any
+	// parse reads the arguments (and the environment) into options; nil: it takes none.
+	parse func(rn runner, args []string) (cliOptions, error)
+	run   func(rn runner, ctx context.Context, o cliOptions) int
+}
+
+// cliOptions are what trigger's and watch's flags and environment give: the inputs to
+// check (config.Build does), and how to print.
+type cliOptions struct {
+	in     config.Inputs
+	asJSON bool
+	help   bool // -h: print the help instead
+}
+
+//go:embed help
+var helpFiles embed.FS
+
+func helpPart(name string) string {
+	b, err := helpFiles.ReadFile("help/" + name)
+	if err != nil {
+		panic(err) // embedded: cannot happen
+	}
+	return string(b)
+}
+
+// commands is the table of the CLI's commands, in the order the help lists them.
+var commands []command
+
+func init() {
+	commands = []command{
+		{name: "trigger", help: "trigger.txt", parse: parseTrigger, run: runner.trigger, usage: []string{
+			"dispatch trigger --repository OWNER/NAME --event-type TYPE [flags]",
+			"dispatch trigger --repository OWNER/NAME --workflow FILE.yml|NAME [--ref REF] [--inputs JSON] [flags]"}},
+		{name: "watch", help: "watch.txt", parse: parseWatch, run: runner.trigger, usage: []string{
+			"dispatch watch --repository OWNER/NAME --run-id ID [flags]"}},
+		{name: "help", aliases: []string{"-h", "--help", "-help"}, run: runner.printHelp, usage: []string{"dispatch help"}},
+		{name: "version", aliases: []string{"--version", "-version"}, run: runner.printVersion, usage: []string{"dispatch version"}},
+	}
+	helpText = renderHelp()
+}
+
+// helpText is the CLI's usage, printed by `dispatch help` (and -h on any command):
+// TestHelpDocumentsEveryFlag keeps it complete.
 var helpText string
 
-// runCLI runs `dispatch trigger` (or, with watch, `dispatch watch`) with its flags.
-func (rn runner) runCLI(ctx context.Context, args []string, watch bool) int {
-	getenv, stdout, stderr := rn.getenv, rn.stdout, rn.stderr
+// renderHelp is the help: what the tool is, every command's usage, each command's part,
+// then what they share.
+func renderHelp() string {
+	var b strings.Builder
+	b.WriteString(helpPart("header.txt"))
+	b.WriteString("Usage:\n")
+	for _, c := range commands {
+		for _, u := range c.usage {
+			b.WriteString("  " + u + "\n")
+		}
+	}
+	b.WriteString("\n")
+	for _, c := range commands {
+		if c.help != "" {
+			b.WriteString(helpPart(c.help))
+		}
+	}
+	b.WriteString(helpPart("footer.txt"))
+	return b.String()
+}
+
+// commandNamed finds a command by its name or an alias.
+func commandNamed(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name || slices.Contains(c.aliases, name) {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// runCommand runs the CLI's command args[0] with the rest of args.
+func (rn runner) runCommand(ctx context.Context, args []string) int {
+	c, ok := commandNamed(args[0])
+	if !ok {
+		fmt.Fprintf(rn.stderr, "error: unknown command %q\nrun 'dispatch help' for usage\n", args[0])
+		return ExitBadInput
+	}
+	var o cliOptions
+	if c.parse != nil {
+		var err error
+		if o, err = c.parse(rn, args[1:]); err != nil {
+			fmt.Fprintf(rn.stderr, "error: %v\nrun 'dispatch help' for usage\n", err)
+			return ExitBadInput
+		}
+	}
+	if o.help {
+		return rn.printHelp(ctx, o)
+	}
+	return c.run(rn, ctx, o)
+}
+
+func (rn runner) printHelp(context.Context, cliOptions) int {
+	fmt.Fprint(rn.stdout, helpText)
+	return ExitOK
+}
+
+func (rn runner) printVersion(context.Context, cliOptions) int {
+	fmt.Fprintf(rn.stdout, "dispatch %s\n", version.Version)
+	return ExitOK
+}
+
+// parseTrigger reads trigger's flags, named like the action's inputs, and what the
+// environment gives (the token, the App's key, the API and server URLs). It checks only
+// the form of the arguments; config.Build checks the values.
+func parseTrigger(rn runner, args []string) (cliOptions, error) {
+	var o cliOptions
 	fs := flag.NewFlagSet("dispatch trigger", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var in config.Inputs
-	in.Flags(fs)
-	var asJSON bool
-	fs.BoolVar(&asJSON, "json", false, "")
+	o.in.Flags(fs)
+	fs.BoolVar(&o.asJSON, "json", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, helpText)
-			return ExitOK
+			return cliOptions{help: true}, nil
 		}
-		fmt.Fprintf(stderr, "error: %v\nrun 'dispatch help' for usage\n", err)
-		return ExitBadInput
+		return o, err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "error: unexpected argument %q (flags take the form --name value)\nrun 'dispatch help' for usage\n", fs.Arg(0))
-		return ExitBadInput
+		return o, fmt.Errorf("unexpected argument %q (flags take the form --name value)", fs.Arg(0))
 	}
-	in.Token, _ = config.CLIToken(getenv)
-	if in.AppPrivateKeyFile == "" {
-		in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
+	getenv := rn.getenv
+	o.in.Token, _ = config.CLIToken(getenv)
+	if o.in.AppPrivateKeyFile == "" {
+		o.in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
 	}
-	in.DistinctID = rn.newID()
-	if in.APIURL == "" {
-		in.APIURL = config.APIURLFromEnv(getenv)
+	o.in.DistinctID = rn.newID()
+	if o.in.APIURL == "" {
+		o.in.APIURL = config.APIURLFromEnv(getenv)
 	}
-	in.ServerURL = getenv("GITHUB_SERVER_URL")
-	if watch && in.RunID == "" {
-		fmt.Fprintln(stderr, "error: --run-id: watch needs the ID of the run to follow\nrun 'dispatch help' for usage")
-		return ExitBadInput
-	}
+	o.in.ServerURL = getenv("GITHUB_SERVER_URL")
+	return o, nil
+}
 
+// parseWatch is parseTrigger for a run given by its ID, which it needs.
+func parseWatch(rn runner, args []string) (cliOptions, error) {
+	o, err := parseTrigger(rn, args)
+	if err == nil && !o.help && o.in.RunID == "" {
+		err = errors.New("--run-id: watch needs the ID of the run to follow")
+	}
+	return o, err
+}
+
+// trigger checks the inputs, then sends and follows as they say, and reports in the CLI's
+// way.
+func (rn runner) trigger(ctx context.Context, o cliOptions) int {
+	in, asJSON := o.in, o.asJSON
+	stdout, stderr := rn.stdout, rn.stderr
 	red := report.NewRedactor(in.Token)
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	cfg, problems := config.Build(config.CLIMode, in)

@@ -207,3 +207,62 @@ func TestCLIDryRunManyTargets(t *testing.T) {
 		t.Errorf("stdout:\n%s", run.stdout)
 	}
 }
+
+// Parsing a command's arguments touches no network: flags become inputs named like the
+// action's, the token and the App's key come from the environment, never a flag.
+func TestParseTriggerAndWatch(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GH_TOKEN": "ghp_fromenv", "GITHUB_APP_PRIVATE_KEY": "PEM", "GITHUB_API_URL": "https://ghes.example/api/v3",
+		"GITHUB_SERVER_URL": "https://ghes.example"}
+	rn := runner{getenv: func(k string) string { return env[k] }, newID: func() string { return "id-1" }}
+	o, err := parseTrigger(rn, []string{"--repository", "octo/data", "--workflow", "Deploy app", "--inputs", `{"a":1}`,
+		"--wait", "completed", "--fail-on-conclusion=false", "--dry-run", "--json"})
+	in := o.in
+	if err != nil || in.Repository != "octo/data" || in.Workflow != "Deploy app" || in.WorkflowInputs != `{"a":1}` || in.Wait != "completed" ||
+		in.FailOnConclusion != "false" || in.DryRun != "true" || !o.asJSON || in.Token != "ghp_fromenv" || in.AppPrivateKey != "PEM" ||
+		in.APIURL != "https://ghes.example/api/v3" || in.ServerURL != "https://ghes.example" || in.DistinctID != "id-1" || o.help {
+		t.Errorf("%v: %+v", err, o)
+	}
+	if o, _ := parseTrigger(rn, []string{"--api-url", "https://proxy.example", "--app-private-key-file", "k.pem"}); o.in.APIURL != "https://proxy.example" || o.in.AppPrivateKey != "" {
+		t.Errorf("a flag wins over the environment; a key file over GITHUB_APP_PRIVATE_KEY: %+v", o.in)
+	}
+	for _, tc := range []struct {
+		parse func(runner, []string) (cliOptions, error)
+		args  []string
+		err   string
+	}{
+		{parseTrigger, []string{"--repo", "x"}, "flag provided but not defined: -repo"},
+		{parseTrigger, []string{"--repository", "x", "extra"}, `unexpected argument "extra"`},
+		{parseTrigger, []string{"--token", "ghp_x"}, "flag provided but not defined: -token"},
+		{parseWatch, []string{"--repository", "x"}, "--run-id: watch needs the ID of the run to follow"},
+	} {
+		if _, err := tc.parse(rn, tc.args); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.err)
+		}
+	}
+	for _, parse := range []func(runner, []string) (cliOptions, error){parseTrigger, parseWatch} {
+		if o, err := parse(rn, []string{"-h"}); err != nil || !o.help {
+			t.Errorf("-h: %v %+v", err, o)
+		}
+	}
+}
+
+// Every command of the table is in the help's usage, and answers to its name and aliases.
+func TestCommandsTable(t *testing.T) {
+	t.Parallel()
+	for _, c := range commands {
+		for _, u := range c.usage {
+			if !strings.Contains(helpText, "  "+u+"\n") {
+				t.Errorf("%s: usage %q is not in the help", c.name, u)
+			}
+		}
+		for _, name := range append([]string{c.name}, c.aliases...) {
+			if got, ok := commandNamed(name); !ok || got.name != c.name {
+				t.Errorf("%q does not name %s", name, c.name)
+			}
+		}
+	}
+	if _, ok := commandNamed("deploy"); ok {
+		t.Error("an unknown command found")
+	}
+}
