@@ -85,6 +85,14 @@ type Options struct {
 	Server *ghclient.Server
 }
 
+// label is the target's name for OnAttempt; "" when nobody listens.
+func (o Options) label(repo event.Repo, kind event.Kind, eventType, workflow, ref string) string {
+	if o.OnAttempt == nil {
+		return ""
+	}
+	return event.Label(repo, kind, eventType, workflow, ref)
+}
+
 // post makes a POST of body (exact JSON bytes) and decodes the answer into out, if any.
 func post(client *github.Client, path string, body []byte, out any) func(context.Context) (*github.Response, error) {
 	return func(ctx context.Context) (*github.Response, error) {
@@ -101,8 +109,7 @@ func post(client *github.Client, path string, body []byte, out any) func(context
 func Send(ctx context.Context, client *github.Client, ev Event, o Options) Receipt {
 	rec := Receipt{DistinctID: ev.DistinctID}
 	body := event.RepositoryDispatchBody(ev.EventType, ev.ClientPayload)
-	label := event.Label(ev.Repository, event.RepositoryDispatch, ev.EventType, "", "")
-	send(ctx, client, &rec, o, label, post(client, ev.Repository.Path()+"dispatches", body, nil),
+	send(ctx, client, &rec, o, o.label(ev.Repository, event.RepositoryDispatch, ev.EventType, "", ""), post(client, ev.Repository.Path()+"dispatches", body, nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
 	return rec
 }
@@ -147,7 +154,7 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 	}
 	rec.WorkflowKey = workflow
 	path := ev.Repository.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
-	label := event.Label(ev.Repository, event.WorkflowDispatch, "", ev.Workflow, rec.Ref)
+	label := o.label(ev.Repository, event.WorkflowDispatch, "", ev.Workflow, rec.Ref)
 	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
 		var details runDetails
 		send(ctx, client, &rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, ev.Inputs, true), &details), func(status int) bool {
