@@ -57,8 +57,16 @@ const (
 	notGitHub
 )
 
-// reasonOf classifies a failed Result by its error's type and its GitHub cause.
+// reasonOf classifies a failed Result by its error's type and, else, its GitHub cause.
 func reasonOf(r outcome.Result) reason {
+	if why, ok := typedReason(r.Err); ok {
+		return why
+	}
+	return causeReason(r)
+}
+
+// typedReason is the reason of a failure an error type of the project's names.
+func typedReason(err error) (reason, bool) {
 	var notInstalled *ghapp.NotInstalledError
 	var jwtRefused *ghapp.JWTRefusedError
 	var appPerm *ghapp.PermissionError
@@ -70,33 +78,38 @@ func reasonOf(r outcome.Result) reason {
 	var gone *runs.RunNotFoundError
 	var still *runs.StillRunningError
 	switch {
-	case errors.As(r.Err, &still):
-		return stillRunning
-	case errors.As(r.Err, &limit):
-		return inputsLimit
-	case errors.As(r.Err, &gone) && gone.Vanished:
-		return runVanished
-	case errors.As(r.Err, &gone):
-		return runNotFound
-	case errors.As(r.Err, &outputs) && outputs.Err == nil:
-		return outputsUnreadable
-	case errors.As(r.Err, &wfName):
-		return workflowUnknown
-	case errors.Is(r.Err, runs.ErrCancelled):
-		return noHint
-	case errors.Is(r.Err, runs.ErrTimeout), errors.Is(r.Err, dispatch.ErrNotSent):
-		return outOfTime
-	case errors.As(r.Err, &notInstalled):
-		return appNotInstalled
-	case errors.As(r.Err, &jwtRefused):
-		return appJWTRefused
-	case errors.As(r.Err, &appPerm):
-		return appPermission
-	case errors.As(r.Err, &notFound):
-		return runNameMissing
-	case errors.As(r.Err, &concl):
-		return runConcluded
+	case errors.As(err, &still):
+		return stillRunning, true
+	case errors.As(err, &limit):
+		return inputsLimit, true
+	case errors.As(err, &gone) && gone.Vanished:
+		return runVanished, true
+	case errors.As(err, &gone):
+		return runNotFound, true
+	case errors.As(err, &outputs) && outputs.Err == nil:
+		return outputsUnreadable, true
+	case errors.As(err, &wfName):
+		return workflowUnknown, true
+	case errors.Is(err, runs.ErrCancelled):
+		return noHint, true
+	case errors.Is(err, runs.ErrTimeout), errors.Is(err, dispatch.ErrNotSent):
+		return outOfTime, true
+	case errors.As(err, &notInstalled):
+		return appNotInstalled, true
+	case errors.As(err, &jwtRefused):
+		return appJWTRefused, true
+	case errors.As(err, &appPerm):
+		return appPermission, true
+	case errors.As(err, &notFound):
+		return runNameMissing, true
+	case errors.As(err, &concl):
+		return runConcluded, true
 	}
+	return noHint, false
+}
+
+// causeReason is the reason of a failed request, by what GitHub answered.
+func causeReason(r outcome.Result) reason {
 	c := ghclient.CauseOf(r.Err)
 	switch c.Kind {
 	case ghclient.Cancelled:
