@@ -250,7 +250,7 @@ func (c *cliReporter) failed(r outcome.Result, hint string) {
 
 func (c *cliReporter) finish(out stepResult, code int) int {
 	if c.asJSON {
-		fmt.Fprintln(c.stdout, report.ResultsJSON(out.results))
+		fmt.Fprintln(c.stdout, outcome.JSON(out.results))
 	}
 	return code
 }

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -14,18 +12,6 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
-
-// ResultsJSON is the `results` output.
-func ResultsJSON(results []outcome.Result) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(results); err != nil {
-		// Result holds only strings and numbers: this cannot fail.
-		panic(fmt.Sprintf("encoding results: %v", err))
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
 
 // Summary is the step summary: a table of what was sent where, with the outcome, then why
 // runs failed and the warnings. Every piece of text in it is escaped; the only links are
@@ -276,7 +262,7 @@ func Outputs(results []outcome.Result) []actionio.Output {
 		return []actionio.Output{
 			{Name: "event-type", Value: results[0].EventType},
 			{Name: "distinct-id", Value: results[0].Receipt.DistinctID},
-			{Name: "results", Value: ResultsJSON(results)},
+			{Name: "results", Value: outcome.JSON(results)},
 		}
 	}
 	first := results[0]
@@ -295,6 +281,6 @@ func Outputs(results []outcome.Result) []actionio.Output {
 		{Name: "run-status", Value: string(first.Run.Run.Status)},
 		{Name: "conclusion", Value: string(first.Run.Run.Conclusion)},
 		{Name: "run-outputs", Value: string(first.Run.Outputs)},
-		{Name: "results", Value: ResultsJSON(results)},
+		{Name: "results", Value: outcome.JSON(results)},
 	}
 }
