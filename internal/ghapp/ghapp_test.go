@@ -138,7 +138,7 @@ func TestMintingErrors(t *testing.T) {
 	_, err1 := required.Token(context.Background())
 	_, err2 := required.Token(context.Background())
 	var perm *PermissionError
-	if !errors.As(err1, &perm) || perm.Perms["contents"] != "write" || err2 != err1 || len(f.MintedTokens()) != 0 {
+	if !errors.As(err1, &perm) || perm.Perms["contents"] != "write" || !errors.Is(err2, err1) || len(f.MintedTokens()) != 0 {
 		t.Errorf("errors %v, %v; %d minted", err1, err2, len(f.MintedTokens()))
 	}
 	var notInstalled *NotInstalledError

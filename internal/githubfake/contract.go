@@ -174,7 +174,7 @@ func load(s Server) (*description, error) {
 	if d.examples, err = loadExamples(s); err != nil {
 		return nil, err
 	}
-	for template, item := range doc.T.Paths.Map() {
+	for template, item := range doc.Paths.Map() {
 		d.routes = append(d.routes, pathRoute{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), item: item})
 	}
 	// The most literal segments first: /actions/runs/{id}/jobs before /actions/{a}/{b}/{c}.
