@@ -86,8 +86,8 @@ func (rn runner) executeSafely(ctx context.Context, cfg *config.Config, p progre
 		if r := recover(); r != nil {
 			err := dispatch.InternalError(r)
 			out = stepResult{}
-			for _, repo := range cfg.Repositories {
-				res := newResult(cfg, repo)
+			for _, t := range cfg.Targets {
+				res := outcome.Result{Target: t}
 				res.Fail(err)
 				out.results = append(out.results, res)
 			}

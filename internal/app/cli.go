@@ -154,6 +154,7 @@ func parseTrigger(rn runner, args []string) (cliOptions, error) {
 	}
 	getenv := rn.getenv
 	o.in.Token, _ = config.CLIToken(getenv)
+	o.in.StatusToken = o.in.Token // commit statuses are posted with the same token
 	if o.in.AppPrivateKeyFile == "" {
 		o.in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
 	}
@@ -161,7 +162,7 @@ func parseTrigger(rn runner, args []string) (cliOptions, error) {
 	if o.in.APIURL == "" {
 		o.in.APIURL = config.APIURLFromEnv(getenv)
 	}
-	o.in.ServerURL = getenv("GITHUB_SERVER_URL")
+	o.in.Caller = config.CallerFromEnv(getenv)
 	return o, nil
 }
 

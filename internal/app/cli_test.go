@@ -220,7 +220,7 @@ func TestParseTriggerAndWatch(t *testing.T) {
 	in := o.in
 	if err != nil || in.Repository != "octo/data" || in.Workflow != "Deploy app" || in.WorkflowInputs != `{"a":1}` || in.Wait != "completed" ||
 		in.FailOnConclusion != "false" || in.DryRun != "true" || !o.asJSON || in.Token != "ghp_fromenv" || in.AppPrivateKey != "PEM" ||
-		in.APIURL != "https://ghes.example/api/v3" || in.ServerURL != "https://ghes.example" || in.DistinctID != "id-1" || o.help {
+		in.APIURL != "https://ghes.example/api/v3" || in.Caller.ServerURL != "https://ghes.example" || in.DistinctID != "id-1" || o.help {
 		t.Errorf("%v: %+v", err, o)
 	}
 	if o, _ := parseTrigger(rn, []string{"--api-url", "https://proxy.example", "--app-private-key-file", "k.pem"}); o.in.APIURL != "https://proxy.example" || o.in.AppPrivateKey != "" {

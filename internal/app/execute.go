@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 	clientFor := func(context.Context, event.Repo) (*github.Client, error) { return staticClient(cfg.Token), nil }
 	var order []int // nil: the targets' order
 	if cfg.App != nil && !cfg.DryRun {
-		order = dispatch.ByOwner(cfg.Repositories) // owners' installations go at their own pace, in parallel
+		order = dispatch.ByOwner(cfg.Targets) // owners' installations go at their own pace, in parallel
 		minter := &ghapp.Minter{App: *cfg.App,
 			NewClient: staticClient, Now: rn.clock.Now, Mask: p.mask}
 		defer func() { // every token revoked, even when cancelled: each on its own short deadline
@@ -80,7 +81,8 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 			}
 		}()
 		clientFor = func(ctx context.Context, repo event.Repo) (*github.Client, error) {
-			inst := minter.Credential(repo.Owner, reposOf(cfg, repo.Owner), ghapp.Permissions(cfg.Event, cfg.Wait, cfg.CancelRunOnAbort))
+			names, kinds := ofOwner(cfg, repo.Owner)
+			inst := minter.Credential(repo.Owner, names, ghapp.Permissions(kinds, cfg.Wait, cfg.CancelRunOnAbort))
 			if _, err := inst.Token(ctx); err != nil { // the first token, before anything is sent
 				return nil, err
 			}
@@ -88,9 +90,9 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 		}
 	}
 	st := &step{cfg: cfg, deadline: policy.Deadline, progress: p, clientFor: clientFor, server: server, logs: runs.NewLogBudget(runs.StepLogBytes)}
-	one := func(ctx context.Context, repo event.Repo) outcome.Result { return rn.one(ctx, st, repo) }
-	out.results = dispatch.FanOut(ctx, cfg.Repositories, order, concurrency, one, func(repo event.Repo, err error) outcome.Result {
-		res := newResult(cfg, repo)
+	one := func(ctx context.Context, t event.Target) outcome.Result { return rn.one(ctx, st, t) }
+	out.results = dispatch.FanOut(ctx, cfg.Targets, order, concurrency, one, func(t event.Target, err error) outcome.Result {
+		res := outcome.Result{Target: t}
 		res.Fail(err)
 		if errors.Is(err, dispatch.ErrNotSent) {
 			res.Receipt.Delivery = dispatch.DeliveryNotSent
@@ -116,12 +118,12 @@ type step struct {
 	logs      *runs.LogBudget  // what the failed jobs' log tails may hold, all targets together
 }
 
-// one sends the event to one target (or, with run-id, sends nothing) and follows its run
-// as configured.
-func (rn runner) one(ctx context.Context, st *step, repo event.Repo) outcome.Result {
+// one sends the target's event (or, with run-id, sends nothing) and follows its run as
+// configured.
+func (rn runner) one(ctx context.Context, st *step, t event.Target) outcome.Result {
 	cfg, p := st.cfg, st.progress
-	res := newResult(cfg, repo)
-	c, err := st.clientFor(ctx, repo)
+	res := outcome.Result{Target: t}
+	c, err := st.clientFor(ctx, t.Repo)
 	if err != nil {
 		res.Fail(err)
 		res.Receipt.Delivery = dispatch.DeliveryNotSent
@@ -140,7 +142,7 @@ func (rn runner) one(ctx context.Context, st *step, repo event.Repo) outcome.Res
 			return res
 		}
 	}
-	runsOf := &runs.Client{API: c, Repo: repo, Clock: rn.clock, OnAttempt: p.attempt}
+	runsOf := &runs.Client{API: c, Repo: t.Repo, Clock: rn.clock, OnAttempt: p.attempt}
 	rn.follow(ctx, st, runsOf, &res)
 	return res
 }
@@ -150,13 +152,7 @@ func (rn runner) one(ctx context.Context, st *step, repo event.Repo) outcome.Res
 func (rn runner) send(ctx context.Context, st *step, c *github.Client, res *outcome.Result) {
 	cfg := st.cfg
 	dopts := dispatch.Options{Now: rn.clock.Now, DryRun: cfg.DryRun, OnAttempt: st.progress.attempt, Server: st.server}
-	if cfg.Event == event.WorkflowDispatch {
-		res.Receipt = dispatch.SendWorkflow(ctx, c, dispatch.WorkflowEvent{Repository: res.Repo, Workflow: cfg.Workflow, ByName: cfg.WorkflowByName,
-			Ref: cfg.Ref, Inputs: cfg.Inputs, DistinctID: cfg.DistinctID}, dopts)
-	} else {
-		res.Receipt = dispatch.Send(ctx, c, dispatch.Event{Repository: res.Repo, EventType: cfg.EventType, ClientPayload: cfg.ClientPayload,
-			DistinctID: cfg.DistinctID}, dopts)
-	}
+	res.Receipt = dispatch.Send(ctx, c, res.Target, dopts)
 	switch {
 	case !res.Receipt.OK():
 		res.Fail(res.Receipt.Err)
@@ -171,7 +167,7 @@ func (rn runner) send(ctx context.Context, st *step, c *github.Client, res *outc
 // res.Run.
 func (rn runner) follow(ctx context.Context, st *step, runsOf *runs.Client, res *outcome.Result) {
 	cfg := st.cfg
-	d := runs.Dispatched{Event: cfg.Event, Workflow: res.Receipt.WorkflowKey, DistinctID: res.Receipt.DistinctID,
+	d := runs.Dispatched{Event: res.Event, Workflow: res.Receipt.WorkflowKey, DistinctID: res.Receipt.DistinctID,
 		Accepted: res.Receipt.Accepted, RunID: res.Receipt.RunID, RunURL: res.Receipt.RunURL}
 	if res.FollowOnly {
 		d.RunID = cfg.RunID
@@ -188,19 +184,18 @@ func (rn runner) follow(ctx context.Context, st *step, runsOf *runs.Client, res 
 	}
 }
 
-// newResult is the result of a target before anything was sent.
-func newResult(cfg *config.Config, repo event.Repo) outcome.Result {
-	return outcome.Result{Repo: repo, Event: cfg.Event, EventType: cfg.EventType, Workflow: cfg.Workflow, Ref: cfg.Ref}
-}
-
-// reposOf lists the names of the targets that belong to owner, for an App token scoped to
-// exactly those repositories.
-func reposOf(cfg *config.Config, owner string) []string {
-	var names []string
-	for _, r := range cfg.Repositories {
+// ofOwner lists the names of the repositories of owner among the targets, for an App
+// token scoped to exactly those, and the kinds of event sent to them, for its permissions.
+func ofOwner(cfg *config.Config, owner string) (names []string, kinds []event.Kind) {
+	for _, r := range cfg.Repos() {
 		if strings.EqualFold(r.Owner, owner) {
 			names = append(names, r.Name)
 		}
 	}
-	return names
+	for _, t := range cfg.Targets {
+		if strings.EqualFold(t.Repo.Owner, owner) && !slices.Contains(kinds, t.Event) && t.Event != "" {
+			kinds = append(kinds, t.Event)
+		}
+	}
+	return names, kinds
 }

@@ -29,7 +29,7 @@ func answered(status int, header http.Header, message string) error {
 // failed is a failed result of a repository_dispatch (or, with workflow, a
 // workflow_dispatch) to octo/data.
 func failed(err error, workflow bool, delivered bool) outcome.Result {
-	r := outcome.Result{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "e"}
+	r := outcome.Result{Target: event.Target{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "e"}}
 	if workflow {
 		r.Event, r.EventType, r.Workflow = event.WorkflowDispatch, "", "deploy.yml"
 	}

@@ -34,10 +34,17 @@ func readLimited(path string, limit int) ([]byte, error) {
 // builder checks one concern of the inputs at a time, each adding to the same list of
 // problems.
 type builder struct {
-	mode     Mode
-	in       Inputs
-	c        *Config
-	problems Problems
+	mode      Mode
+	in        Inputs
+	c         *Config
+	problems  Problems
+	repoItems []repoItem // every repository as given, for the check of its host
+}
+
+// repoItem is a repository as given, and how to name its input in a problem.
+type repoItem struct {
+	text string
+	bad  badFunc
 }
 
 func (b *builder) bad(input, format string, args ...any) {
@@ -45,48 +52,76 @@ func (b *builder) bad(input, format string, args ...any) {
 }
 
 // Build checks the inputs and returns the Config, or every problem found. It reads the
-// client-payload and key files, if named, and sends nothing.
+// client-payload and key files, and the calling event's payload, if it needs them, and
+// sends nothing.
 func Build(m Mode, in Inputs) (*Config, Problems) {
-	b := &builder{mode: m, in: in, c: &Config{Mode: m, Token: in.Token, Event: event.RepositoryDispatch, Inputs: event.EmptyObject}}
-	b.targets()
-	b.wait() // before the event: waiting decides whether a distinct ID is sent
+	b := &builder{mode: m, in: in, c: &Config{Mode: m, Token: in.Token}}
+	b.wait() // before the events: waiting decides whether a distinct ID is sent
 	switch {
+	case strings.TrimSpace(in.Targets) != "":
+		b.targetList()
 	case strings.TrimSpace(in.RunID) != "":
 		b.awaitRun()
-	case strings.TrimSpace(in.Workflow) != "":
-		b.workflowDispatch()
 	default:
-		b.repositoryDispatch()
+		b.oneEvent()
 	}
+	b.concurrency()
 	b.afterRun()
 	b.delivery()
 	b.auth()
+	b.status()
 	if len(b.problems) > 0 {
 		return nil, b.problems
 	}
 	return b.c, nil
 }
 
-// targets: the repositories and how many at once.
-func (b *builder) targets() {
+// concurrency: the dry run, and how many targets at once.
+func (b *builder) concurrency() {
 	dry, err := parseBool(b.in.DryRun, false)
 	if err != nil {
 		b.bad("dry-run", "%v", err)
 	}
 	b.c.DryRun = dry
-	repos, errs := ParseRepositories(b.in.Repository)
-	for _, err := range errs {
-		b.bad("repository", "%v", err)
-	}
-	b.c.Repositories = repos
 	if n, err := parseIntRange(b.in.Concurrency, DefaultConcurrency, 1, MaxConcurrency); err != nil {
 		b.bad("concurrency", "%v", err)
 	} else {
 		b.c.Concurrency = n
 	}
+	if b.c.DryRun && b.c.RunID != 0 {
+		b.bad("dry-run", "cannot be used together with run-id: a dry run previews a dispatch, and run-id dispatches nothing")
+	}
 }
 
-// wait: how far to follow the run, and for how long.
+// repositories: the repository input's targets.
+func (b *builder) repositories() []event.Repo {
+	for _, item := range listItems(b.in.Repository) {
+		b.repoItems = append(b.repoItems, repoItem{text: item, bad: b.bad})
+	}
+	repos, errs := ParseRepositories(b.in.Repository)
+	for _, err := range errs {
+		b.bad("repository", "%v", err)
+	}
+	return repos
+}
+
+// oneEvent: the event the top-level inputs describe, sent to every repository named.
+func (b *builder) oneEvent() {
+	payloadText, payloadInput := b.payloadText()
+	ev := eventInputs{eventType: b.in.EventType, payload: payloadText, payloadInput: payloadInput,
+		workflow: b.in.Workflow, ref: b.in.Ref, inputs: b.in.WorkflowInputs}
+	repos := b.repositories()
+	t, ok := b.event(ev, b.bad, b.in.DistinctID)
+	if !ok {
+		return
+	}
+	for _, r := range repos {
+		t.Repo = r
+		b.c.Targets = append(b.c.Targets, t)
+	}
+}
+
+// wait: how far to follow the run, for how long, and which of its jobs.
 func (b *builder) wait() {
 	if id := strings.TrimSpace(b.in.RunID); id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
@@ -120,6 +155,19 @@ func (b *builder) wait() {
 	if b.c.AddDistinctID, err = parseBool(b.in.AddDistinctID, false); err != nil {
 		b.bad("add-distinct-id", "%v", err)
 	}
+	b.jobs()
+}
+
+// jobs: the jobs of the run to wait for, instead of the whole run.
+func (b *builder) jobs() {
+	names, err := ParseJobs(b.in.Jobs)
+	switch {
+	case err != nil:
+		b.bad("jobs", "%v", err)
+	case len(names) > 0 && b.c.Wait != event.WaitCompleted:
+		b.bad("jobs", "needs wait: completed: the step waits for the jobs named to complete")
+	}
+	b.c.Jobs = names
 }
 
 // payloadText is the client payload as given, from the input or the CLI's file, and the
@@ -138,82 +186,103 @@ func (b *builder) payloadText() (text, input string) {
 	return string(data), "client-payload-file"
 }
 
+// eventInputs are the inputs that describe one event, as given: the top-level inputs, or
+// one entry of targets.
+type eventInputs struct {
+	eventType, payload, workflow, ref, inputs string
+	payloadInput                              string // the payload's input: client-payload, or the CLI's file
+}
+
+// badFunc reports a problem with an input, named as the event's inputs were given.
+type badFunc func(input, format string, args ...any)
+
+// event checks one event's inputs: workflow_dispatch when workflow is given, else
+// repository_dispatch. The distinct ID goes in when the run is to be found.
+func (b *builder) event(ev eventInputs, bad badFunc, distinctID string) (event.Target, bool) {
+	before := len(b.problems)
+	var t event.Target
+	if strings.TrimSpace(ev.workflow) != "" {
+		t = b.workflowDispatch(ev, bad, distinctID)
+	} else {
+		t = b.repositoryDispatch(ev, bad, distinctID)
+	}
+	return t, len(b.problems) == before
+}
+
 // repositoryDispatch: event-type and client-payload, with the distinct ID added when
 // the run is to be found.
-func (b *builder) repositoryDispatch() {
-	in, c := b.in, b.c
-	payloadText, payloadInput := b.payloadText()
-	if strings.TrimSpace(in.Ref) != "" {
-		b.bad("ref", "needs workflow: ref chooses the branch of a workflow_dispatch; repository_dispatch always runs on the default branch")
+func (b *builder) repositoryDispatch(ev eventInputs, bad badFunc, distinctID string) event.Target {
+	t := event.Target{Event: event.RepositoryDispatch, EventType: ev.eventType, Inputs: event.EmptyObject}
+	if strings.TrimSpace(ev.ref) != "" {
+		bad("ref", "needs workflow: ref chooses the branch of a workflow_dispatch; repository_dispatch always runs on the default branch")
 	}
-	if p := strings.TrimSpace(in.WorkflowInputs); p != "" && p != "{}" {
-		b.bad("inputs", "needs workflow: inputs are for workflow_dispatch; repository_dispatch takes client-payload")
+	if p := strings.TrimSpace(ev.inputs); p != "" && p != "{}" {
+		bad("inputs", "needs workflow: inputs are for workflow_dispatch; repository_dispatch takes client-payload")
 	}
-	c.EventType = in.EventType
 	eventOK := true
-	if err := CheckEventType(in.EventType); err != nil {
-		if in.EventType == "" {
+	if err := CheckEventType(ev.eventType); err != nil {
+		if ev.eventType == "" {
 			err = fmt.Errorf("%w (or set workflow to send workflow_dispatch)", err)
 		}
-		b.bad("event-type", "%v", err)
+		bad("event-type", "%v", err)
 		eventOK = false
 	}
-	payload, err := ParsePayload(payloadText, event.MaxPayloadProperties)
-	if err == nil && (c.Wait != event.WaitNone || c.AddDistinctID) {
-		payload, c.DistinctID, err = withDistinctID(payload, in.DistinctID)
+	payload, err := ParsePayload(ev.payload, event.MaxPayloadProperties)
+	if err == nil && (b.c.Wait != event.WaitNone || b.c.AddDistinctID) {
+		payload, t.DistinctID, err = withDistinctID(payload, distinctID)
 	}
 	if err != nil {
-		b.bad(payloadInput, "%v", err)
-		return
+		bad(ev.payloadInput, "%v", err)
+		return t
 	}
-	c.ClientPayload = payload
-	if n := len(event.RepositoryDispatchBody(in.EventType, payload)); eventOK && n > event.MaxDispatchBodyBytes {
-		b.bad(payloadInput, "makes a request body of %d bytes: GitHub accepts under 64 KB (%d bytes); send a link to the data instead of the data", n, event.MaxDispatchBodyBytes+1)
+	t.ClientPayload = payload
+	if n := len(event.RepositoryDispatchBody(ev.eventType, payload)); eventOK && n > event.MaxDispatchBodyBytes {
+		bad(ev.payloadInput, "makes a request body of %d bytes: GitHub accepts under 64 KB (%d bytes); send a link to the data instead of the data", n, event.MaxDispatchBodyBytes+1)
 	}
+	return t
 }
 
 // workflowDispatch: workflow, ref and inputs.
-func (b *builder) workflowDispatch() {
-	in, c := b.in, b.c
-	c.Event = event.WorkflowDispatch
-	payloadText, payloadInput := b.payloadText()
-	if wf, byName, err := ParseWorkflow(in.Workflow); err != nil {
-		b.bad("workflow", "%v", err)
+func (b *builder) workflowDispatch(ev eventInputs, bad badFunc, distinctID string) event.Target {
+	t := event.Target{Event: event.WorkflowDispatch, Inputs: event.EmptyObject}
+	if wf, byName, err := ParseWorkflow(ev.workflow); err != nil {
+		bad("workflow", "%v", err)
 	} else {
-		c.Workflow, c.WorkflowByName = wf, byName
+		t.Workflow, t.WorkflowByName = wf, byName
 	}
-	if in.EventType != "" {
-		b.bad("event-type", "cannot be used together with workflow: event-type is for repository_dispatch, workflow sends workflow_dispatch")
+	if ev.eventType != "" {
+		bad("event-type", "cannot be used together with workflow: event-type is for repository_dispatch, workflow sends workflow_dispatch")
 	}
-	if p := strings.TrimSpace(payloadText); p != "" && p != "{}" {
-		b.bad(payloadInput, "is for repository_dispatch: with workflow, pass the workflow's inputs in inputs")
+	if p := strings.TrimSpace(ev.payload); p != "" && p != "{}" {
+		bad(ev.payloadInput, "is for repository_dispatch: with workflow, pass the workflow's inputs in inputs")
 	}
-	if ref := strings.TrimSpace(in.Ref); ref != "" {
+	if ref := strings.TrimSpace(ev.ref); ref != "" {
 		if err := event.CheckRef(ref); err != nil {
-			b.bad("ref", "%v", err)
+			bad("ref", "%v", err)
 		}
-		c.Ref = ref
+		t.Ref = ref
 	}
-	inputs, err := ParseWorkflowInputs(in.WorkflowInputs)
+	inputs, err := ParseWorkflowInputs(ev.inputs)
 	if err != nil {
-		b.bad("inputs", "%v", err)
-		return
+		bad("inputs", "%v", err)
+		return t
 	}
-	c.Inputs = inputs
-	if c.Wait != event.WaitNone || c.AddDistinctID {
+	t.Inputs = inputs
+	if b.c.Wait != event.WaitNone || b.c.AddDistinctID {
 		// Without add-distinct-id, sent only if GitHub cannot name the run itself (older
 		// Enterprise Server).
-		c.DistinctID = in.DistinctID
+		t.DistinctID = distinctID
 		if v, ok := inputs.StringProperty(event.DistinctIDKey); ok {
-			c.DistinctID = v
+			t.DistinctID = v
 		}
 	}
-	if c.AddDistinctID {
+	if b.c.AddDistinctID {
 		if !inputs.Has(event.DistinctIDKey) && inputs.Len() >= event.MaxWorkflowInputs {
-			b.bad("inputs", "has %d properties: with add-distinct-id, the action adds %q, and GitHub allows at most %d", inputs.Len(), event.DistinctIDKey, event.MaxWorkflowInputs)
+			bad("inputs", "has %d properties: with add-distinct-id, the action adds %q, and GitHub allows at most %d", inputs.Len(), event.DistinctIDKey, event.MaxWorkflowInputs)
 		}
-		c.Inputs = inputs.WithDistinctID(c.DistinctID)
+		t.Inputs = inputs.WithDistinctID(t.DistinctID)
 	}
+	return t
 }
 
 // awaitRun: with run-id, nothing is dispatched, so nothing may describe an event.
@@ -230,16 +299,16 @@ func (b *builder) awaitRun() {
 			b.bad(f.input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")
 		}
 	}
-	if len(c.Repositories) > 1 {
-		b.bad("run-id", "names one run, but repository names %d repositories: give only the run's repository", len(c.Repositories))
-	}
-	if c.DryRun {
-		b.bad("dry-run", "cannot be used together with run-id: a dry run previews a dispatch, and run-id dispatches nothing")
+	repos := b.repositories()
+	if len(repos) > 1 {
+		b.bad("run-id", "names one run, but repository names %d repositories: give only the run's repository", len(repos))
 	}
 	if c.Wait == event.WaitNone {
 		b.bad("wait", "is none, but run-id is set: use started to read the run, or completed to wait for it")
 	}
-	c.Event = ""
+	if len(repos) > 0 {
+		c.Targets = []event.Target{{Repo: repos[0]}}
+	}
 }
 
 // afterRun: what to do once the run is found or done.
@@ -298,17 +367,17 @@ func (b *builder) delivery() {
 // the runner's GITHUB_SERVER_URL, are the servers a URL may name.
 func (b *builder) repositoryHosts(api *url.URL) {
 	allowed := []string{WebHost(api)}
-	if u, err := url.Parse(strings.TrimSpace(b.in.ServerURL)); err == nil && u.Host != "" {
+	if u, err := url.Parse(strings.TrimSpace(b.in.Caller.ServerURL)); err == nil && u.Host != "" {
 		allowed = append(allowed, strings.ToLower(u.Host))
 	}
-	for _, item := range repositoryItems(b.in.Repository) {
-		if h := repositoryHost(item); h != "" && !slices.Contains(allowed, h) {
+	for _, item := range b.repoItems {
+		if h := repositoryHost(item.text); h != "" && !slices.Contains(allowed, h) {
 			root := "https://" + h + "/api/v3"
 			if h == "github.com" {
 				root = "https://api.github.com"
 			}
-			b.bad("repository", "%q is a repository on %s, but %s (%s) is the API of %s: give owner/name for %s, or for %s set %s to %s",
-				Printable(item), h, Label(b.mode, "api-url"), api, allowed[0], allowed[0], h, Label(b.mode, "api-url"), root)
+			item.bad("repository", "%q is a repository on %s, but %s (%s) is the API of %s: give owner/name for %s, or for %s set %s to %s",
+				Printable(item.text), h, Label(b.mode, "api-url"), api, allowed[0], allowed[0], h, Label(b.mode, "api-url"), root)
 		}
 	}
 }
@@ -320,15 +389,18 @@ const PacingMargin = 2 * time.Minute
 // one a second, plus a margin, never less than DefaultTimeout; plus wait-timeout when
 // waiting; at most MaxTimeout.
 func (b *builder) fittingTimeout() time.Duration {
-	busiest := len(b.c.Repositories)
+	busiest := len(b.c.Targets)
 	if strings.TrimSpace(b.in.AppID) != "" { // one installation token per owner, each paced on its own
 		per := map[string]int{}
 		busiest = 0
-		for _, r := range b.c.Repositories {
-			owner := strings.ToLower(r.Owner)
+		for _, t := range b.c.Targets {
+			owner := strings.ToLower(t.Repo.Owner)
 			per[owner]++
 			busiest = max(busiest, per[owner])
 		}
+	}
+	if strings.TrimSpace(b.in.StatusContext) != "" { // two commit statuses a target, paced too
+		busiest += 2 * len(b.c.Targets)
 	}
 	d := max(DefaultTimeout, time.Duration(busiest)*event.PaceInterval+PacingMargin)
 	if b.c.Wait != event.WaitNone {
@@ -371,7 +443,7 @@ func (b *builder) auth() {
 }
 
 func (b *builder) app(appID, key, keyInput string) {
-	c, repos := b.c, b.c.Repositories
+	c, repos := b.c, b.c.Repos()
 	c.App = &App{ID: appID}
 	c.Token = ""
 	if err := CheckAppID(appID); err != nil {

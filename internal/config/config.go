@@ -55,49 +55,91 @@ type Inputs struct {
 	AppPrivateKey     string // its PEM private key
 	AppPrivateKeyFile string // CLI only: where to read the key from
 	AppInstallationID string // optional
+	Targets           string // JSON (or YAML) array of events, each with its repository
+	Jobs              string // wait for these jobs of the run only (one per line or comma-separated)
+	StatusContext     string // post each target's outcome as a commit status of this context
+	StatusToken       string // the token that posts it
+	StatusRepository  string // CLI only: the repository of the commit (default: the caller's)
+	StatusSHA         string // CLI only: the commit (default: the caller's)
 	// DistinctID is the fresh unique ID the caller generated for this run; it goes into
 	// the payload when the run is to be found. Not an input.
 	DistinctID string
-	// ServerURL is the runner's GITHUB_SERVER_URL, the web address of the server the
-	// workflow runs on: a repository URL may name its host. Not an input.
-	ServerURL string
+	// Caller is the workflow run the step is part of, from the runner's environment. Not
+	// an input.
+	Caller Caller
 }
 
-// Config is a checked, ready-to-run description of one dispatch.
-type Config struct {
-	Mode         Mode
-	Token        string       // empty when App is set
-	App          *App         // authenticate as a GitHub App instead of with Token
-	Repositories []event.Repo // the targets, in input order, without duplicates
-	Concurrency  int          // targets in flight at once
-	APIURL       *url.URL     // ends in "/"
-	DryRun       bool
-	Timeout      time.Duration // the whole step's deadline
-	MaxAttempts  int           // attempts per request
+// Caller is what the runner's environment says of the workflow run the step is part of
+// (all empty outside a workflow).
+type Caller struct {
+	// ServerURL is GITHUB_SERVER_URL, the web address of the server the workflow runs on:
+	// a repository URL may name its host.
+	ServerURL  string
+	Repository string // GITHUB_REPOSITORY
+	SHA        string // GITHUB_SHA
+	EventName  string // GITHUB_EVENT_NAME
+	EventPath  string // GITHUB_EVENT_PATH: the event's payload (a pull request's head is there)
+	RunID      string // GITHUB_RUN_ID
+}
 
-	Event         event.Kind
-	EventType     string       // repository_dispatch
-	ClientPayload event.Object // repository_dispatch; holds distinct_id when Wait is not none
-	Workflow      string       // workflow_dispatch: file name, numeric ID or (WorkflowByName) name
-	// WorkflowByName: Workflow is the workflow's name: line, resolved before sending.
-	WorkflowByName bool
-	Ref            string       // workflow_dispatch; "" means the default branch
-	Inputs         event.Object // workflow_dispatch ({} when none)
+// CallerFromEnv reads the calling workflow run from the runner's environment.
+func CallerFromEnv(getenv Getenv) Caller {
+	return Caller{ServerURL: getenv("GITHUB_SERVER_URL"), Repository: getenv("GITHUB_REPOSITORY"), SHA: getenv("GITHUB_SHA"),
+		EventName: getenv("GITHUB_EVENT_NAME"), EventPath: getenv("GITHUB_EVENT_PATH"), RunID: getenv("GITHUB_RUN_ID")}
+}
+
+// Config is a checked, ready-to-run description of one step: the events to send, and
+// what to do after.
+type Config struct {
+	Mode        Mode
+	Token       string         // empty when App is set
+	App         *App           // authenticate as a GitHub App instead of with Token
+	Targets     []event.Target // the events to send, in input order, without duplicates
+	Concurrency int            // targets in flight at once
+	APIURL      *url.URL       // ends in "/"
+	DryRun      bool
+	Timeout     time.Duration // the whole step's deadline
+	MaxAttempts int           // attempts per request
 
 	Wait             event.Wait
 	WaitTimeout      time.Duration // how long to look for and wait for the run
 	FailOnConclusion bool          // a completed run whose conclusion is not success fails the step
-	// DistinctID identifies the run this dispatch starts and lets receivers deduplicate
-	// ("" when neither waiting nor add-distinct-id).
-	DistinctID string
 	// AddDistinctID: distinct_id is in the payload or inputs even without waiting.
 	AddDistinctID bool
+	// Jobs: with WaitCompleted, wait for these jobs of the run only (names, as given).
+	Jobs []string
 
 	// After the run.
 	RunID            int64  // follow this existing run of the one repository; nothing is sent
 	LogLines         int    // last lines of each failed job's log to show (0: none)
 	CancelRunOnAbort bool   // cancel the run when the step gives up on it
 	OutputsArtifact  string // artifact whose outputs.json becomes run-outputs
+	// Status, when set, is where each target's outcome is posted as a commit status.
+	Status *Status
+}
+
+// Status says where the step posts each target's outcome as a commit status.
+type Status struct {
+	Context string     // as given; with several targets each gets "CONTEXT / owner/name"
+	Token   string     // the token that posts it
+	Repo    event.Repo // the repository of the commit
+	SHA     string     // the commit
+	// StepURL is the web address of the calling workflow run, which explains a failure to
+	// dispatch ("" outside a workflow).
+	StepURL string
+}
+
+// Repos are the targets' repositories, in order, each once.
+func (c *Config) Repos() []event.Repo {
+	var repos []event.Repo
+	seen := map[string]bool{}
+	for _, t := range c.Targets {
+		if key := strings.ToLower(t.Repo.String()); !seen[key] {
+			seen[key] = true
+			repos = append(repos, t.Repo)
+		}
+	}
+	return repos
 }
 
 // App is a GitHub App's credentials.
@@ -174,7 +216,7 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 	if in.APIURL == "" {
 		in.APIURL = APIURLFromEnv(getenv)
 	}
-	in.ServerURL = getenv("GITHUB_SERVER_URL")
+	in.Caller = CallerFromEnv(getenv)
 	return in
 }
 
@@ -191,14 +233,16 @@ func (in *Inputs) fields() map[string]*string {
 		"cancel-run-on-abort": &in.CancelRunOnAbort, "outputs-artifact": &in.OutputsArtifact,
 		"concurrency": &in.Concurrency, "app-id": &in.AppID, "app-private-key": &in.AppPrivateKey,
 		"app-private-key-file": &in.AppPrivateKeyFile, "app-installation-id": &in.AppInstallationID,
+		"targets": &in.Targets, "jobs": &in.Jobs, "status-context": &in.StatusContext, "status-token": &in.StatusToken,
+		"status-repository": &in.StatusRepository, "status-sha": &in.StatusSHA,
 	}
 }
 
 // Inputs only one mode takes: a token is never a flag (it would land in shell history),
 // and the CLI reads files where the action takes text.
 var (
-	actionOnly = map[string]bool{"token": true, "app-private-key": true}
-	cliOnly    = map[string]bool{"client-payload-file": true, "app-private-key-file": true}
+	actionOnly = map[string]bool{"token": true, "app-private-key": true, "status-token": true}
+	cliOnly    = map[string]bool{"client-payload-file": true, "app-private-key-file": true, "status-repository": true, "status-sha": true}
 	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "cancel-run-on-abort": true}
 )
 

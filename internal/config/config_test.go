@@ -54,7 +54,7 @@ func TestBuildValid(t *testing.T) {
 			i.APIURL, i.Repository = "https://GHES.corp.example/api/v3", "https://ghes.corp.example/octo/data"
 		}, repo: "octo/data", payload: `{"source":"test"}`, api: "https://GHES.corp.example/api/v3/"},
 		{name: "repository URL on the runner's server, API through a proxy", edit: func(i *Inputs) {
-			i.APIURL, i.ServerURL, i.Repository = "https://proxy.corp.example/github", "https://ghes.corp.example", "https://ghes.corp.example/octo/data"
+			i.APIURL, i.Caller.ServerURL, i.Repository = "https://proxy.corp.example/github", "https://ghes.corp.example", "https://ghes.corp.example/octo/data"
 		}, repo: "octo/data", payload: `{"source":"test"}`, api: "https://proxy.corp.example/github/"},
 		{name: "dry run needs no token", edit: func(i *Inputs) { i.Token = ""; i.DryRun = "true" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/", dry: true},
 		{name: "hundred-character event type", edit: func(i *Inputs) { i.EventType = strings.Repeat("ü", 100) }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/"},
@@ -70,8 +70,8 @@ func TestBuildValid(t *testing.T) {
 			if ps != nil {
 				t.Fatalf("problems: %v", ps)
 			}
-			if c.Repositories[0].String() != tt.repo || string(c.ClientPayload) != tt.payload || c.APIURL.String() != tt.api || c.DryRun != tt.dry {
-				t.Errorf("got repo %q payload %s api %q dry %v", c.Repositories, c.ClientPayload, c.APIURL, c.DryRun)
+			if c.Repos()[0].String() != tt.repo || string(c.Targets[0].ClientPayload) != tt.payload || c.APIURL.String() != tt.api || c.DryRun != tt.dry {
+				t.Errorf("got repo %q payload %s api %q dry %v", c.Repos(), c.Targets[0].ClientPayload, c.APIURL, c.DryRun)
 			}
 		})
 	}
@@ -222,8 +222,8 @@ func TestPayloadFile(t *testing.T) {
 	if ps != nil {
 		t.Fatal(ps)
 	}
-	if string(c.ClientPayload) != `{"from":"file"}` {
-		t.Errorf("payload %s", c.ClientPayload)
+	if string(c.Targets[0].ClientPayload) != `{"from":"file"}` {
+		t.Errorf("payload %s", c.Targets[0].ClientPayload)
 	}
 }
 
@@ -292,27 +292,27 @@ func TestBuildRunInputs(t *testing.T) {
 		check func(*testing.T, *Config)
 	}{
 		{"wait adds the distinct ID to the payload", func(i *Inputs) { i.Wait = "completed"; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
-			if c.DistinctID != "abc" || string(c.ClientPayload) != `{"distinct_id":"abc","source":"test"}` || c.Timeout != 35*time.Minute || !c.FailOnConclusion {
-				t.Errorf("%+v payload %s", c, c.ClientPayload)
+			if c.Targets[0].DistinctID != "abc" || string(c.Targets[0].ClientPayload) != `{"distinct_id":"abc","source":"test"}` || c.Timeout != 35*time.Minute || !c.FailOnConclusion {
+				t.Errorf("%+v payload %s", c, c.Targets[0].ClientPayload)
 			}
 		}},
 		{"empty payload gets only the ID", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = "{}"; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
-			if string(c.ClientPayload) != `{"distinct_id":"abc"}` {
-				t.Errorf("payload %s", c.ClientPayload)
+			if string(c.Targets[0].ClientPayload) != `{"distinct_id":"abc"}` {
+				t.Errorf("payload %s", c.Targets[0].ClientPayload)
 			}
 		}},
 		{"the user's own distinct_id is kept", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = `{"distinct_id":"mine"}`; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
-			if c.DistinctID != "mine" || string(c.ClientPayload) != `{"distinct_id":"mine"}` {
-				t.Errorf("%q %s", c.DistinctID, c.ClientPayload)
+			if c.Targets[0].DistinctID != "mine" || string(c.Targets[0].ClientPayload) != `{"distinct_id":"mine"}` {
+				t.Errorf("%q %s", c.Targets[0].DistinctID, c.Targets[0].ClientPayload)
 			}
 		}},
 		{"nine properties leave room for the ID", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = nine; i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
-			if c.DistinctID != "abc" {
+			if c.Targets[0].DistinctID != "abc" {
 				t.Errorf("%+v", c)
 			}
 		}},
 		{"no wait, no ID", func(i *Inputs) { i.DistinctID = "abc" }, func(t *testing.T, c *Config) {
-			if c.DistinctID != "" || c.Wait != event.WaitNone || c.Timeout != DefaultTimeout || strings.Contains(string(c.ClientPayload), "abc") {
+			if c.Targets[0].DistinctID != "" || c.Wait != event.WaitNone || c.Timeout != DefaultTimeout || strings.Contains(string(c.Targets[0].ClientPayload), "abc") {
 				t.Errorf("%+v", c)
 			}
 		}},
@@ -320,14 +320,14 @@ func TestBuildRunInputs(t *testing.T) {
 			i.EventType, i.ClientPayload, i.Workflow, i.Ref = "", "{}", ".github/workflows/deploy.yml", "release/v1"
 			i.WorkflowInputs = `{"env": "prod", "n": 3, "dry": true}`
 		}, func(t *testing.T, c *Config) {
-			if c.Event != event.WorkflowDispatch || c.Workflow != "deploy.yml" || c.Ref != "release/v1" || string(c.Inputs) != `{"env":"prod","n":3,"dry":true}` {
-				t.Errorf("%+v inputs %s", c, c.Inputs)
+			if c.Targets[0].Event != event.WorkflowDispatch || c.Targets[0].Workflow != "deploy.yml" || c.Targets[0].Ref != "release/v1" || string(c.Targets[0].Inputs) != `{"env":"prod","n":3,"dry":true}` {
+				t.Errorf("%+v inputs %s", c, c.Targets[0].Inputs)
 			}
 		}},
 		{"workflow by ID, waiting, explicit timeouts", func(i *Inputs) {
 			i.EventType, i.ClientPayload, i.Workflow, i.Wait, i.WaitTimeout, i.Timeout, i.FailOnConclusion, i.DistinctID = "", "", "161335", "completed", "10m", "15m", "false", "abc"
 		}, func(t *testing.T, c *Config) {
-			if c.Workflow != "161335" || c.WaitTimeout != 10*time.Minute || c.Timeout != 15*time.Minute || c.FailOnConclusion || c.DistinctID != "abc" || string(c.Inputs) != "{}" {
+			if c.Targets[0].Workflow != "161335" || c.WaitTimeout != 10*time.Minute || c.Timeout != 15*time.Minute || c.FailOnConclusion || c.Targets[0].DistinctID != "abc" || string(c.Targets[0].Inputs) != "{}" {
 				t.Errorf("%+v", c)
 			}
 		}},
@@ -414,7 +414,7 @@ func TestBuildTargetsAndApp(t *testing.T) {
 		t.Fatal(ps)
 	}
 	var got []string
-	for _, r := range c.Repositories {
+	for _, r := range c.Repos() {
 		got = append(got, r.String())
 	}
 	if strings.Join(got, " ") != "octo/a octo/b other/c" || c.Concurrency != 20 || c.App != nil || c.Token == "" {
@@ -474,8 +474,8 @@ func TestDefaultTimeoutFitsTheWork(t *testing.T) {
 		in := valid()
 		tc.edit(&in)
 		b := &builder{mode: ActionMode, in: in, c: &Config{}}
-		b.targets()
 		b.wait()
+		b.oneEvent()
 		if got := b.fittingTimeout(); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 		}

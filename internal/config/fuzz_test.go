@@ -103,7 +103,7 @@ func FuzzBuild(f *testing.F) {
 		if c == nil {
 			return
 		}
-		if CheckEventType(c.EventType) != nil || len(event.RepositoryDispatchBody(c.EventType, c.ClientPayload)) > event.MaxDispatchBodyBytes ||
+		if CheckEventType(c.Targets[0].EventType) != nil || len(event.RepositoryDispatchBody(c.Targets[0].EventType, c.Targets[0].ClientPayload)) > event.MaxDispatchBodyBytes ||
 			c.Timeout <= 0 || c.Timeout > MaxTimeout || c.MaxAttempts < 1 || c.MaxAttempts > MaxMaxAttempts ||
 			(c.Token == "" && !c.DryRun) {
 			t.Fatalf("config breaks a rule: %+v", c)
@@ -133,16 +133,16 @@ func FuzzRunInputs(f *testing.F) {
 		if c.Wait != event.WaitNone && c.Timeout <= c.WaitTimeout && timeout == "" {
 			t.Fatalf("default timeout %s leaves no room for wait-timeout %s", c.Timeout, c.WaitTimeout)
 		}
-		if c.Event == event.RepositoryDispatch && c.Wait != event.WaitNone {
-			if c.DistinctID == "" || !strings.Contains(string(c.ClientPayload), c.DistinctID) {
-				t.Fatalf("waiting without a distinct ID in the payload: %+v %s", c, c.ClientPayload)
+		if c.Targets[0].Event == event.RepositoryDispatch && c.Wait != event.WaitNone {
+			if c.Targets[0].DistinctID == "" || !strings.Contains(string(c.Targets[0].ClientPayload), c.Targets[0].DistinctID) {
+				t.Fatalf("waiting without a distinct ID in the payload: %+v %s", c, c.Targets[0].ClientPayload)
 			}
-			if _, err := ParsePayload(string(c.ClientPayload), event.MaxPayloadProperties); err != nil {
+			if _, err := ParsePayload(string(c.Targets[0].ClientPayload), event.MaxPayloadProperties); err != nil {
 				t.Fatalf("payload with the ID breaks the rules: %v", err)
 			}
 		}
-		if c.Event == event.WorkflowDispatch {
-			if _, err := ParseWorkflowInputs(string(c.Inputs)); err != nil {
+		if c.Targets[0].Event == event.WorkflowDispatch {
+			if _, err := ParseWorkflowInputs(string(c.Targets[0].Inputs)); err != nil {
 				t.Fatalf("inputs break the rules: %v", err)
 			}
 		}

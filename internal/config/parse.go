@@ -413,13 +413,24 @@ func withDistinctID(payload event.Object, id string) (event.Object, string, erro
 	return payload.WithDistinctID(id), id, nil
 }
 
-// repositoryItems splits the repository input: one per line or comma-separated.
-func repositoryItems(s string) []string {
+// listItems splits a list input (repository, jobs): one item per line or comma-separated,
+// except for commas inside parentheses, which a matrix job's name has ("build (ubuntu,
+// 20)"). Empty items are dropped.
+func listItems(s string) []string {
 	var items []string
 	for _, line := range strings.Split(s, "\n") {
-		for _, item := range strings.Split(line, ",") {
-			if strings.TrimSpace(item) != "" {
-				items = append(items, item)
+		depth, start := 0, 0
+		for i := 0; i <= len(line); i++ {
+			switch {
+			case i < len(line) && line[i] == '(':
+				depth++
+			case i < len(line) && line[i] == ')':
+				depth = max(0, depth-1)
+			case i == len(line) || line[i] == ',' && depth == 0:
+				if item := line[start:i]; strings.TrimSpace(item) != "" {
+					items = append(items, item)
+				}
+				start = i + 1
 			}
 		}
 	}
@@ -433,7 +444,7 @@ func ParseRepositories(s string) ([]event.Repo, []error) {
 	var repos []event.Repo
 	var errs []error
 	seen := map[string]bool{}
-	for _, item := range repositoryItems(s) {
+	for _, item := range listItems(s) {
 		r, err := ParseRepository(item)
 		if err != nil {
 			errs = append(errs, err)
@@ -479,4 +490,29 @@ func parseBool(s string, def bool) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean: use true or false", s)
+}
+
+// MaxJobs bounds the jobs input.
+const MaxJobs = 50
+
+// ParseJobs reads the jobs input: job names, one per line or comma-separated (duplicates
+// dropped, order kept). A name is as the run lists its job: its name:, or its key when it
+// has none.
+func ParseJobs(s string) ([]string, error) {
+	var names []string
+	for _, item := range listItems(s) {
+		name := strings.TrimSpace(item)
+		switch {
+		case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+			return nil, fmt.Errorf("%q has a control character: give job names as the run lists them", name)
+		case utf8.RuneCountInString(name) > 200:
+			return nil, fmt.Errorf("%q is longer than 200 characters", name)
+		case !containsString(names, name):
+			names = append(names, name)
+		}
+	}
+	if len(names) > MaxJobs {
+		return nil, fmt.Errorf("names %d jobs: at most %d", len(names), MaxJobs)
+	}
+	return names, nil
 }

@@ -53,26 +53,6 @@ func (r Receipt) OK() bool { return r.Err == nil }
 // fail records why the event was not accepted.
 func (r *Receipt) fail(err error) { r.Err = err }
 
-// Event is one repository_dispatch event to send.
-type Event struct {
-	Repository    event.Repo
-	EventType     string
-	ClientPayload event.Object // with distinct_id already in it when the run is to be found
-	DistinctID    string
-}
-
-// WorkflowEvent is one workflow_dispatch event to send.
-type WorkflowEvent struct {
-	Repository event.Repo
-	Workflow   string // file name, numeric ID or (ByName) the workflow's name: line
-	ByName     bool
-	Ref        string       // "" means the repository's default branch
-	Inputs     event.Object // a JSON object
-	// DistinctID, when set, is added to the inputs if GitHub cannot name the run itself
-	// (older Enterprise Server), so that the run can be found.
-	DistinctID string
-}
-
 // Options tune one send.
 type Options struct {
 	Now    func() time.Time // the clock for DispatchedAt; nil means time.Now
@@ -86,11 +66,11 @@ type Options struct {
 }
 
 // label is the target's name for OnAttempt; "" when nobody listens.
-func (o Options) label(repo event.Repo, kind event.Kind, eventType, workflow, ref string) string {
+func (o Options) label(t event.Target, ref string) string {
 	if o.OnAttempt == nil {
 		return ""
 	}
-	return event.Label(repo, kind, eventType, workflow, ref)
+	return t.Label(ref)
 }
 
 // post makes a POST of body (exact JSON bytes) and decodes the answer into out, if any.
@@ -104,12 +84,15 @@ func post(client *github.Client, path string, body []byte, out any) func(context
 	}
 }
 
-// Send posts a repository_dispatch event with client (whose transport applies the retry
-// policy) and describes the outcome.
-func Send(ctx context.Context, client *github.Client, ev Event, o Options) Receipt {
-	rec := Receipt{DistinctID: ev.DistinctID}
-	body := event.RepositoryDispatchBody(ev.EventType, ev.ClientPayload)
-	send(ctx, client, &rec, o, o.label(ev.Repository, event.RepositoryDispatch, ev.EventType, "", ""), post(client, ev.Repository.Path()+"dispatches", body, nil),
+// Send sends the target's event with client (whose transport applies the retry policy)
+// and says what came of it.
+func Send(ctx context.Context, client *github.Client, t event.Target, o Options) Receipt {
+	if t.Event == event.WorkflowDispatch {
+		return sendWorkflow(ctx, client, t, o)
+	}
+	rec := Receipt{DistinctID: t.DistinctID}
+	body := event.RepositoryDispatchBody(t.EventType, t.ClientPayload)
+	send(ctx, client, &rec, o, o.label(t, ""), post(client, t.Repo.Path()+"dispatches", body, nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
 	return rec
 }
@@ -130,22 +113,22 @@ const (
 	OldMaxWorkflowInputs = 10
 )
 
-// SendWorkflow posts a workflow_dispatch event, asking GitHub for the run it starts where
+// sendWorkflow posts a workflow_dispatch event, asking GitHub for the run it starts where
 // the server knows how (return_run_details). An empty Ref is resolved to the repository's
 // default branch first. A server whose answers named an Enterprise Server release before
 // 3.21 gets the form it knows from the start; one that refuses return_run_details (422
 // naming it, or 400) gets it without, with the distinct ID among the inputs, to be found
 // by correlation: the refusal accepted nothing, so this cannot deliver the event twice.
-func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, o Options) Receipt {
-	rec := Receipt{Ref: ev.Ref}
+func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o Options) Receipt {
+	rec := Receipt{Ref: t.Ref}
 	if rec.Ref == "" {
-		if rec.Ref = defaultBranch(ctx, client, ev.Repository, &rec); rec.Ref == "" {
+		if rec.Ref = defaultBranch(ctx, client, t.Repo, &rec); rec.Ref == "" {
 			return rec
 		}
 	}
-	workflow := ev.Workflow
-	if ev.ByName {
-		id, err := resolveWorkflow(ctx, client, ev.Repository, ev.Workflow, o.DryRun)
+	workflow := t.Workflow
+	if t.WorkflowByName {
+		id, err := resolveWorkflow(ctx, client, t.Repo, t.Workflow, o.DryRun)
 		if err != nil {
 			rec.fail(err)
 			return rec
@@ -153,11 +136,11 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 		workflow = id
 	}
 	rec.WorkflowKey = workflow
-	path := ev.Repository.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
-	label := o.label(ev.Repository, event.WorkflowDispatch, "", ev.Workflow, rec.Ref)
+	path := t.Repo.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
+	label := o.label(t, rec.Ref)
 	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
 		var details runDetails
-		send(ctx, client, &rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, ev.Inputs, true), &details), func(status int) bool {
+		send(ctx, client, &rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, t.Inputs, true), &details), func(status int) bool {
 			return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
 		}, "204 No Content, or 200 OK naming the run")
 		if !ghclient.CauseOf(rec.Err).RefusesKey("return_run_details") {
@@ -169,26 +152,26 @@ func SendWorkflow(ctx context.Context, client *github.Client, ev WorkflowEvent, 
 					rec.RunURL = details.HTMLURL
 				}
 			}
-			limitHint(&rec, client, o.Server, ev.Inputs.Len())
+			limitHint(&rec, client, o.Server, t.Inputs.Len())
 			return rec
 		}
 		rec.Err = nil // Attempts keeps counting across both
 	}
-	sendWithoutDetails(ctx, client, path, label, ev, &rec, o)
+	sendWithoutDetails(ctx, client, path, label, t, &rec, o)
 	return rec
 }
 
 // sendWithoutDetails sends workflow_dispatch the way a server without return_run_details
 // knows it: with the ID to find the run by among the inputs (or the user's own
 // distinct_id input, which config took as the ID), within the release's limit of inputs.
-func sendWithoutDetails(ctx context.Context, client *github.Client, path, label string, ev WorkflowEvent, rec *Receipt, o Options) {
-	inputs := ev.Inputs
-	if ev.DistinctID != "" {
-		inputs = inputs.WithDistinctID(ev.DistinctID)
-		rec.DistinctID, rec.IDInInputs = ev.DistinctID, true
+func sendWithoutDetails(ctx context.Context, client *github.Client, path, label string, t event.Target, rec *Receipt, o Options) {
+	inputs := t.Inputs
+	if t.DistinctID != "" {
+		inputs = inputs.WithDistinctID(t.DistinctID)
+		rec.DistinctID, rec.IDInInputs = t.DistinctID, true
 	}
 	if release, _ := o.Server.Release(); release.Before(3, manyInputsMinor) && inputs.Len() > OldMaxWorkflowInputs {
-		rec.fail(&InputsLimitError{Release: release, Inputs: inputs.Len(), IDAdded: inputs.Len() > ev.Inputs.Len()})
+		rec.fail(&InputsLimitError{Release: release, Inputs: inputs.Len(), IDAdded: inputs.Len() > t.Inputs.Len()})
 		return
 	}
 	send(ctx, client, rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, inputs, false), nil),

@@ -34,7 +34,7 @@ func TestSend(t *testing.T) {
 	f.SetClock(clock)
 	f.SetClockOffset(-3 * time.Minute) // the runner's clock 3 minutes ahead of GitHub's
 	at := clock.Now()
-	ok := Send(context.Background(), c, Event{Repository: data, EventType: "e", ClientPayload: event.Object(`{"a":"<&>"}`)},
+	ok := Send(context.Background(), c, event.Target{Event: event.RepositoryDispatch, Repo: data, EventType: "e", ClientPayload: event.Object(`{"a":"<&>"}`)},
 		Options{Now: func() time.Time { return at }})
 	// Accepted when GitHub says (its answer's Date), not when the runner's clock does.
 	github := at.Add(-3 * time.Minute).UTC().Truncate(time.Second)
@@ -47,7 +47,7 @@ func TestSend(t *testing.T) {
 	if got, want := string(reqs[0].Body), string(event.RepositoryDispatchBody("e", event.Object(`{"a":"<&>"}`))); got != want {
 		t.Errorf("body %q, want %q", got, want)
 	}
-	bad := Send(context.Background(), c, Event{Repository: event.Repo{Owner: "octo", Name: "gone"}, EventType: "e", ClientPayload: event.EmptyObject}, Options{})
+	bad := Send(context.Background(), c, event.Target{Event: event.RepositoryDispatch, Repo: event.Repo{Owner: "octo", Name: "gone"}, EventType: "e", ClientPayload: event.EmptyObject}, Options{})
 	if bad.OK() || bad.HTTPStatus != 404 || bad.Err.Error() != "GitHub answered 404 Not Found: Not Found" || !bad.Accepted.IsZero() ||
 		ghclient.CauseOf(bad.Err).Kind != ghclient.NotFound {
 		t.Errorf("result %+v", bad)
@@ -64,7 +64,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 	f, c := client(t, ghclient.Policy{MaxAttempts: 5})
 	f.Script(githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"60"}}})
 	ctx, cancel := context.WithCancel(context.Background())
-	res := Send(ctx, c, Event{Repository: data, EventType: "e", ClientPayload: event.EmptyObject}, Options{OnAttempt: func(_ string, a ghclient.Attempt) {
+	res := Send(ctx, c, event.Target{Event: event.RepositoryDispatch, Repo: data, EventType: "e", ClientPayload: event.EmptyObject}, Options{OnAttempt: func(_ string, a ghclient.Attempt) {
 		if a.Retry {
 			cancel() // as a signal would, while the policy waits a minute
 		}
@@ -82,7 +82,7 @@ func TestSendSaysWhyItGaveUp(t *testing.T) {
 	t.Parallel()
 	f, c := client(t, ghclient.Policy{MaxAttempts: 2, Clock: githubfake.NewClock()})
 	f.Script(githubfake.Fault{Status: 502}, githubfake.Fault{Status: 502})
-	res := Send(context.Background(), c, Event{Repository: data, EventType: "e", ClientPayload: event.EmptyObject}, Options{})
+	res := Send(context.Background(), c, event.Target{Event: event.RepositoryDispatch, Repo: data, EventType: "e", ClientPayload: event.EmptyObject}, Options{})
 	if res.Err.Error() != "GitHub answered 502 Bad Gateway; gave up after 2 attempts (max-attempts)" || res.Attempts != 2 {
 		t.Errorf("result %+v", res)
 	}
@@ -127,7 +127,7 @@ func TestSendWorkflowOnEachServer(t *testing.T) {
 				if known {
 					ref = "" // the default branch is looked up first: that answer names the release
 				}
-				res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: ref,
+				res := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: ref,
 					Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
 				bodies := dispatchBodies(f)
 				if !res.OK() || f.Runs() != 1 || len(f.Violations()) > 0 {
@@ -162,7 +162,7 @@ func TestSendWorkflowFallsBackOn400(t *testing.T) {
 	t.Parallel()
 	f, c, learnt := serverClient(t, githubfake.GitHubCom, nil)
 	f.Script(githubfake.Fault{Path: "/dispatches", Status: 400, Body: `{"message":"Problems parsing JSON"}`})
-	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "main",
+	res := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: "main",
 		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
 	if bodies := dispatchBodies(f); !res.OK() || len(bodies) != 2 || bodies[1]["return_run_details"] != nil || f.Runs() != 1 || !res.IDInInputs {
 		t.Errorf("result %+v, bodies %v", res, bodies)
@@ -173,14 +173,14 @@ func TestSendWorkflowFallsBackOn400(t *testing.T) {
 func TestSendWorkflowDoesNotFallBackOnOther422(t *testing.T) {
 	t.Parallel()
 	f, c, learnt := serverClient(t, githubfake.GHES319, nil)
-	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "nope",
+	res := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: "nope",
 		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
 	// 3.19: refused for return_run_details, then for the ref: two requests, the ref named.
 	if res.OK() || len(dispatchBodies(f)) != 2 || !strings.Contains(res.Err.Error(), "No ref found for: nope") || f.Runs() != 0 {
 		t.Errorf("result %+v, bodies %v", res, dispatchBodies(f))
 	}
 	f, c, learnt = serverClient(t, githubfake.GitHubCom, nil)
-	res = SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "nope", DistinctID: "abc"}, Options{Server: learnt})
+	res = Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: "nope", DistinctID: "abc"}, Options{Server: learnt})
 	if res.OK() || len(dispatchBodies(f)) != 1 || res.IDInInputs {
 		t.Errorf("github.com: result %+v, bodies %v", res, dispatchBodies(f))
 	}
@@ -193,7 +193,7 @@ func TestSendWorkflowInputsLimitOfTheRelease(t *testing.T) {
 	t.Parallel()
 	ten := event.Object(`{"env":"x","i1":"x","i2":"x","i3":"x","i4":"x","i5":"x","i6":"x","i7":"x","i8":"x","i9":"x"}`)
 	f, c, learnt := serverClient(t, githubfake.GHES319, nil)
-	res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
+	res := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
 	var limit *InputsLimitError
 	if res.OK() || !errors.As(res.Err, &limit) || limit.Err != nil || limit.Inputs != 11 || !limit.IDAdded || len(dispatchBodies(f)) != 0 ||
 		res.Err.Error() != "not sent: GitHub Enterprise Server 3.19 takes at most 10 workflow inputs, and this dispatch has 11, distinct_id (added to find the run) included" {
@@ -201,11 +201,11 @@ func TestSendWorkflowInputsLimitOfTheRelease(t *testing.T) {
 	}
 	// Without waiting (no distinct ID) ten inputs go.
 	f, c, learnt = serverClient(t, githubfake.GHES319, nil)
-	if res := SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Inputs: ten}, Options{Server: learnt}); !res.OK() || f.Runs() != 1 {
+	if res := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Inputs: ten}, Options{Server: learnt}); !res.OK() || f.Runs() != 1 {
 		t.Errorf("ten inputs: %+v", res)
 	}
 	f, c, learnt = serverClient(t, githubfake.GHES319, dropHeader{"X-Github-Enterprise-Version"})
-	res = SendWorkflow(context.Background(), c, WorkflowEvent{Repository: data, Workflow: "deploy.yml", Ref: "main", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
+	res = Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: "main", Inputs: ten, DistinctID: "abc"}, Options{Server: learnt})
 	if res.OK() || !errors.As(res.Err, &limit) || limit.Err == nil || ghclient.CauseOf(res.Err).Kind != ghclient.Validation || len(dispatchBodies(f)) != 2 ||
 		!strings.Contains(res.Err.Error(), "No more than 10 properties are allowed; 11 were supplied. (11 inputs were sent; GitHub Enterprise Server before 3.20 takes at most 10)") {
 		t.Errorf("unknown release: %+v", res)
@@ -225,10 +225,10 @@ func (d dropHeader) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestByOwnerIsRoundRobin(t *testing.T) {
 	t.Parallel()
-	var targets []event.Repo
+	var targets []event.Target
 	for _, s := range strings.Split("a/1 a/2 a/3 B/1 c/1 b/2", " ") {
 		o, n, _ := strings.Cut(s, "/")
-		targets = append(targets, event.Repo{Owner: o, Name: n})
+		targets = append(targets, event.Target{Repo: event.Repo{Owner: o, Name: n}})
 	}
 	got := fmt.Sprint(ByOwner(targets))
 	if want := "[0 3 4 1 5 2]"; got != want { // a/1 B/1 c/1 a/2 b/2 a/3
@@ -238,21 +238,21 @@ func TestByOwnerIsRoundRobin(t *testing.T) {
 
 func TestFanOutKeepsOrderAndMarksTheRestNotSent(t *testing.T) {
 	t.Parallel()
-	var targets []event.Repo
+	var targets []event.Target
 	for _, n := range strings.Split("a b c d e f", " ") {
-		targets = append(targets, event.Repo{Owner: "o", Name: n})
+		targets = append(targets, event.Target{Repo: event.Repo{Owner: "o", Name: n}})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	type result struct {
 		repo string
 		err  error
 	}
-	got := FanOut(ctx, targets, nil, 1, func(_ context.Context, r event.Repo) result {
-		if r.Name == "c" {
+	got := FanOut(ctx, targets, nil, 1, func(_ context.Context, t event.Target) result {
+		if t.Repo.Name == "c" {
 			cancel()
 		}
-		return result{repo: r.String()}
-	}, func(r event.Repo, err error) result { return result{repo: r.String(), err: err} })
+		return result{repo: t.Repo.String()}
+	}, func(t event.Target, err error) result { return result{repo: t.Repo.String(), err: err} })
 	var line []string
 	for _, r := range got {
 		line = append(line, fmt.Sprintf("%s:%v", r.repo, r.err == nil))
@@ -271,7 +271,7 @@ func BenchmarkDispatch(b *testing.B) {
 	f, c := client(b, ghclient.Policy{})
 	f.SetRateLimit(1 << 30)
 	f.WithoutContract() // the client's time, not the fake's checks
-	ev := Event{Repository: data, EventType: "fetch-meetup-data", ClientPayload: event.Object(`{"source":"bench"}`)}
+	ev := event.Target{Event: event.RepositoryDispatch, Repo: data, EventType: "fetch-meetup-data", ClientPayload: event.Object(`{"source":"bench"}`)}
 	b.ReportAllocs()
 	for b.Loop() {
 		if r := Send(context.Background(), c, ev, Options{}); !r.OK() {
@@ -291,7 +291,7 @@ func BenchmarkDispatchAfter502(b *testing.B) {
 	f, c := client(b, ghclient.Policy{Clock: clock, MaxAttempts: 5})
 	f.SetRateLimit(1 << 30)
 	f.WithoutContract()
-	ev := Event{Repository: data, EventType: "e", ClientPayload: event.Object(`{"n":1}`)}
+	ev := event.Target{Event: event.RepositoryDispatch, Repo: data, EventType: "e", ClientPayload: event.Object(`{"n":1}`)}
 	b.ReportAllocs()
 	for b.Loop() {
 		f.Script(githubfake.Fault{Status: 502})

@@ -20,11 +20,11 @@ func InternalError(r any) error { return fmt.Errorf("internal error: %v (please 
 // ByOwner orders targets round-robin by owner (the first of each owner, then the second
 // of each, …), so that slots in flight go to different owners: with a GitHub App, each
 // owner's installation token has a pace of its own.
-func ByOwner(targets []event.Repo) []int {
+func ByOwner(targets []event.Target) []int {
 	var owners []string
 	by := map[string][]int{}
-	for i, r := range targets {
-		o := strings.ToLower(r.Owner)
+	for i, t := range targets {
+		o := strings.ToLower(t.Repo.Owner)
 		if _, ok := by[o]; !ok {
 			owners = append(owners, o)
 		}
@@ -46,8 +46,8 @@ func ByOwner(targets []event.Repo) []int {
 // Every target is attempted even when others fail; once ctx is done, the targets not yet
 // started get failed(target, ErrNotSent), and a target whose run panicked gets
 // failed(target, InternalError(…)).
-func FanOut[R any](ctx context.Context, targets []event.Repo, order []int, concurrency int,
-	one func(context.Context, event.Repo) R, failed func(event.Repo, error) R) []R {
+func FanOut[R any](ctx context.Context, targets []event.Target, order []int, concurrency int,
+	one func(context.Context, event.Target) R, failed func(event.Target, error) R) []R {
 	results := make([]R, len(targets))
 	skip := func(i int) { results[i] = failed(targets[i], ErrNotSent) }
 	if order == nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,17 +29,43 @@ func (r Repo) Path() string {
 	return "repos/" + url.PathEscape(r.Owner) + "/" + url.PathEscape(r.Name) + "/"
 }
 
-// Label names a dispatch in logs: `owner/name "event-type"`, or for workflow_dispatch
-// `owner/name deploy.yml@ref` (without "@ref" while the ref is not known).
-func Label(repo Repo, kind Kind, eventType, workflow, ref string) string {
-	if kind == WorkflowDispatch {
-		l := repo.String() + " " + workflow
+// Target is one event to send, and where: a repository_dispatch (EventType,
+// ClientPayload) or a workflow_dispatch (Workflow, Ref, Inputs) to Repo.
+type Target struct {
+	Repo          Repo
+	Event         Kind   // "" when nothing is sent (a run followed by its ID)
+	EventType     string // repository_dispatch
+	ClientPayload Object // repository_dispatch; holds distinct_id when the run is to be found
+	Workflow      string // workflow_dispatch: file name, numeric ID or (WorkflowByName) name
+	// WorkflowByName: Workflow is the workflow's name: line, resolved before sending.
+	WorkflowByName bool
+	Ref            string // workflow_dispatch, as given; "" means the default branch
+	Inputs         Object // workflow_dispatch ({} when none)
+	// DistinctID identifies the run the event starts and lets receivers deduplicate; ""
+	// when none is sent. A workflow_dispatch carries it among its inputs when they hold it,
+	// or when GitHub cannot name the run itself (older Enterprise Server).
+	DistinctID string
+}
+
+// Label names the dispatch in logs: `owner/name "event-type"`, or for workflow_dispatch
+// `owner/name deploy.yml@ref`, with ref the ref sent (without "@ref" while it is not known).
+func (t Target) Label(ref string) string {
+	if t.Event == WorkflowDispatch {
+		l := t.Repo.String() + " " + t.Workflow
 		if ref != "" {
 			l += "@" + ref
 		}
 		return l
 	}
-	return fmt.Sprintf("%s %q", repo, eventType)
+	return fmt.Sprintf("%s %q", t.Repo, t.EventType)
+}
+
+// What is the event for people: `"event-type"` or `workflow deploy.yml`.
+func (t Target) What() string {
+	if t.Event == WorkflowDispatch {
+		return "workflow " + t.Workflow
+	}
+	return strconv.Quote(t.EventType)
 }
 
 // Kind is the kind of event sent.

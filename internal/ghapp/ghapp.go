@@ -316,15 +316,17 @@ func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
 // Permissions is what an installation token needs: contents: write to send
 // repository_dispatch, actions: write to send workflow_dispatch or to cancel a run,
 // actions: read to find, follow or read a run (jobs, logs, artifacts), and, optionally,
-// checks: read for the annotations of a failed run's jobs. kind is "" when nothing is
-// sent (following a run by its ID).
-func Permissions(kind event.Kind, wait event.Wait, cancel bool) Perms {
+// checks: read for the annotations of a failed run's jobs; for every kind of event the
+// owner's targets send (none when nothing is sent: following a run by its ID).
+func Permissions(kinds []event.Kind, wait event.Wait, cancel bool) Perms {
 	req := map[string]string{}
-	switch kind {
-	case event.RepositoryDispatch:
-		req["contents"] = "write"
-	case event.WorkflowDispatch:
-		req["actions"] = "write"
+	for _, kind := range kinds {
+		switch kind {
+		case event.RepositoryDispatch:
+			req["contents"] = "write"
+		case event.WorkflowDispatch:
+			req["actions"] = "write"
+		}
 	}
 	if wait != event.WaitNone && req["actions"] == "" {
 		req["actions"] = "read"

@@ -29,12 +29,10 @@ const (
 
 // Result is one target's outcome, from the input that named it to the outputs.
 type Result struct {
-	Repo      event.Repo
-	Event     event.Kind // what was sent; with run-id, what started the run followed
-	EventType string     // repository_dispatch
-	Workflow  string     // workflow_dispatch, as given
-	Ref       string     // workflow_dispatch, as given ("": the default branch; Receipt.Ref is the one sent)
-	Status    Status
+	// Target is what was to be sent where (with run-id, Event is what started the run
+	// followed; Ref is as given, and Receipt.Ref the one sent).
+	event.Target
+	Status Status
 	// FollowOnly: nothing was sent; the run given by its ID (run-id) was followed.
 	FollowOnly bool
 	Receipt    dispatch.Receipt // what sending returned (zero: nothing was sent)
@@ -68,9 +66,7 @@ func (r Result) SentRef() string {
 }
 
 // Label names the target in logs: `owner/name "event-type"` or `owner/name deploy.yml@ref`.
-func (r Result) Label() string {
-	return event.Label(r.Repo, r.Event, r.EventType, r.Workflow, r.SentRef())
-}
+func (r Result) Label() string { return r.Target.Label(r.SentRef()) }
 
 // RunID is the run the event started: the one found or followed, else the one GitHub named.
 func (r Result) RunID() int64 {

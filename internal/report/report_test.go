@@ -35,7 +35,7 @@ func TestWebBase(t *testing.T) {
 func TestSummaryEscapes(t *testing.T) {
 	t.Parallel()
 	u, _ := url.Parse("https://api.github.com/")
-	md := Summary([]outcome.Result{{Repo: event.Repo{Owner: "octo", Name: "data"}, EventType: "a|b<script>`&", Status: outcome.Failed, Err: errors.New("x | y\nz")}}, u, nil)
+	md := Summary([]outcome.Result{{Target: event.Target{Repo: event.Repo{Owner: "octo", Name: "data"}, EventType: "a|b<script>`&"}, Status: outcome.Failed, Err: errors.New("x | y\nz")}}, u, nil)
 	row := strings.Split(strings.TrimSpace(md), "\n")
 	last := row[len(row)-1]
 	if strings.Count(strings.ReplaceAll(last, `\|`, ""), "|") != 6 || strings.Contains(last, "<script>") || strings.Contains(md, "x | y") {
@@ -88,7 +88,7 @@ func FuzzInert(f *testing.F) {
 
 func TestSentLineNamesARequestIDOnlyWhenThereIsOne(t *testing.T) {
 	t.Parallel()
-	r := outcome.Result{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "e", Receipt: dispatch.Receipt{HTTPStatus: 204}}
+	r := outcome.Result{Target: event.Target{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "e"}, Receipt: dispatch.Receipt{HTTPStatus: 204}}
 	if got := SentLine(r); got != `Dispatched "e" to octo/data: GitHub answered 204` {
 		t.Errorf("got %q", got)
 	}
@@ -104,7 +104,7 @@ func TestSummaryTrimsDetailsNotOutcomes(t *testing.T) {
 	t.Parallel()
 	var results []outcome.Result
 	for i := range 25 {
-		r := outcome.Result{Repo: event.Repo{Owner: "octo", Name: fmt.Sprintf("r%02d", i)}, Event: event.RepositoryDispatch, EventType: "e", Status: outcome.Failed,
+		r := outcome.Result{Target: event.Target{Repo: event.Repo{Owner: "octo", Name: fmt.Sprintf("r%02d", i)}, Event: event.RepositoryDispatch, EventType: "e"}, Status: outcome.Failed,
 			Err: errors.New("the run concluded \"failure\""), Receipt: dispatch.Receipt{Accepted: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)},
 			Run: runs.Outcome{Run: runs.Run{ID: int64(1000 + i)}}}
 		for j := range 10 {
