@@ -148,3 +148,50 @@ func FuzzRunInputs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTargets feeds arbitrary text to the targets input: JSON or YAML, of any shape. It
+// never panics; what it accepts is events that break none of GitHub's rules, each with a
+// distinct ID when waiting; what it refuses names the input, or an entry of it.
+func FuzzTargets(f *testing.F) {
+	for _, s := range []string{mixedJSON, mixedYAML, `[]`, `[{}]`, `{"a":1}`, "- a\n- b", "- &x {repository: o/r, event-type: *x}",
+		`[{"repository":"o/r","workflow":"d.yml","inputs":{"a":1e400}}]`, "- repository: o/r\n  event-type: e\n  client-payload: {a: .inf}",
+		"- repository: o/r\n  event-type: e\n  client-payload: {0x1F: 0o17, b: ~, c: [1, {d: yes}]}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.TrimSpace(s) == "" {
+			return // not given: the repository input names the targets
+		}
+		in := targetsOnly(s)
+		in.Wait = "started"
+		c, ps := Build(ActionMode, in)
+		if (c == nil) == (ps == nil) {
+			t.Fatalf("config %v and problems %v", c, ps)
+		}
+		for _, p := range ps {
+			if p.Input != "targets" || !strings.HasPrefix(p.Label, "targets") && p.Label != `input "targets"` || p.Rule == "" {
+				t.Fatalf("problem %+v", p)
+			}
+		}
+		if c == nil {
+			return
+		}
+		for _, tg := range c.Targets {
+			if tg.DistinctID == "" || !strings.HasPrefix(tg.DistinctID, "abc") {
+				t.Fatalf("target without its distinct ID: %+v", tg)
+			}
+			switch tg.Event {
+			case event.RepositoryDispatch:
+				if _, err := ParsePayload(string(tg.ClientPayload), event.MaxPayloadProperties); err != nil || CheckEventType(tg.EventType) != nil {
+					t.Fatalf("accepted %+v: %v", tg, err)
+				}
+			case event.WorkflowDispatch:
+				if _, err := ParseWorkflowInputs(string(tg.Inputs)); err != nil {
+					t.Fatalf("accepted %+v: %v", tg, err)
+				}
+			default:
+				t.Fatalf("target of no kind: %+v", tg)
+			}
+		}
+	})
+}

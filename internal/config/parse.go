@@ -231,6 +231,9 @@ func jsonKind(tok json.Token) string {
 		if t == '[' {
 			return "an array"
 		}
+		if t == '{' {
+			return "an object"
+		}
 	case string:
 		return "a string"
 	case json.Number:

@@ -212,6 +212,9 @@ func entryFromJSON(r json.RawMessage) (targetEntry, *EntryError) {
 // fieldText is a value of the JSON form as the event's inputs take it: a string's text, an
 // object's JSON.
 func fieldText(key string, v json.RawMessage) (string, error) {
+	if !containsString(targetKeys, key) {
+		return string(v), nil // refused as a key, with the others
+	}
 	switch v[0] {
 	case '"':
 		var s string

@@ -1,0 +1,232 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+)
+
+// targetsOnly are inputs with targets and nothing that names a repository or an event.
+func targetsOnly(list string) Inputs {
+	return Inputs{Token: "ghp_abcdefghijklmnopqrstuvwxyz0123456789", APIURL: "https://api.github.com", Targets: list, DistinctID: "abc"}
+}
+
+const mixedJSON = `[
+  {"repository": "octo/data", "event-type": "fetch-meetup-data", "client-payload": {"source": "ci", "n": 1.50}},
+  {"repository": "https://github.com/octo/site", "workflow": "deploy.yml", "ref": "release/v1", "inputs": {"env": "prod", "dry": true}}
+]`
+
+const mixedYAML = `
+- repository: octo/data
+  event-type: fetch-meetup-data
+  client-payload:
+    source: ci
+    n: 1.50
+- repository: https://github.com/octo/site
+  workflow: deploy.yml
+  ref: release/v1
+  inputs: {env: prod, dry: true}
+`
+
+func TestTargetsMixBothKindsOfEvent(t *testing.T) {
+	t.Parallel()
+	want := []event.Target{
+		{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "fetch-meetup-data",
+			ClientPayload: event.Object(`{"distinct_id":"abc-1","source":"ci","n":1.50}`), Inputs: event.EmptyObject, DistinctID: "abc-1"},
+		{Repo: event.Repo{Owner: "octo", Name: "site"}, Event: event.WorkflowDispatch, Workflow: "deploy.yml", Ref: "release/v1",
+			Inputs: event.Object(`{"env":"prod","dry":true}`), DistinctID: "abc-2"},
+	}
+	for _, form := range []struct{ name, list string }{{"JSON", mixedJSON}, {"YAML", mixedYAML}} {
+		in := targetsOnly(form.list)
+		in.Wait = "completed"
+		c, ps := Build(ActionMode, in)
+		if ps != nil {
+			t.Fatalf("%s: %v", form.name, ps)
+		}
+		if !reflect.DeepEqual(c.Targets, want) {
+			t.Errorf("%s: targets\n%+v\nwant\n%+v", form.name, c.Targets, want)
+		}
+	}
+}
+
+func TestTargetsPayloadMayBeJSONText(t *testing.T) {
+	t.Parallel()
+	c, ps := Build(ActionMode, targetsOnly(`
+- repository: octo/data
+  event-type: e
+  client-payload: '{"a": [1, 2]}'
+- {repository: octo/data, event-type: f}`))
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	if string(c.Targets[0].ClientPayload) != `{"a":[1,2]}` || string(c.Targets[1].ClientPayload) != `{}` || c.Targets[0].DistinctID != "" {
+		t.Errorf("%+v", c.Targets)
+	}
+}
+
+func TestTargetsProblemsNameTheirEntry(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, list string
+		want       []string // each a problem's full text, in order
+	}{
+		{"unknown key and missing event", `[{"repository": "octo/data", "payload": {}}]`, []string{
+			`targets[0]: has the key "payload": an entry takes repository, event-type, client-payload, workflow, inputs, ref`,
+			`targets[0].event-type: is required: the name the receiving workflow lists under repository_dispatch types (or set workflow to send workflow_dispatch)`}},
+		{"every entry checked", `[{"repository": "octo/data", "event-type": "ok"}, {"repository": "octo", "workflow": "d.yml", "inputs": {"a": [1]}}, {"repository": "octo/x", "event-type": "e", "ref": "main"}]`, []string{
+			`targets[1].repository: "octo" is not of the form owner/name`,
+			`targets[1].inputs: input "a" is an array: workflow inputs are strings, numbers or booleans`,
+			`targets[2].ref: needs workflow: ref chooses the branch of a workflow_dispatch; repository_dispatch always runs on the default branch`}},
+		{"both kinds in one entry", `[{"repository": "octo/data", "event-type": "e", "workflow": "d.yml"}]`, []string{
+			`targets[0].event-type: cannot be used together with workflow: event-type is for repository_dispatch, workflow sends workflow_dispatch`}},
+		{"payload limit", `[{"repository": "octo/data", "event-type": "e", "client-payload": ` + props(11) + `}]`, []string{
+			`targets[0].client-payload: has 11 top-level properties: GitHub allows at most 10 (nest the rest inside one property)`}},
+		{"the same event twice", "- {repository: octo/data, event-type: e}\n- {repository: OCTO/Data, event-type: e}", []string{
+			`targets[1]: sends the same event to the same repository as targets[0]: remove one`}},
+		{"a key twice in JSON", `[{"repository": "octo/data", "repository": "octo/x"}]`, []string{`targets[0]: has the key "repository" twice`}},
+		{"not an object", `[{"repository": "octo/data", "event-type": "e"}, "octo/x"]`, []string{
+			`targets[1]: is a string, not an object such as {"repository": "owner/name", "event-type": "deploy"}`}},
+		{"a payload that is not an object", `[{"repository": "octo/data", "event-type": "e", "client-payload": [1]}]`, []string{
+			`targets[0].client-payload: is an array: give an object`}},
+		{"a repository that is not text", "- repository: [octo/data]\n  event-type: e", []string{`targets[0].repository: is not text`}},
+		{"not a list", `repository: octo/data`, []string{
+			`input "targets": is not a list: give a JSON array of objects, or a YAML list of mappings (each entry starting with "- repository: owner/name")`}},
+		{"empty", `[]`, []string{
+			`input "targets": is an empty list: give at least one entry, such as [{"repository": "owner/name", "event-type": "deploy"}]`}},
+		{"a repository on another server", `[{"repository": "https://ghes.example/octo/data", "event-type": "e"}]`, []string{
+			`targets[0].repository: "https://ghes.example/octo/data" is a repository on ghes.example, but input "api-url" (https://api.github.com/) is the API of github.com: give owner/name for github.com, or for ghes.example set input "api-url" to https://ghes.example/api/v3`}},
+	}
+	for _, tt := range tests {
+		_, ps := Build(ActionMode, targetsOnly(tt.list))
+		var got []string
+		for _, p := range ps {
+			if p.Input != "targets" {
+				t.Errorf("%s: problem of input %q", tt.name, p.Input)
+			}
+			got = append(got, p.Error())
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestTargetsCannotBeMixedWithTheEventInputs(t *testing.T) {
+	t.Parallel()
+	in := targetsOnly(mixedJSON)
+	in.Repository, in.EventType, in.Workflow, in.ClientPayload, in.WorkflowInputs, in.Ref = "octo/data", "e", "d.yml", "{}", `{"a":"b"}`, "main"
+	_, ps := Build(ActionMode, in)
+	var inputs []string
+	for _, p := range ps {
+		inputs = append(inputs, p.Input)
+		if !strings.Contains(p.Rule, "cannot be used together with targets") {
+			t.Errorf("rule %q", p.Rule)
+		}
+	}
+	if want := []string{"repository", "event-type", "workflow", "ref", "inputs"}; !reflect.DeepEqual(inputs, want) {
+		t.Errorf("problems of %v, want %v (an empty client-payload says nothing)", inputs, want)
+	}
+}
+
+func TestTargetsAliasesCannotBlowUp(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("- repository: octo/data\n  event-type: e\n  client-payload:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 12; i++ {
+		b.WriteString("    a" + string(rune('0'+i%10)) + string(rune('a'+i)) + ": &a" + string(rune('a'+i)) + " [")
+		prev := "*a0"
+		if i > 1 {
+			prev = "*a" + string(rune('a'+i-1))
+		}
+		b.WriteString(strings.TrimSuffix(strings.Repeat(prev+", ", 10), ", ") + "]\n")
+	}
+	_, ps := Build(ActionMode, targetsOnly(b.String()))
+	if len(ps) != 1 || ps[0].Label != "targets[0].client-payload" || !strings.Contains(ps[0].Rule, "larger than 1 MiB") {
+		t.Errorf("problems %v", ps)
+	}
+}
+
+func TestParseJobs(t *testing.T) {
+	t.Parallel()
+	got, err := ParseJobs("build, test (ubuntu-latest, 20)\n deploy / compile \n\nbuild")
+	if want := []string{"build", "test (ubuntu-latest, 20)", "deploy / compile"}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("%q %v, want %q", got, err, want)
+	}
+	if _, err := ParseJobs("build\x1b[31m"); err == nil {
+		t.Error("a control character was accepted")
+	}
+	in := valid()
+	in.Jobs = "build"
+	if _, ps := Build(ActionMode, in); len(ps) != 1 || ps[0].Input != "jobs" || !strings.Contains(ps[0].Rule, "needs wait: completed") {
+		t.Errorf("jobs without waiting: %v", ps)
+	}
+	in.Wait = "completed"
+	if c, ps := Build(ActionMode, in); ps != nil || !reflect.DeepEqual(c.Jobs, []string{"build"}) {
+		t.Errorf("%v %v", c, ps)
+	}
+}
+
+func TestStatusGoesOnThePullRequestsHead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	payload := filepath.Join(dir, "event.json")
+	head := "0123456789abcdef0123456789abcdef01234567"
+	if err := os.WriteFile(payload, []byte(`{"pull_request": {"number": 7, "head": {"sha": "`+head+`", "ref": "feature"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	merge := strings.Repeat("f", 40)
+	in := valid()
+	in.Wait, in.StatusContext, in.StatusToken = "completed", "deploy", "ghs_statustoken0123456789"
+	in.Caller = Caller{ServerURL: "https://github.com", Repository: "octo/app", SHA: merge, EventName: "pull_request", EventPath: payload, RunID: "42"}
+	c, ps := Build(ActionMode, in)
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	want := &Status{Context: "deploy", Token: "ghs_statustoken0123456789", Repo: event.Repo{Owner: "octo", Name: "app"}, SHA: head,
+		StepURL: "https://github.com/octo/app/actions/runs/42"}
+	if !reflect.DeepEqual(c.Status, want) {
+		t.Errorf("status %+v, want %+v", c.Status, want)
+	}
+	in.Caller.EventName = "push"
+	if c, _ := Build(ActionMode, in); c.Status.SHA != merge {
+		t.Errorf("push: sha %s, want GITHUB_SHA", c.Status.SHA)
+	}
+}
+
+func TestStatusProblems(t *testing.T) {
+	t.Parallel()
+	base := func() Inputs {
+		in := valid()
+		in.Wait, in.StatusContext, in.StatusToken = "completed", "deploy", "ghs_statustoken0123456789"
+		in.Caller = Caller{Repository: "octo/app", SHA: strings.Repeat("a", 40)}
+		return in
+	}
+	tests := []struct {
+		name  string
+		mode  Mode
+		edit  func(*Inputs)
+		input string
+		rule  string
+	}{
+		{"not waiting", ActionMode, func(i *Inputs) { i.Wait = "started" }, "status-context", "needs wait: completed"},
+		{"no token", ActionMode, func(i *Inputs) { i.StatusToken = "" }, "status-token", "is empty"},
+		{"no token in the CLI", CLIMode, func(i *Inputs) { i.StatusToken = "" }, "status-context", "export GITHUB_TOKEN"},
+		{"outside a workflow", CLIMode, func(i *Inputs) { i.Caller = Caller{} }, "status-context", "--status-repository"},
+		{"a short SHA", CLIMode, func(i *Inputs) { i.StatusSHA = "abc1234" }, "status-sha", "not a full commit SHA"},
+		{"a pull request without its payload", ActionMode, func(i *Inputs) { i.Caller.EventName = "pull_request_target" }, "status-context", "GITHUB_EVENT_PATH is empty"},
+		{"a repository without a context", CLIMode, func(i *Inputs) { i.StatusContext, i.StatusRepository = "", "octo/app" }, "status-repository", "needs status-context"},
+		{"a control character", ActionMode, func(i *Inputs) { i.StatusContext = "deploy\n::error::x" }, "status-context", "control character"},
+	}
+	for _, tt := range tests {
+		in := base()
+		tt.edit(&in)
+		_, ps := Build(tt.mode, in)
+		if len(ps) == 0 || ps[0].Input != tt.input || !strings.Contains(ps[0].Rule, tt.rule) {
+			t.Errorf("%s: problems %v, want first one of %s with %q", tt.name, ps, tt.input, tt.rule)
+		}
+	}
+}
