@@ -178,17 +178,17 @@ func (f *Fake) workflowJSON(repo string, wf *Workflow) map[string]any {
 	})
 }
 
-// jobJSON is one job of GET …/actions/runs/{id}/jobs. Called with f.mu held.
-func (f *Fake) jobJSON(rn *run, id int64, j Job, status string, conclusion any, steps []any, now time.Time) map[string]any {
+// jobJSON is one job of GET …/actions/runs/{id}/jobs as v shows it. Called with f.mu held.
+func (f *Fake) jobJSON(rn *run, id int64, j Job, v jobView) map[string]any {
 	var completed any
-	if status == "completed" {
-		_, _, updated := rn.state(now)
-		completed = stamp(updated)
+	if v.status == "completed" {
+		completed = stamp(v.completed)
 	}
+	started := rn.created.Add(rn.wf.Queued)
 	return set(f.example("job-paginated", "jobs", 0), map[string]any{
-		"id": id, "run_id": rn.id, "name": j.Name, "status": status, "conclusion": conclusion, "steps": steps,
+		"id": id, "run_id": rn.id, "name": j.Name, "status": v.status, "conclusion": v.conclusion, "steps": v.steps,
 		"workflow_name": rn.wf.Name, "head_branch": rn.branch, "run_attempt": 1,
-		"created_at": stamp(rn.created), "started_at": stamp(rn.created), "completed_at": completed,
+		"created_at": stamp(rn.created), "started_at": stamp(started.Add(j.Appears)), "completed_at": completed,
 		"run_url":       fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.apiRoot(), rn.repo, rn.id),
 		"url":           fmt.Sprintf("%s/repos/%s/actions/jobs/%d", f.apiRoot(), rn.repo, id),
 		"html_url":      fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", f.webRoot(), rn.repo, rn.id, id),

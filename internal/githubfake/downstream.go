@@ -9,16 +9,82 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Job is a job of a workflow's runs: its steps, the annotations its check run carries,
-// and its log.
+// and its log. Its name is as GitHub lists it: a matrix job's "build (ubuntu-latest, 20)",
+// a called reusable workflow's job's "deploy / compile".
 type Job struct {
 	Name        string       `json:"name"`
-	Conclusion  string       `json:"conclusion,omitempty"` // when the run completes; default: the run's conclusion
+	Conclusion  string       `json:"conclusion,omitempty"` // when it completes; default: the run's conclusion
 	Steps       []Step       `json:"steps,omitempty"`
 	Annotations []Annotation `json:"annotations,omitempty"`
 	Log         string       `json:"log,omitempty"` // the job's log, timestamped lines as GitHub serves them
+
+	// Appears is how long after its run started (in progress) the job is first listed (a
+	// job that needs others, or one of a called reusable workflow); 0: at once. Finishes is
+	// how long after its run started it completes; 0: when its run does (a job cannot
+	// outlast its run: past the run's Running, it completes with the run).
+	Appears  time.Duration `json:"-"`
+	Finishes time.Duration `json:"-"`
+}
+
+// jobView is a job as listed at one moment.
+type jobView struct {
+	status     string
+	conclusion any // null until it completes
+	completed  time.Time
+	steps      []any
+}
+
+// view is the job at now, in a run of the given state; false while it is not listed yet.
+func (j Job) view(rn *run, now time.Time) (jobView, bool) {
+	status, runConclusion, _ := rn.state(now)
+	started := rn.created.Add(rn.wf.Queued)
+	switch {
+	case status == "queued":
+		return j.with("queued", nil, time.Time{}), j.Appears == 0
+	case status != "completed" && now.Before(started.Add(j.Appears)):
+		return jobView{}, false
+	}
+	end := started.Add(rn.wf.Running) // the run's, or when it was cancelled
+	if !rn.cancelled.IsZero() && rn.cancelled.Before(end) {
+		end = rn.cancelled
+	}
+	if started.Add(j.Appears).After(end) {
+		return jobView{}, false // its run ended before it was created
+	}
+	finish := end
+	if j.Finishes > 0 && started.Add(j.Finishes).Before(finish) {
+		finish = started.Add(j.Finishes)
+	}
+	if status != "completed" && now.Before(finish) {
+		return j.with("in_progress", nil, time.Time{}), true
+	}
+	var conclusion any = rn.conclusion // as its run was to end
+	if j.Conclusion != "" {
+		conclusion = j.Conclusion
+	}
+	if runConclusion == "cancelled" && !finish.Before(end) {
+		conclusion = "cancelled" // still going when its run was cancelled
+	}
+	return j.with("completed", conclusion, finish), true
+}
+
+func (j Job) with(status string, conclusion any, completed time.Time) jobView {
+	v := jobView{status: status, conclusion: conclusion, completed: completed, steps: []any{}}
+	for n, st := range j.Steps {
+		var sc any
+		if status == "completed" {
+			sc = st.Conclusion
+			if st.Conclusion == "" {
+				sc = "success"
+			}
+		}
+		v.steps = append(v.steps, map[string]any{"number": n + 1, "name": st.Name, "status": status, "conclusion": sc})
+	}
+	return v
 }
 
 // Step is a step of a job.
@@ -119,7 +185,7 @@ func (f *Fake) routeDownstream(w *recorder, r *http.Request, repo, pattern, id s
 	case "actions/workflows":
 		f.listWorkflows(w, repo)
 	case "actions/runs/*/jobs":
-		f.listJobs(w, repo, id)
+		f.listJobs(w, r, repo, id)
 	case "check-runs/*/annotations":
 		f.annotations(w, repo, id)
 	case "actions/jobs/*/logs":
@@ -156,7 +222,10 @@ func (f *Fake) jobOf(repo, jobID string) (*run, int) {
 	return rn, int(n % 100)
 }
 
-func (f *Fake) listJobs(w *recorder, repo, runID string) {
+// listJobs answers GET …/actions/runs/{id}/jobs: the jobs listed by now, paged, with an
+// ETag.
+func (f *Fake) listJobs(w *recorder, r *http.Request, repo, runID string) {
+	perPage, page := pageOf(r)
 	f.mu.Lock()
 	rn := f.findRun(repo, runID)
 	if rn == nil {
@@ -165,41 +234,31 @@ func (f *Fake) listJobs(w *recorder, repo, runID string) {
 		return
 	}
 	now := f.now()
-	status, conclusion, _ := rn.state(now)
 	jobs := []map[string]any{}
 	for i, j := range rn.wf.Jobs {
-		id := rn.id*100 + int64(i)
-		jc, steps := jobState(j, status, conclusion)
-		jobs = append(jobs, f.jobJSON(rn, id, j, status, jc, steps, now))
+		if v, listed := j.view(rn, now); listed {
+			jobs = append(jobs, f.jobJSON(rn, rn.id*100+int64(i), j, v))
+		}
 	}
 	f.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(jobs), "jobs": jobs}, "")
+	lo := min((page-1)*perPage, len(jobs))
+	hi := min(lo+perPage, len(jobs))
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(jobs), "jobs": jobs[lo:hi]}, r.Header.Get("If-None-Match"))
+}
+
+// pageOf reads per_page (default 30, at most 100) and page (default 1), as GitHub does.
+func pageOf(r *http.Request) (perPage, page int) {
+	perPage, page = 30, 1
+	if v, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && v > 0 {
+		perPage = min(v, 100)
+	}
+	if v, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && v > 0 {
+		page = v
+	}
+	return perPage, page
 }
 
 const checkRunOffset = 50_000_000
-
-// jobState is a job's conclusion and steps, given its run's status and conclusion.
-func jobState(j Job, status, runConclusion string) (any, []any) {
-	var jc any
-	if status == "completed" {
-		jc = runConclusion
-		if j.Conclusion != "" {
-			jc = j.Conclusion
-		}
-	}
-	steps := []any{}
-	for n, st := range j.Steps {
-		var sc any
-		if status == "completed" {
-			sc = st.Conclusion
-			if st.Conclusion == "" {
-				sc = "success"
-			}
-		}
-		steps = append(steps, map[string]any{"number": n + 1, "name": st.Name, "status": status, "conclusion": sc})
-	}
-	return jc, steps
-}
 
 func (f *Fake) annotations(w *recorder, repo, checkRunID string) {
 	n, _ := strconv.ParseInt(checkRunID, 10, 64)

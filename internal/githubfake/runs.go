@@ -309,13 +309,7 @@ func (f *Fake) checkDispatch(repo string, wf *Workflow, ref *string, inputs map[
 // first, filtered by event and created, paged, with an ETag.
 func (f *Fake) listRuns(w *recorder, r *http.Request, repo, workflowKey string) {
 	q := r.URL.Query()
-	perPage, page := 30, 1
-	if v, err := strconv.Atoi(q.Get("per_page")); err == nil && v > 0 {
-		perPage = min(v, 100)
-	}
-	if v, err := strconv.Atoi(q.Get("page")); err == nil && v > 0 {
-		page = v
-	}
+	perPage, page := pageOf(r)
 	var since time.Time
 	if c := q.Get("created"); c != "" {
 		t, err := time.Parse(time.RFC3339, strings.TrimPrefix(c, ">="))

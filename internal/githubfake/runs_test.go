@@ -1,6 +1,7 @@
 package githubfake
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -296,3 +297,59 @@ func TestStorageHostAndCancel(t *testing.T) {
 type fixedClock struct{ t time.Time }
 
 func (c fixedClock) Now() time.Time { return c.t }
+
+// TestJobsFinishAtTheirOwnTime: a run's jobs are listed and complete each at its own time,
+// matrix and reusable-workflow names as GitHub gives them, paged, and a job still going
+// when the run is cancelled is cancelled with it.
+func TestJobsFinishAtTheirOwnTime(t *testing.T) {
+	t.Parallel()
+	f := NewServer(t)
+	clock := NewClock()
+	f.SetClock(clock)
+	f.AddToken(Token{Value: "good"})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/ci.yml", WorkflowDispatch: true, Queued: 2 * time.Second, Running: 60 * time.Second,
+		Conclusion: "failure", Jobs: []Job{
+			{Name: "build", Finishes: 10 * time.Second, Conclusion: "success"},
+			{Name: "test (ubuntu-latest, 20)", Finishes: 20 * time.Second},
+			{Name: "deploy / compile", Appears: 15 * time.Second, Finishes: 30 * time.Second, Conclusion: "success"},
+			{Name: "deploy / publish", Appears: 30 * time.Second},
+		}})
+	if status, _, _ := call(t, f, "POST", "/repos/octo/data/actions/workflows/ci.yml/dispatches", `{"ref":"main"}`); status != 204 {
+		t.Fatalf("dispatch: %d", status)
+	}
+	jobs := func(query string) string {
+		t.Helper()
+		_, _, body := call(t, f, "GET", "/repos/octo/data/actions/runs/7001/jobs"+query, "")
+		var list []string
+		for _, j := range body["jobs"].([]any) {
+			m := j.(map[string]any)
+			list = append(list, fmt.Sprintf("%s=%s/%v", m["name"], m["status"], m["conclusion"]))
+		}
+		return fmt.Sprintf("%v %s", body["total_count"], strings.Join(list, ", "))
+	}
+	steps := []struct {
+		after time.Duration // since the dispatch
+		want  string
+	}{
+		{time.Second, "2 build=queued/<nil>, test (ubuntu-latest, 20)=queued/<nil>"},
+		{13 * time.Second, "2 build=completed/success, test (ubuntu-latest, 20)=in_progress/<nil>"},
+		{23 * time.Second, "3 build=completed/success, test (ubuntu-latest, 20)=completed/failure, deploy / compile=in_progress/<nil>"},
+		{40 * time.Second, "4 build=completed/success, test (ubuntu-latest, 20)=completed/failure, deploy / compile=completed/success, deploy / publish=in_progress/<nil>"},
+	}
+	start := clock.Now()
+	for _, s := range steps {
+		_ = clock.Sleep(context.Background(), start.Add(s.after).Sub(clock.Now()))
+		if got := jobs(""); got != s.want {
+			t.Errorf("after %s: %s\nwant %s", s.after, got, s.want)
+		}
+	}
+	if got := jobs("?per_page=2&page=2"); got != "4 deploy / compile=completed/success, deploy / publish=in_progress/<nil>" {
+		t.Errorf("page 2: %s", got)
+	}
+	if status, _, _ := call(t, f, "POST", "/repos/octo/data/actions/runs/7001/cancel", ""); status != 202 {
+		t.Fatalf("cancel: %d", status)
+	}
+	if got := jobs(""); !strings.HasSuffix(got, "deploy / compile=completed/success, deploy / publish=completed/cancelled") {
+		t.Errorf("after cancel: %s", got)
+	}
+}
