@@ -173,7 +173,7 @@ func (rn runner) follow(ctx context.Context, st *step, runsOf *runs.Client, res 
 		d.RunID = cfg.RunID
 	}
 	res.Run = runsOf.FollowThrough(ctx, d,
-		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: st.deadline, FailOnConclusion: cfg.FailOnConclusion},
+		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: st.deadline, FailOnConclusion: cfg.FailOnConclusion, Jobs: cfg.Jobs},
 		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, Logs: st.logs, OutputsArtifact: cfg.OutputsArtifact},
 		st.progress.run)
 	if res.FollowOnly && res.Run.Run.Event != "" {

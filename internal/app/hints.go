@@ -55,6 +55,7 @@ const (
 	stillRunning
 	proxyFailed
 	notGitHub
+	jobsMissing
 )
 
 // reasonOf classifies a failed Result by its error's type and, else, its GitHub cause.
@@ -77,9 +78,12 @@ func typedReason(err error) (reason, bool) {
 	var limit *dispatch.InputsLimitError
 	var gone *runs.RunNotFoundError
 	var still *runs.StillRunningError
+	var noJobs *runs.JobsNotFoundError
 	switch {
 	case errors.As(err, &still):
 		return stillRunning, true
+	case errors.As(err, &noJobs):
+		return jobsMissing, true
 	case errors.As(err, &limit):
 		return inputsLimit, true
 	case errors.As(err, &gone) && gone.Vanished:
@@ -243,6 +247,9 @@ func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 	case stillRunning:
 		return phrasing{action: fmt.Sprintf("raise wait-timeout (a timeout left empty grows with it), or follow the run later in another step with run-id: %d", r.RunID()),
 			cli: fmt.Sprintf("raise --wait-timeout, or follow the run later: dispatch watch --repository %s --run-id %d", repo, r.RunID())}
+	case jobsMissing:
+		const f = "give %s the names the run lists (above): a job's name:, or its key when it has none; a name also matches the jobs of its matrix, \"build (ubuntu-latest, 20)\", and of the reusable workflow it calls, \"deploy / compile\""
+		return phrasing{action: fmt.Sprintf(f, config.Label(config.ActionMode, "jobs")), cli: fmt.Sprintf(f, config.Label(config.CLIMode, "jobs"))}
 	case runNotFound:
 		return phrasing{action: fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", repo),
 			cli: fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", repo)}

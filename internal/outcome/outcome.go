@@ -110,12 +110,13 @@ type entry struct {
 	RunID          int64            `json:"run_id,omitempty"`
 	RunURL         string           `json:"run_url,omitempty"`
 	RunStatus      runs.Status      `json:"run_status,omitempty"` // queued, in_progress, completed …
-	Conclusion     runs.Conclusion  `json:"conclusion,omitempty"` // success, failure, cancelled …
+	Conclusion     runs.Conclusion  `json:"conclusion,omitempty"` // success, failure, cancelled …: the run's, or the jobs waited for
 	Error          string           `json:"error,omitempty"`
 	MayBeDuplicate bool             `json:"may_be_duplicate,omitempty"`
 	FailedJobs     []runs.FailedJob `json:"failed_jobs,omitempty"`
 	RunOutputs     json.RawMessage  `json:"run_outputs,omitempty"`
 	RunCancelled   bool             `json:"run_cancelled,omitempty"`
+	Jobs           []runs.Job       `json:"jobs,omitempty"` // with the jobs input: the ones waited for
 }
 
 // MarshalJSON is the result as one entry of `results`.
@@ -123,8 +124,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	e := entry{Repository: r.Repo.String(), Event: r.Event, EventType: r.EventType, Workflow: r.Workflow, Ref: r.SentRef(),
 		Status: r.Status, HTTPStatus: r.Receipt.HTTPStatus, RequestID: r.Receipt.RequestID, Attempts: r.Receipt.Attempts,
 		Delivery: r.Receipt.Delivery, DistinctID: r.Receipt.DistinctID, RunID: r.RunID(), RunURL: r.RunURL(),
-		RunStatus: r.Run.Run.Status, Conclusion: r.Run.Run.Conclusion, Error: r.Error(), MayBeDuplicate: r.Receipt.MayBeDuplicate,
-		FailedJobs: r.Run.FailedJobs, RunOutputs: r.Run.Outputs, RunCancelled: r.Run.Cancelled, DispatchedAt: r.DispatchedAt()}
+		RunStatus: r.Run.Run.Status, Conclusion: r.Run.Conclusion, Error: r.Error(), MayBeDuplicate: r.Receipt.MayBeDuplicate,
+		FailedJobs: r.Run.FailedJobs, RunOutputs: r.Run.Outputs, RunCancelled: r.Run.Cancelled, DispatchedAt: r.DispatchedAt(), Jobs: r.Run.Jobs}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

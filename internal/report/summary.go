@@ -10,6 +10,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
@@ -81,6 +82,9 @@ func row(r outcome.Result, web string) string {
 		}
 		if r.Run.Run.Conclusion != "" {
 			run += ": " + cell(string(r.Run.Run.Conclusion))
+		}
+		if len(r.Run.Jobs) > 0 && r.Run.Conclusion != "" {
+			run += "; jobs " + cell(jobList(r.Run.Jobs)) + ": " + cell(string(r.Run.Conclusion))
 		}
 	}
 	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.Receipt.RequestID))
@@ -279,8 +283,20 @@ func Outputs(results []outcome.Result) []actionio.Output {
 		{Name: "run-id", Value: runID},
 		{Name: "run-url", Value: first.RunURL()},
 		{Name: "run-status", Value: string(first.Run.Run.Status)},
-		{Name: "conclusion", Value: string(first.Run.Run.Conclusion)},
+		{Name: "conclusion", Value: string(first.Run.Conclusion)},
 		{Name: "run-outputs", Value: string(first.Run.Outputs)},
 		{Name: "results", Value: outcome.JSON(results)},
 	}
+}
+
+// jobList names jobs waited for, a few at most.
+func jobList(jobs []runs.Job) string {
+	var names []string
+	for _, j := range jobs[:min(len(jobs), 5)] {
+		names = append(names, j.Name)
+	}
+	if len(jobs) > 5 {
+		names = append(names, fmt.Sprintf("and %d more", len(jobs)-5))
+	}
+	return strings.Join(names, ", ")
 }

@@ -67,7 +67,7 @@ func TestExplainWithoutActionsRead(t *testing.T) {
 	}
 	f.AddToken(githubfake.Token{Value: "narrow", Permissions: map[string]string{"contents": "write"}})
 	narrow := &Client{API: ghclient.New(ghclient.Options{BaseURL: p.API.BaseURL, Token: "narrow"}), Repo: data, Clock: clock}
-	jobs, warnings := narrow.Explain(context.Background(), run.ID, 10, nil)
+	jobs, warnings := narrow.Explain(context.Background(), run.ID, nil, 10, nil)
 	if len(jobs) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], "the run's jobs could not be read (GitHub answered 403 Forbidden") ||
 		!strings.HasSuffix(warnings[0], "give the token Actions: read to see them here") {
 		t.Errorf("jobs %v, warnings %q", jobs, warnings)

@@ -30,11 +30,11 @@ const (
 	logTimeout     = 15 * time.Second // one log, redirect included
 )
 
-// Explain lists the run's jobs (latest attempt) and names each that did not succeed, with
-// its failed steps, its check-run annotations (failure level first) and, for the first
-// few, the last logLines lines of its log. What cannot be read (a missing permission) is a
-// warning with a hint, not a failure.
-func (p *Client) Explain(ctx context.Context, runID int64, logLines int, logs *LogBudget) (jobs []FailedJob, warnings []string) {
+// Explain lists the run's jobs (latest attempt) and names each that did not succeed (of
+// those only names, when given), with its failed steps, its check-run annotations (failure
+// level first) and, for the first few, the last logLines lines of its log. What cannot be
+// read (a missing permission) is a warning with a hint, not a failure.
+func (p *Client) Explain(ctx context.Context, runID int64, only []string, logLines int, logs *LogBudget) (jobs []FailedJob, warnings []string) {
 	var list struct {
 		Jobs []struct {
 			ID          int64      `json:"id"`
@@ -52,7 +52,7 @@ func (p *Client) Explain(ctx context.Context, runID int64, logLines int, logs *L
 		return nil, []string{permissionWarning("the run's jobs", "Actions: read", err)}
 	}
 	for _, j := range list.Jobs {
-		if !failed(j.Conclusion) || len(jobs) == maxFailedJobs {
+		if !failed(j.Conclusion) || len(jobs) == maxFailedJobs || len(only) > 0 && !matchesAny(j.Name, only) {
 			continue
 		}
 		fj := FailedJob{Name: clip(j.Name), URL: j.HTMLURL}
@@ -267,4 +267,14 @@ func (b *LogBudget) fit(lines []string) ([]string, bool) {
 		b.left -= len(lines[i])
 	}
 	return lines[i:], i > 0
+}
+
+// matchesAny reports whether a job's name is one of names (JobMatches).
+func matchesAny(job string, names []string) bool {
+	for _, n := range names {
+		if JobMatches(job, n) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -32,6 +33,9 @@ type Follow struct {
 	// nearer.
 	StepDeadline     time.Time
 	FailOnConclusion bool // a completed run that did not succeed is a *ConclusionError
+	// Jobs: with WaitCompleted, wait for these jobs of the run only, and judge them
+	// instead of the run (names as the jobs input gives them).
+	Jobs []string
 }
 
 // Errors that end following a run early, after the event was delivered.
@@ -40,21 +44,28 @@ var (
 	ErrTimeout   = errors.New("the step's timeout ran out while waiting for the run")
 )
 
-// ConclusionError fails a step whose run did not succeed (fail-on-conclusion).
+// ConclusionError fails a step whose run (or the jobs it waited for) did not succeed
+// (fail-on-conclusion).
 type ConclusionError struct {
 	Conclusion Conclusion
 	URL        string
+	Jobs       []string // the jobs judged, when not the whole run
 }
 
 func (e *ConclusionError) Error() string {
-	return fmt.Sprintf("the run concluded %q, not \"success\": %s", e.Conclusion, e.URL)
+	what := "the run"
+	if len(e.Jobs) > 0 {
+		what = "the jobs " + strings.Join(e.Jobs, ", ") + " of the run"
+	}
+	return fmt.Sprintf("%s concluded %q, not \"success\": %s", what, e.Conclusion, e.URL)
 }
 
 // Follow finds the run a dispatch started (unless GitHub named it) and, with
-// WaitCompleted, waits for it, within wait-timeout and the step's deadline. onChange
-// hears of the run when it is known and at each change of its status. It returns the
-// last state seen, and why following failed, if it did.
-func (p *Client) Follow(ctx context.Context, d Dispatched, f Follow, onChange func(Run)) (Run, error) {
+// WaitCompleted, waits for it (or for the jobs named), within wait-timeout and the step's
+// deadline. onChange hears of the run when it is known and at each change of its status.
+// It returns the last state seen, the jobs named as last listed, and why following
+// failed, if it did.
+func (p *Client) Follow(ctx context.Context, d Dispatched, f Follow, onChange func(Run)) (Run, []Job, error) {
 	deadline := p.Clock.Now().Add(f.WaitTimeout)
 	if !f.StepDeadline.IsZero() && f.StepDeadline.Before(deadline) {
 		deadline = f.StepDeadline
@@ -66,41 +77,73 @@ func (p *Client) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	start := p.Clock.Now()
 	last := lastLookAt(start, deadline)
 	run, err := p.locate(wctx, d, f.Wait, last, onChange)
+	var jobs []Job
 	if err == nil && f.Wait == event.WaitCompleted {
-		run, err = p.Wait(wctx, run.ID, run, last, onChange)
+		run, jobs, err = p.Wait(wctx, run.ID, run, f.Jobs, last, onChange)
 	}
-	// Out of time: the whole wait it was given, whatever part of it each look took.
-	var notFound *NotFoundError
-	var still *StillRunningError
-	if errors.As(err, &notFound) {
-		notFound.Waited = deadline.Sub(start)
-	} else if errors.As(err, &still) {
-		still.Waited = deadline.Sub(start)
-	}
+	wholeWait(err, deadline.Sub(start))
 	switch {
 	case errors.Is(err, context.Canceled):
-		return run, ErrCancelled
+		return run, jobs, ErrCancelled
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-		return run, ErrTimeout
+		return run, jobs, ErrTimeout
 	case errors.Is(err, context.DeadlineExceeded):
-		return run, errAnswerPastDeadline
+		return run, jobs, errAnswerPastDeadline
 	case err != nil:
-		return run, err
-	case f.Wait == event.WaitCompleted && f.FailOnConclusion && run.Conclusion != ConclusionSuccess:
-		return run, &ConclusionError{Conclusion: run.Conclusion, URL: run.HTMLURL}
+		return run, jobs, err
 	}
-	return run, nil
+	if c := judged(run, jobs, f.Jobs); f.Wait == event.WaitCompleted && f.FailOnConclusion && c != ConclusionSuccess {
+		e := &ConclusionError{Conclusion: c, URL: run.HTMLURL}
+		if len(f.Jobs) > 0 {
+			e.Jobs = jobNames(jobs)
+		}
+		return run, jobs, e
+	}
+	return run, jobs, nil
 }
 
-// StillRunningError says wait-timeout (or timeout) ran out before the run completed.
+// wholeWait makes an error of running out of time say the whole wait it was given,
+// whatever part of it each look took.
+func wholeWait(err error, waited time.Duration) {
+	var notFound *NotFoundError
+	var still *StillRunningError
+	var noJobs *JobsNotFoundError
+	switch {
+	case errors.As(err, &notFound):
+		notFound.Waited = waited
+	case errors.As(err, &still):
+		still.Waited = waited
+	case errors.As(err, &noJobs) && !noJobs.RunDone:
+		noJobs.Waited = waited
+	}
+}
+
+// judged is the conclusion the step judges: the run's, or with jobs named, theirs
+// together ("" until what is judged has completed).
+func judged(run Run, jobs []Job, names []string) Conclusion {
+	if len(names) == 0 {
+		return run.Conclusion
+	}
+	if _, missing, completed := named(jobs, names); len(missing) > 0 || !completed {
+		return ""
+	}
+	return JobsConclusion(jobs)
+}
+
+// StillRunningError says wait-timeout (or timeout) ran out before the run (or the jobs
+// waited for) completed.
 type StillRunningError struct {
-	Status Status
+	Status Status // the run's
 	Waited time.Duration
-	URL    string // the run's, when it is known
+	URL    string   // the run's, when it is known
+	Jobs   []string // the jobs waited for that had not completed
 }
 
 func (e *StillRunningError) Error() string {
 	msg := fmt.Sprintf("the run was still %s after %s, when the wait ran out (wait-timeout, or timeout if nearer)", e.Status.Words(), e.Waited.Round(time.Second))
+	if len(e.Jobs) > 0 {
+		msg = fmt.Sprintf("the jobs %s had not completed after %s, when the wait ran out (wait-timeout, or timeout if nearer)", strings.Join(e.Jobs, ", "), e.Waited.Round(time.Second))
+	}
 	if e.URL != "" {
 		msg += ": " + e.URL
 	}
@@ -159,7 +202,11 @@ type After struct {
 
 // Outcome is all that following a run found out.
 type Outcome struct {
-	Run        Run
+	Run Run
+	// Conclusion is what the step judged: the run's, or with jobs named, theirs together
+	// ("" until it, or they, completed).
+	Conclusion Conclusion
+	Jobs       []Job // with jobs named: the ones waited for, as last listed
 	Err        error // why following failed (or the run did, with FailOnConclusion)
 	FailedJobs []FailedJob
 	Outputs    json.RawMessage
@@ -171,12 +218,13 @@ type Outcome struct {
 const cancelTimeout = 5 * time.Second
 
 // FollowThrough follows the run (Follow), then: cancels it if the step gave up on it and
-// a.CancelOnAbort is set; explains it if it completed without success; reads its outputs
-// artifact if it succeeded. A missing permission for the explanation or the outputs is a
+// a.CancelOnAbort is set; explains it (or the jobs waited for) if it completed without
+// success; reads its outputs artifact if it (or they) succeeded. A missing permission for the explanation or the outputs is a
 // warning; a missing or malformed outputs artifact is the Outcome's Err.
 func (p *Client) FollowThrough(ctx context.Context, d Dispatched, f Follow, a After, onChange func(Run)) Outcome {
 	o := Outcome{}
-	o.Run, o.Err = p.Follow(ctx, d, f, onChange)
+	o.Run, o.Jobs, o.Err = p.Follow(ctx, d, f, onChange)
+	o.Conclusion = judged(o.Run, o.Jobs, f.Jobs)
 	id := o.Run.ID // a run GitHub named is known whatever follows
 	if o.Err != nil && a.CancelOnAbort && id != 0 && GaveUp(o.Err) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
@@ -188,12 +236,12 @@ func (p *Client) FollowThrough(ctx context.Context, d Dispatched, f Follow, a Af
 			o.Warnings = append(o.Warnings, fmt.Sprintf("run %d was cancelled, as cancel-run-on-abort asks, because the step gave up on it", id))
 		}
 	}
-	if o.Run.Status != StatusCompleted || id == 0 {
+	if o.Conclusion == "" || id == 0 {
 		return o
 	}
-	if o.Run.Conclusion != ConclusionSuccess {
+	if o.Conclusion != ConclusionSuccess {
 		var warnings []string
-		o.FailedJobs, warnings = p.Explain(ctx, id, a.LogLines, a.Logs)
+		o.FailedJobs, warnings = p.Explain(ctx, id, f.Jobs, a.LogLines, a.Logs)
 		o.Warnings = append(o.Warnings, warnings...)
 		return o
 	}

@@ -229,45 +229,108 @@ func (e *RunNotFoundError) Error() string {
 
 func (e *RunNotFoundError) Unwrap() error { return e.Err }
 
-// Wait polls the run until it completes or deadline passes, calling onChange once for
-// each change of status from known (the state already reported; zero if none). It returns the last state seen; the
-// error says why it stopped early.
-func (p *Client) Wait(ctx context.Context, id int64, known Run, deadline time.Time, onChange func(Run)) (Run, error) {
-	last := known
-	start := p.Clock.Now()
+// Wait polls the run until it completes, or, with names, until every job named has
+// completed (the run may go on), or deadline passes. It calls onChange once for each
+// change of the run's status from known (the state already reported; zero if none), and
+// returns the last state seen and, with names, the jobs named as last listed; the error
+// says why it stopped early.
+func (p *Client) Wait(ctx context.Context, id int64, known Run, names []string, deadline time.Time, onChange func(Run)) (Run, []Job, error) {
+	w := &waiting{last: known, start: p.Clock.Now(), names: names}
 	interval := time.Duration(0)
 	for {
 		if interval > 0 {
 			if err := p.sleepUntil(ctx, interval, deadline); err != nil {
 				if errors.Is(err, errDeadline) {
-					return last, &StillRunningError{Status: last.Status, Waited: p.Clock.Now().Sub(start), URL: last.HTMLURL}
+					err = w.outOfTime(p.Clock.Now())
 				}
-				return last, err
+				return w.last, w.jobs, err
 			}
 		}
 		costly := p.costly
-		r, err := p.Get(ctx, id)
-		if errors.Is(err, context.DeadlineExceeded) && last.Status != "" { // cut by the deadline: what was known then
-			return last, &StillRunningError{Status: last.Status, Waited: p.Clock.Now().Sub(start), URL: last.HTMLURL}
-		}
-		var gone *RunNotFoundError
-		if errors.As(err, &gone) {
-			gone.Vanished = last.Status != "" // it was seen: now it is gone
-			return last, gone
-		}
-		if err != nil {
-			return last, fmt.Errorf("checking the run: %w", err)
-		}
-		changed := r.Status != last.Status || r.Conclusion != last.Conclusion
-		if changed {
-			onChange(r)
-		}
-		last = r
-		if r.Status == StatusCompleted {
-			return r, nil
+		changed, done, err := p.waitLook(ctx, id, w, onChange)
+		if err != nil || done {
+			return w.last, w.jobs, err
 		}
 		interval = p.next(interval, costly, changed)
 	}
+}
+
+// waiting is what a wait has seen so far.
+type waiting struct {
+	last  Run
+	start time.Time
+	names []string // the jobs waited for (none: the run)
+	jobs  []Job    // the jobs named, as last listed
+	all   []Job    // every job, as last listed
+}
+
+// waitLook reads the run (and, with names, its jobs) once: done when what is waited for
+// has completed; changed when anything did.
+func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange func(Run)) (changed, done bool, err error) {
+	r, err := p.Get(ctx, id)
+	if errors.Is(err, context.DeadlineExceeded) && w.last.Status != "" { // cut by the deadline: what was known then
+		return false, false, w.outOfTime(p.Clock.Now())
+	}
+	var gone *RunNotFoundError
+	if errors.As(err, &gone) {
+		gone.Vanished = w.last.Status != "" // it was seen: now it is gone
+		return false, false, gone
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("checking the run: %w", err)
+	}
+	if changed = r.Status != w.last.Status || r.Conclusion != w.last.Conclusion; changed {
+		onChange(r)
+	}
+	w.last = r
+	if len(w.names) == 0 {
+		return changed, r.Status == StatusCompleted, nil
+	}
+	all, err := p.jobsOf(ctx, id)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return false, false, w.outOfTime(p.Clock.Now())
+	}
+	if err != nil {
+		return false, false, err
+	}
+	matched, missing, completed := named(all, w.names)
+	changed = changed || !sameJobs(w.all, all)
+	w.all, w.jobs = all, matched
+	switch {
+	case len(missing) == 0 && completed:
+		return changed, true, nil
+	case r.Status == StatusCompleted && len(missing) > 0:
+		return changed, false, &JobsNotFoundError{Missing: missing, Jobs: jobNames(all), RunDone: true, URL: r.HTMLURL}
+	}
+	return changed, r.Status == StatusCompleted, nil
+}
+
+// outOfTime is why a wait that ran out ended: the jobs named that never appeared while
+// others ran, or the run (or the jobs named) still going.
+func (w *waiting) outOfTime(now time.Time) error {
+	if _, missing, _ := named(w.all, w.names); len(missing) > 0 && len(w.all) > 0 {
+		return &JobsNotFoundError{Missing: missing, Jobs: jobNames(w.all), Waited: now.Sub(w.start), URL: w.last.HTMLURL}
+	}
+	e := &StillRunningError{Status: w.last.Status, Waited: now.Sub(w.start), URL: w.last.HTMLURL}
+	for _, j := range w.jobs {
+		if j.Status != StatusCompleted {
+			e.Jobs = append(e.Jobs, j.Name)
+		}
+	}
+	return e
+}
+
+// sameJobs reports whether two listings of a run's jobs say the same.
+func sameJobs(a, b []Job) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // next is the wait before the next poll: every few seconds while GitHub answers 304 (a

@@ -87,7 +87,7 @@ func TestFollowToCompletion(t *testing.T) {
 		accepted := clock.Now()
 		dispatch(t, p, "abc")
 		var seen []string
-		run, err := p.Follow(context.Background(),
+		run, _, err := p.Follow(context.Background(),
 			Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: accepted},
 			Follow{Wait: event.WaitCompleted, WaitTimeout: 10 * time.Minute, FailOnConclusion: tc.fail},
 			func(r Run) { seen = append(seen, string(r.Status)) })
@@ -113,7 +113,7 @@ func TestFollowEndsAtTheStepDeadlineOrWhenCancelled(t *testing.T) {
 	accepted := clock.Now()
 	dispatch(t, p, "abc")
 	d := Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: accepted}
-	run, err := p.Follow(context.Background(), d,
+	run, _, err := p.Follow(context.Background(), d,
 		Follow{Wait: event.WaitCompleted, WaitTimeout: 30 * time.Minute, StepDeadline: clock.Now().Add(5 * time.Minute)}, func(Run) {})
 	if err == nil || !strings.Contains(err.Error(), "still in progress after 5m0s, when the wait ran out") || run.ID == 0 {
 		t.Errorf("run %+v, error %v", run, err)
@@ -124,7 +124,7 @@ func TestFollowEndsAtTheStepDeadlineOrWhenCancelled(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := p.Follow(ctx, d, Follow{Wait: event.WaitCompleted, WaitTimeout: time.Minute}, func(Run) {}); !errors.Is(err, ErrCancelled) {
+	if _, _, err := p.Follow(ctx, d, Follow{Wait: event.WaitCompleted, WaitTimeout: time.Minute}, func(Run) {}); !errors.Is(err, ErrCancelled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
@@ -136,7 +136,7 @@ func TestFollowARunGitHubNamed(t *testing.T) {
 	dispatch(t, p, "abc")
 	before := len(f.Requests())
 	var seen []Run
-	run, err := p.Follow(context.Background(), Dispatched{Event: event.RepositoryDispatch, RunID: 7001, RunURL: "https://example/run"},
+	run, _, err := p.Follow(context.Background(), Dispatched{Event: event.RepositoryDispatch, RunID: 7001, RunURL: "https://example/run"},
 		Follow{Wait: event.WaitStarted, WaitTimeout: time.Minute}, func(r Run) { seen = append(seen, r) })
 	if err != nil || run.ID != 7001 || run.Status != StatusQueued || len(seen) != 2 || seen[0].HTMLURL != "https://example/run" {
 		t.Errorf("run %+v, seen %+v, error %v", run, seen, err)
