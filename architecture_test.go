@@ -24,8 +24,9 @@ var allowedImports = map[string][]string{
 	"dispatch":      {"event", "ghclient", "untrusted"},
 	"runs":          {"event", "ghclient", "untrusted"},
 	"outcome":       {"dispatch", "event", "runs"},
+	"commitstatus":  {"event", "ghclient", "outcome", "runs", "untrusted"},
 	"report":        {"actionio", "dispatch", "event", "ghclient", "outcome", "runs", "untrusted"},
-	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "report", "runs", "untrusted", "version"},
+	"app":           {"actionio", "commitstatus", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "report", "runs", "untrusted", "version"},
 	"containertest": {},
 }
 

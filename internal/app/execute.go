@@ -90,6 +90,9 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 		}
 	}
 	st := &step{cfg: cfg, deadline: policy.Deadline, progress: p, clientFor: clientFor, server: server, logs: runs.NewLogBudget(runs.StepLogBytes)}
+	if cfg.Status != nil { // posted with the status token, paced as that token goes
+		st.status = newStatuses(cfg, staticClient(cfg.Status.Token))
+	}
 	one := func(ctx context.Context, t event.Target) outcome.Result { return rn.one(ctx, st, t) }
 	out.results = dispatch.FanOut(ctx, cfg.Targets, order, concurrency, one, func(t event.Target, err error) outcome.Result {
 		res := outcome.Result{Target: t}
@@ -97,8 +100,12 @@ func (rn runner) execute(ctx context.Context, cfg *config.Config, p progress) (o
 		if errors.Is(err, dispatch.ErrNotSent) {
 			res.Receipt.Delivery = dispatch.DeliveryNotSent
 		}
+		if !cfg.DryRun {
+			st.status.final(ctx, res)
+		}
 		return res
 	})
+	out.warnings = append(out.warnings, st.status.all()...)
 	if rec != nil {
 		out.preview = rec.Requests()
 	}
@@ -116,14 +123,18 @@ type step struct {
 	clientFor func(context.Context, event.Repo) (*github.Client, error)
 	server    *ghclient.Server // the Enterprise Server release any answer named
 	logs      *runs.LogBudget  // what the failed jobs' log tails may hold, all targets together
+	status    *statuses        // the commit statuses of the targets' outcomes (nil: none)
 }
 
 // one sends the target's event (or, with run-id, sends nothing) and follows its run as
-// configured.
-func (rn runner) one(ctx context.Context, st *step, t event.Target) outcome.Result {
+// configured; its commit status, if any, says how it ended.
+func (rn runner) one(ctx context.Context, st *step, t event.Target) (res outcome.Result) {
 	cfg, p := st.cfg, st.progress
-	res := outcome.Result{Target: t}
+	res = outcome.Result{Target: t}
 	c, err := st.clientFor(ctx, t.Repo)
+	if !cfg.DryRun {
+		defer func() { st.status.final(ctx, res) }()
+	}
 	if err != nil {
 		res.Fail(err)
 		res.Receipt.Delivery = dispatch.DeliveryNotSent
@@ -135,6 +146,7 @@ func (rn runner) one(ctx context.Context, st *step, t event.Target) outcome.Resu
 	} else {
 		rn.send(ctx, st, c, &res)
 		if cfg.DryRun {
+			st.status.preview(ctx, res)
 			return res
 		}
 		p.sent(res)
@@ -172,10 +184,18 @@ func (rn runner) follow(ctx context.Context, st *step, runsOf *runs.Client, res 
 	if res.FollowOnly {
 		d.RunID = cfg.RunID
 	}
+	pending := false
+	onRun := func(run runs.Run) {
+		st.progress.run(run)
+		if !pending && run.ID != 0 { // known: its status links it
+			pending = true
+			st.status.pending(ctx, *res, run)
+		}
+	}
 	res.Run = runsOf.FollowThrough(ctx, d,
 		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: st.deadline, FailOnConclusion: cfg.FailOnConclusion, Jobs: cfg.Jobs},
 		runs.After{CancelOnAbort: cfg.CancelRunOnAbort, LogLines: cfg.LogLines, Logs: st.logs, OutputsArtifact: cfg.OutputsArtifact},
-		st.progress.run)
+		onRun)
 	if res.FollowOnly && res.Run.Run.Event != "" {
 		res.Event = res.Run.Run.Event // what started the run followed
 	}

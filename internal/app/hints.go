@@ -369,3 +369,18 @@ func duplicateWarning(r outcome.Result) string {
 	}
 	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), on), 0)
 }
+
+// statusWarning says a commit status could not be posted, and what would let it be.
+func statusWarning(m config.Mode, repo string, err error) string {
+	msg := untrusted.Line(err.Error(), 0)
+	switch ghclient.CauseOf(err).Kind {
+	case ghclient.Forbidden, ghclient.NotFound:
+		if m == config.CLIMode {
+			return msg + ": the token needs Commit statuses: write on " + repo + " (classic token: repo:status); the step's result is unchanged"
+		}
+		return msg + ": give the job permissions: statuses: write (for github.token), or pass status-token a token with Commit statuses: write on " + repo + "; the step's result is unchanged"
+	case ghclient.Unauthorized:
+		return msg + ": the status token is invalid or expired; the step's result is unchanged"
+	}
+	return msg + "; the step's result is unchanged"
+}

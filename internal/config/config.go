@@ -210,7 +210,7 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 			*p = getInput(name)
 		}
 	}
-	if in.Repository == "" {
+	if in.Repository == "" && strings.TrimSpace(in.Targets) == "" { // targets name their own
 		in.Repository = getenv("GITHUB_REPOSITORY")
 	}
 	if in.APIURL == "" {

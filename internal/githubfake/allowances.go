@@ -52,6 +52,11 @@ var allowances = []Allowance{
 		Reason: "GitHub answers 422 to a workflow without a workflow_dispatch trigger, a ref that does not exist, inputs the workflow " +
 			"does not declare, and keys it does not know (benc-uk/workflow-dispatch#86, on GHES 3.19); the operation lists no 422",
 		patch: errorStatus("actions/create-workflow-dispatch", "422", "Validation failed")},
+	{Operation: "repos/create-commit-status", Change: "422 answered with a basic-error",
+		Reason: "GitHub answers 422 to a state it does not know, a description over 140 characters, a SHA that is no " +
+			"commit's, and the 1,001st status of a commit and context (docs: create a commit status, \"limit of 1000 statuses " +
+			"per sha and context\"); the operation lists no 422",
+		patch: errorStatus("repos/create-commit-status", "422", "Validation failed")},
 	{Operation: "*", Change: "request bodies: unknown top-level keys refused",
 		Reason: "GitHub refuses a key a body schema does not name with 422 `Invalid request.\\n\\n\"KEY\" is not a permitted key.` " +
 			"(seen on github.com endpoints; benc-uk/workflow-dispatch#86 for return_run_details on GHES 3.19); the schemas " +

@@ -113,6 +113,7 @@ type Fake struct {
 	checked          [2]int // requests and answers checked
 	unchecked        bool   // WithoutContract
 
+	statuses  []CommitStatus         // posted, in order
 	workflows map[string][]*Workflow // by lower-case repository
 	runs      []*run
 	nextRunID int64
@@ -604,6 +605,7 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		{"POST", "actions/runs/*/cancel", "actions", "write"},
 		{"GET", "actions/workflows", "actions", "read"},
 		{"GET", "check-runs/*/annotations", "checks", "read"},
+		{"POST", "statuses/*", "statuses", "write"},
 	}
 	var ep *endpoint
 	var wild string
@@ -646,6 +648,8 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		f.listRuns(w, r, repo, wild)
 	case "actions/runs/*":
 		f.getRun(w, r, repo, wild)
+	case "statuses/*":
+		f.createStatus(w, repo, wild, body, tok)
 	default:
 		f.routeDownstream(w, r, repo, ep.pattern, wild)
 	}

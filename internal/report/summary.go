@@ -263,9 +263,18 @@ func link(u string) string {
 func Outputs(results []outcome.Result) []actionio.Output {
 	if len(results) != 1 {
 		// Several targets: only what is common to all, and the results.
+		eventType, distinctID := results[0].EventType, results[0].Receipt.DistinctID
+		for _, r := range results[1:] {
+			if r.EventType != eventType {
+				eventType = ""
+			}
+			if r.Receipt.DistinctID != distinctID {
+				distinctID = ""
+			}
+		}
 		return []actionio.Output{
-			{Name: "event-type", Value: results[0].EventType},
-			{Name: "distinct-id", Value: results[0].Receipt.DistinctID},
+			{Name: "event-type", Value: eventType},
+			{Name: "distinct-id", Value: distinctID},
 			{Name: "results", Value: outcome.JSON(results)},
 		}
 	}

@@ -1,0 +1,163 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+const (
+	statusToken = "ghs_STATUS0123456789abcdefghijklmnopqrs"
+	headSHA     = "0123456789abcdef0123456789abcdef01234567"
+	mergeSHA    = "ffffffffffffffffffffffffffffffffffffffff"
+)
+
+// prEvent writes a pull_request event's payload, as the runner gives it, and returns the
+// environment of a step of that event.
+func prEvent(t *testing.T) map[string]string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(path, []byte(`{"action":"synchronize","pull_request":{"number":12,"head":{"sha":"`+headSHA+`","ref":"feature"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": path, "GITHUB_SHA": mergeSHA,
+		"GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "99"}
+}
+
+// statusFake is a fake with a receiving workflow in octo/data and octo/other, the calling
+// repository octo/self, and a status token that may only post commit statuses.
+func statusFake(t *testing.T, conclusion string) (*githubfake.Fake, *githubfake.Clock) {
+	f, clock := waitFake(t)
+	f.AddRepo("octo/self")
+	f.AddToken(githubfake.Token{Value: statusToken, Permissions: map[string]string{"statuses": "write"}})
+	for _, repo := range []string{"octo/data", "octo/other"} {
+		f.AddWorkflow(repo, githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Conclusion: conclusion,
+			Queued: 3 * time.Second, Running: 20 * time.Second})
+	}
+	return f, clock
+}
+
+func statusInputs(f *githubfake.Fake, repos string) map[string]string {
+	return map[string]string{"token": githubfake.TestToken, "repository": repos, "workflow": "deploy.yml", "api-url": f.URL(),
+		"wait": "completed", "status-context": "deploy", "status-token": statusToken}
+}
+
+// TestStatusesGoPendingThenFinal: one status a target, on the pull request's head, pending
+// with the run's link as soon as the run is known, then its result.
+func TestStatusesGoPendingThenFinal(t *testing.T) {
+	t.Parallel()
+	f, clock := statusFake(t, "success")
+	run := runActionModeClock(t, clock, statusInputs(f, "octo/data\nocto/other"), prEvent(t))
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	rs := results(t, run.outputs)
+	byContext := map[string][]githubfake.CommitStatus{}
+	for _, st := range f.Statuses() {
+		if st.Repository != "octo/self" || st.SHA != headSHA || st.Token != statusToken {
+			t.Errorf("status posted on %s@%s with %q", st.Repository, st.SHA, st.Token)
+		}
+		byContext[st.Context] = append(byContext[st.Context], st)
+	}
+	for i, repo := range []string{"octo/data", "octo/other"} {
+		got := byContext["deploy / "+repo]
+		url := rs[i]["run_url"].(string)
+		if len(got) != 2 || got[0].State != "pending" || got[1].State != "success" || got[0].TargetURL != url || got[1].TargetURL != url {
+			t.Errorf("%s: statuses %+v, want pending then success linking %s", repo, got, url)
+		}
+		if len(got) == 2 && !strings.HasPrefix(got[1].Description, repo+": run ") {
+			t.Errorf("description %q", got[1].Description)
+		}
+	}
+	if len(byContext) != 2 {
+		t.Errorf("contexts %v", byContext)
+	}
+}
+
+// TestStatusOfAFailureAndOfAnEventRefused: a run that failed is a failure; an event GitHub
+// refused is an error, linked to the calling run that explains it.
+func TestStatusOfAFailureAndOfAnEventRefused(t *testing.T) {
+	t.Parallel()
+	f, clock := statusFake(t, "failure")
+	in := statusInputs(f, "")
+	delete(in, "repository")
+	in["targets"] = `[{"repository": "octo/data", "workflow": "deploy.yml"}, {"repository": "octo/gone", "event-type": "deploy"}]`
+	delete(in, "workflow")
+	run := runActionModeClock(t, clock, in, prEvent(t))
+	if run.code != ExitFailed {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	final := map[string]githubfake.CommitStatus{}
+	for _, st := range f.Statuses() {
+		final[st.Context] = st
+	}
+	if st := final["deploy / octo/data"]; st.State != "failure" || !strings.Contains(st.Description, "concluded failure") {
+		t.Errorf("failed run: %+v", st)
+	}
+	if st := final["deploy / octo/gone"]; st.State != "error" || st.TargetURL != "https://github.com/octo/self/actions/runs/99" || !strings.Contains(st.Description, "404") {
+		t.Errorf("refused event: %+v", st)
+	}
+}
+
+// TestRefusedStatusOnlyWarns: without statuses: write the status is a warning naming the
+// permission; the step's result is the run's, and no second status is tried.
+func TestRefusedStatusOnlyWarns(t *testing.T) {
+	t.Parallel()
+	f, clock := statusFake(t, "success")
+	f.AddToken(githubfake.Token{Value: "ghs_NOSTATUS", Permissions: map[string]string{"contents": "read"}, Kind: "integration"})
+	in := statusInputs(f, "octo/data")
+	in["status-token"] = "ghs_NOSTATUS"
+	run := runActionModeClock(t, clock, in, prEvent(t))
+	if run.code != ExitOK || run.outputs["conclusion"] != "success" {
+		t.Fatalf("exit %d, conclusion %q\n%s", run.code, run.outputs["conclusion"], run.stdout)
+	}
+	if !strings.Contains(run.stdout, "::warning::the commit status \"deploy\" (pending) could not be posted on octo/self@0123456789ab") ||
+		!strings.Contains(run.stdout, "permissions: statuses: write") {
+		t.Errorf("warning:\n%s", run.stdout)
+	}
+	tried := 0
+	for _, r := range f.Requests() {
+		if strings.Contains(r.Path, "/statuses/") {
+			tried++
+		}
+	}
+	if tried != 1 || len(f.Statuses()) != 0 {
+		t.Errorf("%d status requests, %d accepted", tried, len(f.Statuses()))
+	}
+}
+
+// TestStatusWhenTheWaitRunsOut: the wait ran out, so the status says error, not pending.
+func TestStatusWhenTheWaitRunsOut(t *testing.T) {
+	t.Parallel()
+	f, clock := statusFake(t, "success")
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/long.yml", WorkflowDispatch: true, Running: time.Hour})
+	in := statusInputs(f, "octo/data")
+	in["workflow"], in["wait-timeout"] = "long.yml", "2m"
+	run := runActionModeClock(t, clock, in, map[string]string{"GITHUB_SHA": mergeSHA})
+	if run.code != ExitFailed {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	sts := f.Statuses()
+	if len(sts) != 2 || sts[0].State != "pending" || sts[1].State != "error" || sts[1].SHA != mergeSHA || !strings.Contains(sts[1].Description, "still in progress") {
+		t.Errorf("statuses %+v", sts)
+	}
+}
+
+// TestDryRunShowsTheStatus: a dry run prints the status it would post first.
+func TestDryRunShowsTheStatus(t *testing.T) {
+	t.Parallel()
+	run := runCLIMode(t, map[string]string{"GITHUB_REPOSITORY": "octo/self", "GITHUB_SHA": mergeSHA},
+		"trigger", "--repository", "octo/data", "--workflow", "deploy.yml", "--ref", "main", "--wait", "completed",
+		"--status-context", "deploy", "--dry-run")
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+	}
+	want := "POST https://api.github.com/repos/octo/self/statuses/" + mergeSHA
+	if !strings.Contains(run.stdout, want) || !strings.Contains(run.stdout, `"state":"pending"`) || !strings.Contains(run.stdout, `"context":"deploy"`) {
+		t.Errorf("preview lacks the status:\n%s", run.stdout)
+	}
+}

@@ -1,0 +1,220 @@
+// Package commitstatus posts each target's outcome as a commit status on the calling
+// workflow's commit (status-context): pending, with the run's link, as soon as the run is
+// known; then success when it (or the jobs waited for) succeeded, failure when it
+// concluded otherwise, error when there is no conclusion to show (the event was not
+// accepted, the run was not found, or the wait ran out). So a pull request shows each
+// downstream run as a check of its own, which branch protection can require.
+package commitstatus
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/google/go-github/v66/github"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
+	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
+)
+
+// State is a commit status's state.
+type State string
+
+// The states GitHub takes.
+const (
+	Pending State = "pending"
+	Success State = "success"
+	Failure State = "failure"
+	Error   State = "error"
+)
+
+// MaxDescription is GitHub's limit on a status's description, in characters.
+const MaxDescription = 140
+
+// Poster posts the statuses of one step's targets on one commit. It is safe for
+// concurrent use: each target posts its own.
+type Poster struct {
+	API  *github.Client // the status token's client
+	Repo event.Repo     // of the commit
+	SHA  string
+	Name string // status-context as given
+	// StepURL links a status that has no run to link (the calling workflow run, which
+	// explains the failure); "" for none.
+	StepURL string
+	Targets []event.Target // all the step's targets, to name each one's context
+
+	once     sync.Once
+	contexts []string // of each of Targets
+	mu       sync.Mutex
+	refused error // set once GitHub refused the credential or its permission: posted no more
+}
+
+// Status is one commit status, as posted.
+type Status struct {
+	State       State  `json:"state"`
+	TargetURL   string `json:"target_url,omitempty"`
+	Description string `json:"description"`
+	Context     string `json:"context"`
+}
+
+// Context is the context of t's status: the name given for a single target, else
+// "NAME / owner/name", with the event when the repository is named more than once, and
+// the target's place when even that is not enough.
+func (p *Poster) Context(t event.Target) string {
+	p.once.Do(func() { p.contexts = contexts(p.Name, p.Targets) })
+	for i, o := range p.Targets {
+		if reflect.DeepEqual(o, t) {
+			return p.contexts[i]
+		}
+	}
+	return p.Name + " / " + t.Repo.String() // not one of the step's: cannot happen
+}
+
+// contexts names the status of each of targets.
+func contexts(name string, targets []event.Target) []string {
+	out := make([]string, len(targets))
+	if len(targets) == 1 {
+		return []string{name}
+	}
+	for i, t := range targets {
+		out[i] = name + " / " + t.Repo.String()
+	}
+	for _, add := range []func(int) string{
+		func(i int) string { return " " + what(targets[i]) },
+		func(i int) string { return fmt.Sprintf(" #%d", i+1) },
+	} {
+		count := map[string]int{}
+		for _, c := range out {
+			count[strings.ToLower(c)]++
+		}
+		for i, c := range out {
+			if count[strings.ToLower(c)] > 1 {
+				out[i] += add(i)
+			}
+		}
+	}
+	return out
+}
+
+// what is the event: its type, or the workflow.
+func what(t event.Target) string {
+	if t.Event == event.WorkflowDispatch {
+		return t.Workflow
+	}
+	return t.EventType
+}
+
+// Pending says the run is under way, linked.
+func (p *Poster) Pending(ctx context.Context, r outcome.Result, run runs.Run) (Status, error) {
+	desc := fmt.Sprintf("%s: run %d %s", r.Repo, run.ID, statusWords(run.Status))
+	return p.post(ctx, Status{State: Pending, TargetURL: run.HTMLURL, Description: desc, Context: p.Context(r.Target)})
+}
+
+// Preview is the pending status of a dry run, which knows no run yet.
+func (p *Poster) Preview(ctx context.Context, r outcome.Result) (Status, error) {
+	desc := fmt.Sprintf("%s: waiting for the run of %s", r.Repo, what(r.Target))
+	return p.post(ctx, Status{State: Pending, TargetURL: p.StepURL, Description: desc, Context: p.Context(r.Target)})
+}
+
+// Final says how the target ended: its state, and a description and link from its outcome.
+func (p *Poster) Final(ctx context.Context, r outcome.Result) (Status, error) {
+	st := Status{Context: p.Context(r.Target), TargetURL: r.RunURL()}
+	subject := fmt.Sprintf("run %d", r.RunID())
+	if len(r.Run.Jobs) > 0 {
+		subject = "jobs " + jobNames(r.Run.Jobs)
+	}
+	switch c := r.Run.Conclusion; {
+	case c == runs.ConclusionSuccess:
+		st.State, st.Description = Success, fmt.Sprintf("%s: %s succeeded", r.Repo, subject)
+	case c != "":
+		st.State, st.Description = Failure, fmt.Sprintf("%s: %s concluded %s", r.Repo, subject, c)
+	default:
+		st.State, st.Description = Error, fmt.Sprintf("%s: %s", r.Repo, r.Error())
+	}
+	if st.TargetURL == "" {
+		st.TargetURL = p.StepURL
+	}
+	return p.post(ctx, st)
+}
+
+func statusWords(s runs.Status) string {
+	if s == "" {
+		return "started"
+	}
+	return "is " + s.Words()
+}
+
+func jobNames(jobs []runs.Job) string {
+	var names []string
+	for _, j := range jobs[:min(len(jobs), 3)] {
+		names = append(names, j.Name)
+	}
+	if len(jobs) > 3 {
+		names = append(names, fmt.Sprintf("%d more", len(jobs)-3))
+	}
+	return strings.Join(names, ", ")
+}
+
+// post sends one status: its description made one line within GitHub's limit, its link
+// only if it is an https page of the server. After GitHub refused the credential or its
+// permission, nothing more is posted and the refusal is returned again.
+func (p *Poster) post(ctx context.Context, st Status) (Status, error) {
+	st.Description = clip(untrusted.Line(st.Description, 0), MaxDescription)
+	if !ghclient.WebURL(st.TargetURL, p.API.BaseURL) && st.TargetURL != p.StepURL {
+		st.TargetURL = ""
+	}
+	p.mu.Lock()
+	refused := p.refused
+	p.mu.Unlock()
+	if refused != nil {
+		return st, refused
+	}
+	req, err := p.API.NewRequest("POST", p.Repo.Path()+"statuses/"+p.SHA, st)
+	if err == nil {
+		_, err = p.API.Do(ctx, req, nil)
+		err = ghclient.Check(err)
+	}
+	if err != nil {
+		err = &PostError{Status: st, Repo: p.Repo, SHA: p.SHA, Err: err}
+		switch ghclient.CauseOf(err).Kind {
+		case ghclient.Forbidden, ghclient.NotFound, ghclient.Unauthorized:
+			p.mu.Lock()
+			p.refused = err
+			p.mu.Unlock()
+		}
+	}
+	return st, err
+}
+
+// clip cuts s to at most n characters, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// PostError says a commit status could not be posted.
+type PostError struct {
+	Status Status
+	Repo   event.Repo
+	SHA    string
+	Err    error
+}
+
+func (e *PostError) Error() string {
+	sha := e.SHA
+	if len(sha) > 12 {
+		sha = sha[:12]
+	}
+	return fmt.Sprintf("the commit status %q (%s) could not be posted on %s@%s: %v", e.Status.Context, e.Status.State, e.Repo, sha, e.Err)
+}
+
+func (e *PostError) Unwrap() error { return e.Err }
