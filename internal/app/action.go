@@ -26,12 +26,15 @@ func (rn runner) runAction(ctx context.Context) int {
 	raw := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
 	in := config.ActionInputs(raw.GetInput, getenv)
 	in.DistinctID = rn.newID()
-	if in.Token != "" {
-		// First thing: the runner hides the token in every later log line. This command is
-		// the only place the token is ever written, and the runner consumes it.
-		raw.AddMask(in.Token)
-	}
 	red := report.NewRedactor(in.Token)
+	for i, token := range []string{in.Token, in.StatusToken} {
+		if token != "" && (i == 0 || token != in.Token) {
+			// First thing: the runner hides the token in every later log line. This command
+			// is the only place a token is ever written, and the runner consumes it.
+			raw.AddMask(token)
+			red.Add(token)
+		}
+	}
 	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(red.Writer(stdout)))
 
 	cfg, problems := config.Build(config.ActionMode, in)

@@ -76,6 +76,10 @@ func TestStatusesGoPendingThenFinal(t *testing.T) {
 	if len(byContext) != 2 {
 		t.Errorf("contexts %v", byContext)
 	}
+	if rest := strings.Replace(run.stdout, "::add-mask::"+statusToken+"\n", "", 1); strings.Contains(rest, statusToken) || strings.Contains(run.summary, statusToken) ||
+		!strings.Contains(run.stdout, "::add-mask::"+statusToken) {
+		t.Error("the status token is printed, or not masked first")
+	}
 }
 
 // TestStatusOfAFailureAndOfAnEventRefused: a run that failed is a failure; an event GitHub

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
 
@@ -478,6 +480,32 @@ func TestDefaultTimeoutFitsTheWork(t *testing.T) {
 		b.oneEvent()
 		if got := b.fittingTimeout(); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestActionDeclaresEveryInput: action.yml declares exactly the inputs the action reads.
+func TestActionDeclaresEveryInput(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Inputs map[string]any `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(data, &action); err != nil {
+		t.Fatal(err)
+	}
+	var in Inputs
+	for name := range in.fields() {
+		if _, ok := action.Inputs[name]; !ok && !cliOnly[name] {
+			t.Errorf("input %q is read but not in action.yml", name)
+		}
+	}
+	for name := range action.Inputs {
+		if _, ok := in.fields()[name]; !ok || cliOnly[name] {
+			t.Errorf("action.yml declares %q, which the action does not read", name)
 		}
 	}
 }
