@@ -52,7 +52,7 @@ type Poster struct {
 	once     sync.Once
 	contexts []string // of each of Targets
 	mu       sync.Mutex
-	refused error // set once GitHub refused the credential or its permission: posted no more
+	refused  error // set once GitHub refused the credential or its permission: posted no more
 }
 
 // Status is one commit status, as posted.
