@@ -169,3 +169,45 @@ func BenchmarkCompletionToExit(b *testing.B) {
 	}
 	b.ReportMetric(latest.Seconds(), "s-completion-to-exit")
 }
+
+// BenchmarkFeatureCosts reports what each of jobs, targets and status-context costs
+// GitHub, in requests and in requests that count against the rate limit, each against the
+// same work without it: a workflow_dispatch (github.com: the run named in the answer)
+// whose build job ends after 20 s of a 10-minute run.
+func BenchmarkFeatureCosts(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"whole-run", []string{"--repository", "octo/data", "--workflow", "ci.yml", "--ref", "main", "--wait", "completed"}},
+		{"jobs=build", []string{"--repository", "octo/data", "--workflow", "ci.yml", "--ref", "main", "--wait", "completed", "--jobs", "build"}},
+		{"two-steps", nil}, // the next case's two events, sent as two steps
+		{"targets=2", []string{"--targets", `[{"repository":"octo/data","event-type":"e"},{"repository":"octo/other","workflow":"ci.yml","ref":"main"}]`}},
+		{"status-context", []string{"--repository", "octo/data", "--workflow", "ci.yml", "--ref", "main", "--wait", "completed", "--jobs", "build",
+			"--status-context", "ci", "--status-repository", "octo/data", "--status-sha", strings.Repeat("a", 40)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			clock := githubfake.NewClock()
+			f := githubfake.Standard(b, clock)
+			f.SetRateLimit(1 << 30)
+			for _, repo := range []string{"octo/data", "octo/other"} {
+				f.AddWorkflow(repo, githubfake.Workflow{Path: ".github/workflows/ci.yml", WorkflowDispatch: true, Queued: 5 * time.Second,
+					Running: 10 * time.Minute, Jobs: []githubfake.Job{{Name: "build", Finishes: 20 * time.Second}, {Name: "test"}}})
+			}
+			steps := [][]string{c.args}
+			if c.args == nil {
+				steps = [][]string{{"--repository", "octo/data", "--event-type", "e"}, {"--repository", "octo/other", "--workflow", "ci.yml", "--ref", "main"}}
+			}
+			env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken}
+			for b.Loop() {
+				for _, args := range steps {
+					if r := runCLIModeClock(b, clock, env, append([]string{"trigger", "--api-url", f.URL(), "--json"}, args...)...); r.code != ExitOK {
+						b.Fatalf("exit %d: %s", r.code, r.stderr)
+					}
+				}
+			}
+			b.ReportMetric(float64(len(f.Requests()))/float64(b.N), "requests/op")
+			b.ReportMetric(float64(f.RateLimitUsed())/float64(b.N), "billable/op")
+		})
+	}
+}
