@@ -225,15 +225,6 @@ func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 			"or no longer include " + repo + " (the App's settings, Install App); app-id and app-private-key are right, or no token would have been minted"}
 	case appPermission:
 		return phrasing{action: "in the App's settings, under Permissions, grant Repository permissions: Contents: Read and write for repository_dispatch, Actions: Read and write for workflow_dispatch (Actions: Read to wait for runs); then approve the new permissions on each installation"}
-	case runNameMissing:
-		var e *runs.NotFoundError
-		errors.As(r.Err, &e)
-		return phrasing{action: runNameHint(e.Query.Event)}
-	case runConcluded:
-		return phrasing{action: "open the run for its logs. To let this step pass whatever the run's conclusion, set fail-on-conclusion: false and read the conclusion output",
-			cli: "open the run for its logs. To exit 0 whatever the run's conclusion, add --fail-on-conclusion=false"}
-	case runUnreadable:
-		return phrasing{action: "the run was found but could not be read: the token may lack Actions: read on " + repo}
 	case permissionMissing:
 		return permissionPhrasing(r, c)
 	case noTurn:
@@ -244,24 +235,45 @@ func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 			cli: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in --outputs-artifact (examples/receive-with-outputs.yml)"}
 	case workflowUnknown:
 		return phrasing{action: "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"}
-	case stillRunning:
-		return phrasing{action: fmt.Sprintf("raise wait-timeout (a timeout left empty grows with it), or follow the run later in another step with run-id: %d", r.RunID()),
-			cli: fmt.Sprintf("raise --wait-timeout, or follow the run later: dispatch watch --repository %s --run-id %d", repo, r.RunID())}
-	case jobsMissing:
-		const f = "give %s the names the run lists (above): a job's name:, or its key when it has none; a name also matches the jobs of its matrix, \"build (ubuntu-latest, 20)\", and of the reusable workflow it calls, \"deploy / compile\""
-		return phrasing{action: fmt.Sprintf(f, config.Label(config.ActionMode, "jobs")), cli: fmt.Sprintf(f, config.Label(config.CLIMode, "jobs"))}
-	case runNotFound:
-		return phrasing{action: fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", repo),
-			cli: fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", repo)}
-	case runVanished:
-		return phrasing{action: "the run was deleted, or the token lost access to " + repo + "'s Actions, while the step waited: see the repository's Actions tab"}
 	case inputsLimit:
 		const f = "GitHub Enterprise Server before 3.20 takes at most %d workflow inputs (github.com and 3.20 or later: 25): send fewer in %s, for example several values as one JSON string; " +
 			"when the step waits for the run on a server before 3.21, distinct_id is one of them"
 		return phrasing{action: fmt.Sprintf(f, dispatch.OldMaxWorkflowInputs, config.Label(config.ActionMode, "inputs")),
 			cli: fmt.Sprintf(f, dispatch.OldMaxWorkflowInputs, config.Label(config.CLIMode, "inputs"))}
 	}
+	if p, ok := runPhrasing(why, r); ok {
+		return p
+	}
 	return requestPhrasing(why, r)
+}
+
+// runPhrasing words the hints about a run that was found, or looked for, after GitHub
+// accepted the event.
+func runPhrasing(why reason, r outcome.Result) (phrasing, bool) {
+	repo := r.Repo.String()
+	switch why {
+	case runNameMissing:
+		var e *runs.NotFoundError
+		errors.As(r.Err, &e)
+		return phrasing{action: runNameHint(e.Query.Event)}, true
+	case runConcluded:
+		return phrasing{action: "open the run for its logs. To let this step pass whatever the run's conclusion, set fail-on-conclusion: false and read the conclusion output",
+			cli: "open the run for its logs. To exit 0 whatever the run's conclusion, add --fail-on-conclusion=false"}, true
+	case runUnreadable:
+		return phrasing{action: "the run was found but could not be read: the token may lack Actions: read on " + repo}, true
+	case stillRunning:
+		return phrasing{action: fmt.Sprintf("raise wait-timeout (a timeout left empty grows with it), or follow the run later in another step with run-id: %d", r.RunID()),
+			cli: fmt.Sprintf("raise --wait-timeout, or follow the run later: dispatch watch --repository %s --run-id %d", repo, r.RunID())}, true
+	case jobsMissing:
+		const f = "give %s the names the run lists (above): a job's name:, or its key when it has none; a name also matches the jobs of its matrix, \"build (ubuntu-latest, 20)\", and of the reusable workflow it calls, \"deploy / compile\""
+		return phrasing{action: fmt.Sprintf(f, config.Label(config.ActionMode, "jobs")), cli: fmt.Sprintf(f, config.Label(config.CLIMode, "jobs"))}, true
+	case runNotFound:
+		return phrasing{action: fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", repo),
+			cli: fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", repo)}, true
+	case runVanished:
+		return phrasing{action: "the run was deleted, or the token lost access to " + repo + "'s Actions, while the step waited: see the repository's Actions tab"}, true
+	}
+	return phrasing{}, false
 }
 
 // requestPhrasing words the hints about a request GitHub refused or did not answer.

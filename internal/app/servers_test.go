@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
@@ -12,6 +13,7 @@ import (
 type scenario struct {
 	name   string
 	inputs map[string]string // besides token, repository and api-url
+	env    map[string]string // besides the runner's
 	code   int
 	check  func(t *testing.T, f *githubfake.Fake, s githubfake.Server, run actionRun)
 }
@@ -28,6 +30,11 @@ func coreWorkflows(f *githubfake.Fake) {
 	broken.Path, broken.RepositoryDispatch, broken.WorkflowDispatch = ".github/workflows/broken.yml", false, true
 	broken.Inputs, broken.RunName = []string{"distinct_id"}, "Broken ${{ inputs.distinct_id }}"
 	f.AddWorkflow("octo/data", broken)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/ci.yml", WorkflowDispatch: true, Inputs: []string{"distinct_id"},
+		RunName: "CI ${{ inputs.distinct_id }}", Running: 10 * time.Minute, Jobs: []githubfake.Job{
+			{Name: "build (linux)", Finishes: 5 * time.Second, Conclusion: "success"}, {Name: "build (windows)", Finishes: 8 * time.Second, Conclusion: "success"},
+			{Name: "publish"}}})
+	f.AddRepo("octo/self")
 }
 
 var coreScenarios = []scenario{
@@ -70,6 +77,23 @@ var coreScenarios = []scenario{
 				t.Errorf("outputs %v\n%s", run.outputs, run.stdout)
 			}
 		}},
+	{name: "both kinds in one step (targets)", inputs: map[string]string{"repository": "", "wait": "started", "targets": `[
+		{"repository": "octo/data", "event-type": "e"}, {"repository": "octo/data", "workflow": "deploy.yml", "inputs": {"env": "prod"}}]`}, code: ExitOK,
+		check: func(t *testing.T, f *githubfake.Fake, _ githubfake.Server, run actionRun) {
+			rs := results(t, run.outputs)
+			if len(f.Dispatches()) != 1 || len(acceptedWorkflowDispatches(t, f)) != 1 || len(rs) != 2 || rs[0]["run_id"] == nil || rs[1]["run_id"] == nil {
+				t.Errorf("%d dispatches, results %v", len(f.Dispatches()), rs)
+			}
+		}},
+	{name: "the jobs named, with a commit status", inputs: map[string]string{"workflow": "ci.yml", "wait": "completed", "jobs": "build",
+		"status-context": "ci", "status-token": githubfake.TestToken}, env: map[string]string{"GITHUB_SHA": strings.Repeat("c", 40)}, code: ExitOK,
+		check: func(t *testing.T, f *githubfake.Fake, _ githubfake.Server, run actionRun) {
+			sts := f.Statuses()
+			if run.outputs["conclusion"] != "success" || run.outputs["run-status"] != "in_progress" || len(sts) != 2 ||
+				sts[0].State != "pending" || sts[1].State != "success" || sts[1].TargetURL != run.outputs["run-url"] {
+				t.Errorf("outputs %v, statuses %+v", run.outputs, sts)
+			}
+		}},
 	{name: "GitHub App, both dispatches", inputs: map[string]string{"app-id": "424242", "event-type": "e", "wait": "started"}, code: ExitOK,
 		check: func(t *testing.T, f *githubfake.Fake, _ githubfake.Server, run actionRun) {
 			if len(f.MintedTokens()) != 1 || len(f.Revoked()) != 1 || len(f.Dispatches()) != 1 || run.outputs["run-id"] == "" {
@@ -99,7 +123,7 @@ func TestCoreScenariosOnEachServer(t *testing.T) {
 				if in["app-id"] != "" {
 					in["app-private-key"] = keyPEM()
 				}
-				run := runActionModeClock(t, clock, in, nil)
+				run := runActionModeClock(t, clock, in, sc.env)
 				if run.code != sc.code {
 					t.Fatalf("exit %d, want %d\n%s", run.code, sc.code, run.stdout)
 				}

@@ -587,26 +587,6 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		f.repoInstallation(w, r, name) // authenticated as the App, not with a token
 		return
 	}
-	type endpoint struct {
-		method, pattern string
-		perm, level     string
-	}
-	endpoints := []endpoint{
-		{"GET", "", "metadata", "read"},
-		{"POST", "dispatches", "contents", "write"},
-		{"POST", "actions/workflows/*/dispatches", "actions", "write"},
-		{"GET", "actions/runs", "actions", "read"},
-		{"GET", "actions/workflows/*/runs", "actions", "read"},
-		{"GET", "actions/runs/*", "actions", "read"},
-		{"GET", "actions/runs/*/jobs", "actions", "read"},
-		{"GET", "actions/jobs/*/logs", "actions", "read"},
-		{"GET", "actions/runs/*/artifacts", "actions", "read"},
-		{"GET", "actions/artifacts/*/zip", "actions", "read"},
-		{"POST", "actions/runs/*/cancel", "actions", "write"},
-		{"GET", "actions/workflows", "actions", "read"},
-		{"GET", "check-runs/*/annotations", "checks", "read"},
-		{"POST", "statuses/*", "statuses", "write"},
-	}
 	var ep *endpoint
 	var wild string
 	for i := range endpoints {
@@ -653,6 +633,32 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 	default:
 		f.routeDownstream(w, r, repo, ep.pattern, wild)
 	}
+}
+
+// endpoint is one operation on a repository: its method, its path below the
+// repository (one "*" segment at most), and the permission it needs.
+type endpoint struct {
+	method, pattern string
+	perm, level     string
+}
+
+// endpoints are what the fake serves below a repository, with the permission each needs
+// of a fine-grained token or App.
+var endpoints = []endpoint{
+	{"GET", "", "metadata", "read"},
+	{"POST", "dispatches", "contents", "write"},
+	{"POST", "actions/workflows/*/dispatches", "actions", "write"},
+	{"GET", "actions/runs", "actions", "read"},
+	{"GET", "actions/workflows/*/runs", "actions", "read"},
+	{"GET", "actions/runs/*", "actions", "read"},
+	{"GET", "actions/runs/*/jobs", "actions", "read"},
+	{"GET", "actions/jobs/*/logs", "actions", "read"},
+	{"GET", "actions/runs/*/artifacts", "actions", "read"},
+	{"GET", "actions/artifacts/*/zip", "actions", "read"},
+	{"POST", "actions/runs/*/cancel", "actions", "write"},
+	{"GET", "actions/workflows", "actions", "read"},
+	{"GET", "check-runs/*/annotations", "checks", "read"},
+	{"POST", "statuses/*", "statuses", "write"},
 }
 
 // matchPath matches a path against a pattern with at most one "*" segment, returning
