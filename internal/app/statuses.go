@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,7 +67,7 @@ func (s *statuses) keep(st commitstatus.Status, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
-		if w := statusWarning(s.mode, s.poster.Repo.String(), err); !contains(s.warnings, w) {
+		if w := statusWarning(s.mode, s.poster.Repo.String(), err); !slices.Contains(s.warnings, w) {
 			s.warnings = append(s.warnings, w)
 		}
 		return
@@ -82,13 +83,4 @@ func (s *statuses) all() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.warnings...)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -127,7 +127,7 @@ func (p *Poster) Final(ctx context.Context, r outcome.Result) (Status, error) {
 	st := Status{Context: p.Context(r.Target), TargetURL: r.RunURL()}
 	subject := fmt.Sprintf("run %d", r.RunID())
 	if len(r.Run.Jobs) > 0 {
-		subject = "jobs " + jobNames(r.Run.Jobs)
+		subject = "jobs " + runs.JobNames(r.Run.Jobs, 3)
 	}
 	switch c := r.Run.Conclusion; {
 	case c == runs.ConclusionSuccess:
@@ -148,17 +148,6 @@ func statusWords(s runs.Status) string {
 		return "started"
 	}
 	return "is " + s.Words()
-}
-
-func jobNames(jobs []runs.Job) string {
-	var names []string
-	for _, j := range jobs[:min(len(jobs), 3)] {
-		names = append(names, j.Name)
-	}
-	if len(jobs) > 3 {
-		names = append(names, fmt.Sprintf("%d more", len(jobs)-3))
-	}
-	return strings.Join(names, ", ")
 }
 
 // post sends one status: its description made one line within GitHub's limit, its link

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -510,7 +511,7 @@ func ParseJobs(s string) ([]string, error) {
 			return nil, fmt.Errorf("%q has a control character: give job names as the run lists them", name)
 		case utf8.RuneCountInString(name) > 200:
 			return nil, fmt.Errorf("%q is longer than 200 characters", name)
-		case !containsString(names, name):
+		case !slices.Contains(names, name):
 			names = append(names, name)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -95,7 +96,7 @@ func (b *builder) statusCommit(st *Status) {
 // callerSHA is the calling workflow's commit: for a pull request event the head of the
 // pull request (read from the event's payload), else GITHUB_SHA.
 func callerSHA(c Caller) (string, error) {
-	if !containsString(pullRequestEvents, c.EventName) {
+	if !slices.Contains(pullRequestEvents, c.EventName) {
 		return c.SHA, nil
 	}
 	if c.EventPath == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,7 +91,7 @@ func (b *builder) targetEntry(i int, e targetEntry, n int) (event.Target, bool) 
 	before := len(b.problems)
 	bad := func(key, format string, args ...any) { b.entryProblem(i, key, format, args...) }
 	for _, k := range e.keys {
-		if !containsString(targetKeys, k) {
+		if !slices.Contains(targetKeys, k) {
 			bad("", "has the key %q: an entry takes %s", k, strings.Join(targetKeys, ", "))
 		}
 	}
@@ -114,15 +115,6 @@ func (b *builder) targetEntry(i int, e targetEntry, n int) (event.Target, bool) 
 func targetKey(t event.Target) string {
 	return strings.Join([]string{strings.ToLower(t.Repo.String()), string(t.Event), t.EventType, string(t.ClientPayload),
 		strings.ToLower(t.Workflow), t.Ref, string(t.Inputs)}, "\x00")
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ParseTargetList reads the targets input: a JSON array of objects, or the same as YAML (a
@@ -212,7 +204,7 @@ func entryFromJSON(r json.RawMessage) (targetEntry, *EntryError) {
 // fieldText is a value of the JSON form as the event's inputs take it: a string's text, an
 // object's JSON.
 func fieldText(key string, v json.RawMessage) (string, error) {
-	if !containsString(targetKeys, key) {
+	if !slices.Contains(targetKeys, key) {
 		return string(v), nil // refused as a key, with the others
 	}
 	switch v[0] {

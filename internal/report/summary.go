@@ -84,7 +84,7 @@ func row(r outcome.Result, web string) string {
 			run += ": " + cell(string(r.Run.Run.Conclusion))
 		}
 		if len(r.Run.Jobs) > 0 && r.Run.Conclusion != "" {
-			run += "; jobs " + cell(jobList(r.Run.Jobs)) + ": " + cell(string(r.Run.Conclusion))
+			run += "; jobs " + cell(runs.JobNames(r.Run.Jobs, 5)) + ": " + cell(string(r.Run.Conclusion))
 		}
 	}
 	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", repo, what, cell(outcomeText(r)), run, code(r.Receipt.RequestID))
@@ -296,16 +296,4 @@ func Outputs(results []outcome.Result) []actionio.Output {
 		{Name: "run-outputs", Value: string(first.Run.Outputs)},
 		{Name: "results", Value: outcome.JSON(results)},
 	}
-}
-
-// jobList names jobs waited for, a few at most.
-func jobList(jobs []runs.Job) string {
-	var names []string
-	for _, j := range jobs[:min(len(jobs), 5)] {
-		names = append(names, j.Name)
-	}
-	if len(jobs) > 5 {
-		names = append(names, fmt.Sprintf("and %d more", len(jobs)-5))
-	}
-	return strings.Join(names, ", ")
 }

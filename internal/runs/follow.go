@@ -49,13 +49,13 @@ var (
 type ConclusionError struct {
 	Conclusion Conclusion
 	URL        string
-	Jobs       []string // the jobs judged, when not the whole run
+	Jobs       string // the jobs judged (JobNames), when not the whole run
 }
 
 func (e *ConclusionError) Error() string {
 	what := "the run"
-	if len(e.Jobs) > 0 {
-		what = "the jobs " + strings.Join(e.Jobs, ", ") + " of the run"
+	if e.Jobs != "" {
+		what = "the jobs " + e.Jobs + " of the run"
 	}
 	return fmt.Sprintf("%s concluded %q, not \"success\": %s", what, e.Conclusion, e.URL)
 }
@@ -95,7 +95,7 @@ func (p *Client) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	if c := judged(run, jobs, f.Jobs); f.Wait == event.WaitCompleted && f.FailOnConclusion && c != ConclusionSuccess {
 		e := &ConclusionError{Conclusion: c, URL: run.HTMLURL}
 		if len(f.Jobs) > 0 {
-			e.Jobs = jobNames(jobs)
+			e.Jobs = JobNames(jobs, 30)
 		}
 		return run, jobs, e
 	}

@@ -119,7 +119,7 @@ func JobsConclusion(jobs []Job) Conclusion {
 // run completed, or none appeared before the wait ran out while the run's other jobs ran.
 type JobsNotFoundError struct {
 	Missing []string // the names no job matched
-	Jobs    []string // the run's jobs, as listed last
+	Jobs    string   // the run's jobs, as listed last (JobNames)
 	RunDone bool     // the run completed
 	Waited  time.Duration
 	URL     string // the run's, when it is known
@@ -130,8 +130,8 @@ func (e *JobsNotFoundError) Error() string {
 	for i, n := range e.Missing {
 		names[i] = fmt.Sprintf("%q", n)
 	}
-	list := strings.Join(e.Jobs, ", ")
-	if len(e.Jobs) == 0 {
+	list := e.Jobs
+	if list == "" {
 		list = "none"
 	}
 	msg := fmt.Sprintf("no job of the run is named %s; its jobs: %s", strings.Join(names, " or "), list)
@@ -144,14 +144,14 @@ func (e *JobsNotFoundError) Error() string {
 	return msg
 }
 
-// jobNames are the jobs' names, at most a few dozen.
-func jobNames(jobs []Job) []string {
+// JobNames lists the jobs' names, at most most of them, and how many more there are.
+func JobNames(jobs []Job, most int) string {
 	var names []string
-	for _, j := range jobs[:min(len(jobs), 30)] {
+	for _, j := range jobs[:min(len(jobs), most)] {
 		names = append(names, j.Name)
 	}
-	if len(jobs) > 30 {
-		names = append(names, fmt.Sprintf("and %d more", len(jobs)-30))
+	if len(jobs) > most {
+		names = append(names, fmt.Sprintf("and %d more", len(jobs)-most))
 	}
-	return names
+	return strings.Join(names, ", ")
 }

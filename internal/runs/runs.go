@@ -300,7 +300,7 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 	case len(missing) == 0 && completed:
 		return changed, true, nil
 	case r.Status == StatusCompleted && len(missing) > 0:
-		return changed, false, &JobsNotFoundError{Missing: missing, Jobs: jobNames(all), RunDone: true, URL: r.HTMLURL}
+		return changed, false, &JobsNotFoundError{Missing: missing, Jobs: JobNames(all, 30), RunDone: true, URL: r.HTMLURL}
 	}
 	return changed, r.Status == StatusCompleted, nil
 }
@@ -309,7 +309,7 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 // others ran, or the run (or the jobs named) still going.
 func (w *waiting) outOfTime(now time.Time) error {
 	if _, missing, _ := named(w.all, w.names); len(missing) > 0 && len(w.all) > 0 {
-		return &JobsNotFoundError{Missing: missing, Jobs: jobNames(w.all), Waited: now.Sub(w.start), URL: w.last.HTMLURL}
+		return &JobsNotFoundError{Missing: missing, Jobs: JobNames(w.all, 30), Waited: now.Sub(w.start), URL: w.last.HTMLURL}
 	}
 	e := &StillRunningError{Status: w.last.Status, Waited: now.Sub(w.start), URL: w.last.HTMLURL}
 	for _, j := range w.jobs {
