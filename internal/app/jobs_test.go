@@ -133,3 +133,21 @@ func TestJobThatIsNotThere(t *testing.T) {
 		t.Errorf("exit %d, want %q:\n%s", run.code, want, run.stdout)
 	}
 }
+
+// TestJobCreatedLateIsWaitedFor: a called workflow's next job is created a moment after
+// its first completed; the step does not take the first alone for the whole.
+func TestJobCreatedLateIsWaitedFor(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/release.yml", WorkflowDispatch: true,
+		Queued: 5 * time.Second, Running: 10 * time.Minute, Jobs: []githubfake.Job{
+			{Name: "deploy / compile", Finishes: 21 * time.Second, Conclusion: "success"},
+			{Name: "deploy / publish", Appears: 24 * time.Second, Finishes: 40 * time.Second, Conclusion: "failure"},
+		}})
+	in := jobsInputs(f, "deploy")
+	in["workflow"] = "release.yml"
+	run := runActionModeClock(t, clock, in, nil)
+	if run.code != ExitFailed || run.outputs["conclusion"] != "failure" || len(results(t, run.outputs)[0]["jobs"].([]any)) != 2 {
+		t.Errorf("exit %d, conclusion %q, jobs %v\n%s", run.code, run.outputs["conclusion"], results(t, run.outputs)[0]["jobs"], run.stdout)
+	}
+}

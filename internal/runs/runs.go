@@ -262,6 +262,10 @@ type waiting struct {
 	names []string // the jobs waited for (none: the run)
 	jobs  []Job    // the jobs named, as last listed
 	all   []Job    // every job, as last listed
+	// done is the jobs named, when a look found every one completed while the run went on:
+	// the next look confirms it (a job of the same name may still be created, a reusable
+	// workflow's next job, or one that waited for others).
+	done []Job
 }
 
 // waitLook reads the run (and, with names, its jobs) once: done when what is waited for
@@ -297,8 +301,11 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 	changed = changed || !sameJobs(w.all, all)
 	w.all, w.jobs = all, matched
 	switch {
-	case len(missing) == 0 && completed:
+	case len(missing) == 0 && completed && (r.Status == StatusCompleted || w.done != nil && sameJobs(w.done, matched)):
 		return changed, true, nil
+	case len(missing) == 0 && completed:
+		w.done = matched
+		return true, false, nil // looked at again soon
 	case r.Status == StatusCompleted && len(missing) > 0:
 		return changed, false, &JobsNotFoundError{Missing: missing, Jobs: JobNames(all, 30), RunDone: true, URL: r.HTMLURL}
 	}
