@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"maps"
 	"net/url"
 	"slices"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
@@ -144,5 +146,25 @@ func TestMintingErrors(t *testing.T) {
 	var notInstalled *NotInstalledError
 	if _, err := m.Credential("nobody", []string{"x"}, contents).Token(context.Background()); !errors.As(err, &notInstalled) {
 		t.Errorf("not installed: %v", err)
+	}
+}
+
+// TestPermissionsOfMixedTargets: an owner's targets that send both kinds get one token
+// with both permissions.
+func TestPermissionsOfMixedTargets(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		kinds []event.Kind
+		wait  event.Wait
+		want  map[string]string
+	}{
+		{[]event.Kind{event.RepositoryDispatch}, event.WaitNone, map[string]string{"contents": "write"}},
+		{[]event.Kind{event.RepositoryDispatch}, event.WaitStarted, map[string]string{"contents": "write", "actions": "read"}},
+		{[]event.Kind{event.RepositoryDispatch, event.WorkflowDispatch}, event.WaitCompleted, map[string]string{"contents": "write", "actions": "write"}},
+		{nil, event.WaitCompleted, map[string]string{"actions": "read"}},
+	} {
+		if got := Permissions(tt.kinds, tt.wait, false).Required; !maps.Equal(got, tt.want) {
+			t.Errorf("%v %s: %v, want %v", tt.kinds, tt.wait, got, tt.want)
+		}
 	}
 }
