@@ -234,7 +234,7 @@ func jsonToken(v json.RawMessage) json.Token {
 func targetsFromYAML(s string) ([]targetEntry, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(s), &doc); err != nil {
-		return nil, fmt.Errorf("is neither a JSON array nor a YAML list: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("is neither a JSON array nor a YAML list: %w", err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.SequenceNode {
 		return nil, errors.New("is not a list: give a JSON array of objects, or a YAML list of mappings (each entry starting with \"- repository: owner/name\")")
