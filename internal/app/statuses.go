@@ -22,7 +22,6 @@ type statuses struct {
 	mode     config.Mode
 	mu       sync.Mutex
 	warnings []string
-	posted   []commitstatus.Status // in the order posted
 }
 
 // statusEach bounds the final status of a target, posted even after the step was
@@ -63,16 +62,16 @@ func (s *statuses) preview(ctx context.Context, r outcome.Result) {
 	}
 }
 
-func (s *statuses) keep(st commitstatus.Status, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err != nil {
-		if w := statusWarning(s.mode, s.poster.Repo.String(), err); !slices.Contains(s.warnings, w) {
-			s.warnings = append(s.warnings, w)
-		}
+// keep keeps a status that could not be posted as a warning (once).
+func (s *statuses) keep(_ commitstatus.Status, err error) {
+	if err == nil {
 		return
 	}
-	s.posted = append(s.posted, st)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w := statusWarning(s.mode, s.poster.Repo.String(), err); !slices.Contains(s.warnings, w) {
+		s.warnings = append(s.warnings, w)
+	}
 }
 
 // all are the warnings kept.

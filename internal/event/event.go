@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -58,14 +57,6 @@ func (t Target) Label(ref string) string {
 		return l
 	}
 	return fmt.Sprintf("%s %q", t.Repo, t.EventType)
-}
-
-// What is the event for people: `"event-type"` or `workflow deploy.yml`.
-func (t Target) What() string {
-	if t.Event == WorkflowDispatch {
-		return "workflow " + t.Workflow
-	}
-	return strconv.Quote(t.EventType)
 }
 
 // Kind is the kind of event sent.
