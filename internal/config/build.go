@@ -73,6 +73,9 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 	if len(b.problems) > 0 {
 		return nil, b.problems
 	}
+	for i := range b.c.Targets {
+		b.c.Targets[i].Index = i
+	}
 	return b.c, nil
 }
 

@@ -59,8 +59,8 @@ type Inputs struct {
 	Jobs              string // wait for these jobs of the run only (one per line or comma-separated)
 	StatusContext     string // post each target's outcome as a commit status of this context
 	StatusToken       string // the token that posts it
-	StatusRepository  string // CLI only: the repository of the commit (default: the caller's)
-	StatusSHA         string // CLI only: the commit (default: the caller's)
+	StatusRepository  string // the repository of the commit (default: the caller's)
+	StatusSHA         string // the commit (default: the caller's, from its event)
 	// DistinctID is the fresh unique ID the caller generated for this run; it goes into
 	// the payload when the run is to be found. Not an input.
 	DistinctID string
@@ -80,12 +80,16 @@ type Caller struct {
 	EventName  string // GITHUB_EVENT_NAME
 	EventPath  string // GITHUB_EVENT_PATH: the event's payload (a pull request's head is there)
 	RunID      string // GITHUB_RUN_ID
+	// APIURL is GITHUB_API_URL, the API of the server the workflow runs on: the caller's
+	// commit statuses go there, whatever server the targets are on.
+	APIURL string
 }
 
 // CallerFromEnv reads the calling workflow run from the runner's environment.
 func CallerFromEnv(getenv Getenv) Caller {
 	return Caller{ServerURL: getenv("GITHUB_SERVER_URL"), Repository: getenv("GITHUB_REPOSITORY"), SHA: getenv("GITHUB_SHA"),
-		EventName: getenv("GITHUB_EVENT_NAME"), EventPath: getenv("GITHUB_EVENT_PATH"), RunID: getenv("GITHUB_RUN_ID")}
+		EventName: getenv("GITHUB_EVENT_NAME"), EventPath: getenv("GITHUB_EVENT_PATH"), RunID: getenv("GITHUB_RUN_ID"),
+		APIURL: getenv("GITHUB_API_URL")}
 }
 
 // Config is a checked, ready-to-run description of one step: the events to send, and
@@ -124,6 +128,9 @@ type Status struct {
 	Token   string     // the token that posts it
 	Repo    event.Repo // the repository of the commit
 	SHA     string     // the commit
+	// APIURL is the API of the commit's server, where the statuses (and Token) go: the
+	// runner's own (GITHUB_API_URL) in a workflow, the targets' in the CLI.
+	APIURL *url.URL
 	// StepURL is the web address of the calling workflow run, which explains a failure to
 	// dispatch ("" outside a workflow).
 	StepURL string
@@ -242,7 +249,7 @@ func (in *Inputs) fields() map[string]*string {
 // and the CLI reads files where the action takes text.
 var (
 	actionOnly = map[string]bool{"token": true, "app-private-key": true, "status-token": true}
-	cliOnly    = map[string]bool{"client-payload-file": true, "app-private-key-file": true, "status-repository": true, "status-sha": true}
+	cliOnly    = map[string]bool{"client-payload-file": true, "app-private-key-file": true}
 	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "cancel-run-on-abort": true}
 )
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,9 +23,27 @@ const maxContextRunes = 100
 // maxEventBytes bounds the calling event's payload read for a pull request's head.
 const maxEventBytes = 32 << 20
 
-// pullRequestEvents are the events whose payload holds the pull request, whose head is the
-// commit a status belongs on (GITHUB_SHA is the merge commit).
-var pullRequestEvents = []string{"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"}
+// headEvents are the events whose payload names the commit they are about, and where:
+// GITHUB_SHA is then another commit (a pull request's merge commit, the default branch's
+// tip), not the one a status belongs on.
+var headEvents = map[string][]string{
+	"pull_request":                {"pull_request", "head", "sha"},
+	"pull_request_target":         {"pull_request", "head", "sha"},
+	"pull_request_review":         {"pull_request", "head", "sha"},
+	"pull_request_review_comment": {"pull_request", "head", "sha"},
+	"workflow_run":                {"workflow_run", "head_sha"},
+	"check_suite":                 {"check_suite", "head_sha"},
+	"check_run":                   {"check_run", "head_sha"},
+	"merge_group":                 {"merge_group", "head_sha"},
+	"status":                      {"sha"},
+}
+
+// shaEvents are the events whose GITHUB_SHA is the commit they are about (what was
+// pushed, the ref a workflow was started on, the release's or the deployment's commit).
+// Any other event (issue_comment, issues, label, …) has no commit of its own: GITHUB_SHA
+// is merely the default branch's tip, so a status there would hold up nothing it means to.
+var shaEvents = []string{"push", "workflow_dispatch", "repository_dispatch", "schedule", "create", "release",
+	"deployment", "deployment_status", "registry_package"}
 
 // status: status-context, the token that posts the statuses, and the commit they go on.
 func (b *builder) status() {
@@ -57,8 +76,27 @@ func (b *builder) status() {
 		}
 	}
 	b.statusCommit(st)
+	b.statusAPI(st)
 	st.StepURL = stepURL(in.Caller)
 	b.c.Status = st
+}
+
+// statusAPI: the server of the caller's commit, where its statuses (and the status token)
+// go. In a workflow that is the runner's own (GITHUB_API_URL), whatever api-url the
+// targets are on: the token of one server is never sent to another. The CLI has one
+// token, for api-url's server.
+func (b *builder) statusAPI(st *Status) {
+	if b.mode == CLIMode || b.c.APIURL == nil {
+		st.APIURL = b.c.APIURL
+		return
+	}
+	raw := cmp.Or(strings.TrimSpace(b.in.Caller.APIURL), DefaultAPIURL)
+	u, err := ParseAPIURL(raw)
+	if err != nil {
+		b.bad("status-context", "needs the API of the workflow's own server, and GITHUB_API_URL %v", err)
+		return
+	}
+	st.APIURL = u
 }
 
 // statusCommit: the repository and commit the statuses go on, as given (CLI) or the
@@ -78,12 +116,12 @@ func (b *builder) statusCommit(st *Status) {
 	}
 	shaInput, sha := "status-sha", strings.TrimSpace(in.StatusSHA)
 	if sha == "" {
-		shaInput = "status-context"
 		var err error
 		if sha, err = callerSHA(in.Caller); err != nil {
 			b.bad(shaInput, "%v", err)
 			return
 		}
+		shaInput = "status-context"
 	}
 	if sha == "" {
 		b.bad(shaInput, "needs the commit, which GITHUB_SHA gives in a workflow: give %s", Label(b.mode, "status-sha"))
@@ -93,30 +131,36 @@ func (b *builder) statusCommit(st *Status) {
 	st.SHA = strings.ToLower(sha)
 }
 
-// callerSHA is the calling workflow's commit: for a pull request event the head of the
-// pull request (read from the event's payload), else GITHUB_SHA.
+// callerSHA is the calling workflow's commit: the one its event's payload names (a pull
+// request's head, a workflow run's head, …), else GITHUB_SHA for an event about a commit.
+// An event with no commit of its own is refused: status-sha must say which.
 func callerSHA(c Caller) (string, error) {
-	if !slices.Contains(pullRequestEvents, c.EventName) {
+	path, fromPayload := headEvents[c.EventName]
+	switch {
+	case c.EventName == "" || slices.Contains(shaEvents, c.EventName):
 		return c.SHA, nil
+	case !fromPayload:
+		return "", fmt.Errorf("is needed: the %s event has no commit of its own (its GITHUB_SHA is only the default branch's latest commit), so say which commit the status goes on, such as the head of the pull request the event is about", c.EventName)
 	}
+	where := strings.Join(path, ".")
 	if c.EventPath == "" {
-		return "", fmt.Errorf("cannot find the pull request's head commit: GITHUB_EVENT_PATH is empty for a %s event", c.EventName)
+		return "", fmt.Errorf("cannot find the %s event's commit: GITHUB_EVENT_PATH is empty", c.EventName)
 	}
 	data, err := readLimited(c.EventPath, maxEventBytes)
 	if err != nil {
-		return "", fmt.Errorf("cannot find the pull request's head commit: the event's payload (GITHUB_EVENT_PATH) %w", err)
+		return "", fmt.Errorf("cannot find the %s event's commit: the event's payload (GITHUB_EVENT_PATH) %w", c.EventName, err)
 	}
-	var ev struct {
-		PullRequest struct {
-			Head struct {
-				SHA string `json:"sha"`
-			} `json:"head"`
-		} `json:"pull_request"`
+	var v any
+	if err := json.Unmarshal(data, &v); err == nil {
+		for _, key := range path {
+			m, _ := v.(map[string]any)
+			v = m[key]
+		}
 	}
-	if err := json.Unmarshal(data, &ev); err != nil || ev.PullRequest.Head.SHA == "" {
-		return "", fmt.Errorf("cannot find the pull request's head commit: the event's payload (GITHUB_EVENT_PATH) has no pull_request.head.sha")
+	if sha, ok := v.(string); ok && sha != "" {
+		return sha, nil
 	}
-	return ev.PullRequest.Head.SHA, nil
+	return "", fmt.Errorf("cannot find the %s event's commit: the event's payload (GITHUB_EVENT_PATH) has no %s", c.EventName, where)
 }
 
 // checkSHA accepts a full commit SHA: 40 hex digits (SHA-1) or 64 (SHA-256).

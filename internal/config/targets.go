@@ -62,11 +62,10 @@ func (b *builder) targetList() {
 	}
 	seen := map[string]int{}
 	for i, e := range entries {
-		t, ok := b.targetEntry(i, e, len(entries))
+		t, key, ok := b.targetEntry(i, e, len(entries))
 		if !ok {
 			continue
 		}
-		key := targetKey(t)
 		if j, dup := seen[key]; dup {
 			b.entryProblem(i, "", "sends the same event to the same repository as targets[%d]: remove one", j)
 			continue
@@ -86,8 +85,9 @@ func (b *builder) entryProblem(i int, key, format string, args ...any) {
 }
 
 // targetEntry checks entry i of n: its keys, its repository and its event. Each entry has
-// its own distinct ID (the same repository may be named twice).
-func (b *builder) targetEntry(i int, e targetEntry, n int) (event.Target, bool) {
+// its own distinct ID (the same repository may be named twice), so the key that tells two
+// entries apart is of the event as written, before the ID is added.
+func (b *builder) targetEntry(i int, e targetEntry, n int) (event.Target, string, bool) {
 	before := len(b.problems)
 	bad := func(key, format string, args ...any) { b.entryProblem(i, key, format, args...) }
 	for _, k := range e.keys {
@@ -105,10 +105,13 @@ func (b *builder) targetEntry(i int, e targetEntry, n int) (event.Target, bool) 
 	if n > 1 && id != "" {
 		id += "-" + strconv.Itoa(i+1)
 	}
-	t, _ := b.event(eventInputs{eventType: e.fields["event-type"], payload: e.fields["client-payload"], payloadInput: "client-payload",
-		workflow: e.fields["workflow"], ref: e.fields["ref"], inputs: e.fields["inputs"]}, bad, id)
+	ev := eventInputs{eventType: e.fields["event-type"], payload: e.fields["client-payload"], payloadInput: "client-payload",
+		workflow: e.fields["workflow"], ref: e.fields["ref"], inputs: e.fields["inputs"]}
+	t, _ := b.event(ev, bad, id)
 	t.Repo = repo
-	return t, len(b.problems) == before
+	written, _ := b.event(ev, func(string, string, ...any) {}, "") // as written: no ID of ours
+	written.Repo = repo
+	return t, targetKey(written), len(b.problems) == before
 }
 
 // targetKey is what makes two targets the same event to the same repository.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -37,7 +38,7 @@ func TestTargetsMixBothKindsOfEvent(t *testing.T) {
 	want := []event.Target{
 		{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "fetch-meetup-data",
 			ClientPayload: event.Object(`{"distinct_id":"abc-1","source":"ci","n":1.50}`), Inputs: event.EmptyObject, DistinctID: "abc-1"},
-		{Repo: event.Repo{Owner: "octo", Name: "site"}, Event: event.WorkflowDispatch, Workflow: "deploy.yml", Ref: "release/v1",
+		{Index: 1, Repo: event.Repo{Owner: "octo", Name: "site"}, Event: event.WorkflowDispatch, Workflow: "deploy.yml", Ref: "release/v1",
 			Inputs: event.Object(`{"env":"prod","dry":true}`), DistinctID: "abc-2"},
 	}
 	for _, form := range []struct{ name, list string }{{"JSON", mixedJSON}, {"YAML", mixedYAML}} {
@@ -115,6 +116,34 @@ func TestTargetsProblemsNameTheirEntry(t *testing.T) {
 	}
 }
 
+// TestTheSameEntryTwiceIsRefusedWhateverTheWait: each entry gets its own distinct_id when
+// the step waits or adds one; two entries are still judged on what the user wrote, so the
+// same event is not sent twice. Different IDs the user wrote make different events.
+func TestTheSameEntryTwiceIsRefusedWhateverTheWait(t *testing.T) {
+	t.Parallel()
+	twice := `[{"repository": "octo/data", "workflow": "deploy.yml", "inputs": {"env": "prod"}}, {"repository": "octo/data", "workflow": "deploy.yml", "inputs": {"env":"prod"}},
+		{"repository": "octo/data", "event-type": "e", "client-payload": {"a": 1}}, {"repository": "octo/data", "event-type": "e", "client-payload": {"a": 1}}]`
+	for _, edit := range []func(*Inputs){
+		func(*Inputs) {},
+		func(in *Inputs) { in.Wait = "completed" },
+		func(in *Inputs) { in.Wait = "started" },
+		func(in *Inputs) { in.AddDistinctID = "true" },
+	} {
+		in := targetsOnly(twice)
+		edit(&in)
+		_, ps := Build(ActionMode, in)
+		if len(ps) != 2 || !strings.Contains(ps[0].Error(), "targets[1]: sends the same event to the same repository as targets[0]") ||
+			!strings.Contains(ps[1].Error(), "targets[3]: sends the same event to the same repository as targets[2]") {
+			t.Errorf("wait %q, add-distinct-id %q: %v", in.Wait, in.AddDistinctID, ps)
+		}
+	}
+	in := targetsOnly(`[{"repository": "octo/data", "event-type": "e", "client-payload": {"distinct_id": "one"}}, {"repository": "octo/data", "event-type": "e", "client-payload": {"distinct_id": "two"}}]`)
+	in.Wait = "completed"
+	if c, ps := Build(ActionMode, in); ps != nil || len(c.Targets) != 2 || c.Targets[1].Index != 1 {
+		t.Errorf("two IDs the user wrote: %v %v", c, ps)
+	}
+}
+
 func TestTargetsCannotBeMixedWithTheEventInputs(t *testing.T) {
 	t.Parallel()
 	in := targetsOnly(mixedJSON)
@@ -187,13 +216,92 @@ func TestStatusGoesOnThePullRequestsHead(t *testing.T) {
 		t.Fatal(ps)
 	}
 	want := &Status{Context: "deploy", Token: "ghs_statustoken0123456789", Repo: event.Repo{Owner: "octo", Name: "app"}, SHA: head,
-		StepURL: "https://github.com/octo/app/actions/runs/42"}
+		StepURL: "https://github.com/octo/app/actions/runs/42", APIURL: mustURL(t, "https://api.github.com/")}
 	if !reflect.DeepEqual(c.Status, want) {
 		t.Errorf("status %+v, want %+v", c.Status, want)
 	}
 	in.Caller.EventName = "push"
 	if c, _ := Build(ActionMode, in); c.Status.SHA != merge {
 		t.Errorf("push: sha %s, want GITHUB_SHA", c.Status.SHA)
+	}
+}
+
+// mustURL parses a URL a test gives.
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// writeEvent writes an event's payload, as the runner does, and returns its path.
+func writeEvent(t *testing.T, payload string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(path, []byte(payload), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestStatusGoesOnTheEventsCommit: the commit each event is about, from its payload where
+// GITHUB_SHA is another one; GITHUB_SHA for push-like events; status-sha over both.
+func TestStatusGoesOnTheEventsCommit(t *testing.T) {
+	t.Parallel()
+	head, tip, given := strings.Repeat("1", 40), strings.Repeat("2", 40), strings.Repeat("3", 40)
+	tests := []struct {
+		event, payload, want string
+	}{
+		{"pull_request", `{"pull_request":{"head":{"sha":"` + head + `"}}}`, head},
+		{"pull_request_review", `{"pull_request":{"head":{"sha":"` + head + `"}}}`, head},
+		{"workflow_run", `{"workflow_run":{"head_sha":"` + head + `","head_branch":"feature"}}`, head},
+		{"check_suite", `{"check_suite":{"head_sha":"` + head + `"}}`, head},
+		{"check_run", `{"check_run":{"head_sha":"` + head + `"}}`, head},
+		{"merge_group", `{"merge_group":{"head_sha":"` + head + `","base_sha":"` + tip + `"}}`, head},
+		{"status", `{"sha":"` + head + `","state":"success"}`, head},
+		{"push", `{"after":"` + head + `"}`, tip},
+		{"workflow_dispatch", `{}`, tip},
+		{"release", `{}`, tip},
+	}
+	for _, tt := range tests {
+		in := valid()
+		in.Wait, in.StatusContext, in.StatusToken = "completed", "deploy", "ghs_statustoken0123456789"
+		in.Caller = Caller{Repository: "octo/app", SHA: tip, EventName: tt.event, EventPath: writeEvent(t, tt.payload)}
+		c, ps := Build(ActionMode, in)
+		if ps != nil || c.Status.SHA != tt.want {
+			t.Errorf("%s: %v %v, want %s", tt.event, c, ps, tt.want)
+			continue
+		}
+		in.StatusSHA, in.StatusRepository = given, "octo/other"
+		if c, ps := Build(ActionMode, in); ps != nil || c.Status.SHA != given || c.Status.Repo.String() != "octo/other" {
+			t.Errorf("%s with status-sha: %v %v", tt.event, c, ps)
+		}
+	}
+	in := valid()
+	in.Wait, in.StatusContext, in.StatusToken, in.StatusSHA = "completed", "deploy", "ghs_statustoken0123456789", given
+	in.Caller = Caller{Repository: "octo/app", SHA: tip, EventName: "issue_comment"}
+	if c, ps := Build(ActionMode, in); ps != nil || c.Status.SHA != given {
+		t.Errorf("issue_comment with status-sha: %v %v", c, ps)
+	}
+}
+
+// TestStatusGoesToTheRunnersServer: with the targets on another server (api-url), the
+// caller's statuses go to the runner's own API, GITHUB_API_URL; the CLI has one server.
+func TestStatusGoesToTheRunnersServer(t *testing.T) {
+	t.Parallel()
+	in := valid()
+	in.Wait, in.StatusContext, in.StatusToken = "completed", "deploy", "ghs_statustoken0123456789"
+	in.APIURL = "https://ghes.corp.example/api/v3"
+	in.Caller = Caller{Repository: "octo/app", SHA: strings.Repeat("a", 40), EventName: "push", APIURL: "https://api.github.com"}
+	c, ps := Build(ActionMode, in)
+	if ps != nil || c.Status.APIURL.String() != "https://api.github.com/" || c.APIURL.String() != "https://ghes.corp.example/api/v3/" {
+		t.Fatalf("%v %v", c, ps)
+	}
+	c, ps = Build(CLIMode, in)
+	if ps != nil || c.Status.APIURL.String() != "https://ghes.corp.example/api/v3/" {
+		t.Fatalf("CLI: %v %v", c, ps)
 	}
 }
 
@@ -217,7 +325,13 @@ func TestStatusProblems(t *testing.T) {
 		{"no token in the CLI", CLIMode, func(i *Inputs) { i.StatusToken = "" }, "status-context", "export GITHUB_TOKEN"},
 		{"outside a workflow", CLIMode, func(i *Inputs) { i.Caller = Caller{} }, "status-context", "--status-repository"},
 		{"a short SHA", CLIMode, func(i *Inputs) { i.StatusSHA = "abc1234" }, "status-sha", "not a full commit SHA"},
-		{"a pull request without its payload", ActionMode, func(i *Inputs) { i.Caller.EventName = "pull_request_target" }, "status-context", "GITHUB_EVENT_PATH is empty"},
+		{"a pull request without its payload", ActionMode, func(i *Inputs) { i.Caller.EventName = "pull_request_target" }, "status-sha", "GITHUB_EVENT_PATH is empty"},
+		{"an event without a commit of its own", ActionMode, func(i *Inputs) { i.Caller.EventName = "issue_comment" }, "status-sha", "the issue_comment event has no commit of its own"},
+		{"the same in the CLI", CLIMode, func(i *Inputs) { i.Caller.EventName = "issues" }, "status-sha", "has no commit of its own"},
+		{"a workflow_run without its head", ActionMode, func(i *Inputs) {
+			i.Caller.EventName, i.Caller.EventPath = "workflow_run", writeEvent(t, `{"workflow_run":{}}`)
+		}, "status-sha", "has no workflow_run.head_sha"},
+		{"a runner's API that is not https", ActionMode, func(i *Inputs) { i.Caller.APIURL = "http://ghes.example/api/v3" }, "status-context", "GITHUB_API_URL"},
 		{"a repository without a context", CLIMode, func(i *Inputs) { i.StatusContext, i.StatusRepository = "", "octo/app" }, "status-repository", "needs status-context"},
 		{"a control character", ActionMode, func(i *Inputs) { i.StatusContext = "deploy\n::error::x" }, "status-context", "control character"},
 	}

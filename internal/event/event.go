@@ -31,6 +31,9 @@ func (r Repo) Path() string {
 // Target is one event to send, and where: a repository_dispatch (EventType,
 // ClientPayload) or a workflow_dispatch (Workflow, Ref, Inputs) to Repo.
 type Target struct {
+	// Index is the target's place among the step's targets (0-based), from the input that
+	// named it to the report: it, not the target's contents, tells two targets apart.
+	Index         int
 	Repo          Repo
 	Event         Kind   // "" when nothing is sent (a run followed by its ID)
 	EventType     string // repository_dispatch
