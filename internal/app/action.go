@@ -14,6 +14,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
@@ -59,20 +60,20 @@ type actionReporter struct {
 	cfg      *config.Config
 }
 
-func (a *actionReporter) attempt(target string, at ghclient.Attempt) {
+func (a *actionReporter) Attempt(target string, at ghclient.Attempt) {
 	a.log.Detail(report.AuditLine(target, at))
 }
 
-func (a *actionReporter) sent(r outcome.Result) {
+func (a *actionReporter) Sent(r outcome.Result) {
 	if r.OK() {
 		a.log.Info(report.SentLine(r))
 	}
 }
 
-func (a *actionReporter) run(run runs.Run) { a.log.Info(report.RunLine(run)) }
+func (a *actionReporter) Run(run runs.Run) { a.log.Info(report.RunLine(run)) }
 
 // mask hides a new secret before it is used, let alone printed.
-func (a *actionReporter) mask(secret string) {
+func (a *actionReporter) Mask(secret string) {
 	a.red.AddWhile(secret, func() { a.raw.AddMask(secret) })
 }
 
@@ -116,19 +117,44 @@ func (a *actionReporter) failed(r outcome.Result, hint string) {
 	}
 }
 
-func (a *actionReporter) finish(out stepResult, code int) int {
+func (a *actionReporter) finish(results []outcome.Result, warnings []string, code int) int {
 	a.log.Close()
-	w := actionio.New(a.gha, a.getenv)
-	if err := w.SetOutputs(a.red.Outputs(report.Outputs(out.results))); err != nil {
-		if errors.Is(err, actionio.ErrNotSet) {
-			a.gha.Warningf("outputs were not written: %v (is this running outside a workflow?)", err)
-		} else {
-			a.gha.Errorf("outputs were not written: %v", err)
-			code = ExitFailed
-		}
+	if !a.outputs(results) {
+		code = ExitFailed
 	}
-	if err := w.AddStepSummary(a.red.String(report.Summary(out.results, a.cfg.APIURL, out.warnings))); err != nil {
+	w := actionio.New(a.gha, a.getenv)
+	if err := w.AddStepSummary(a.red.String(report.Summary(results, a.cfg.APIURL, warnings))); err != nil {
 		a.gha.Warningf("step summary was not written: %v", err)
 	}
 	return code
+}
+
+// outputs writes the outputs of results, and reports whether it could.
+func (a *actionReporter) outputs(results []outcome.Result) bool {
+	err := actionio.New(a.gha, a.getenv).SetOutputs(a.red.Outputs(report.Outputs(results)))
+	switch {
+	case err == nil:
+	case errors.Is(err, actionio.ErrNotSet):
+		a.gha.Warningf("outputs were not written: %v (is this running outside a workflow?)", err)
+	default:
+		a.gha.Errorf("outputs were not written: %v", err)
+		return false
+	}
+	return true
+}
+
+// amend writes what the clean-up did: warnings, in the log and the summary, and the
+// outputs again when results changed (the runner keeps an output's last value).
+func (a *actionReporter) amend(results []outcome.Result, c pipeline.Cleanup) {
+	for _, w := range c.Warnings {
+		a.gha.Warningf("%s", w)
+	}
+	if c.Changed {
+		a.outputs(results)
+	}
+	if len(c.Warnings) > 0 {
+		if err := actionio.New(a.gha, a.getenv).AddStepSummary(a.red.String(report.CleanupSummary(c.Warnings))); err != nil {
+			a.gha.Warningf("step summary was not written: %v", err)
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
@@ -51,7 +52,7 @@ type runner struct {
 	attemptTimeout time.Duration // 0: ghclient.DefaultAttemptTimeout
 	newID          func() string // a fresh distinct ID
 	pace           time.Duration // content-creating requests this far apart per credential; 0: none
-	revokeTimeout  time.Duration // per App token at the end; 0: revokeEach
+	cleanupBudget  time.Duration // what the step's clean-up may take; 0: pipeline.DefaultCleanupBudget
 }
 
 func (rn runner) main(ctx context.Context, args []string) (code int) {
@@ -78,58 +79,59 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 	return rn.runCommand(ctx, args)
 }
 
-// executeSafely is execute, with a bug outside any one target turned into every target's
-// failure, so that the step still writes its outputs and summary (App tokens are revoked
-// by execute's own deferred call).
-func (rn runner) executeSafely(ctx context.Context, cfg *config.Config, p progress) (out stepResult) {
-	defer func() {
-		if r := recover(); r != nil {
-			err := dispatch.InternalError(r)
-			out = stepResult{}
-			for _, t := range cfg.Targets {
-				res := outcome.Result{Target: t}
-				res.Fail(err)
-				out.results = append(out.results, res)
-			}
-		}
-	}()
-	return rn.execute(ctx, cfg, p)
-}
-
 // reporter is how a mode shows a run: progress as it happens, then the dry run's
-// requests, each failure with its hint, and what the mode writes at the end.
+// requests, each failure with its hint, and what the mode writes at the end; then what
+// the clean-up did after it.
 type reporter interface {
-	progress
+	pipeline.Progress
 	preview(reqs []ghclient.RecordedRequest)
 	warn(msg string)
 	failed(r outcome.Result, hint string)
 	// finish writes what the mode writes at the end and returns the exit code, code
 	// unless writing failed.
-	finish(out stepResult, code int) int
+	finish(results []outcome.Result, warnings []string, code int) int
+	// amend adds what the clean-up did once finish has written: its warnings, and the
+	// outputs again when results changed.
+	amend(results []outcome.Result, c pipeline.Cleanup)
 }
 
-// deliver executes a checked configuration and reports it the same way in both modes.
+// deliver executes a checked configuration and reports it the same way in both modes:
+// the report first, then the clean-up the step owes (which a cancelled job has only
+// seconds for), then what the clean-up changed.
 func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) int {
-	out := rn.executeSafely(ctx, cfg, rep)
-	if cfg.DryRun && len(out.preview) > 0 {
-		rep.preview(out.preview)
+	st := pipeline.Run(ctx, cfg, pipeline.Options{Getenv: rn.getenv, Clock: rn.clock, AttemptTimeout: rn.attemptTimeout,
+		Pace: rn.pace, CleanupBudget: rn.cleanupBudget, Progress: rep})
+	if cfg.DryRun && len(st.Preview) > 0 {
+		rep.preview(st.Preview)
 	}
 	now := rn.clock.Now()
 	code := ExitOK
-	for _, r := range out.results {
+	warnings := st.Warnings
+	for _, r := range st.Results {
 		if !r.OK() {
 			code = ExitFailed
 			rep.failed(r, hint(cfg, r, now))
 		}
 		if r.Receipt.MayBeDuplicate {
-			out.warnings = append(out.warnings, duplicateWarning(r))
+			warnings = append(warnings, duplicateWarning(r))
 		}
-		for _, w := range r.Run.Warnings {
-			out.warnings = append(out.warnings, untrusted.Line(r.Repo.String()+": "+w, 0))
-		}
+		warnings = append(warnings, runWarnings(r)...)
 	}
-	for _, w := range out.warnings {
+	for _, w := range warnings {
 		rep.warn(w)
 	}
-	return rep.finish(out, code)
+	code = rep.finish(st.Results, warnings, code)
+	if c := st.Finish(ctx); c.Changed || len(c.Warnings) > 0 {
+		rep.amend(st.Results, c)
+	}
+	return code
+}
+
+// runWarnings are the warnings of r's run, each naming its repository.
+func runWarnings(r outcome.Result) []string {
+	var out []string
+	for _, w := range r.Run.Warnings {
+		out = append(out, untrusted.Line(r.Repo.String()+": "+w, 0))
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
@@ -201,23 +202,23 @@ type cliReporter struct {
 	asJSON         bool
 }
 
-func (c *cliReporter) attempt(target string, a ghclient.Attempt) {
+func (c *cliReporter) Attempt(target string, a ghclient.Attempt) {
 	fmt.Fprintln(c.stderr, report.AuditLine(target, a))
 }
 
-func (c *cliReporter) sent(r outcome.Result) {
+func (c *cliReporter) Sent(r outcome.Result) {
 	if r.OK() && !c.asJSON {
 		fmt.Fprintln(c.stdout, report.SentLine(r))
 	}
 }
 
-func (c *cliReporter) run(run runs.Run) {
+func (c *cliReporter) Run(run runs.Run) {
 	if !c.asJSON {
 		fmt.Fprintln(c.stdout, report.RunLine(run))
 	}
 }
 
-func (c *cliReporter) mask(secret string) { c.red.Add(secret) }
+func (c *cliReporter) Mask(secret string) { c.red.Add(secret) }
 
 func (c *cliReporter) preview(reqs []ghclient.RecordedRequest) {
 	if !c.asJSON {
@@ -249,9 +250,17 @@ func (c *cliReporter) failed(r outcome.Result, hint string) {
 	}
 }
 
-func (c *cliReporter) finish(out stepResult, code int) int {
+func (c *cliReporter) finish(results []outcome.Result, _ []string, code int) int {
 	if c.asJSON {
-		fmt.Fprintln(c.stdout, outcome.JSON(out.results))
+		fmt.Fprintln(c.stdout, outcome.JSON(results))
 	}
 	return code
+}
+
+// amend prints what the clean-up did, as warnings (the results printed stand: a run it
+// cancelled is said here).
+func (c *cliReporter) amend(_ []outcome.Result, cl pipeline.Cleanup) {
+	for _, w := range cl.Warnings {
+		c.warn(w)
+	}
 }

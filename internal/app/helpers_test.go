@@ -60,6 +60,9 @@ func runActionModeClock(t *testing.T, clock *githubfake.Clock, inputs map[string
 	for name, v := range inputs {
 		vars["INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_"))] = v
 	}
+	if api := inputs["api-url"]; api != "" {
+		vars["GITHUB_API_URL"] = api // a runner of the targets' server, unless env says otherwise
+	}
 	for k, v := range env {
 		if v == "-" {
 			delete(vars, k)

@@ -15,6 +15,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
@@ -79,6 +80,7 @@ func typedReason(err error) (reason, bool) {
 	var gone *runs.RunNotFoundError
 	var still *runs.StillRunningError
 	var noJobs *runs.JobsNotFoundError
+	var notSent *pipeline.NotSentError
 	switch {
 	case errors.As(err, &still):
 		return stillRunning, true
@@ -94,7 +96,7 @@ func typedReason(err error) (reason, bool) {
 		return outputsUnreadable, true
 	case errors.As(err, &wfName):
 		return workflowUnknown, true
-	case errors.Is(err, runs.ErrCancelled):
+	case errors.Is(err, runs.ErrCancelled), errors.As(err, &notSent) && notSent.Ending == pipeline.Cancelled:
 		return noHint, true
 	case errors.Is(err, runs.ErrTimeout), errors.Is(err, dispatch.ErrNotSent):
 		return outOfTime, true
@@ -380,19 +382,4 @@ func duplicateWarning(r outcome.Result) string {
 		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
 	}
 	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), on), 0)
-}
-
-// statusWarning says a commit status could not be posted, and what would let it be.
-func statusWarning(m config.Mode, repo string, err error) string {
-	msg := untrusted.Line(err.Error(), 0)
-	switch ghclient.CauseOf(err).Kind {
-	case ghclient.Forbidden, ghclient.NotFound:
-		if m == config.CLIMode {
-			return msg + ": the token needs Commit statuses: write on " + repo + " (classic token: repo:status); the step's result is unchanged"
-		}
-		return msg + ": give the job permissions: statuses: write (for github.token), or pass status-token a token with Commit statuses: write on " + repo + "; the step's result is unchanged"
-	case ghclient.Unauthorized:
-		return msg + ": the status token is invalid or expired; the step's result is unchanged"
-	}
-	return msg + "; the step's result is unchanged"
 }

@@ -223,7 +223,7 @@ func TestEveryAppTokenRevoked(t *testing.T) {
 		"INPUT_APP-PRIVATE-KEY": keyPEM(), "INPUT_CONCURRENCY": "10"}
 	var stdout strings.Builder
 	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
-	rn.revokeTimeout = 300 * time.Millisecond
+	rn.cleanupBudget = 300 * time.Millisecond
 	rn.attemptTimeout = 5 * time.Second // the revocation's own deadline ends the hang
 	start := time.Now()
 	code := rn.main(t.Context(), nil)

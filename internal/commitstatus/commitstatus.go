@@ -9,7 +9,6 @@ package commitstatus
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -40,14 +39,14 @@ const MaxDescription = 140
 // Poster posts the statuses of one step's targets on one commit. It is safe for
 // concurrent use: each target posts its own.
 type Poster struct {
-	API  *github.Client // the status token's client
+	API  *github.Client // the status token's client, for pending statuses
 	Repo event.Repo     // of the commit
 	SHA  string
 	Name string // status-context as given
 	// StepURL links a status that has no run to link (the calling workflow run, which
 	// explains the failure); "" for none.
 	StepURL string
-	Targets []event.Target // all the step's targets, to name each one's context
+	Targets []event.Target // all the step's targets, to name each one's context by its place
 
 	once     sync.Once
 	contexts []string // of each of Targets
@@ -63,17 +62,17 @@ type Status struct {
 	Context     string `json:"context"`
 }
 
-// Context is the context of t's status: the name given for a single target, else
-// "NAME / owner/name", with the event when the repository is named more than once, and
-// the target's place when even that is not enough.
-func (p *Poster) Context(t event.Target) string {
+// Context is the context of the status of the target at index i (event.Target.Index):
+// the name given for a single target, else "NAME / owner/name", with the event when the
+// repository is named more than once, and the target's place when even that is not
+// enough. It depends on the step's targets as given, never on what became of one, so a
+// target's final status always replaces its pending one.
+func (p *Poster) Context(i int) string {
 	p.once.Do(func() { p.contexts = contexts(p.Name, p.Targets) })
-	for i, o := range p.Targets {
-		if reflect.DeepEqual(o, t) {
-			return p.contexts[i]
-		}
+	if i < 0 || i >= len(p.contexts) {
+		return fmt.Sprintf("%s #%d", p.Name, i+1) // not one of the step's: cannot happen
 	}
-	return p.Name + " / " + t.Repo.String() // not one of the step's: cannot happen
+	return p.contexts[i]
 }
 
 // contexts names the status of each of targets.
@@ -113,18 +112,20 @@ func what(t event.Target) string {
 // Pending says the run is under way, linked.
 func (p *Poster) Pending(ctx context.Context, r outcome.Result, run runs.Run) (Status, error) {
 	desc := fmt.Sprintf("%s: run %d %s", r.Repo, run.ID, statusWords(run.Status))
-	return p.post(ctx, Status{State: Pending, TargetURL: run.HTMLURL, Description: desc, Context: p.Context(r.Target)})
+	return p.post(ctx, p.API, Status{State: Pending, TargetURL: run.HTMLURL, Description: desc, Context: p.Context(r.Index)})
 }
 
 // Preview is the pending status of a dry run, which knows no run yet.
 func (p *Poster) Preview(ctx context.Context, r outcome.Result) (Status, error) {
 	desc := fmt.Sprintf("%s: waiting for the run of %s", r.Repo, what(r.Target))
-	return p.post(ctx, Status{State: Pending, TargetURL: p.StepURL, Description: desc, Context: p.Context(r.Target)})
+	return p.post(ctx, p.API, Status{State: Pending, TargetURL: p.StepURL, Description: desc, Context: p.Context(r.Index)})
 }
 
-// Final says how the target ended: its state, and a description and link from its outcome.
-func (p *Poster) Final(ctx context.Context, r outcome.Result) (Status, error) {
-	st := Status{Context: p.Context(r.Target), TargetURL: r.RunURL()}
+// Final says how the target ended: its state, and a description and link from its
+// outcome. It is posted with api, a client of the same token and server as API (one
+// bound by the clean-up's budget rather than the step's deadline).
+func (p *Poster) Final(ctx context.Context, api *github.Client, r outcome.Result) (Status, error) {
+	st := Status{Context: p.Context(r.Index), TargetURL: r.RunURL()}
 	subject := fmt.Sprintf("run %d", r.RunID())
 	if len(r.Run.Jobs) > 0 {
 		subject = "jobs " + runs.JobNames(r.Run.Jobs, 3)
@@ -140,7 +141,7 @@ func (p *Poster) Final(ctx context.Context, r outcome.Result) (Status, error) {
 	if st.TargetURL == "" {
 		st.TargetURL = p.StepURL
 	}
-	return p.post(ctx, st)
+	return p.post(ctx, api, st)
 }
 
 func statusWords(s runs.Status) string {
@@ -153,9 +154,9 @@ func statusWords(s runs.Status) string {
 // post sends one status: its description made one line within GitHub's limit, its link
 // only if it is an https page of the server. After GitHub refused the credential or its
 // permission, nothing more is posted and the refusal is returned again.
-func (p *Poster) post(ctx context.Context, st Status) (Status, error) {
+func (p *Poster) post(ctx context.Context, api *github.Client, st Status) (Status, error) {
 	st.Description = clip(untrusted.Line(st.Description, 0), MaxDescription)
-	if !ghclient.WebURL(st.TargetURL, p.API.BaseURL) && st.TargetURL != p.StepURL {
+	if !ghclient.WebURL(st.TargetURL, api.BaseURL) && st.TargetURL != p.StepURL {
 		st.TargetURL = ""
 	}
 	p.mu.Lock()
@@ -164,19 +165,19 @@ func (p *Poster) post(ctx context.Context, st Status) (Status, error) {
 	if refused != nil {
 		return st, refused
 	}
-	req, err := p.API.NewRequest("POST", p.Repo.Path()+"statuses/"+p.SHA, st)
+	req, err := api.NewRequest("POST", p.Repo.Path()+"statuses/"+p.SHA, st)
 	if err == nil {
-		_, err = p.API.Do(ctx, req, nil)
+		_, err = api.Do(ctx, req, nil)
 		err = ghclient.Check(err)
 	}
 	if err != nil {
-		err = &PostError{Status: st, Repo: p.Repo, SHA: p.SHA, Err: err}
-		switch ghclient.CauseOf(err).Kind {
-		case ghclient.Forbidden, ghclient.NotFound, ghclient.Unauthorized:
+		pe := &PostError{Status: st, Repo: p.Repo, SHA: p.SHA, Err: err}
+		if pe.Refused() {
 			p.mu.Lock()
-			p.refused = err
+			p.refused = pe
 			p.mu.Unlock()
 		}
+		err = pe
 	}
 	return st, err
 }
@@ -207,3 +208,35 @@ func (e *PostError) Error() string {
 }
 
 func (e *PostError) Unwrap() error { return e.Err }
+
+// Refused reports whether GitHub refused the token or its permission (401, 403, 404):
+// posting again with it would not help.
+func (e *PostError) Refused() bool {
+	switch ghclient.CauseOf(e.Err).Kind {
+	case ghclient.Forbidden, ghclient.NotFound, ghclient.Unauthorized:
+		return true
+	}
+	return false
+}
+
+// Warning is the error as a warning, with what would let the status be posted: the
+// action's words, or the CLI's.
+func (e *PostError) Warning(cli bool) string {
+	msg := untrusted.Line(e.Error(), 0)
+	switch ghclient.CauseOf(e).Kind {
+	case ghclient.Forbidden, ghclient.NotFound:
+		if cli {
+			return msg + ": the token needs Commit statuses: write on " + e.Repo.String() + " (classic token: repo:status); the result is unchanged"
+		}
+		return msg + ": give the job permissions: statuses: write (for github.token), or pass status-token a token with Commit statuses: write on " + e.Repo.String() + "; the step's result is unchanged"
+	case ghclient.Unauthorized:
+		if cli {
+			return msg + ": the token is invalid or expired; the result is unchanged"
+		}
+		return msg + ": the status token is invalid or expired; the step's result is unchanged"
+	}
+	if cli {
+		return msg + "; the result is unchanged"
+	}
+	return msg + "; the step's result is unchanged"
+}

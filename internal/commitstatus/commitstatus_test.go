@@ -56,7 +56,7 @@ func TestFinalDescriptionFitsAndStaysOneLine(t *testing.T) {
 		StepURL: "https://github.com/octo/self/actions/runs/1", Targets: []event.Target{tg}}
 	r := outcome.Result{Target: tg}
 	r.Fail(errors.New("GitHub said:\n::error::no\n" + strings.Repeat("é", 300)))
-	st, err := p.Final(context.Background(), r)
+	st, err := p.Final(context.Background(), api, r)
 	if err != nil {
 		t.Fatal(err)
 	}

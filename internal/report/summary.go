@@ -24,8 +24,30 @@ func Summary(results []outcome.Result, apiURL *url.URL, warnings []string) strin
 	return summary(results, apiURL, warnings, actionio.MaxSummaryBytes-summaryMargin)
 }
 
-// summaryMargin keeps the summary clear of the limit: the redactor may still edit it.
-const summaryMargin = 4 << 10
+// summaryMargin keeps the summary clear of the limit: the redactor may still edit it, and
+// the clean-up's section (CleanupSummary) comes after it.
+const summaryMargin = 4<<10 + maxCleanupBytes
+
+// maxCleanupBytes bounds CleanupSummary.
+const maxCleanupBytes = 4 << 10
+
+// CleanupSummary is the section the step's clean-up adds to the summary after it was
+// written (a run cancelled, a status or a token it could not see to): its warnings, within
+// maxCleanupBytes, with a note of how many did not fit.
+func CleanupSummary(warnings []string) string {
+	var b strings.Builder
+	b.WriteString("\n**After the report**\n\n")
+	left := &leftOut{}
+	for _, w := range warnings {
+		if line := "- " + cell(w) + "\n"; b.Len()+len(line)+maxNoteBytes <= maxCleanupBytes {
+			b.WriteString(line)
+		} else {
+			left.warnings++
+		}
+	}
+	b.WriteString(left.note())
+	return b.String()
+}
 
 func summary(results []outcome.Result, apiURL *url.URL, warnings []string, limit int) string {
 	var b strings.Builder

@@ -98,18 +98,21 @@ func TestOutputsArtifact(t *testing.T) {
 	}
 }
 
-// A run the step gives up on is cancelled when asked (and the fake says so); a run that
-// completed meanwhile is not an error.
-func TestCancelOnAbort(t *testing.T) {
+// A run the step gave up on (GaveUp) is left running by FollowThrough, and cancelled by
+// Cancel (the fake says so); a run that completed meanwhile is not an error.
+func TestCancelARunGivenUpOn(t *testing.T) {
 	t.Parallel()
 	f, clock, p := setup(t, githubfake.Workflow{RunName: runName, Running: time.Hour})
 	accepted := clock.Now()
 	dispatch(t, p, "abc")
 	o := p.FollowThrough(context.Background(), Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: accepted},
-		Follow{Wait: event.WaitCompleted, WaitTimeout: 10 * time.Minute}, After{CancelOnAbort: true}, func(Run) {})
+		Follow{Wait: event.WaitCompleted, WaitTimeout: 10 * time.Minute}, After{}, func(Run) {})
 	var still *StillRunningError
-	if !errors.As(o.Err, &still) || !o.Cancelled || len(f.Cancelled()) != 1 || f.Cancelled()[0] != o.Run.ID {
+	if !errors.As(o.Err, &still) || !GaveUp(o.Err) || o.Cancelled || len(f.Cancelled()) != 0 {
 		t.Fatalf("outcome %+v, cancelled %v", o, f.Cancelled())
+	}
+	if err := p.Cancel(context.Background(), o.Run.ID); err != nil || len(f.Cancelled()) != 1 || f.Cancelled()[0] != o.Run.ID {
+		t.Fatalf("cancel: %v, cancelled %v", err, f.Cancelled())
 	}
 	if err := p.Cancel(context.Background(), o.Run.ID); err != nil { // cancelled already: completed, 409
 		t.Errorf("cancelling a completed run: %v", err)

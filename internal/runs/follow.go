@@ -194,7 +194,6 @@ func (p *Client) locate(ctx context.Context, d Dispatched, wait event.Wait, dead
 
 // After says what to do once following a run ended.
 type After struct {
-	CancelOnAbort   bool       // cancel the run if the step gave up on it
 	LogLines        int        // of each failed job's log (0: none)
 	Logs            *LogBudget // what all targets' log tails may hold together (nil: no bound)
 	OutputsArtifact string     // read outputs.json from this artifact of a successful run
@@ -210,32 +209,19 @@ type Outcome struct {
 	Err        error // why following failed (or the run did, with FailOnConclusion)
 	FailedJobs []FailedJob
 	Outputs    json.RawMessage
-	Cancelled  bool     // the step cancelled the run
+	Cancelled  bool     // the step cancelled the run (set by the step's clean-up)
 	Warnings   []string // what went wrong without failing: a permission missing, a cancel refused
 }
 
-// cancelTimeout bounds cancelling a run the step gave up on, even after a signal.
-const cancelTimeout = 5 * time.Second
-
-// FollowThrough follows the run (Follow), then: cancels it if the step gave up on it and
-// a.CancelOnAbort is set; explains it (or the jobs waited for) if it completed without
-// success; reads its outputs artifact if it (or they) succeeded. A missing permission for the explanation or the outputs is a
+// FollowThrough follows the run (Follow), then explains it (or the jobs waited for) if it
+// completed without success, or reads its outputs artifact if it (or they) succeeded.
+// (Cancelling a run the step gave up on is the step's clean-up: pipeline.) A missing permission for the explanation or the outputs is a
 // warning; a missing or malformed outputs artifact is the Outcome's Err.
 func (p *Client) FollowThrough(ctx context.Context, d Dispatched, f Follow, a After, onChange func(Run)) Outcome {
 	o := Outcome{}
 	o.Run, o.Jobs, o.Err = p.Follow(ctx, d, f, onChange)
 	o.Conclusion = judged(o.Run, o.Jobs, f.Jobs)
 	id := o.Run.ID // a run GitHub named is known whatever follows
-	if o.Err != nil && a.CancelOnAbort && id != 0 && GaveUp(o.Err) {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
-		defer cancel()
-		if err := p.Cancel(cctx, id); err != nil {
-			o.Warnings = append(o.Warnings, fmt.Sprintf("run %d could not be cancelled (cancel-run-on-abort): %v", id, err))
-		} else {
-			o.Cancelled = true
-			o.Warnings = append(o.Warnings, fmt.Sprintf("run %d was cancelled, as cancel-run-on-abort asks, because the step gave up on it", id))
-		}
-	}
 	if o.Conclusion == "" || id == 0 {
 		return o
 	}

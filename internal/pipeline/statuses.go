@@ -1,0 +1,93 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/google/go-github/v66/github"
+
+	"github.com/MrSunshyne/dispatch-action/internal/commitstatus"
+	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
+)
+
+// statuses posts each target's outcome as a commit status (status-context), on the
+// caller's commit and server, and keeps a status GitHub refused as one warning with the
+// permission to grant: a status never changes a target's result. A nil *statuses posts
+// nothing.
+type statuses struct {
+	poster   *commitstatus.Poster
+	cli      bool
+	mu       sync.Mutex
+	warnings []string
+}
+
+func newStatuses(cfg *config.Config, c *clients) *statuses {
+	st := cfg.Status
+	if st == nil {
+		return nil
+	}
+	return &statuses{cli: cfg.Mode == config.CLIMode, poster: &commitstatus.Poster{API: c.status(noDeadline), Repo: st.Repo,
+		SHA: st.SHA, Name: st.Context, StepURL: st.StepURL, Targets: cfg.Targets}}
+}
+
+// pending says the target's run is under way, once it is known.
+func (s *statuses) pending(ctx context.Context, r outcome.Result, run runs.Run) {
+	if s != nil {
+		_, err := s.poster.Pending(ctx, r, run)
+		s.keep(err)
+	}
+}
+
+// preview records, in a dry run, the pending status a real run would post first.
+func (s *statuses) preview(ctx context.Context, r outcome.Result) {
+	if s != nil {
+		_, err := s.poster.Preview(ctx, r)
+		s.keep(err)
+	}
+}
+
+// final posts how the target ended with api, a clean-up client of the status token. A
+// refusal is kept as a warning; any other error is returned, for the target's clean-up to
+// judge.
+func (s *statuses) final(ctx context.Context, api *github.Client, r outcome.Result) error {
+	_, err := s.poster.Final(ctx, api, r)
+	if refused(err) {
+		s.keep(err)
+		return nil
+	}
+	return err
+}
+
+// refused reports whether GitHub refused the status token or its permission: posting
+// again would not help.
+func refused(err error) bool {
+	var pe *commitstatus.PostError
+	return errors.As(err, &pe) && pe.Refused()
+}
+
+// keep keeps a status that could not be posted as a warning (once).
+func (s *statuses) keep(err error) {
+	var pe *commitstatus.PostError
+	if !errors.As(err, &pe) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w := pe.Warning(s.cli); !slices.Contains(s.warnings, w) {
+		s.warnings = append(s.warnings, w)
+	}
+}
+
+// all are the warnings kept.
+func (s *statuses) all() []string {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.warnings)
+}
