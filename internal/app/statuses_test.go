@@ -1,12 +1,16 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
@@ -163,5 +167,141 @@ func TestDryRunShowsTheStatus(t *testing.T) {
 	want := "POST https://api.github.com/repos/octo/self/statuses/" + mergeSHA
 	if !strings.Contains(run.stdout, want) || !strings.Contains(run.stdout, `"state":"pending"`) || !strings.Contains(run.stdout, `"context":"deploy"`) {
 		t.Errorf("preview lacks the status:\n%s", run.stdout)
+	}
+}
+
+// TestAFollowedRunsFinalStatusReplacesItsPendingOne: with run-id the target's event
+// becomes the run's; its final status still goes under the context its pending one had.
+func TestAFollowedRunsFinalStatusReplacesItsPendingOne(t *testing.T) {
+	t.Parallel()
+	f, clock := statusFake(t, "success")
+	first := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"api-url": f.URL(), "wait": "started"}, nil)
+	in := statusInputs(f, "octo/data")
+	delete(in, "workflow")
+	in["run-id"] = first.outputs["run-id"]
+	run := runActionModeClock(t, clock, in, prEvent(t))
+	sts := f.Statuses()
+	if run.code != ExitOK || len(sts) != 2 || sts[0].Context != "deploy" || sts[1].Context != "deploy" || sts[1].State != "success" {
+		t.Errorf("exit %d, statuses %+v\n%s", run.code, sts, run.stdout)
+	}
+}
+
+// TestTheStepsTimeoutLeavesNoStatusPending: dispatches a second apart, so the step's
+// timeout ends the later waits all at once: every final status and every cancel still
+// goes out, neither refused by the deadline nor spaced by the pace.
+func TestTheStepsTimeoutLeavesNoStatusPending(t *testing.T) {
+	t.Parallel()
+	f, clock := statusFake(t, "success")
+	var names []string
+	for i := range 6 {
+		names = append(names, fmt.Sprintf("octo/s%d", i))
+		f.AddRepo(names[i])
+		f.AddWorkflow(names[i], githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Running: time.Hour})
+	}
+	var stdout, stderr strings.Builder
+	env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_REPOSITORY": "octo/self", "GITHUB_SHA": headSHA}
+	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
+	rn.clock, rn.pace = clock, event.PaceInterval
+	code := rn.main(t.Context(), []string{"trigger", "--repository", strings.Join(names, ","), "--workflow", "deploy.yml", "--api-url", f.URL(),
+		"--wait", "completed", "--wait-timeout", "2m", "--timeout", "2m2s", "--concurrency", "6", "--cancel-run-on-abort", "--status-context", "deploy"})
+	last := map[string]string{}
+	for _, st := range f.Statuses() {
+		last[st.Context] = st.State
+	}
+	if code != ExitFailed || len(last) != 6 || len(f.Cancelled()) != 6 {
+		t.Fatalf("exit %d, last statuses %v, cancelled %v\n%s", code, last, f.Cancelled(), stderr.String())
+	}
+	for c, s := range last {
+		if s != "error" {
+			t.Errorf("%s: %s", c, s)
+		}
+	}
+}
+
+// stuckClock is a clock on which no wait ever ends but by its context: a long wait, when
+// the job is cancelled.
+type stuckClock struct{ now time.Time }
+
+func (c stuckClock) Now() time.Time { return c.now }
+func (c stuckClock) Sleep(ctx context.Context, _ time.Duration) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// stamped notes when a line holding mark was first written.
+type stamped struct {
+	mu   sync.Mutex
+	b    strings.Builder
+	mark string
+	at   time.Time
+}
+
+func (s *stamped) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Write(p)
+	if s.at.IsZero() && strings.Contains(s.b.String(), s.mark) {
+		s.at = time.Now()
+	}
+	return len(p), nil
+}
+
+// TestACancelledStepReportsBeforeItCleansUp: the job is cancelled while 14 runs are waited
+// for. The failures and the outputs are written before the first final status is sent,
+// and then every status gets its final state, all within the runner's cancel window.
+func TestACancelledStepReportsBeforeItCleansUp(t *testing.T) {
+	t.Parallel()
+	clock := stuckClock{now: time.Now()}
+	f := githubfake.Standard(t, clock)
+	f.AddRepo("octo/self")
+	var names []string
+	for i := range 14 {
+		names = append(names, fmt.Sprintf("octo/s%d", i))
+		f.AddRepo(names[i])
+		f.AddWorkflow(names[i], githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Running: time.Hour})
+	}
+	dir := t.TempDir()
+	vars := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "o"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "s"),
+		"GITHUB_REPOSITORY": "octo/self", "GITHUB_SHA": headSHA, "GITHUB_EVENT_NAME": "push", "GITHUB_API_URL": f.URL(),
+		"INPUT_TOKEN": githubfake.TestToken, "INPUT_REPOSITORY": strings.Join(names, "\n"), "INPUT_WORKFLOW": "deploy.yml", "INPUT_API-URL": f.URL(),
+		"INPUT_WAIT": "completed", "INPUT_STATUS-CONTEXT": "deploy", "INPUT_STATUS-TOKEN": githubfake.TestToken, "INPUT_CONCURRENCY": "20"}
+	out := &stamped{mark: "::error title=Run failed::"}
+	rn := testRunner(func(k string) string { return vars[k] }, out, out)
+	rn.clock = clock
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		for len(f.Statuses()) < 14 {
+			time.Sleep(2 * time.Millisecond)
+		}
+		cancel() // the runner's SIGINT
+	}()
+	start := time.Now()
+	code := rn.main(ctx, nil)
+	outputs, _ := os.ReadFile(vars["GITHUB_OUTPUT"])
+	if code != ExitFailed || out.at.IsZero() || !strings.Contains(string(outputs), "the step was cancelled while waiting for the run") {
+		t.Fatalf("exit %d\n%s\n%s", code, out.b.String(), outputs)
+	}
+	last := map[string]githubfake.CommitStatus{}
+	var firstFinal time.Time
+	for _, r := range f.Requests() {
+		if strings.Contains(r.Path, "/statuses/") && !strings.Contains(string(r.Body), `"pending"`) && (firstFinal.IsZero() || r.Arrived.Before(firstFinal)) {
+			firstFinal = r.Arrived
+		}
+	}
+	for _, st := range f.Statuses() {
+		last[st.Context] = st
+	}
+	if len(last) != 14 || firstFinal.Before(out.at) {
+		t.Errorf("%d contexts; the report at %s, the first final status at %s", len(last), out.at.Format(time.StampMicro), firstFinal.Format(time.StampMicro))
+	}
+	for c, st := range last {
+		if st.State != "error" {
+			t.Errorf("%s left %s", c, st.State)
+		}
+	}
+	if took := time.Since(start); took > 7*time.Second {
+		t.Errorf("the step took %s", took)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/commitstatus"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
@@ -52,10 +54,18 @@ func (s *Step) Finish(ctx context.Context) Cleanup {
 	}
 	wg.Wait()
 	var c Cleanup
+	var refused []string // the targets whose final status GitHub refused
+	var why *commitstatus.PostError
 	for i, l := range s.lives {
 		c.Changed = c.Changed || changed[i]
 		s.Results[i] = l.res
 		c.Warnings = append(c.Warnings, l.notes(s.Ending, budget)...)
+		if pe := l.refused(); pe != nil {
+			refused, why = append(refused, l.res.Label()), pe
+		}
+	}
+	if why != nil {
+		c.Warnings = append(c.Warnings, untrusted.Line(fmt.Sprintf("the final commit status of %s: %s", strings.Join(refused, ", "), why.Warning(s.status.cli)), 0))
 	}
 	for _, w := range s.status.all() {
 		if !slices.Contains(before, w) {
@@ -146,6 +156,16 @@ func (l *life) undo(finishing bool, what string, err error) {
 	}
 }
 
+// refused is GitHub's refusal of the target's final status in Finish, if it was refused.
+func (l *life) refused() *commitstatus.PostError {
+	for _, u := range l.undone {
+		if pe := refusal(u.why); pe != nil {
+			return pe
+		}
+	}
+	return nil
+}
+
 // notes are the target's clean-up in Finish as warnings, each naming the target and, for
 // what could not be done, the true reason: the step's ending and the budget, or GitHub's
 // answer.
@@ -154,6 +174,8 @@ func (l *life) notes(ending Ending, budget time.Duration) []string {
 	for _, u := range l.undone {
 		msg := fmt.Sprintf("%s: %s", l.res.Label(), u.what)
 		switch {
+		case refusal(u.why) != nil: // said once for every target, by Finish
+			continue
 		case u.why == nil:
 		case errors.Is(u.why, context.DeadlineExceeded) || errors.Is(u.why, context.Canceled):
 			msg += fmt.Sprintf(": %s and the %s left for the clean-up ran out", ending.words(), budget)

@@ -22,6 +22,7 @@ type statuses struct {
 	poster   *commitstatus.Poster
 	cli      bool
 	mu       sync.Mutex
+	refused  bool // a refusal was kept: GitHub refuses every later status the same way
 	warnings []string
 }
 
@@ -50,26 +51,24 @@ func (s *statuses) preview(ctx context.Context, r outcome.Result) {
 	}
 }
 
-// final posts how the target ended with api, a clean-up client of the status token. A
-// refusal is kept as a warning; any other error is returned, for the target's clean-up to
-// judge.
+// final posts how the target ended with api, a clean-up client of the status token.
 func (s *statuses) final(ctx context.Context, api *github.Client, r outcome.Result) error {
 	_, err := s.poster.Final(ctx, api, r)
-	if refused(err) {
-		s.keep(err)
-		return nil
-	}
 	return err
 }
 
-// refused reports whether GitHub refused the status token or its permission: posting
-// again would not help.
-func refused(err error) bool {
+// refusal is err when GitHub refused the status token or its permission (posting again
+// would not help), else nil.
+func refusal(err error) *commitstatus.PostError {
 	var pe *commitstatus.PostError
-	return errors.As(err, &pe) && pe.Refused()
+	if errors.As(err, &pe) && pe.Refused() {
+		return pe
+	}
+	return nil
 }
 
-// keep keeps a status that could not be posted as a warning (once).
+// keep keeps a status that could not be posted as a warning: a refusal once, whichever
+// target met it first.
 func (s *statuses) keep(err error) {
 	var pe *commitstatus.PostError
 	if !errors.As(err, &pe) {
@@ -77,6 +76,12 @@ func (s *statuses) keep(err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if pe.Refused() {
+		if s.refused {
+			return
+		}
+		s.refused = true
+	}
 	if w := pe.Warning(s.cli); !slices.Contains(s.warnings, w) {
 		s.warnings = append(s.warnings, w)
 	}
