@@ -131,7 +131,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 func runWarnings(r outcome.Result) []string {
 	var out []string
 	for _, w := range r.Run.Warnings {
-		out = append(out, untrusted.Line(r.Repo.String()+": "+w, 0))
+		out = append(out, untrusted.Line(r.Place()+r.Repo.String()+": "+w, 0))
 	}
 	return out
 }

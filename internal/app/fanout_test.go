@@ -93,7 +93,7 @@ func TestOneMissingAmongTen(t *testing.T) {
 		}
 	}
 	if !strings.Contains(rs[6]["error"].(string), "404 Not Found") ||
-		!strings.Contains(run.stdout, `::error title=Dispatch failed::dispatch to octo/r6 "e" failed: GitHub answered 404`) ||
+		!strings.Contains(run.stdout, `::error title=Dispatch failed::#7 dispatch to octo/r6 "e" failed: GitHub answered 404`) ||
 		strings.Count(run.stdout, "::error") != 1 || !strings.Contains(run.summary, "❌") {
 		t.Errorf("the failure is not explained:\n%s\n%s", run.stdout, run.summary)
 	}

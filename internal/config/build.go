@@ -74,7 +74,7 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 		return nil, b.problems
 	}
 	for i := range b.c.Targets {
-		b.c.Targets[i].Index = i
+		b.c.Targets[i].Index, b.c.Targets[i].Of = i, len(b.c.Targets)
 	}
 	return b.c, nil
 }

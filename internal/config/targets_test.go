@@ -37,8 +37,8 @@ func TestTargetsMixBothKindsOfEvent(t *testing.T) {
 	t.Parallel()
 	want := []event.Target{
 		{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "fetch-meetup-data",
-			ClientPayload: event.Object(`{"distinct_id":"abc-1","source":"ci","n":1.50}`), Inputs: event.EmptyObject, DistinctID: "abc-1"},
-		{Index: 1, Repo: event.Repo{Owner: "octo", Name: "site"}, Event: event.WorkflowDispatch, Workflow: "deploy.yml", Ref: "release/v1",
+			ClientPayload: event.Object(`{"distinct_id":"abc-1","source":"ci","n":1.50}`), Inputs: event.EmptyObject, DistinctID: "abc-1", Of: 2},
+		{Index: 1, Of: 2, Repo: event.Repo{Owner: "octo", Name: "site"}, Event: event.WorkflowDispatch, Workflow: "deploy.yml", Ref: "release/v1",
 			Inputs: event.Object(`{"env":"prod","dry":true}`), DistinctID: "abc-2"},
 	}
 	for _, form := range []struct{ name, list string }{{"JSON", mixedJSON}, {"YAML", mixedYAML}} {

@@ -32,8 +32,9 @@ func (r Repo) Path() string {
 // ClientPayload) or a workflow_dispatch (Workflow, Ref, Inputs) to Repo.
 type Target struct {
 	// Index is the target's place among the step's targets (0-based), from the input that
-	// named it to the report: it, not the target's contents, tells two targets apart.
-	Index         int
+	// named it to the report: it, not the target's contents, tells two targets apart. Of is
+	// how many the step has.
+	Index, Of     int
 	Repo          Repo
 	Event         Kind   // "" when nothing is sent (a run followed by its ID)
 	EventType     string // repository_dispatch
@@ -50,8 +51,12 @@ type Target struct {
 }
 
 // Label names the dispatch in logs: `owner/name "event-type"`, or for workflow_dispatch
-// `owner/name deploy.yml@ref`, with ref the ref sent (without "@ref" while it is not known).
-func (t Target) Label(ref string) string {
+// `owner/name deploy.yml@ref`, with ref the ref sent (without "@ref" while it is not known);
+// after its Place when the step has several targets.
+func (t Target) Label(ref string) string { return t.Place() + t.Name(ref) }
+
+// Name is Label without the place.
+func (t Target) Name(ref string) string {
 	if t.Event == WorkflowDispatch {
 		l := t.Repo.String() + " " + t.Workflow
 		if ref != "" {
@@ -60,6 +65,15 @@ func (t Target) Label(ref string) string {
 		return l
 	}
 	return fmt.Sprintf("%s %q", t.Repo, t.EventType)
+}
+
+// Place is "#N " (1-based, as status contexts number targets) when the step has several
+// targets, so that every message names the one it is about; "" for a single target.
+func (t Target) Place() string {
+	if t.Of < 2 {
+		return ""
+	}
+	return fmt.Sprintf("#%d ", t.Index+1)
 }
 
 // Kind is the kind of event sent.

@@ -253,7 +253,7 @@ func TestWhatCouldNotBeCleanedUpIsNamedWithItsTrueReason(t *testing.T) {
 		t.Fatalf("warnings %q", c.Warnings)
 	}
 	for i, w := range c.Warnings {
-		want := fmt.Sprintf("octo/r%d deploy.yml@main: the final commit status \"deploy / octo/r%d\" was not posted: the step was cancelled and the 300ms left for the clean-up ran out", i, i)
+		want := fmt.Sprintf("#%d octo/r%d deploy.yml@main: the final commit status \"deploy / octo/r%d\" was not posted: the step was cancelled and the 300ms left for the clean-up ran out", i+1, i, i)
 		if w != want {
 			t.Errorf("warning\n%q, want\n%q", w, want)
 		}
@@ -271,7 +271,7 @@ func TestAStatusRefusedInTheCleanUpIsOneWarning(t *testing.T) {
 		githubfake.Fault{Path: "/statuses/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`},
 		githubfake.Fault{Path: "/statuses/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
 	c := st.Finish(context.Background())
-	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "the final commit status of octo/r0 deploy.yml@main, octo/r1 deploy.yml@main, octo/r2 deploy.yml@main: ") ||
+	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "the final commit status of #1 octo/r0 deploy.yml@main, #2 octo/r1 deploy.yml@main, #3 octo/r2 deploy.yml@main: ") ||
 		!strings.Contains(c.Warnings[0], "permissions: statuses: write") {
 		t.Errorf("warnings %q", c.Warnings)
 	}

@@ -51,7 +51,7 @@ func SentLine(r outcome.Result) string {
 	if r.Event == event.WorkflowDispatch {
 		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.SentRef(), r.Repo.String())
 	}
-	return untrusted.Line(fmt.Sprintf("Dispatched %s: GitHub answered %d%s", what, r.Receipt.HTTPStatus, requestID(r.Receipt.RequestID)), 0)
+	return untrusted.Line(fmt.Sprintf("%sDispatched %s: GitHub answered %d%s", r.Place(), what, r.Receipt.HTTPStatus, requestID(r.Receipt.RequestID)), 0)
 }
 
 // requestID is " (request ID X)", or nothing when GitHub sent none.
@@ -71,11 +71,11 @@ func FailureLine(r outcome.Result) string {
 	}
 	switch {
 	case r.FollowOnly: // nothing was sent: what failed is following the run
-		return untrusted.Line(fmt.Sprintf("%s%s", r.Error(), requestID(id)), 0)
+		return untrusted.Line(fmt.Sprintf("%s%s%s", r.Place(), r.Error(), requestID(id)), 0)
 	case r.Delivered():
 		return untrusted.Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Label(), r.Error(), requestID(id)), 0)
 	}
-	return untrusted.Line(fmt.Sprintf("dispatch to %s failed: %s%s", r.Label(), r.Error(), requestID(id)), 0)
+	return untrusted.Line(fmt.Sprintf("%sdispatch to %s failed: %s%s", r.Place(), r.Target.Name(r.SentRef()), r.Error(), requestID(id)), 0)
 }
 
 // RunLine reports a run found or changed.
@@ -177,5 +177,5 @@ func annotationText(a runs.Annotation) string {
 
 // LogTailTitle names a failed job's log tail.
 func LogTailTitle(r outcome.Result, j runs.FailedJob) string {
-	return untrusted.Line(fmt.Sprintf("Last %d log lines of job %s (%s)", len(j.LogTail), j.Name, r.Repo.String()), 0)
+	return untrusted.Line(fmt.Sprintf("%sLast %d log lines of job %s (%s)", r.Place(), len(j.LogTail), j.Name, r.Repo.String()), 0)
 }
