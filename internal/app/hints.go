@@ -11,12 +11,8 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
-	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
-	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
-	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
 // reason is what a failed Result calls for the user to do; reasonOf decides it once and
@@ -25,15 +21,10 @@ type reason int
 
 const (
 	noHint reason = iota
+	timedOut
 	primaryLimit
 	secondaryLimit
 	tooManyRequests
-	outOfTime
-	appNotInstalled
-	appJWTRefused
-	appPermission
-	runNameMissing
-	runConcluded
 	runUnreadable
 	repoNotFound
 	tokenRefused
@@ -45,73 +36,18 @@ const (
 	serverFault
 	noAnswer
 	badAnswer
-	outputsUnreadable
-	workflowUnknown
 	noTurn
-	inputsLimit
-	runNotFound
-	runVanished
 	untrustedCert
 	appTokenRefused
-	stillRunning
 	proxyFailed
 	notGitHub
-	jobsMissing
 )
 
-// reasonOf classifies a failed Result by its error's type and, else, its GitHub cause.
-func reasonOf(r outcome.Result) reason {
-	if why, ok := typedReason(r.Err); ok {
-		return why
-	}
-	return causeReason(r)
-}
-
-// typedReason is the reason of a failure an error type of the project's names.
-func typedReason(err error) (reason, bool) {
-	var notInstalled *ghapp.NotInstalledError
-	var jwtRefused *ghapp.JWTRefusedError
-	var appPerm *ghapp.PermissionError
-	var notFound *runs.NotFoundError
-	var concl *runs.ConclusionError
-	var outputs *runs.OutputsError
-	var wfName *dispatch.WorkflowNameError
-	var limit *dispatch.InputsLimitError
-	var gone *runs.RunNotFoundError
-	var still *runs.StillRunningError
-	var noJobs *runs.JobsNotFoundError
-	var notSent *pipeline.NotSentError
-	switch {
-	case errors.As(err, &still):
-		return stillRunning, true
-	case errors.As(err, &noJobs):
-		return jobsMissing, true
-	case errors.As(err, &limit):
-		return inputsLimit, true
-	case errors.As(err, &gone) && gone.Vanished:
-		return runVanished, true
-	case errors.As(err, &gone):
-		return runNotFound, true
-	case errors.As(err, &outputs) && outputs.Err == nil:
-		return outputsUnreadable, true
-	case errors.As(err, &wfName):
-		return workflowUnknown, true
-	case errors.Is(err, runs.ErrCancelled), errors.As(err, &notSent) && notSent.Ending == pipeline.Cancelled:
-		return noHint, true
-	case errors.Is(err, runs.ErrTimeout), errors.Is(err, dispatch.ErrNotSent):
-		return outOfTime, true
-	case errors.As(err, &notInstalled):
-		return appNotInstalled, true
-	case errors.As(err, &jwtRefused):
-		return appJWTRefused, true
-	case errors.As(err, &appPerm):
-		return appPermission, true
-	case errors.As(err, &notFound):
-		return runNameMissing, true
-	case errors.As(err, &concl):
-		return runConcluded, true
-	}
-	return noHint, false
+// hinted is an error that knows what the user should do about it, in the action's words
+// or the CLI's ("" for nothing): the project's own failures say it themselves.
+type hinted interface {
+	error
+	Hint(cli bool) string
 }
 
 // causeReason is the reason of a failed request, by what GitHub answered.
@@ -121,7 +57,7 @@ func causeReason(r outcome.Result) reason {
 	case ghclient.Cancelled:
 		return noHint
 	case ghclient.TimedOut:
-		return outOfTime
+		return timedOut
 	case ghclient.NoTurn:
 		return noTurn
 	case ghclient.RateLimited:
@@ -172,22 +108,27 @@ func causeReason(r outcome.Result) reason {
 // speaks shell. An empty cli means the same words in both.
 type phrasing struct{ action, cli string }
 
-// hint says what to do about a failed Result, in mode m's words.
+// hint says what to do about a failed Result, in mode m's words: the error's own hint
+// when it has one, else by GitHub's cause.
 func hint(cfg *config.Config, r outcome.Result, now time.Time) string {
-	why := reasonOf(r)
+	cli := cfg.Mode == config.CLIMode
+	if h, ok := errors.AsType[hinted](r.Err); ok {
+		return h.Hint(cli)
+	}
+	why := causeReason(r)
 	if why == tokenRefused && cfg.App != nil {
 		why = appTokenRefused // not the token input: the App's installation token
 	}
 	p := phrase(why, r, now)
-	if cfg.Mode == config.CLIMode && p.cli != "" {
+	if cli && p.cli != "" {
 		return p.cli
 	}
 	return p.action
 }
 
+// phrase words the hint of a failure by GitHub's cause.
 func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 	c := ghclient.CauseOf(r.Err)
-	repo := r.Repo.String()
 	switch why {
 	case primaryLimit:
 		wait := max(c.Reset.Sub(now).Round(time.Second), 0)
@@ -201,81 +142,21 @@ func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 			wait = fmt.Sprintf("%d seconds (GitHub's Retry-After)", int(c.RetryAfter/time.Second))
 		}
 		return phrasing{action: "GitHub is rate limiting this token: wait " + wait + " before sending again, and send fewer requests at once"}
-	case outOfTime:
+	case timedOut:
 		return phrasing{action: "raise the timeout input (it bounds the whole step, waiting included)",
 			cli: "raise --timeout (it bounds the whole run, waiting included)"}
-	case appNotInstalled:
-		var e *ghapp.NotInstalledError
-		errors.As(r.Err, &e)
-		return phrasing{action: fmt.Sprintf("install the App on %s (its settings: Install App) with access to %s, or check the App ID; the App's owner can see where it is installed", e.Owner, repo)}
-	case appJWTRefused:
-		var e *ghapp.JWTRefusedError
-		errors.As(r.Err, &e)
-		keys := "check that app-id is the App's ID (or client ID) and that app-private-key is one of its current private keys (App settings, Private keys); a deleted key stops working at once"
-		if e.Skew.Abs() > 30*time.Second {
-			way := "ahead of"
-			if e.Skew > 0 {
-				way = "behind"
-			}
-			return phrasing{action: fmt.Sprintf("the runner's clock is %s %s GitHub's, which checks the App's JWT against its own: "+
-				"the action signed it again by GitHub's time and it was still refused. Set the runner's clock right (NTP), then %s",
-				e.Skew.Abs().Round(time.Second), way, keys)}
-		}
-		return phrasing{action: keys}
 	case appTokenRefused:
 		return phrasing{action: "GitHub refused the App's installation token, new as it was: the installation may have been suspended, " +
-			"or no longer include " + repo + " (the App's settings, Install App); app-id and app-private-key are right, or no token would have been minted"}
-	case appPermission:
-		return phrasing{action: "in the App's settings, under Permissions, grant Repository permissions: Contents: Read and write for repository_dispatch, Actions: Read and write for workflow_dispatch (Actions: Read to wait for runs); then approve the new permissions on each installation"}
+			"or no longer include " + r.Repo.String() + " (the App's settings, Install App); app-id and app-private-key are right, or no token would have been minted"}
 	case permissionMissing:
 		return permissionPhrasing(r, c)
 	case noTurn:
 		return phrasing{action: "raise the timeout input, or leave it empty: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin",
 			cli: "raise --timeout, or leave it out: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"}
-	case outputsUnreadable:
-		return phrasing{action: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in outputs-artifact (examples/receive-with-outputs.yml)",
-			cli: "in the run, write a JSON object to outputs.json and upload it with actions/upload-artifact under the name given in --outputs-artifact (examples/receive-with-outputs.yml)"}
-	case workflowUnknown:
-		return phrasing{action: "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"}
-	case inputsLimit:
-		const f = "GitHub Enterprise Server before 3.20 takes at most %d workflow inputs (github.com and 3.20 or later: 25): send fewer in %s, for example several values as one JSON string; " +
-			"when the step waits for the run on a server before 3.21, distinct_id is one of them"
-		return phrasing{action: fmt.Sprintf(f, dispatch.OldMaxWorkflowInputs, config.Label(config.ActionMode, "inputs")),
-			cli: fmt.Sprintf(f, dispatch.OldMaxWorkflowInputs, config.Label(config.CLIMode, "inputs"))}
-	}
-	if p, ok := runPhrasing(why, r); ok {
-		return p
+	case runUnreadable:
+		return phrasing{action: "the run was found but could not be read: the token may lack Actions: read on " + r.Repo.String()}
 	}
 	return requestPhrasing(why, r)
-}
-
-// runPhrasing words the hints about a run that was found, or looked for, after GitHub
-// accepted the event.
-func runPhrasing(why reason, r outcome.Result) (phrasing, bool) {
-	repo := r.Repo.String()
-	switch why {
-	case runNameMissing:
-		var e *runs.NotFoundError
-		errors.As(r.Err, &e)
-		return phrasing{action: runNameHint(e.Query.Event)}, true
-	case runConcluded:
-		return phrasing{action: "open the run for its logs. To let this step pass whatever the run's conclusion, set fail-on-conclusion: false and read the conclusion output",
-			cli: "open the run for its logs. To exit 0 whatever the run's conclusion, add --fail-on-conclusion=false"}, true
-	case runUnreadable:
-		return phrasing{action: "the run was found but could not be read: the token may lack Actions: read on " + repo}, true
-	case stillRunning:
-		return phrasing{action: fmt.Sprintf("raise wait-timeout (a timeout left empty grows with it), or follow the run later in another step with run-id: %d", r.RunID()),
-			cli: fmt.Sprintf("raise --wait-timeout, or follow the run later: dispatch watch --repository %s --run-id %d", repo, r.RunID())}, true
-	case jobsMissing:
-		const f = "give %s the names the run lists (above): a job's name:, or its key when it has none; a name also matches the jobs of its matrix, \"build (ubuntu-latest, 20)\", and of the reusable workflow it calls, \"deploy / compile\""
-		return phrasing{action: fmt.Sprintf(f, config.Label(config.ActionMode, "jobs")), cli: fmt.Sprintf(f, config.Label(config.CLIMode, "jobs"))}, true
-	case runNotFound:
-		return phrasing{action: fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", repo),
-			cli: fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", repo)}, true
-	case runVanished:
-		return phrasing{action: "the run was deleted, or the token lost access to " + repo + "'s Actions, while the step waited: see the repository's Actions tab"}, true
-	}
-	return phrasing{}, false
 }
 
 // requestPhrasing words the hints about a request GitHub refused or did not answer.
@@ -361,17 +242,6 @@ func neededPermission(r outcome.Result) string {
 		return "actions=write"
 	}
 	return "contents=write"
-}
-
-// runNameHint is the exact change the receiving workflow needs so its runs can be found.
-func runNameHint(kind event.Kind) string {
-	if kind == event.WorkflowDispatch {
-		return "the workflow must declare the input and put it in its run title:\n" +
-			"  on:\n    workflow_dispatch:\n      inputs:\n        distinct_id:\n          required: false\n" +
-			"  run-name: ${{ github.workflow }} ${{ inputs.distinct_id }}"
-	}
-	return "the receiving workflow must put the ID in its run title, with this line at the top level:\n" +
-		"  run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}"
 }
 
 // duplicateWarning says that a retried event may arrive twice, and what receivers can

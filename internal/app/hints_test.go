@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
@@ -40,6 +42,9 @@ func failed(err error, workflow bool, delivered bool) outcome.Result {
 	return r
 }
 
+// own stands for the hint an error of the project's gives itself.
+const own reason = -1
+
 // Each failure gets the hint its cause calls for, in each mode's words: the workflow's
 // YAML in action mode, the shell in the CLI.
 func TestHints(t *testing.T) {
@@ -64,19 +69,29 @@ func TestHints(t *testing.T) {
 		{"primary limit", failed(answered(403, http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"1795870800"}}, "API rate limit exceeded"), false, false),
 			false, primaryLimit, "it resets at " + reset.Format(time.RFC3339), ""},
 		{"422 workflow", failed(answered(422, nil, "Unexpected inputs"), true, false), false, workflowRefused, `input "inputs"`, "--inputs"},
-		{"no run-name", failed(&runs.NotFoundError{Query: runs.Query{Event: event.RepositoryDispatch}}, false, true), false, runNameMissing,
+		{"no run-name", failed(&runs.NotFoundError{Query: runs.Query{Event: event.RepositoryDispatch}}, false, true), false, own,
 			"run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}", ""},
-		{"no run-name, workflow", failed(&runs.NotFoundError{Query: runs.Query{Event: event.WorkflowDispatch}}, true, true), false, runNameMissing,
+		{"no run-name, workflow", failed(&runs.NotFoundError{Query: runs.Query{Event: event.WorkflowDispatch}}, true, true), false, own,
 			"run-name: ${{ github.workflow }} ${{ inputs.distinct_id }}", ""},
-		{"concluded", failed(&runs.ConclusionError{Conclusion: runs.ConclusionFailure}, false, true), false, runConcluded, "fail-on-conclusion: false", "--fail-on-conclusion=false"},
-		{"still running", failed(&runs.StillRunningError{Status: runs.StatusInProgress}, false, true), false, stillRunning, "raise wait-timeout", "dispatch watch"},
-		{"inputs limit", failed(&dispatch.InputsLimitError{Inputs: 11}, true, false), false, inputsLimit, "at most 10 workflow inputs", "--inputs"},
-		{"JWT refused", failed(&ghapp.JWTRefusedError{App: "1"}, false, false), true, appJWTRefused, "check that app-id", ""},
-		{"JWT refused, clocks apart", failed(&ghapp.JWTRefusedError{App: "1", Skew: -2 * time.Minute}, false, false), true, appJWTRefused,
+		{"concluded", failed(&runs.ConclusionError{Conclusion: runs.ConclusionFailure}, false, true), false, own, "fail-on-conclusion: false", "--fail-on-conclusion=false"},
+		{"still running", failed(&runs.StillRunningError{Status: runs.StatusInProgress}, false, true), false, own, "raise wait-timeout", "dispatch watch"},
+		{"inputs limit", failed(&dispatch.InputsLimitError{Inputs: 11}, true, false), false, own, "at most 10 workflow inputs", "--inputs"},
+		{"JWT refused", failed(&ghapp.JWTRefusedError{App: "1"}, false, false), true, own, "check that app-id", ""},
+		{"JWT refused, clocks apart", failed(&ghapp.JWTRefusedError{App: "1", Skew: -2 * time.Minute}, false, false), true, own,
 			"the runner's clock is 2m0s ahead of GitHub's", ""},
 		{"not GitHub", failed(ghclient.NotGitHubError(200, "a page"), false, false), false, notGitHub, "login portal", "this machine"},
-		{"not sent, cancelled", failed(dispatch.ErrNotSent, false, false), false, outOfTime, "raise the timeout input", "raise --timeout"},
+		{"not sent, timed out", failed(&pipeline.NotSentError{Ending: pipeline.TimedOut}, false, false), false, own, "raise the timeout input", "raise --timeout"},
+		{"not sent, cancelled", failed(&pipeline.NotSentError{Ending: pipeline.Cancelled}, false, false), false, noHint, "", ""},
+		{"timed out while waiting", failed(runs.ErrTimeout, false, true), false, own, "raise the timeout input", "raise --timeout"},
 		{"cancelled while waiting", failed(runs.ErrCancelled, false, true), false, noHint, "", ""},
+		{"the run vanished", failed(&runs.RunNotFoundError{Vanished: true, Repo: event.Repo{Owner: "octo", Name: "data"}}, false, true), false, own, "deleted", ""},
+		{"no such run", failed(&runs.RunNotFoundError{Repo: event.Repo{Owner: "octo", Name: "data"}}, false, true), false, own, "…/octo/data/actions/runs/ID", "--run-id"},
+		{"no such jobs", failed(&runs.JobsNotFoundError{Missing: []string{"x"}}, false, true), false, own, `give input "jobs" the names`, "give --jobs the names"},
+		{"outputs not uploaded", failed(&runs.OutputsError{Artifact: "o", Why: "has no such artifact"}, false, true), false, own, "outputs-artifact", "--outputs-artifact"},
+		{"a workflow name", failed(&dispatch.WorkflowNameError{Name: "Deploy"}, true, false), false, own, "file name (deploy.yml)", ""},
+		{"App not installed", failed(&ghapp.NotInstalledError{App: "1", Owner: "octo", Repo: "data"}, false, false), true, own, "install the App on octo", ""},
+		{"App permission", failed(&ghapp.PermissionError{App: "1", Owner: "octo"}, false, false), true, own, "Contents: Read and write", ""},
+		{"a server error", failed(answered(502, nil, "Bad Gateway"), false, false), false, serverFault, "may or may not have been delivered", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,9 +100,12 @@ func TestHints(t *testing.T) {
 			if tc.app {
 				cfg.App = &config.App{ID: "1"}
 			}
-			why := reasonOf(tc.r)
+			why := causeReason(tc.r)
 			if why == tokenRefused && tc.app {
 				why = appTokenRefused
+			}
+			if h, ok := errors.AsType[hinted](tc.r.Err); ok && h.Hint(false) != "" {
+				why = own
 			}
 			if why != tc.why {
 				t.Fatalf("reason %d, want %d (%v)", why, tc.why, tc.r.Err)

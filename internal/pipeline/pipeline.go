@@ -121,6 +121,18 @@ func (e *NotSentError) Error() string {
 	return "not sent: " + e.Ending.words() + " before this target's turn"
 }
 
+// Hint says what to do: nothing when the job was cancelled; a longer timeout when it ran
+// out.
+func (e *NotSentError) Hint(cli bool) string {
+	switch {
+	case e.Ending == Cancelled:
+		return ""
+	case cli:
+		return "raise --timeout, or leave it out: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"
+	}
+	return "raise the timeout input, or leave it empty: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"
+}
+
 // Is makes a NotSentError a dispatch.ErrNotSent.
 func (e *NotSentError) Is(target error) bool { return target == dispatch.ErrNotSent }
 

@@ -40,9 +40,19 @@ type Follow struct {
 
 // Errors that end following a run early, after the event was delivered.
 var (
-	ErrCancelled = errors.New("the step was cancelled while waiting for the run")
-	ErrTimeout   = errors.New("the step's timeout ran out while waiting for the run")
+	ErrCancelled error = &endedError{msg: "the step was cancelled while waiting for the run"}
+	ErrTimeout   error = &endedError{msg: "the step's timeout ran out while waiting for the run",
+		action: "raise the timeout input (it bounds the whole step, waiting included)",
+		cli:    "raise --timeout (it bounds the whole run, waiting included)"}
 )
+
+// endedError is the step ending while a run was followed, and what to do about it.
+type endedError struct{ msg, action, cli string }
+
+func (e *endedError) Error() string { return e.msg }
+
+// Hint says what to do: nothing for a cancelled step.
+func (e *endedError) Hint(cli bool) string { return pick(cli, e.action, e.cli) }
 
 // ConclusionError fails a step whose run (or the jobs it waited for) did not succeed
 // (fail-on-conclusion).
@@ -137,6 +147,8 @@ type StillRunningError struct {
 	Waited time.Duration
 	URL    string   // the run's, when it is known
 	Jobs   []string // the jobs waited for that had not completed
+	Repo   event.Repo
+	RunID  int64
 }
 
 func (e *StillRunningError) Error() string {

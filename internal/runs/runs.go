@@ -241,7 +241,7 @@ func (p *Client) Wait(ctx context.Context, id int64, known Run, names []string, 
 		if interval > 0 {
 			if err := p.sleepUntil(ctx, interval, deadline); err != nil {
 				if errors.Is(err, errDeadline) {
-					err = w.outOfTime(p.Clock.Now())
+					err = w.outOfTime(p.Clock.Now(), p.Repo)
 				}
 				return w.last, w.jobs, err
 			}
@@ -273,7 +273,7 @@ type waiting struct {
 func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange func(Run)) (changed, done bool, err error) {
 	r, err := p.Get(ctx, id)
 	if errors.Is(err, context.DeadlineExceeded) && w.last.Status != "" { // cut by the deadline: what was known then
-		return false, false, w.outOfTime(p.Clock.Now())
+		return false, false, w.outOfTime(p.Clock.Now(), p.Repo)
 	}
 	var gone *RunNotFoundError
 	if errors.As(err, &gone) {
@@ -292,7 +292,7 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 	}
 	all, err := p.jobsOf(ctx, id)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return false, false, w.outOfTime(p.Clock.Now())
+		return false, false, w.outOfTime(p.Clock.Now(), p.Repo)
 	}
 	if err != nil {
 		return false, false, err
@@ -314,11 +314,11 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 
 // outOfTime is why a wait that ran out ended: the jobs named that never appeared while
 // others ran, or the run (or the jobs named) still going.
-func (w *waiting) outOfTime(now time.Time) error {
+func (w *waiting) outOfTime(now time.Time, repo event.Repo) error {
 	if _, missing, _ := named(w.all, w.names); len(missing) > 0 && len(w.all) > 0 {
 		return &JobsNotFoundError{Missing: missing, Jobs: JobNames(w.all, 30), Waited: now.Sub(w.start), URL: w.last.HTMLURL}
 	}
-	e := &StillRunningError{Status: w.last.Status, Waited: now.Sub(w.start), URL: w.last.HTMLURL}
+	e := &StillRunningError{Status: w.last.Status, Waited: now.Sub(w.start), URL: w.last.HTMLURL, Repo: repo, RunID: w.last.ID}
 	for _, j := range w.jobs {
 		if j.Status != StatusCompleted {
 			e.Jobs = append(e.Jobs, j.Name)

@@ -1,0 +1,21 @@
+package dispatch
+
+import "fmt"
+
+// What the user can do about a failure of sending, said by the error that knows it, in the
+// action's words or the CLI's.
+
+// Hint says how to send fewer inputs.
+func (e *InputsLimitError) Hint(cli bool) string {
+	const f = "GitHub Enterprise Server before 3.20 takes at most %d workflow inputs (github.com and 3.20 or later: 25): send fewer in %s, for example several values as one JSON string; " +
+		"when the step waits for the run on a server before 3.21, distinct_id is one of them"
+	if cli {
+		return fmt.Sprintf(f, OldMaxWorkflowInputs, "--inputs")
+	}
+	return fmt.Sprintf(f, OldMaxWorkflowInputs, `input "inputs"`)
+}
+
+// Hint says which names are unique.
+func (e *WorkflowNameError) Hint(bool) string {
+	return "give the workflow input one of the names listed exactly, or the workflow's file name (deploy.yml) or numeric ID, which are unique"
+}
