@@ -152,8 +152,9 @@ func statusWords(s runs.Status) string {
 }
 
 // post sends one status: its description made one line within GitHub's limit, its link
-// only if it is an https page of the server. After GitHub refused the credential or its
-// permission, nothing more is posted and the refusal is returned again.
+// only if it is https (or on the API's own origin), as ghclient.WebURL checks. After
+// GitHub refused the credential or its permission, nothing more is posted and the refusal
+// is returned again.
 func (p *Poster) post(ctx context.Context, api *github.Client, st Status) (Status, error) {
 	st.Description = clip(untrusted.Line(st.Description, 0), MaxDescription)
 	if !ghclient.WebURL(st.TargetURL, api.BaseURL) && st.TargetURL != p.StepURL {

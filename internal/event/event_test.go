@@ -1,6 +1,9 @@
 package event
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestWithDistinctID(t *testing.T) {
 	t.Parallel()
@@ -34,5 +37,56 @@ func TestBodies(t *testing.T) {
 	}
 	if got := string(WorkflowDispatchBody("main", nil, false)); got != `{"ref":"main"}`+"\n" {
 		t.Errorf("workflow body without inputs %q", got)
+	}
+}
+
+// A target is named by its repository and event, after its place when the step has
+// several.
+func TestLabels(t *testing.T) {
+	t.Parallel()
+	rd := Target{Repo: Repo{Owner: "octo", Name: "data"}, Event: RepositoryDispatch, EventType: "deploy"}
+	wd := Target{Repo: Repo{Owner: "octo", Name: "data"}, Event: WorkflowDispatch, Workflow: "ci.yml", Index: 2, Of: 3}
+	for _, tc := range []struct{ got, want string }{
+		{rd.Label(""), `octo/data "deploy"`},
+		{wd.Label(""), "#3 octo/data ci.yml"},
+		{wd.Label("main"), "#3 octo/data ci.yml@main"},
+		{wd.Name("main"), "octo/data ci.yml@main"},
+		{rd.Place(), ""},
+		{Repo{Owner: "o", Name: "a b"}.Path(), "repos/o/a%20b/"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestObjectProperties(t *testing.T) {
+	t.Parallel()
+	o := Object(`{"a":"x","b":1,"c":""}`)
+	if v, ok := o.StringProperty("a"); !ok || v != "x" {
+		t.Errorf("a: %q %v", v, ok)
+	}
+	for _, k := range []string{"b", "c", "d"} {
+		if _, ok := o.StringProperty(k); ok {
+			t.Errorf("%s is not a non-empty string", k)
+		}
+	}
+	if o.Len() != 3 || !o.Has("c") || o.Has("d") || Object("[1]").Len() != 0 {
+		t.Errorf("Len %d", o.Len())
+	}
+}
+
+// CheckRef refuses what git refuses in a branch or tag name.
+func TestCheckRef(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"main", "release/v1.2", "feature-x", "v1.0.0"} {
+		if err := CheckRef(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"-x", "a..b", "a/", "x.lock", "a@{1}", "a b", "a~1", "a^", "a:b", "a?", "a*", "a[", `a\b`, "a\x7f", strings.Repeat("a", 256)} {
+		if err := CheckRef(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }
