@@ -1,0 +1,102 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+// A workflow given by its name is looked up: exactly, else ignoring case; none or several
+// of that name fail with the names there are, and nothing is sent.
+func TestWorkflowByName(t *testing.T) {
+	t.Parallel()
+	f, c := client(t, ghclient.Policy{})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", Name: "Deploy", WorkflowDispatch: true})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/a.yml", Name: "Twin", WorkflowDispatch: true})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/b.yml", Name: "twin", WorkflowDispatch: true})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/c.yml", Name: "TWIN", WorkflowDispatch: true})
+	send := func(name string) Receipt {
+		return Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: name, WorkflowByName: true, Inputs: event.EmptyObject}, Options{})
+	}
+	if r := send("deploy"); !r.OK() || r.Ref != "main" || strings.Trim(r.WorkflowKey, "0123456789") != "" || r.WorkflowKey == "" {
+		t.Fatalf("by name, ignoring case: %+v", r)
+	}
+	if r := send("Twin"); !r.OK() {
+		t.Errorf("exact among several ignoring case: %v", r.Err)
+	}
+	dispatched := len(f.Requests())
+	for _, name := range []string{"Nope", "tWIN"} {
+		r := send(name)
+		var e *WorkflowNameError
+		if !errors.As(r.Err, &e) || e.Many != (name == "tWIN") || !strings.Contains(r.Err.Error(), `"Deploy" (.github/workflows/deploy.yml)`) ||
+			!strings.Contains(e.Hint(false), "file name (deploy.yml)") {
+			t.Errorf("%s: %v", name, r.Err)
+		}
+	}
+	for _, req := range f.Requests()[dispatched:] {
+		if req.Method != "GET" {
+			t.Errorf("sent %s %s", req.Method, req.Path)
+		}
+	}
+	if e := (&WorkflowNameError{Name: "x"}); !strings.HasSuffix(e.Error(), "workflows: none") {
+		t.Errorf("%q", e.Error())
+	}
+}
+
+// Without a ref, the default branch is read first; when it cannot be, nothing is sent
+// and the error says which step failed.
+func TestTheDefaultBranch(t *testing.T) {
+	t.Parallel()
+	f, c := client(t, ghclient.Policy{})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+	gone := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: event.Repo{Owner: "octo", Name: "gone"}, Workflow: "deploy.yml", Inputs: event.EmptyObject}, Options{})
+	if gone.OK() || gone.HTTPStatus != 404 || !strings.HasPrefix(gone.Err.Error(), "finding the default branch for ref: ") || errors.Unwrap(gone.Err) == nil {
+		t.Errorf("%+v", gone)
+	}
+	f.Script(githubfake.Fault{Path: "/repos/octo/data", Status: 200, Body: `{"id":1,"name":"data","full_name":"octo/data","default_branch":"a b"}`})
+	bad := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Inputs: event.EmptyObject}, Options{})
+	if bad.OK() || !strings.Contains(bad.Err.Error(), "names no valid branch") {
+		t.Errorf("%+v", bad)
+	}
+}
+
+// A dispatch cut short says whether it may have arrived, and how to tell.
+func TestSendErrorSaysWhatMayHaveArrived(t *testing.T) {
+	t.Parallel()
+	timedOut := ghclient.Check(context.DeadlineExceeded)
+	cancelled := ghclient.Check(context.Canceled)
+	for _, tc := range []struct {
+		e    *sendError
+		want string
+	}{
+		{&sendError{err: cancelled, delivery: DeliveryNotSent}, "not sent: the step was cancelled before the request went out"},
+		{&sendError{err: timedOut, delivery: DeliveryUnanswered, distinctID: "abc"}, `sent, but the step's timeout ran out before GitHub answered: the event may have been accepted; its distinct_id "abc" tells it apart`},
+		{&sendError{err: timedOut, delivery: DeliveryAnswered, last: ghclient.Attempt{Sent: true, Status: 502}, gaveUp: "after 2 attempts"},
+			"GitHub answered 502 Bad Gateway, and the step's timeout ran out before the request was sent again: the event may have been accepted (a server error can come after GitHub processed it); check the receiving repository's Actions tab before sending it again; gave up after 2 attempts"},
+		{&sendError{err: cancelled, delivery: DeliveryAnswered, last: ghclient.Attempt{Sent: true, Status: 429}}, "GitHub answered 429 Too Many Requests, and the step was cancelled before the request was sent again"},
+	} {
+		if got := tc.e.Error(); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}
+
+func TestInputsLimitErrorAndHints(t *testing.T) {
+	t.Parallel()
+	r, _ := ghclient.ParseRelease("3.19.2")
+	e := &InputsLimitError{Release: r, Inputs: 11, IDAdded: true}
+	if !strings.Contains(e.Error(), "not sent: GitHub Enterprise Server 3.19 takes at most 10 workflow inputs, and this dispatch has 11, distinct_id (added to find the run) included") {
+		t.Errorf("%q", e.Error())
+	}
+	if !strings.Contains(e.Hint(false), `send fewer in input "inputs"`) || !strings.Contains(e.Hint(true), "send fewer in --inputs") {
+		t.Errorf("%q %q", e.Hint(false), e.Hint(true))
+	}
+	if msg := InternalError("boom").Error(); msg != "internal error: boom (please report it)" {
+		t.Errorf("%q", msg)
+	}
+}

@@ -1,0 +1,114 @@
+package runs
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
+)
+
+// follow dispatches one event to the fake of wf and waits for its run, or for jobs.
+func follow(t *testing.T, wf githubfake.Workflow, jobs []string, timeout time.Duration) (Run, []Job, error) {
+	t.Helper()
+	_, clock, p := setup(t, wf)
+	accepted := clock.Now()
+	dispatch(t, p, "abc")
+	return p.Follow(context.Background(), Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: accepted},
+		Follow{Wait: event.WaitCompleted, WaitTimeout: timeout, FailOnConclusion: true, Jobs: jobs}, func(Run) {})
+}
+
+// Waiting for named jobs: their conclusion, whatever the rest of the run does; a matrix's
+// jobs by their name; a job that fails fails the wait.
+func TestWaitForTheJobsNamed(t *testing.T) {
+	t.Parallel()
+	wf := githubfake.Workflow{RunName: runName, Running: 10 * time.Minute, Conclusion: "failure", Jobs: []githubfake.Job{
+		{Name: "build (linux)", Conclusion: "success", Finishes: time.Minute}, {Name: "build (windows)", Conclusion: "success", Finishes: 2 * time.Minute},
+		{Name: "test", Conclusion: "failure"}}}
+	run, jobs, err := follow(t, wf, []string{"build"}, 30*time.Minute)
+	if err != nil || run.Status == StatusCompleted || len(jobs) != 2 || JobsConclusion(jobs) != ConclusionSuccess {
+		t.Fatalf("run %+v, jobs %+v, err %v", run, jobs, err)
+	}
+	if got := JobNames(jobs, 1); got != "build (linux) and 1 more" && got != "build (linux), …" && !strings.HasPrefix(got, "build (linux)") {
+		t.Errorf("JobNames %q", got)
+	}
+	_, _, err = follow(t, wf, []string{"test"}, 30*time.Minute)
+	var concl *ConclusionError
+	if !errors.As(err, &concl) || concl.Jobs != "test" || !strings.Contains(err.Error(), `the jobs test of the run concluded "failure"`) {
+		t.Errorf("err %v", err)
+	}
+}
+
+// A name no job has: once the run completed, the wait fails listing the run's jobs; when
+// the wait runs out while others ran, the same.
+func TestJobsThatDoNotExist(t *testing.T) {
+	t.Parallel()
+	wf := githubfake.Workflow{RunName: runName, Running: time.Minute, Jobs: []githubfake.Job{{Name: "build"}}}
+	_, _, err := follow(t, wf, []string{"deploy"}, 30*time.Minute)
+	var missing *JobsNotFoundError
+	if !errors.As(err, &missing) || !missing.RunDone || !strings.Contains(err.Error(), `"deploy"`) || !strings.Contains(err.Error(), "build") {
+		t.Fatalf("err %v", err)
+	}
+	wf.Running = time.Hour
+	_, _, err = follow(t, wf, []string{"deploy"}, 5*time.Minute)
+	if !errors.As(err, &missing) || missing.RunDone || missing.Waited == 0 {
+		t.Errorf("err %v", err)
+	}
+	if !strings.Contains(missing.Hint(false), `give input "jobs" the names`) || !strings.Contains(missing.Hint(true), "give --jobs the names") {
+		t.Errorf("hints %q %q", missing.Hint(false), missing.Hint(true))
+	}
+}
+
+// The wait that runs out names the run, what it was doing and how to wait longer.
+func TestStillRunning(t *testing.T) {
+	t.Parallel()
+	_, _, err := follow(t, githubfake.Workflow{RunName: runName, Running: time.Hour}, nil, 3*time.Minute)
+	var still *StillRunningError
+	if !errors.As(err, &still) || still.RunID == 0 || still.Repo != data || !GaveUp(err) {
+		t.Fatalf("err %v", err)
+	}
+	if !strings.Contains(err.Error(), "the run was still in progress after 3m0s") || !strings.Contains(still.Hint(false), "run-id: ") ||
+		!strings.Contains(still.Hint(true), "dispatch watch --repository octo/data --run-id ") {
+		t.Errorf("%v\n%s\n%s", err, still.Hint(false), still.Hint(true))
+	}
+	still.Jobs = []string{"build"}
+	if !strings.Contains(still.Error(), "the jobs build had not completed") {
+		t.Errorf("%v", still)
+	}
+}
+
+// Each error of following a run says what the user can do, in each mode's words.
+func TestHints(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err         interface{ Hint(bool) string }
+		action, cli string
+	}{
+		{ErrTimeout.(*endedError), "raise the timeout input", "raise --timeout"},
+		{ErrCancelled.(*endedError), "", ""},
+		{&RunNotFoundError{Repo: data, ID: 5}, "…/octo/data/actions/runs/ID", "check --run-id and --repository"},
+		{&RunNotFoundError{Repo: data, ID: 5, Vanished: true}, "the run was deleted", "the run was deleted"},
+		{&OutputsError{Artifact: "o", Why: "x"}, "outputs-artifact", "--outputs-artifact"},
+		{&OutputsError{Artifact: "o", Why: "x", Err: errors.New("403")}, "", ""},
+		{&NotFoundError{Query: Query{Event: event.WorkflowDispatch}}, "inputs.distinct_id", "inputs.distinct_id"},
+		{&NotFoundError{Query: Query{Event: event.RepositoryDispatch}}, "client_payload.distinct_id", "client_payload.distinct_id"},
+		{&ConclusionError{Conclusion: ConclusionFailure}, "fail-on-conclusion: false", "--fail-on-conclusion=false"},
+	} {
+		action, cli := tc.err.Hint(false), tc.err.Hint(true)
+		if (tc.action == "") != (action == "") || !strings.Contains(action, tc.action) || !strings.Contains(cli, tc.cli) {
+			t.Errorf("%T: %q / %q", tc.err, action, cli)
+		}
+	}
+	for _, err := range []error{&RunNotFoundError{Repo: data, ID: 5}, &RunNotFoundError{Repo: data, ID: 5, Vanished: true, Err: errors.New("404")},
+		&NotFoundError{Query: Query{DistinctID: "abc"}, Waited: time.Minute, Checked: 3}, &OutputsError{Artifact: "o", Why: "is empty"}} {
+		if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\n") {
+			t.Errorf("%T: %q", err, msg)
+		}
+	}
+	if errors.Unwrap(&RunNotFoundError{Err: context.Canceled}) != context.Canceled {
+		t.Error("RunNotFoundError does not unwrap")
+	}
+}
