@@ -277,7 +277,6 @@ func TestACancelledStepReportsBeforeItCleansUp(t *testing.T) {
 		}
 		cancel() // the runner's SIGINT
 	}()
-	start := time.Now()
 	code := rn.main(ctx, nil)
 	outputs, _ := os.ReadFile(vars["GITHUB_OUTPUT"])
 	if code != ExitFailed || out.at.IsZero() || !strings.Contains(string(outputs), "the step was cancelled while waiting for the run") {
@@ -300,8 +299,5 @@ func TestACancelledStepReportsBeforeItCleansUp(t *testing.T) {
 		if st.State != "error" {
 			t.Errorf("%s left %s", c, st.State)
 		}
-	}
-	if took := time.Since(start); took > 7*time.Second {
-		t.Errorf("the step took %s", took)
 	}
 }

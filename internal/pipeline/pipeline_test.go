@@ -2,8 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -154,16 +159,33 @@ func (c stuckClock) Sleep(ctx context.Context, _ time.Duration) error {
 // it and the statuses received by then.
 func cancelledMidWait(t *testing.T, f *githubfake.Fake, in config.Inputs, pending int, o Options) (*Step, []githubfake.CommitStatus) {
 	t.Helper()
+	return cancelledWhen(t, f, in, func() bool { return len(f.Statuses()) >= pending }, o)
+}
+
+// cancelledWhen runs the inputs, and cancels the job once ready.
+func cancelledWhen(t *testing.T, f *githubfake.Fake, in config.Inputs, ready func() bool, o Options) (*Step, []githubfake.CommitStatus) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go func() {
-		for len(f.Statuses()) < pending && ctx.Err() == nil {
+		giveUp := time.Now().Add(time.Minute) // a test that never gets ready fails, not hangs
+		for !ready() && ctx.Err() == nil && time.Now().Before(giveUp) {
 			time.Sleep(2 * time.Millisecond)
 		}
 		cancel() // as the runner's SIGINT does
 	}()
 	st := Run(ctx, build(t, config.ActionMode, in), o)
 	return st, f.Statuses()
+}
+
+// runsRead counts the requests that read one run: a wait has begun for each.
+func runsRead(f *githubfake.Fake) (read int) {
+	for _, r := range f.Requests() {
+		if r.Method == "GET" && strings.Contains(r.Path, "/actions/runs/") && !strings.Contains(r.Path, "/jobs") {
+			read++
+		}
+	}
+	return read
 }
 
 // TestACancelledJobReportsFirstThenPostsEveryFinalStatus: 14 targets waiting when the job
@@ -241,12 +263,12 @@ func TestWhatCouldNotBeCleanedUpIsNamedWithItsTrueReason(t *testing.T) {
 	clock := stuckClock{now: time.Now()}
 	f := fakeWith(t, clock, 3, time.Hour)
 	in := inputs(f, 3)
-	st, _ := cancelledMidWait(t, f, in, 3, Options{Clock: clock, CleanupBudget: 300 * time.Millisecond, AttemptTimeout: time.Second})
+	st, _ := cancelledMidWait(t, f, in, 3, Options{Clock: clock, CleanupBudget: 300 * time.Millisecond, AttemptTimeout: time.Minute})
 	hang := githubfake.Fault{Path: "/statuses/", Hang: true}
 	f.Script(hang, hang, hang)
 	start := time.Now()
 	c := st.Finish(context.Background())
-	if took := time.Since(start); took > 5*time.Second {
+	if took := time.Since(start); took > 30*time.Second { // a minute per attempt, had the budget not ended them
 		t.Errorf("the clean-up took %s", took)
 	}
 	if len(c.Warnings) != 3 {
@@ -341,4 +363,125 @@ func TestABugOutsideATargetFailsEveryTarget(t *testing.T) {
 	if c := st.Finish(t.Context()); c.Changed {
 		t.Errorf("%+v", c)
 	}
+}
+
+// appKey is the key of the App of the tests.
+var appKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// recorder is a Progress that keeps what it heard.
+type recorder struct {
+	mu       sync.Mutex
+	masked   []string
+	sent     int
+	runs     int
+	attempts int
+}
+
+func (r *recorder) Attempt(string, ghclient.Attempt) { r.mu.Lock(); r.attempts++; r.mu.Unlock() }
+func (r *recorder) Sent(outcome.Result)              { r.mu.Lock(); r.sent++; r.mu.Unlock() }
+func (r *recorder) Run(runs.Run)                     { r.mu.Lock(); r.runs++; r.mu.Unlock() }
+func (r *recorder) Mask(s string)                    { r.mu.Lock(); r.masked = append(r.masked, s); r.mu.Unlock() }
+
+// TestAnAppsOwnersAreGroupedOnce: with a GitHub App, the targets of each owner share one
+// installation token (minted once, masked first, scoped to that owner's repositories with
+// the permissions of every event sent there and of cancelling); the clean-up of a
+// cancelled job cancels each run with it, then revokes it.
+func TestAnAppsOwnersAreGroupedOnce(t *testing.T) {
+	t.Parallel()
+	clock := stuckClock{now: time.Now()}
+	f := fakeWith(t, clock, 0, 0)
+	for _, repo := range []string{"octo/a", "octo/b", "other/c"} {
+		f.AddWorkflow(repo, githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, RepositoryDispatch: true, Running: time.Hour})
+	}
+	f.AddApp(githubfake.App{ID: "4242", PublicKey: &appKey().PublicKey, Installations: map[string]*githubfake.Installation{
+		"octo":  {ID: 1, Repos: []string{"a", "b"}, Permissions: map[string]string{"contents": "write", "actions": "write", "checks": "read"}},
+		"other": {ID: 2, Repos: []string{"c"}, Permissions: map[string]string{"actions": "write"}},
+	}})
+	key := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(appKey())})
+	in := inputs(f, 0)
+	in.Repository, in.Workflow, in.StatusContext, in.CancelRunOnAbort = "", "", "", "true"
+	in.Token, in.AppID, in.AppPrivateKey = "", "4242", string(key)
+	in.Targets = `[{"repository": "octo/a", "workflow": "deploy.yml"}, {"repository": "other/c", "workflow": "deploy.yml"}, {"repository": "octo/b", "event-type": "go"}]`
+	heard := &recorder{}
+	st, _ := cancelledWhen(t, f, in, func() bool { return runsRead(f) >= 2 }, Options{Clock: clock, Progress: heard})
+	if st.Ending != Cancelled {
+		t.Fatalf("ending %q", st.Ending)
+	}
+	c := st.Finish(context.Background())
+	minted := f.MintedTokens()
+	if len(minted) != 2 || len(heard.masked) != 2 || len(f.Revoked()) != 2 {
+		t.Fatalf("minted %+v, masked %d, revoked %d", minted, len(heard.masked), len(f.Revoked()))
+	}
+	for _, m := range minted {
+		want := map[int64]string{1: "a,b actions=write contents=write", 2: "c actions=write"}[m.Installation]
+		var perms []string
+		for k, v := range m.Permissions {
+			if k != "checks" {
+				perms = append(perms, k+"="+v)
+			}
+		}
+		slices.Sort(perms)
+		if got := strings.Join(m.Repos, ",") + " " + strings.Join(perms, " "); got != want {
+			t.Errorf("installation %d: %q, want %q", m.Installation, got, want)
+		}
+	}
+	// The runs GitHub named (workflow_dispatch) are known, so cancelled; repository_dispatch's
+	// was still looked for.
+	if n := len(f.Cancelled()); n != 2 || !c.Changed || heard.sent != 3 || heard.runs < 2 {
+		t.Errorf("cancelled %v (changed %v), results %+v", f.Cancelled(), c.Changed, st.Results)
+	}
+}
+
+// TestWaitTimeoutCancelsAtOnce: the wait ran out while the step goes on: the run is
+// cancelled there and then, and said among the run's warnings.
+func TestWaitTimeoutCancelsAtOnce(t *testing.T) {
+	t.Parallel()
+	clock := githubfake.NewClock()
+	f := fakeWith(t, clock, 1, time.Hour)
+	in := inputs(f, 1)
+	in.StatusContext, in.WaitTimeout, in.CancelRunOnAbort = "", "2m", "true"
+	st := Run(t.Context(), build(t, config.CLIMode, in), Options{Clock: clock})
+	r := st.Results[0]
+	if st.Ending != Completed || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(r.Run.Warnings) != 1 || !strings.Contains(r.Run.Warnings[0], "was cancelled") {
+		t.Fatalf("ending %q, %+v", st.Ending, r.Run)
+	}
+	if c := st.Finish(t.Context()); c.Changed || len(c.Warnings) > 0 {
+		t.Errorf("%+v", c)
+	}
+}
+
+// TestAFinalStatusGitHubFailsIsAWarning: a server error on a final status is a warning
+// with GitHub's answer; the target's result stands.
+func TestAFinalStatusGitHubFailsIsAWarning(t *testing.T) {
+	t.Parallel()
+	clock := githubfake.NewClock()
+	f2 := fakeWith(t, clock, 1, time.Minute)
+	in2 := inputs(f2, 1)
+	in2.MaxAttempts = "1"
+	f2.Script(githubfake.Fault{Path: "/statuses/", Status: 200, After: true}, githubfake.Fault{Path: "/statuses/", Status: 502})
+	st2 := Run(t.Context(), build(t, config.CLIMode, in2), Options{Clock: clock})
+	st2.Finish(t.Context())
+	if !st2.Results[0].OK() || len(st2.Warnings) != 1 || !strings.Contains(st2.Warnings[0], "502") || !strings.HasSuffix(st2.Warnings[0], "; the result is unchanged") {
+		t.Errorf("%+v\n%q", st2.Results[0], st2.Warnings)
+	}
+}
+
+func TestNotSentSaysWhy(t *testing.T) {
+	t.Parallel()
+	timedOut, cancelled := &NotSentError{Ending: TimedOut}, &NotSentError{Ending: Cancelled}
+	if timedOut.Error() != "not sent: the step's timeout ran out before this target's turn" || cancelled.Hint(false) != "" ||
+		!strings.Contains(timedOut.Hint(false), "raise the timeout input") || !strings.Contains(timedOut.Hint(true), "raise --timeout") {
+		t.Errorf("%q %q %q", timedOut.Error(), timedOut.Hint(false), timedOut.Hint(true))
+	}
+	var s Silent
+	s.Attempt("", ghclient.Attempt{})
+	s.Sent(outcome.Result{})
+	s.Run(runs.Run{})
+	s.Mask("")
 }
