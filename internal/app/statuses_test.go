@@ -301,3 +301,44 @@ func TestACancelledStepReportsBeforeItCleansUp(t *testing.T) {
 		}
 	}
 }
+
+// TestTheStatusGoesOnTheCommitTheEventIsAbout: on workflow_run the head of the run that
+// triggered it, not GITHUB_SHA (the default branch's tip); status-sha and
+// status-repository say it outright; an event without a commit of its own, without
+// status-sha, is refused before anything is sent.
+func TestTheStatusGoesOnTheCommitTheEventIsAbout(t *testing.T) {
+	t.Parallel()
+	f, clock := statusFake(t, "success")
+	f.AddRepo("octo/other-self")
+	path := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(path, []byte(`{"workflow_run":{"id":1,"head_sha":"`+headSHA+`","head_branch":"feature"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GITHUB_EVENT_NAME": "workflow_run", "GITHUB_EVENT_PATH": path, "GITHUB_SHA": mergeSHA}
+	if run := runActionModeClock(t, clock, statusInputs(f, "octo/data"), env); run.code != ExitOK || f.Statuses()[0].SHA != headSHA {
+		t.Fatalf("exit %d, statuses %+v\n%s", run.code, f.Statuses(), run.stdout)
+	}
+	in := statusInputs(f, "octo/data")
+	in["status-sha"], in["status-repository"] = mergeSHA, "octo/other-self"
+	env["GITHUB_EVENT_NAME"] = "issue_comment"
+	if run := runActionModeClock(t, clock, in, env); run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	last := f.Statuses()[len(f.Statuses())-1]
+	if last.SHA != mergeSHA || last.Repository != "octo/other-self" || last.State != "success" {
+		t.Errorf("status-sha, status-repository: %+v", last)
+	}
+	before := len(f.Requests())
+	run := runActionModeClock(t, clock, statusInputs(f, "octo/data"), env)
+	checkBadInput(t, f.Requests()[before:], run.code, run.stdout, `input "status-sha"`, "the issue_comment event has no commit of its own")
+}
+
+// TestTheSameTargetTwiceIsRefusedWhenWaiting: each entry would get its own distinct_id;
+// still refused, nothing sent.
+func TestTheSameTargetTwiceIsRefusedWhenWaiting(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "api-url": f.URL(), "wait": "completed", "repository": "",
+		"targets": "- {repository: octo/data, workflow: deploy.yml}\n- {repository: octo/data, workflow: deploy.yml}"}, nil)
+	checkBadInput(t, f.Requests(), run.code, run.stdout, "targets[1]", "sends the same event to the same repository as targets[0]")
+}
