@@ -31,7 +31,7 @@ const (
 // fakeWith is a fake on clock with repositories octo/r0 … octo/r(n-1), each with a
 // workflow_dispatch workflow deploy.yml whose runs take running, and the caller's
 // repository octo/self, where the status token may post commit statuses.
-func fakeWith(t *testing.T, clock githubfake.Now, n int, running time.Duration) *githubfake.Fake {
+func fakeWith(t testing.TB, clock githubfake.Now, n int, running time.Duration) *githubfake.Fake {
 	t.Helper()
 	f := githubfake.Standard(t, clock)
 	f.AddRepo("octo/self")
