@@ -13,6 +13,7 @@ type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	sleeps []time.Duration
+	shared *Clock // a Fork's: the clock its sleeps move too
 }
 
 // NewClock returns a virtual clock set to the real time.
@@ -25,10 +26,14 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// Sleep records d and moves the clock forward by it, unless ctx is already done.
+// Sleep records d and moves the clock forward by it (and a Fork's shared clock too),
+// unless ctx is already done.
 func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if c.shared != nil {
+		_ = c.shared.Sleep(ctx, d)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -36,6 +41,13 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	c.now = c.now.Add(d)
 	return nil
 }
+
+// Fork is a clock of one waiter among many that share c (the fake's): it starts at c's
+// time and moves only by its own sleeps, which move c as well. So the fake's runs go on
+// while anyone waits, and a waiter's deadline comes after its own waits, however the
+// scheduler orders the others: many concurrent steps on one fake need not share a time
+// line. (The fake's clock then runs ahead of a fork's, as GitHub's may of a runner's.)
+func (c *Clock) Fork() *Clock { return &Clock{now: c.Now(), shared: c} }
 
 // Sleeps returns every wait so far.
 func (c *Clock) Sleeps() []time.Duration {
