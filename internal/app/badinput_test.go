@@ -88,7 +88,7 @@ func TestBadInputMatrix(t *testing.T) {
 				run := runCLIMode(t, env, append([]string{"trigger"}, args...)...)
 				label := "--" + c.input + ": "
 				if c.input == "token" {
-					label = "token (GITHUB_TOKEN or GH_TOKEN): "
+					label = "token (GH_TOKEN or GITHUB_TOKEN): "
 				}
 				checkBadInput(t, f.Requests(), run.code, run.stderr, label, c.rule)
 				if strings.Contains(run.stderr+run.stdout, "SECRET") || strings.Contains(run.stderr, "octocat") {
@@ -105,7 +105,7 @@ func TestBadInputMatrix(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"missing token", map[string]string{}, []string{"--repository", "octo/data", "--event-type", "e"}, "token (GITHUB_TOKEN or GH_TOKEN): is not set"},
+		{"missing token", map[string]string{}, []string{"--repository", "octo/data", "--event-type", "e"}, "token (GH_TOKEN or GITHUB_TOKEN): is not set"},
 		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: cannot be read"},
 		{"payload file and payload", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", unreadable}, "--client-payload-file: cannot be used together"},
 		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, `--dry-run: "perhaps" is not a boolean`},

@@ -171,7 +171,7 @@ func requestPhrasing(why reason, r outcome.Result) phrasing {
 			cli:    seen + fmt.Sprintf("Use a fine-grained token with Contents: write on %s (or a classic token with the repo scope): export GITHUB_TOKEN=<token>", repo)}
 	case tokenRefused:
 		return phrasing{action: "the token is invalid, expired or revoked: create a new one and update the secret you pass as the token input",
-			cli: "the token in GITHUB_TOKEN (or GH_TOKEN) is invalid, expired or revoked: create a new one and export GITHUB_TOKEN=<new token>"}
+			cli: "the token in GH_TOKEN (or, when it is unset, GITHUB_TOKEN) is invalid, expired or revoked: create a new one and export GITHUB_TOKEN=<new token>"}
 	case idInputUndeclared:
 		return phrasing{action: "this server cannot return the run, so the action sent distinct_id among the inputs to find it: declare it in the workflow (on.workflow_dispatch.inputs.distinct_id, required: false) and put ${{ inputs.distinct_id }} in its run-name"}
 	case workflowRefused:

@@ -434,7 +434,7 @@ func (b *builder) auth() {
 		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both", keyInput)
 	case in.Token == "" && !b.c.DryRun:
 		if b.mode == CLIMode {
-			b.bad("token", "is not set: export GITHUB_TOKEN (or GH_TOKEN) with a token that may write to the repository, or use --dry-run")
+			b.bad("token", "is not set: export GH_TOKEN (or GITHUB_TOKEN) with a token that may write to the repository, or use --dry-run")
 		} else {
 			b.bad("token", "is empty: pass a secret, e.g. token: ${{ secrets.DISPATCH_TOKEN }}, or leave it unset to use github.token")
 		}

@@ -198,7 +198,7 @@ func (ps Problems) Error() string {
 func Label(m Mode, input string) string {
 	if m == CLIMode {
 		if input == "token" {
-			return "token (GITHUB_TOKEN or GH_TOKEN)"
+			return "token (GH_TOKEN or GITHUB_TOKEN)"
 		}
 		return "--" + input
 	}
@@ -288,10 +288,10 @@ func APIURLFromEnv(getenv Getenv) string {
 	return DefaultAPIURL
 }
 
-// CLIToken finds the CLI's token in GITHUB_TOKEN, then GH_TOKEN (as the gh CLI does), and
-// says which variable it came from.
+// CLIToken finds the CLI's token in GH_TOKEN, then GITHUB_TOKEN (the gh CLI's order of
+// precedence), and says which variable it came from.
 func CLIToken(getenv Getenv) (token, source string) {
-	for _, name := range []string{"GITHUB_TOKEN", "GH_TOKEN"} {
+	for _, name := range []string{"GH_TOKEN", "GITHUB_TOKEN"} {
 		if t := strings.TrimSpace(getenv(name)); t != "" {
 			return t, name
 		}

@@ -144,7 +144,7 @@ func TestBuildProblems(t *testing.T) {
 		{"attempts not a number", ActionMode, func(i *Inputs) { i.MaxAttempts = "three" }, "max-attempts", "not a whole number"},
 		{"zero attempts", ActionMode, func(i *Inputs) { i.MaxAttempts = "0" }, "max-attempts", "out of range"},
 		{"too many attempts", ActionMode, func(i *Inputs) { i.MaxAttempts = "100" }, "max-attempts", "out of range"},
-		{"CLI missing token", CLIMode, func(i *Inputs) { i.Token = "" }, "token", "export GITHUB_TOKEN"},
+		{"CLI missing token", CLIMode, func(i *Inputs) { i.Token = "" }, "token", "export GH_TOKEN (or GITHUB_TOKEN)"},
 		{"CLI payload and file", CLIMode, func(i *Inputs) { i.ClientPayloadFile = emptyFile }, "client-payload-file", "together"},
 		{"CLI unreadable payload file", CLIMode, func(i *Inputs) { i.ClientPayload = ""; i.ClientPayloadFile = unreadable }, "client-payload-file", "cannot be read"},
 	}
@@ -261,7 +261,7 @@ func TestDispatchBodyDoesNotEscapeHTML(t *testing.T) {
 func TestCLIToken(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) Getenv { return func(k string) string { return m[k] } }
-	if tok, src := CLIToken(env(map[string]string{"GITHUB_TOKEN": "a", "GH_TOKEN": "b"})); tok != "a" || src != "GITHUB_TOKEN" {
+	if tok, src := CLIToken(env(map[string]string{"GITHUB_TOKEN": "a", "GH_TOKEN": "b"})); tok != "b" || src != "GH_TOKEN" { // gh's order: GH_TOKEN first
 		t.Errorf("got %q from %q", tok, src)
 	}
 	if tok, src := CLIToken(env(map[string]string{"GH_TOKEN": " b\n"})); tok != "b" || src != "GH_TOKEN" {

@@ -441,6 +441,17 @@ func listItems(s string) []string {
 	return items
 }
 
+// nonEmptyLines are the lines of s with something on them.
+func nonEmptyLines(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
 // ParseRepositories reads one or more targets, one per line or separated by commas, in
 // any form ParseRepository accepts. Duplicates (ignoring case) are dropped, order kept.
 // Every bad entry is reported.
@@ -499,12 +510,17 @@ func parseBool(s string, def bool) (bool, error) {
 // MaxJobs bounds the jobs input.
 const MaxJobs = 50
 
-// ParseJobs reads the jobs input: job names, one per line or comma-separated (duplicates
-// dropped, order kept). A name is as the run lists its job: its name:, or its key when it
-// has none.
+// ParseJobs reads the jobs input: job names, one per line, or on a single line
+// comma-separated (a comma inside parentheses, a matrix's, does not separate); duplicates
+// dropped, order kept. A name given on a line of its own is taken whole, commas and all. A
+// name is as the run lists its job: its name:, or its key when it has none.
 func ParseJobs(s string) ([]string, error) {
 	var names []string
-	for _, item := range listItems(s) {
+	items := listItems(s)
+	if lines := nonEmptyLines(s); len(lines) > 1 {
+		items = lines
+	}
+	for _, item := range items {
 		name := strings.TrimSpace(item)
 		switch {
 		case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):

@@ -67,7 +67,7 @@ func (b *builder) status() {
 	st.Token = strings.TrimSpace(in.StatusToken)
 	switch {
 	case st.Token == "" && !b.c.DryRun && b.mode == CLIMode:
-		b.bad("status-context", "needs a token to post the commit status: export GITHUB_TOKEN (or GH_TOKEN) with Commit statuses: write on the repository of the commit")
+		b.bad("status-context", "needs a token to post the commit status: export GH_TOKEN (or GITHUB_TOKEN) with Commit statuses: write on the repository of the commit")
 	case st.Token == "" && !b.c.DryRun:
 		b.bad("status-token", "is empty: leave it unset to use github.token (with permissions: statuses: write), or pass a token with Commit statuses: write")
 	case st.Token != "":

@@ -181,9 +181,15 @@ func TestTargetsAliasesCannotBlowUp(t *testing.T) {
 
 func TestParseJobs(t *testing.T) {
 	t.Parallel()
-	got, err := ParseJobs("build, test (ubuntu-latest, 20)\n deploy / compile \n\nbuild")
-	if want := []string{"build", "test (ubuntu-latest, 20)", "deploy / compile"}; err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("%q %v, want %q", got, err, want)
+	for in, want := range map[string][]string{
+		"build, test (ubuntu-latest, 20), build": {"build", "test (ubuntu-latest, 20)"},
+		"build\n deploy / compile \n\nbuild":     {"build", "deploy / compile"},
+		// one name a line: a comma outside parentheses is part of the name
+		"Build, test and lint\ndeploy": {"Build, test and lint", "deploy"},
+	} {
+		if got, err := ParseJobs(in); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
 	}
 	if _, err := ParseJobs("build\x1b[31m"); err == nil {
 		t.Error("a control character was accepted")
@@ -322,7 +328,7 @@ func TestStatusProblems(t *testing.T) {
 	}{
 		{"not waiting", ActionMode, func(i *Inputs) { i.Wait = "started" }, "status-context", "needs wait: completed"},
 		{"no token", ActionMode, func(i *Inputs) { i.StatusToken = "" }, "status-token", "is empty"},
-		{"no token in the CLI", CLIMode, func(i *Inputs) { i.StatusToken = "" }, "status-context", "export GITHUB_TOKEN"},
+		{"no token in the CLI", CLIMode, func(i *Inputs) { i.StatusToken = "" }, "status-context", "export GH_TOKEN (or GITHUB_TOKEN)"},
 		{"outside a workflow", CLIMode, func(i *Inputs) { i.Caller = Caller{} }, "status-context", "--status-repository"},
 		{"a short SHA", CLIMode, func(i *Inputs) { i.StatusSHA = "abc1234" }, "status-sha", "not a full commit SHA"},
 		{"a pull request without its payload", ActionMode, func(i *Inputs) { i.Caller.EventName = "pull_request_target" }, "status-sha", "GITHUB_EVENT_PATH is empty"},
