@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,6 +95,9 @@ func (b *builder) targetEntry(i int, e targetEntry, n int) (event.Target, string
 		if !slices.Contains(targetKeys, k) {
 			bad("", "has the key %q: an entry takes %s", k, strings.Join(targetKeys, ", "))
 		}
+	}
+	for k, v := range e.fields { // as the runner trims an input, so that "deploy " is deploy
+		e.fields[k] = strings.TrimSpace(v)
 	}
 	repo, err := ParseRepository(e.fields["repository"])
 	if err != nil {
@@ -233,11 +237,17 @@ func jsonToken(v json.RawMessage) json.Token {
 	return tok
 }
 
-// targetsFromYAML reads a YAML list of mappings.
+// targetsFromYAML reads a YAML list of mappings: one document, keys given once (a merge
+// key, "<<: *base", brings in the keys of another mapping that this one does not set).
 func targetsFromYAML(s string) ([]targetEntry, error) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(s), &doc); err != nil {
+	dec := yaml.NewDecoder(strings.NewReader(s))
+	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("is neither a JSON array nor a YAML list: %w", err)
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil, errors.New("holds more than one YAML document (a line \"---\" starts another): give every entry in one list")
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.SequenceNode {
 		return nil, errors.New("is not a list: give a JSON array of objects, or a YAML list of mappings (each entry starting with \"- repository: owner/name\")")
@@ -254,20 +264,25 @@ func targetsFromYAML(s string) ([]targetEntry, error) {
 	return list, nil
 }
 
-// entryFromYAML reads one mapping of the YAML form (the parser refuses a key given twice).
+// entryFromYAML reads one mapping of the YAML form.
 func entryFromYAML(n *yaml.Node) (targetEntry, *EntryError) {
 	if n.Kind != yaml.MappingNode {
 		return targetEntry{}, &EntryError{Err: errors.New("is not a mapping: give each entry as \"- repository: owner/name\" with \"event-type: …\" or \"workflow: …\" below it")}
 	}
+	budget := maxKeys
+	kvs, err := pairs(n, 0, &budget)
+	if err != nil {
+		return targetEntry{}, &EntryError{Err: err}
+	}
 	e := targetEntry{fields: map[string]string{}}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, v := resolve(n.Content[i]).Value, resolve(n.Content[i+1])
+	for _, kv := range kvs {
+		key, v := kv.key, kv.value
 		var text string
 		switch {
 		case v.Kind == yaml.ScalarNode && v.Tag != "!!null":
 			text = v.Value // client-payload and inputs may be given as JSON text too
 		case v.Kind == yaml.MappingNode && (key == "client-payload" || key == "inputs"):
-			j := &jsonWriter{budget: 1 << 20}
+			j := &jsonWriter{budget: 1 << 20, keys: budget}
 			if err := j.node(v); err != nil {
 				return targetEntry{}, &EntryError{Key: key, Err: err}
 			}
@@ -283,6 +298,77 @@ func entryFromYAML(n *yaml.Node) (targetEntry, *EntryError) {
 	return e, nil
 }
 
+// pair is one key of a YAML mapping and its value (aliases followed).
+type pair struct {
+	key   string
+	value *yaml.Node
+}
+
+// maxMergeDepth bounds merge keys within merge keys, and maxKeys the keys an entry's
+// mappings may hold, merged or aliased ones counted each time: aliases can make a small
+// document large (a body GitHub takes, 64 KB, holds far fewer).
+const (
+	maxMergeDepth = 10
+	maxKeys       = 1 << 16
+)
+
+// pairs are a mapping's keys and values as YAML defines them: each key once (a key given
+// twice is refused, as JSON's form refuses it), and the keys of the mappings a merge key
+// ("<<") names after them, those this mapping does not set, the first named first.
+func pairs(n *yaml.Node, depth int, budget *int) ([]pair, error) {
+	if depth > maxMergeDepth {
+		return nil, errors.New("has merge keys nested too deep")
+	}
+	if *budget -= len(n.Content) / 2; *budget < 0 {
+		return nil, errTooManyKeys
+	}
+	var own, merged []pair
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.ShortTag() == "!!merge" {
+			from, err := mergeSources(v, depth, budget)
+			if err != nil {
+				return nil, err
+			}
+			merged = append(merged, from...)
+			continue
+		}
+		if seen[k.Value] {
+			return nil, fmt.Errorf("has the key %q twice", k.Value)
+		}
+		seen[k.Value] = true
+		own = append(own, pair{k.Value, v})
+	}
+	for _, p := range merged {
+		if !seen[p.key] {
+			seen[p.key] = true
+			own = append(own, p)
+		}
+	}
+	return own, nil
+}
+
+// mergeSources are the pairs of what a merge key names: a mapping, or a list of them.
+func mergeSources(v *yaml.Node, depth int, budget *int) ([]pair, error) {
+	sources := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		sources = v.Content
+	}
+	var out []pair
+	for _, src := range sources {
+		if src = resolve(src); src.Kind != yaml.MappingNode {
+			return nil, errors.New("has a merge key (<<) that names no mapping")
+		}
+		ps, err := pairs(src, depth+1, budget)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	return out, nil
+}
+
 // resolve follows an alias to the node it names.
 func resolve(n *yaml.Node) *yaml.Node {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
@@ -295,10 +381,14 @@ func resolve(n *yaml.Node) *yaml.Node {
 // small document large.
 type jsonWriter struct {
 	bytes.Buffer
-	budget int
+	budget int // bytes
+	keys   int // mapping keys visited (pairs)
 }
 
-var errTooLarge = errors.New("is larger than 1 MiB as JSON")
+var (
+	errTooLarge    = errors.New("is larger than 1 MiB as JSON")
+	errTooManyKeys = fmt.Errorf("has more than %d keys, counting those that merge keys and aliases bring in each time", maxKeys)
+)
 
 func (j *jsonWriter) write(s string) error {
 	if j.Len()+len(s) > j.budget {
@@ -339,28 +429,40 @@ func (j *jsonWriter) node(n *yaml.Node) error {
 }
 
 func (j *jsonWriter) mapping(n *yaml.Node) error {
+	kvs, err := pairs(n, 0, &j.keys)
+	if err != nil {
+		return err
+	}
 	if err := j.write("{"); err != nil {
 		return err
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
+	for i, kv := range kvs {
 		if i > 0 {
 			if err := j.write(","); err != nil {
 				return err
 			}
 		}
-		k, _ := json.Marshal(resolve(n.Content[i]).Value)
+		k, _ := json.Marshal(kv.key)
 		if err := j.write(string(k) + ":"); err != nil {
 			return err
 		}
-		if err := j.node(n.Content[i+1]); err != nil {
+		if err := j.node(kv.value); err != nil {
 			return err
 		}
 	}
 	return j.write("}")
 }
 
+// leadingZero is a number written with a leading zero (a postcode, a version part): YAML
+// 1.1 reads 01234 as octal, YAML 1.2 as 1234; either way not what was written.
+var leadingZero = regexp.MustCompile(`^[-+]?0[0-9_]`)
+
 // scalarJSON is a YAML scalar as JSON, by its resolved type.
 func scalarJSON(n *yaml.Node) (string, error) {
+	if tag := n.ShortTag(); (tag == "!!int" || tag == "!!float") && leadingZero.MatchString(n.Value) {
+		b, err := json.Marshal(n.Value) // kept as written, as text
+		return string(b), err
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		return "null", nil

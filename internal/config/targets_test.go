@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -348,5 +349,56 @@ func TestStatusProblems(t *testing.T) {
 		if len(ps) == 0 || ps[0].Input != tt.input || !strings.Contains(ps[0].Rule, tt.rule) {
 			t.Errorf("%s: problems %v, want first one of %s with %q", tt.name, ps, tt.input, tt.rule)
 		}
+	}
+}
+
+// YAML as YAML defines it, and as the user wrote it: a key given twice is refused (as in
+// JSON); merge keys bring in another mapping's keys; a number written with a leading zero
+// stays as written; a second document is refused, not ignored; text is trimmed as an
+// input is.
+func TestTargetsInYAMLAsWritten(t *testing.T) {
+	t.Parallel()
+	problems := map[string]string{
+		"- repository: octo/staging\n  event-type: e\n  repository: octo/production":            `targets[0]: has the key "repository" twice`,
+		"- repository: octo/a\n  event-type: e\n  client-payload: {a: 1, a: 2}":              `targets[0].client-payload: has the key "a" twice`,
+		"- repository: octo/a\n  event-type: e\n---\n- repository: octo/b\n  event-type: e": "holds more than one YAML document",
+		"- repository: octo/a\n  event-type: e\n  <<: [1]":                                  "has a merge key (<<) that names no mapping",
+	}
+	for list, want := range problems {
+		if _, ps := Build(ActionMode, targetsOnly(list)); len(ps) != 1 || !strings.Contains(ps[0].Error(), want) {
+			t.Errorf("%q: %v, want %q", list, ps, want)
+		}
+	}
+	list := `
+- &base
+  repository: octo/data
+  event-type: "deploy "
+  client-payload: &payload {zip: 01234, n: 0.5, big: 0x1F, env: prod}
+- <<: *base
+  repository: " octo/site "
+  client-payload:
+    <<: *payload
+    env: staging
+`
+	c, ps := Build(ActionMode, targetsOnly(list))
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	if t0, t1 := c.Targets[0], c.Targets[1]; t0.EventType != "deploy" || t1.EventType != "deploy" || t1.Repo.String() != "octo/site" ||
+		string(t0.ClientPayload) != `{"zip":"01234","n":0.5,"big":31,"env":"prod"}` || string(t1.ClientPayload) != `{"env":"staging","zip":"01234","n":0.5,"big":31}` {
+		t.Errorf("%+v\n%+v\n%s\n%s", t0, t1, t0.ClientPayload, t1.ClientPayload)
+	}
+}
+
+// Merge keys cannot make a small document large.
+func TestMergeKeysAreBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("- repository: octo/a\n  event-type: e\n  client-payload:\n    x0: &m0 {a: 1, b: 2, c: 3, d: 4}\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "    x%d: &m%d {<<: [*m%d, *m%d, *m%d, *m%d, *m%d, *m%d, *m%d, *m%d]}\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	if _, ps := Build(ActionMode, targetsOnly(b.String())); len(ps) != 1 || !strings.Contains(ps[0].Error(), "keys, counting those that merge keys") {
+		t.Errorf("%v", ps)
 	}
 }
