@@ -359,8 +359,8 @@ func TestStatusProblems(t *testing.T) {
 func TestTargetsInYAMLAsWritten(t *testing.T) {
 	t.Parallel()
 	problems := map[string]string{
-		"- repository: octo/staging\n  event-type: e\n  repository: octo/production":            `targets[0]: has the key "repository" twice`,
-		"- repository: octo/a\n  event-type: e\n  client-payload: {a: 1, a: 2}":              `targets[0].client-payload: has the key "a" twice`,
+		"- repository: octo/staging\n  event-type: e\n  repository: octo/production":        `targets[0]: has the key "repository" twice`,
+		"- repository: octo/a\n  event-type: e\n  client-payload: {a: 1, a: 2}":             `targets[0].client-payload: has the key "a" twice`,
 		"- repository: octo/a\n  event-type: e\n---\n- repository: octo/b\n  event-type: e": "holds more than one YAML document",
 		"- repository: octo/a\n  event-type: e\n  <<: [1]":                                  "has a merge key (<<) that names no mapping",
 	}
