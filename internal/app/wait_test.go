@@ -520,3 +520,17 @@ func TestDeadlineKeepsTheReason(t *testing.T) {
 		})
 	}
 }
+
+// TestAddDistinctIDIsReportedForWorkflowDispatch: GitHub names the run, and the ID the
+// step added among the inputs is still reported, for receivers to deduplicate on.
+func TestAddDistinctIDIsReportedForWorkflowDispatch(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"distinct_id"}})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"api-url": f.URL(), "add-distinct-id": "true"}, nil)
+	rs := results(t, run.outputs)
+	if run.code != ExitOK || run.outputs["distinct-id"] == "" || rs[0]["distinct_id"] != run.outputs["distinct-id"] {
+		t.Errorf("exit %d, outputs %v\n%s", run.code, run.outputs, run.stdout)
+	}
+}

@@ -139,6 +139,9 @@ func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o 
 	path := t.Repo.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
 	label := o.label(t, rec.Ref)
 	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
+		if id, sent := t.Inputs.StringProperty(event.DistinctIDKey); sent {
+			rec.DistinctID = id // add-distinct-id, or the user's own: receivers see it, so say it
+		}
 		var details runDetails
 		send(ctx, client, &rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, t.Inputs, true), &details), func(status int) bool {
 			return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0

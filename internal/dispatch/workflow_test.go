@@ -100,3 +100,15 @@ func TestInputsLimitErrorAndHints(t *testing.T) {
 		t.Errorf("%q", msg)
 	}
 }
+
+// A distinct_id sent among the inputs is reported, also where GitHub names the run itself.
+func TestADistinctIDSentIsReported(t *testing.T) {
+	t.Parallel()
+	f, c := client(t, ghclient.Policy{})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"distinct_id"}})
+	r := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: "main",
+		Inputs: event.Object(`{"distinct_id":"abc"}`), DistinctID: "abc"}, Options{})
+	if !r.OK() || r.RunID == 0 || r.DistinctID != "abc" || r.IDInInputs {
+		t.Errorf("%+v", r)
+	}
+}
