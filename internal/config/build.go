@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/url"
@@ -366,11 +367,13 @@ func (b *builder) delivery() {
 }
 
 // repositoryHosts refuses a repository given as the URL of another server than the API's:
-// it would be sent to the same owner/name on the API's server. The API's web host, and
-// the runner's GITHUB_SERVER_URL, are the servers a URL may name.
+// it would be sent to the same owner/name on the API's server. The API's web host is the
+// server a URL may name; the runner's own (GITHUB_SERVER_URL) too when the API is the
+// runner's (GITHUB_API_URL), whatever its root looks like (a proxy's path).
 func (b *builder) repositoryHosts(api *url.URL) {
 	allowed := []string{WebHost(api)}
-	if u, err := url.Parse(strings.TrimSpace(b.in.Caller.ServerURL)); err == nil && u.Host != "" {
+	runnerAPI, err := ParseAPIURL(cmp.Or(strings.TrimSpace(b.in.Caller.APIURL), DefaultAPIURL))
+	if u, uerr := url.Parse(strings.TrimSpace(b.in.Caller.ServerURL)); uerr == nil && u.Host != "" && err == nil && runnerAPI.String() == api.String() {
 		allowed = append(allowed, strings.ToLower(u.Host))
 	}
 	for _, item := range b.repoItems {

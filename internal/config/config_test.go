@@ -55,9 +55,13 @@ func TestBuildValid(t *testing.T) {
 		{name: "enterprise repository URL", edit: func(i *Inputs) {
 			i.APIURL, i.Repository = "https://GHES.corp.example/api/v3", "https://ghes.corp.example/octo/data"
 		}, repo: "octo/data", payload: `{"source":"test"}`, api: "https://GHES.corp.example/api/v3/"},
-		{name: "repository URL on the runner's server, API through a proxy", edit: func(i *Inputs) {
+		{name: "repository URL on the runner's server, its API through a proxy", edit: func(i *Inputs) {
 			i.APIURL, i.Caller.ServerURL, i.Repository = "https://proxy.corp.example/github", "https://ghes.corp.example", "https://ghes.corp.example/octo/data"
+			i.Caller.APIURL = "https://proxy.corp.example/github/"
 		}, repo: "octo/data", payload: `{"source":"test"}`, api: "https://proxy.corp.example/github/"},
+		{name: "repository URL on GHE.com", edit: func(i *Inputs) {
+			i.APIURL, i.Repository = "https://api.octocorp.ghe.com", "https://octocorp.ghe.com/octo/data"
+		}, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.octocorp.ghe.com/"},
 		{name: "dry run needs no token", edit: func(i *Inputs) { i.Token = ""; i.DryRun = "true" }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/", dry: true},
 		{name: "hundred-character event type", edit: func(i *Inputs) { i.EventType = strings.Repeat("ü", 100) }, repo: "octo/data", payload: `{"source":"test"}`, api: "https://api.github.com/"},
 	}
@@ -108,6 +112,10 @@ func TestBuildProblems(t *testing.T) {
 		{"URL with only owner", ActionMode, func(i *Inputs) { i.Repository = "https://github.com/octo" }, "repository", "owner/name"},
 		{"repository URL of another server", ActionMode, func(i *Inputs) { i.Repository = "https://ghes.corp.example/octo/data" }, "repository",
 			`"https://ghes.corp.example/octo/data" is a repository on ghes.corp.example, but input "api-url" (https://api.github.com/) is the API of github.com`},
+		{"the runner's own server, sent to another API", ActionMode, func(i *Inputs) {
+			i.Caller.ServerURL, i.Caller.APIURL = "https://ghes.corp.example", "https://ghes.corp.example/api/v3"
+			i.APIURL, i.Repository = "https://api.github.com", "https://ghes.corp.example/octo/data"
+		}, "repository", `is a repository on ghes.corp.example, but input "api-url" (https://api.github.com/) is the API of github.com`},
 		{"github.com repository with an Enterprise API", CLIMode, func(i *Inputs) { i.APIURL = "https://ghes.corp.example/api/v3"; i.Repository = "github.com/octo/data" }, "repository",
 			"or for github.com set --api-url to https://api.github.com"},
 		{"non-ASCII name", ActionMode, func(i *Inputs) { i.Repository = "octo/dätä" }, "repository", "only letters"},

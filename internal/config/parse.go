@@ -102,8 +102,11 @@ func repositoryHost(s string) string {
 // host otherwise (a proxy, a loopback test server).
 func WebHost(api *url.URL) string {
 	host := strings.ToLower(api.Host)
-	if host == "api.github.com" {
+	switch {
+	case host == "api.github.com":
 		return "github.com"
+	case strings.HasPrefix(host, "api.") && strings.HasSuffix(host, ".ghe.com"): // GHE.com: api.SUBDOMAIN.ghe.com
+		return strings.TrimPrefix(host, "api.")
 	}
 	return host
 }
