@@ -67,6 +67,10 @@ const (
 	// skewTolerance: a refused JWT is signed again by GitHub's clock when the clocks
 	// disagree by more than this.
 	skewTolerance = 30 * time.Second
+	// stillValid: a token this close to its expiry is not used after a failed renewal (a
+	// request made with it could arrive after it); renewRetry: how long until the next try.
+	stillValid = 30 * time.Second
+	renewRetry = 30 * time.Second
 )
 
 // Installation is the credential of the App's installation on one owner: a
@@ -82,6 +86,7 @@ type Installation struct {
 	id      int64     // the installation's ID, once known
 	current *minted   // the token in use
 	all     []*minted // every token minted, to revoke
+	retryAt time.Time // after a failed renewal, the current token is used until then
 	err     error     // why the first token could not be minted: every request fails so
 }
 
@@ -118,12 +123,19 @@ func (in *Installation) Token(ctx context.Context) (string, error) {
 	if in.err != nil {
 		return "", in.err
 	}
-	if in.current != nil && in.m.Now().Before(in.current.expires().Add(-renewBefore)) {
+	now := in.m.Now()
+	if in.current != nil && (now.Before(in.current.expires().Add(-renewBefore)) || now.Before(in.retryAt)) {
 		return in.current.token, nil
 	}
 	tok, err := in.renew(ctx)
-	if err != nil && in.current == nil {
+	switch {
+	case err != nil && in.current == nil:
 		in.err = err // the first token: nothing can be sent for this owner
+	case err != nil && now.Before(in.current.expires().Add(-stillValid)):
+		// The renewal failed while the token in use is still good: keep using it, and
+		// try again a little later, not on every request.
+		in.retryAt = now.Add(renewRetry)
+		return in.current.token, nil
 	}
 	return tok, err
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -167,4 +168,45 @@ func TestPermissionsOfMixedTargets(t *testing.T) {
 			t.Errorf("%v %s: %v, want %v", tt.kinds, tt.wait, got, tt.want)
 		}
 	}
+}
+
+// A renewal that fails while the token in use is still valid is no failure: the token is
+// used until nearly its end (the renewal tried again every 30 s); past that, the failure
+// is the request's.
+func TestAFailedRenewalKeepsTheValidToken(t *testing.T) {
+	t.Parallel()
+	f, clock, m := minter(t, map[string]string{"contents": "write"})
+	in := m.Credential("octo", []string{"data"}, contents)
+	first, err := in.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = clock.Sleep(context.Background(), 56*time.Minute) // within the five minutes before its expiry
+	down := githubfake.Fault{Path: "/access_tokens", Status: 503}
+	f.Script(down)
+	if tok, err := in.Token(context.Background()); err != nil || tok != first {
+		t.Fatalf("%q %v, want the token in use", tok, err)
+	}
+	if tok, err := in.Token(context.Background()); err != nil || tok != first || countMints(f) != 2 {
+		t.Fatalf("%q %v; %d mint requests, want the renewal not tried again at once", tok, err, countMints(f))
+	}
+	_ = clock.Sleep(context.Background(), 3*time.Minute+40*time.Second) // 20 s before it expires
+	f.Script(down)
+	if _, err := in.Token(context.Background()); err == nil {
+		t.Error("a token about to expire was used after its renewal failed")
+	}
+	if tok, err := in.Token(context.Background()); err != nil || tok == first {
+		t.Errorf("renewed once GitHub answered: %q %v", tok, err)
+	}
+}
+
+// countMints counts the requests to mint an installation token.
+func countMints(f *githubfake.Fake) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/access_tokens") {
+			n++
+		}
+	}
+	return n
 }
