@@ -41,6 +41,7 @@ const (
 	appTokenRefused
 	proxyFailed
 	notGitHub
+	workflowNotFound
 )
 
 // hinted is an error that knows what the user should do about it, in the action's words
@@ -69,8 +70,11 @@ func causeReason(r outcome.Result) reason {
 		}
 		return secondaryLimit
 	case ghclient.NotFound:
-		if r.Delivered() {
+		switch {
+		case r.Delivered():
 			return runUnreadable
+		case r.Event == event.WorkflowDispatch && !r.FollowOnly:
+			return workflowNotFound
 		}
 		return repoNotFound
 	case ghclient.Unauthorized:
@@ -164,6 +168,12 @@ func requestPhrasing(why reason, r outcome.Result) phrasing {
 	repo := r.Repo.String()
 	in := func(name string) string { return config.Label(config.ActionMode, name) }
 	switch why {
+	case workflowNotFound:
+		ref := r.SentRef()
+		seen := fmt.Sprintf("GitHub answers 404 when the workflow file %s does not exist on %s (workflow_dispatch runs the file as it is on that ref), when %q is misspelled, and when the token cannot see it. ", r.Workflow, ref, repo)
+		return phrasing{
+			action: seen + fmt.Sprintf("Check the file and the ref; the token needs Actions: write on %s (a fine-grained token or App; with github.token: permissions: { actions: write }), a classic token the repo scope", repo),
+			cli:    seen + fmt.Sprintf("Check --workflow and --ref; the token needs Actions: write on %s (fine-grained), or the repo scope (classic): export GH_TOKEN=<token>", repo)}
 	case repoNotFound:
 		seen := fmt.Sprintf("check that %q is spelled right and that the token can see it: GitHub answers 404, not 403, for a private repository the token cannot read. ", repo)
 		return phrasing{
@@ -175,9 +185,7 @@ func requestPhrasing(why reason, r outcome.Result) phrasing {
 	case idInputUndeclared:
 		return phrasing{action: "this server cannot return the run, so the action sent distinct_id among the inputs to find it: declare it in the workflow (on.workflow_dispatch.inputs.distinct_id, required: false) and put ${{ inputs.distinct_id }} in its run-name"}
 	case workflowRefused:
-		cli := func(name string) string { return config.Label(config.CLIMode, name) }
-		const f = "GitHub refused the event: check that %s declares on: workflow_dispatch on the ref, that %s exists, and that %s only names inputs the workflow declares"
-		return phrasing{action: fmt.Sprintf(f, in("workflow"), in("ref"), in("inputs")), cli: fmt.Sprintf(f, cli("workflow"), cli("ref"), cli("inputs"))}
+		return workflowRefusal(r)
 	case eventRefused:
 		const f = "GitHub refused the event: check %s (1–100 characters) and %s (a JSON object with at most 10 top-level properties)"
 		return phrasing{action: fmt.Sprintf(f, in("event-type"), in("client-payload")),
@@ -208,6 +216,40 @@ func requestPhrasing(why reason, r outcome.Result) phrasing {
 	return phrasing{}
 }
 
+// workflowRefusal follows GitHub's message of a 422 to a workflow_dispatch: an input the
+// workflow does not declare, a required one missing, no workflow_dispatch trigger, too
+// many inputs; else what to check.
+func workflowRefusal(r outcome.Result) phrasing {
+	msg := strings.ToLower(ghclient.CauseOf(r.Err).Message)
+	in := func(cli bool, name string) string {
+		if cli {
+			return config.Label(config.CLIMode, name)
+		}
+		return config.Label(config.ActionMode, name)
+	}
+	words := func(f func(cli bool) string) phrasing { return phrasing{action: f(false), cli: f(true)} }
+	switch {
+	case strings.Contains(msg, "unexpected inputs"):
+		return words(func(cli bool) string {
+			return fmt.Sprintf("the workflow does not declare the inputs GitHub named: declare them under on.workflow_dispatch.inputs in %s on that ref, or leave them out of %s", r.Workflow, in(cli, "inputs"))
+		})
+	case strings.Contains(msg, "required input"):
+		return words(func(cli bool) string {
+			return fmt.Sprintf("give the required input GitHub named in %s (or a default in the workflow)", in(cli, "inputs"))
+		})
+	case strings.Contains(msg, "workflow_dispatch"):
+		return phrasing{action: fmt.Sprintf("%s on that ref has no on: workflow_dispatch trigger: add it (it must be on the ref dispatched to)", r.Workflow)}
+	case strings.Contains(msg, "properties are allowed"):
+		return words(func(cli bool) string {
+			return fmt.Sprintf("send fewer workflow inputs, as GitHub's message says (several values can go as one JSON string) in %s", in(cli, "inputs"))
+		})
+	}
+	return words(func(cli bool) string {
+		return fmt.Sprintf("GitHub refused the event: check that %s declares on: workflow_dispatch on the ref, that %s exists, and that %s only names inputs the workflow declares",
+			in(cli, "workflow"), in(cli, "ref"), in(cli, "inputs"))
+	})
+}
+
 // permissionPhrasing names the permission a 403 asked for: GitHub's (ghclient keeps it
 // only when it reads as scope=level), else the one the failed step needs.
 func permissionPhrasing(r outcome.Result, c ghclient.Cause) phrasing {
@@ -218,7 +260,7 @@ func permissionPhrasing(r outcome.Result, c ghclient.Cause) phrasing {
 	scope, level, _ := strings.Cut(need, "=")
 	ui := fmt.Sprintf("%s%s: %s", strings.ToUpper(scope[:1]), scope[1:], level)
 	doing := "dispatch to"
-	if r.Delivered() {
+	if r.Delivered() || r.FollowOnly {
 		doing = "read the runs of"
 	}
 	repo := r.Repo.String()
@@ -236,7 +278,7 @@ func permissionPhrasing(r outcome.Result, c ghclient.Cause) phrasing {
 // reading actions to find or follow a run.
 func neededPermission(r outcome.Result) string {
 	switch {
-	case r.Delivered():
+	case r.Delivered() || r.FollowOnly: // following a run, whatever started it
 		return "actions=read"
 	case r.Event == event.WorkflowDispatch:
 		return "actions=write"

@@ -68,7 +68,19 @@ func TestHints(t *testing.T) {
 		{"403 workflow without a name", failed(answered(403, nil, "Resource not accessible"), true, false), false, permissionMissing, "actions=write", ""},
 		{"primary limit", failed(answered(403, http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"1795870800"}}, "API rate limit exceeded"), false, false),
 			false, primaryLimit, "it resets at " + reset.Format(time.RFC3339), ""},
-		{"422 workflow", failed(answered(422, nil, "Unexpected inputs"), true, false), false, workflowRefused, `input "inputs"`, "--inputs"},
+		{"422 workflow", failed(answered(422, nil, "Invalid request"), true, false), false, workflowRefused, `input "inputs"`, "--inputs"},
+		{"422 unexpected inputs", failed(answered(422, nil, `Unexpected inputs provided: ["x"]`), true, false), false, workflowRefused,
+			`does not declare the inputs GitHub named: declare them under on.workflow_dispatch.inputs in deploy.yml on that ref, or leave them out of input "inputs"`, "--inputs"},
+		{"422 required input", failed(answered(422, nil, "Required input 'env' not provided"), true, false), false, workflowRefused, "give the required input", "--inputs"},
+		{"422 no trigger", failed(answered(422, nil, "Workflow does not have 'workflow_dispatch' trigger"), true, false), false, workflowRefused, "has no on: workflow_dispatch trigger", ""},
+		{"422 eleven inputs", failed(answered(422, nil, "No more than 10 properties are allowed; 11 were supplied."), true, false), false, workflowRefused, "send fewer workflow inputs, as GitHub's message says", "--inputs"},
+		{"404 workflow", failed(answered(404, nil, "Not Found"), true, false), false, workflowNotFound,
+			"the workflow file deploy.yml does not exist on", "Actions: write on octo/data (fine-grained)"},
+		{"403 following a run", func() outcome.Result {
+			r := failed(answered(403, nil, "Resource not accessible by integration"), false, false)
+			r.FollowOnly = true
+			return r
+		}(), false, permissionMissing, "may not read the runs of octo/data: it needs Actions: read (actions=read)", ""},
 		{"no run-name", failed(&runs.NotFoundError{Query: runs.Query{Event: event.RepositoryDispatch}}, false, true), false, own,
 			"run-name: ${{ github.event.action }} ${{ github.event.client_payload.distinct_id }}", ""},
 		{"no run-name, workflow", failed(&runs.NotFoundError{Query: runs.Query{Event: event.WorkflowDispatch}}, true, true), false, own,

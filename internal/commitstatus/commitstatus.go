@@ -144,9 +144,14 @@ func (p *Poster) Final(ctx context.Context, api *github.Client, r outcome.Result
 	return p.post(ctx, api, st)
 }
 
+// statusWords is the run's state as a pending status says it: never "is completed" (the
+// final status, with the result, follows).
 func statusWords(s runs.Status) string {
-	if s == "" {
+	switch s {
+	case "":
 		return "started"
+	case runs.StatusCompleted:
+		return "completed, its result follows"
 	}
 	return "is " + s.Words()
 }

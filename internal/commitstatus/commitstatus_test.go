@@ -100,6 +100,9 @@ func TestStates(t *testing.T) {
 		},
 		func() (Status, error) { return p.Pending(ctx, site, runs.Run{ID: 6, HTMLURL: "http://evil.example/x"}) },
 		func() (Status, error) {
+			return p.Pending(ctx, site, runs.Run{ID: 6, Status: runs.StatusCompleted, Conclusion: runs.ConclusionFailure})
+		},
+		func() (Status, error) {
 			r := data
 			r.Run = runs.Outcome{Run: runs.Run{ID: 5, HTMLURL: runURL}, Conclusion: runs.ConclusionSuccess}
 			return p.Final(ctx, p.API, r)
@@ -119,6 +122,7 @@ func TestStates(t *testing.T) {
 		{State: "pending", TargetURL: p.StepURL, Description: "octo/site: waiting for the run of ci.yml", Context: "deploy / octo/site"},
 		{State: "pending", TargetURL: runURL, Description: "octo/data: run 5 is in progress", Context: "deploy / octo/data"},
 		{State: "pending", Description: "octo/site: run 6 started", Context: "deploy / octo/site"},
+		{State: "pending", Description: "octo/site: run 6 completed, its result follows", Context: "deploy / octo/site"},
 		{State: "success", TargetURL: runURL, Description: "octo/data: run 5 succeeded", Context: "deploy / octo/data"},
 		{State: "failure", TargetURL: p.StepURL, Description: "octo/site: jobs build concluded failure", Context: "deploy / octo/site"},
 	}

@@ -3,6 +3,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,7 +156,7 @@ func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o 
 					rec.RunURL = details.HTMLURL
 				}
 			}
-			limitHint(&rec, client, o.Server, t.Inputs.Len())
+			limitHint(&rec, o.Server, t.Inputs.Len())
 			return rec
 		}
 		rec.Err = nil // Attempts keeps counting across both
@@ -173,30 +174,42 @@ func sendWithoutDetails(ctx context.Context, client *github.Client, path, label 
 		inputs = inputs.WithDistinctID(t.DistinctID)
 		rec.DistinctID, rec.IDInInputs = t.DistinctID, true
 	}
-	if release, _ := o.Server.Release(); release.Before(3, manyInputsMinor) && inputs.Len() > OldMaxWorkflowInputs {
-		rec.fail(&InputsLimitError{Release: release, Inputs: inputs.Len(), IDAdded: inputs.Len() > t.Inputs.Len()})
+	release, _ := o.Server.Release()
+	if limit := maxInputs(release); inputs.Len() > limit {
+		rec.fail(&InputsLimitError{Release: release, Limit: limit, Inputs: inputs.Len(), IDAdded: inputs.Len() > t.Inputs.Len()})
 		return
 	}
 	send(ctx, client, rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, inputs, false), nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
-	limitHint(rec, client, o.Server, inputs.Len())
+	limitHint(rec, o.Server, inputs.Len())
 }
 
 // limitHint explains GitHub's 422 to more inputs than Enterprise Server takes before 3.20,
-// when the server did not say which release it is (a proxy may drop the header).
-func limitHint(rec *Receipt, client *github.Client, server *ghclient.Server, inputs int) {
+// when the server's answers named such a release: elsewhere (github.com, GHE.com, a
+// release not known, a proxy that drops the header) GitHub's own message says why.
+func limitHint(rec *Receipt, server *ghclient.Server, inputs int) {
 	release, known := server.Release()
-	if rec.OK() || inputs <= OldMaxWorkflowInputs || ghclient.CauseOf(rec.Err).Kind != ghclient.Validation ||
-		(known && !release.Before(3, manyInputsMinor)) || client.BaseURL.Host == "api.github.com" {
+	if rec.OK() || inputs <= OldMaxWorkflowInputs || ghclient.CauseOf(rec.Err).Kind != ghclient.Validation || !known || !release.Before(3, manyInputsMinor) {
 		return
 	}
 	rec.fail(&InputsLimitError{Release: release, Inputs: inputs, Err: rec.Err})
 }
 
-// InputsLimitError says a workflow_dispatch carries more inputs than an Enterprise Server
-// release before 3.20 takes: 10 (github.com and later releases take 25).
+// maxInputs is how many workflow inputs the release takes: 10 before 3.20, else 25
+// (github.com, and a release not known, which then must be one that takes 25 or refuses).
+func maxInputs(r ghclient.Release) int {
+	if r.Before(3, manyInputsMinor) {
+		return OldMaxWorkflowInputs
+	}
+	return event.MaxWorkflowInputs
+}
+
+// InputsLimitError says a workflow_dispatch carries more inputs than the server takes:
+// 10 on an Enterprise Server release before 3.20, 25 elsewhere (the distinct_id the step
+// adds to find the run on a server that cannot name it counts).
 type InputsLimitError struct {
 	Release ghclient.Release // zero: the server did not name its release
+	Limit   int              // what it takes (0: OldMaxWorkflowInputs)
 	Inputs  int              // inputs sent, or that would have been, distinct_id included
 	IDAdded bool             // distinct_id was added to them, to find the run
 	Err     error            // GitHub's refusal, when the event was sent
@@ -210,8 +223,12 @@ func (e *InputsLimitError) Error() string {
 	if e.IDAdded {
 		id = ", distinct_id (added to find the run) included"
 	}
-	return fmt.Sprintf("not sent: GitHub Enterprise Server %s takes at most %d workflow inputs, and this dispatch has %d%s",
-		e.Release, OldMaxWorkflowInputs, e.Inputs, id)
+	server := "GitHub Enterprise Server " + e.Release.String()
+	if e.Release == (ghclient.Release{}) {
+		server = "GitHub"
+	}
+	return fmt.Sprintf("not sent: %s takes at most %d workflow inputs, and this dispatch has %d%s",
+		server, cmp.Or(e.Limit, OldMaxWorkflowInputs), e.Inputs, id)
 }
 
 func (e *InputsLimitError) Unwrap() error { return e.Err }

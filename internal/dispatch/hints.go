@@ -1,6 +1,10 @@
 package dispatch
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+)
 
 // What the user can do about a failure of sending, said by the error that knows it, in the
 // action's words or the CLI's.
@@ -9,10 +13,15 @@ import "fmt"
 func (e *InputsLimitError) Hint(cli bool) string {
 	const f = "GitHub Enterprise Server before 3.20 takes at most %d workflow inputs (github.com and 3.20 or later: 25): send fewer in %s, for example several values as one JSON string; " +
 		"when the step waits for the run on a server before 3.21, distinct_id is one of them"
+	in := `input "inputs"`
 	if cli {
-		return fmt.Sprintf(f, OldMaxWorkflowInputs, "--inputs")
+		in = "--inputs"
 	}
-	return fmt.Sprintf(f, OldMaxWorkflowInputs, `input "inputs"`)
+	if e.Limit == event.MaxWorkflowInputs {
+		return fmt.Sprintf("GitHub takes at most %d workflow inputs, and a server that cannot name the run (Enterprise Server before 3.21) needs distinct_id among them to find it: "+
+			"send at most %d in %s (several values as one JSON string), or do not wait for the run", event.MaxWorkflowInputs, event.MaxWorkflowInputs-1, in)
+	}
+	return fmt.Sprintf(f, OldMaxWorkflowInputs, in)
 }
 
 // Hint says which names are unique.
