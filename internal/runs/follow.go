@@ -104,7 +104,7 @@ func (p *Client) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	}
 	if c := judged(run, jobs, f.Jobs); f.Wait == event.WaitCompleted && f.FailOnConclusion && c != ConclusionSuccess {
 		e := &ConclusionError{Conclusion: c, URL: run.HTMLURL}
-		if len(f.Jobs) > 0 {
+		if len(f.Jobs) > 0 && len(jobs) > 0 {
 			e.Jobs = JobNames(jobs, 30)
 		}
 		return run, jobs, e
@@ -131,7 +131,9 @@ func wholeWait(err error, waited time.Duration) {
 // judged is the conclusion the step judges: the run's, or with jobs named, theirs
 // together ("" until what is judged has completed).
 func judged(run Run, jobs []Job, names []string) Conclusion {
-	if len(names) == 0 {
+	if len(names) == 0 || run.Status == StatusCompleted && len(jobs) == 0 && run.Conclusion != ConclusionSuccess {
+		// no jobs to judge, or the run ended without the jobs named (it never started
+		// them: a startup_failure, a cancel): the run's conclusion is the step's
 		return run.Conclusion
 	}
 	if _, missing, completed := named(jobs, names); len(missing) > 0 || !completed {

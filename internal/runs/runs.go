@@ -306,6 +306,8 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 	case len(missing) == 0 && completed:
 		w.done = matched
 		return true, false, nil // looked at again soon
+	case r.Status == StatusCompleted && len(all) == 0 && r.Conclusion != ConclusionSuccess:
+		return changed, true, nil // no job ever ran (a startup_failure): the run's conclusion is judged
 	case r.Status == StatusCompleted && len(missing) > 0:
 		return changed, false, &JobsNotFoundError{Missing: missing, Jobs: JobNames(all, 30), RunDone: true, URL: r.HTMLURL}
 	}

@@ -112,3 +112,15 @@ func TestHints(t *testing.T) {
 		t.Error("RunNotFoundError does not unwrap")
 	}
 }
+
+// A run that ends without starting a job (startup_failure) is judged by its conclusion,
+// and explained as a failed run is, not taken for a wrong job name.
+func TestAStartupFailureWithJobsNamed(t *testing.T) {
+	t.Parallel()
+	_, _, err := follow(t, githubfake.Workflow{RunName: runName, Conclusion: "startup_failure"}, []string{"build"}, 30*time.Minute)
+	var concl *ConclusionError
+	if !errors.As(err, &concl) || concl.Conclusion != ConclusionStartupFailure || concl.Jobs != "" ||
+		!strings.HasPrefix(err.Error(), `the run concluded "startup_failure"`) {
+		t.Errorf("%v", err)
+	}
+}
