@@ -85,6 +85,8 @@ func (a *actionReporter) preview(reqs []ghclient.RecordedRequest) {
 	a.gha.EndGroup()
 }
 
+func (a *actionReporter) note(msg string) { a.log.Info(msg) }
+
 func (a *actionReporter) warn(msg string) {
 	a.log.Close()
 	a.gha.Warningf("%s", msg)

@@ -18,6 +18,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
+	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
@@ -86,6 +87,7 @@ type reporter interface {
 	pipeline.Progress
 	preview(reqs []ghclient.RecordedRequest)
 	warn(msg string)
+	note(msg string) // what a person should know of an outcome that is not a failure
 	failed(r outcome.Result, hint string)
 	// finish writes what the mode writes at the end and returns the exit code, code
 	// unless writing failed.
@@ -108,6 +110,9 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 	code := ExitOK
 	warnings := st.Warnings
 	for _, r := range st.Results {
+		for _, n := range report.Notes(r) {
+			rep.note(n)
+		}
 		if !r.OK() {
 			code = ExitFailed
 			rep.failed(r, hint(cfg, r, now))

@@ -230,6 +230,12 @@ func (c *cliReporter) preview(reqs []ghclient.RecordedRequest) {
 
 func (c *cliReporter) warn(msg string) { fmt.Fprintf(c.stderr, "warning: %s\n", msg) }
 
+func (c *cliReporter) note(msg string) {
+	if !c.asJSON {
+		fmt.Fprintln(c.stdout, msg)
+	}
+}
+
 func (c *cliReporter) failed(r outcome.Result, hint string) {
 	fmt.Fprintf(c.stderr, "error: %s\n", report.FailureLine(r))
 	for _, line := range report.FailedJobLines(r) {

@@ -151,3 +151,20 @@ func TestJobCreatedLateIsWaitedFor(t *testing.T) {
 		t.Errorf("exit %d, conclusion %q, jobs %v\n%s", run.code, run.outputs["conclusion"], results(t, run.outputs)[0]["jobs"], run.stdout)
 	}
 }
+
+// TestTheJudgementIsSaid: the jobs named succeeded in a run that failed: exit 0, and the
+// output says which judgement was made; the outputs read from a run are printed, not only
+// in --json.
+func TestTheJudgementIsSaid(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/ci.yml", WorkflowDispatch: true, Running: time.Minute, Conclusion: "failure",
+		Jobs:      []githubfake.Job{{Name: "build", Conclusion: "success"}, {Name: "test", Conclusion: "failure"}},
+		Artifacts: map[string]map[string]string{"dispatch-outputs": {"outputs.json": `{"version":"1.2.3"}`}}})
+	run := runCLIModeClock(t, clock, map[string]string{"GH_TOKEN": githubfake.TestToken}, "trigger", "--repository", "octo/data", "--workflow", "ci.yml",
+		"--api-url", f.URL(), "--wait", "completed", "--jobs", "build", "--outputs-artifact", "dispatch-outputs")
+	if run.code != ExitOK || !strings.Contains(run.stdout, "octo/data: judged by the jobs named, build: success; the run itself concluded failure (its other jobs are not judged)") ||
+		!strings.Contains(run.stdout, `octo/data: run outputs {"version":"1.2.3"}`) {
+		t.Errorf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+	}
+}

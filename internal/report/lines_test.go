@@ -168,3 +168,18 @@ func TestCleanupSummary(t *testing.T) {
 		t.Errorf("%d bytes: %q", len(s), s[len(s)-200:])
 	}
 }
+
+func TestNotes(t *testing.T) {
+	t.Parallel()
+	r := result()
+	r.Run = runs.Outcome{Run: runs.Run{ID: 5, Status: runs.StatusInProgress}, Conclusion: runs.ConclusionSuccess, Jobs: []runs.Job{{Name: "build"}},
+		Outputs: []byte(`{"v":"1"}`)}
+	want := []string{"#2 octo/data: judged by the jobs named, build: success; the run goes on (in progress)", `#2 octo/data: run outputs {"v":"1"}`}
+	if got := Notes(r); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q", got)
+	}
+	r.Run = runs.Outcome{Run: runs.Run{ID: 5, Status: runs.StatusCompleted, Conclusion: runs.ConclusionSuccess}, Conclusion: runs.ConclusionSuccess}
+	if got := Notes(r); len(got) != 0 {
+		t.Errorf("nothing to say: %q", got)
+	}
+}

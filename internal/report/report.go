@@ -175,6 +175,25 @@ func annotationText(a runs.Annotation) string {
 	return s + a.Message
 }
 
+// Notes are what a person should know of a target's outcome besides its lines so far:
+// with jobs named, which judgement was made when the run says otherwise (the jobs
+// succeeded, the run did not; or the run goes on); the outputs read from the run.
+func Notes(r outcome.Result) []string {
+	var notes []string
+	if run := r.Run.Run; len(r.Run.Jobs) > 0 && r.Run.Conclusion != "" && run.Conclusion != r.Run.Conclusion {
+		what := fmt.Sprintf("the run itself concluded %s (its other jobs are not judged)", run.Conclusion)
+		if run.Status != runs.StatusCompleted {
+			what = fmt.Sprintf("the run goes on (%s)", run.Status.Words())
+		}
+		notes = append(notes, untrusted.Line(fmt.Sprintf("%s%s: judged by the jobs named, %s: %s; %s",
+			r.Place(), r.Repo, runs.JobNames(r.Run.Jobs, 10), r.Run.Conclusion, what), 0))
+	}
+	if len(r.Run.Outputs) > 0 {
+		notes = append(notes, untrusted.Line(fmt.Sprintf("%s%s: run outputs %s", r.Place(), r.Repo, r.Run.Outputs), 2000))
+	}
+	return notes
+}
+
 // LogTailTitle names a failed job's log tail.
 func LogTailTitle(r outcome.Result, j runs.FailedJob) string {
 	return untrusted.Line(fmt.Sprintf("%sLast %d log lines of job %s (%s)", r.Place(), len(j.LogTail), j.Name, r.Repo.String()), 0)
