@@ -285,13 +285,13 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 	if dryRun {
 		return PlaceholderWorkflowID, nil
 	}
-	list, _, err := client.Actions.ListWorkflows(ctx, repo.Owner, repo.Name, &github.ListOptions{PerPage: 100})
+	workflows, err := listWorkflows(ctx, client, repo)
 	if err != nil {
 		return "", &opError{op: "listing the workflows to find " + strconv.Quote(name), err: ghclient.Check(err)}
 	}
 	var exact, folded []int64
 	var names []string
-	for _, w := range list.Workflows {
+	for _, w := range workflows {
 		if len(names) < 30 {
 			names = append(names, fmt.Sprintf("%q (%s)", untrusted.Line(w.GetName(), maxNameRunes), untrusted.Line(w.GetPath(), maxNameRunes)))
 		}
@@ -309,6 +309,27 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 		return "", &WorkflowNameError{Name: name, Names: names, Many: len(exact) > 1}
 	}
 	return strconv.FormatInt(exact[0], 10), nil
+}
+
+// maxWorkflowPages bounds the pages of a repository's workflows read to find one by name.
+const maxWorkflowPages = 10
+
+// listWorkflows lists the repository's workflows, every page (at most maxWorkflowPages).
+func listWorkflows(ctx context.Context, client *github.Client, repo event.Repo) ([]*github.Workflow, error) {
+	var all []*github.Workflow
+	opts := &github.ListOptions{PerPage: 100}
+	for range maxWorkflowPages {
+		list, resp, err := client.Actions.ListWorkflows(ctx, repo.Owner, repo.Name, opts)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, list.Workflows...)
+		if resp.NextPage == 0 || len(list.Workflows) == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	return all, nil
 }
 
 // Delivery values of a Result: what left the runner, and what came back.

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -109,6 +110,20 @@ func TestADistinctIDSentIsReported(t *testing.T) {
 	r := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: "main",
 		Inputs: event.Object(`{"distinct_id":"abc"}`), DistinctID: "abc"}, Options{})
 	if !r.OK() || r.RunID == 0 || r.DistinctID != "abc" || r.IDInInputs {
+		t.Errorf("%+v", r)
+	}
+}
+
+// A workflow by name is found among all the repository's workflows, not only the first
+// hundred.
+func TestWorkflowByNameOnTheSecondPage(t *testing.T) {
+	t.Parallel()
+	f, c := client(t, ghclient.Policy{})
+	for i := range 130 {
+		f.AddWorkflow("octo/data", githubfake.Workflow{Path: fmt.Sprintf(".github/workflows/w%d.yml", i), Name: fmt.Sprintf("W %d", i), WorkflowDispatch: true})
+	}
+	r := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "W 120", WorkflowByName: true, Ref: "main", Inputs: event.EmptyObject}, Options{})
+	if !r.OK() || r.WorkflowKey == "" {
 		t.Errorf("%+v", r)
 	}
 }

@@ -1,6 +1,7 @@
 package githubfake
 
 import (
+	"fmt"
 	"archive/zip"
 	"bytes"
 	"net/http"
@@ -183,7 +184,7 @@ func (f *Fake) findRun(repo, id string) *run {
 func (f *Fake) routeDownstream(w *recorder, r *http.Request, repo, pattern, id string) {
 	switch pattern {
 	case "actions/workflows":
-		f.listWorkflows(w, repo)
+		f.listWorkflows(w, r, repo)
 	case "actions/runs/*/jobs":
 		f.listJobs(w, r, repo, id)
 	case "check-runs/*/annotations":
@@ -199,27 +200,39 @@ func (f *Fake) routeDownstream(w *recorder, r *http.Request, repo, pattern, id s
 	}
 }
 
-func (f *Fake) listWorkflows(w *recorder, repo string) {
+func (f *Fake) listWorkflows(w *recorder, r *http.Request, repo string) {
+	perPage, page := pageOf(r)
 	f.mu.Lock()
+	all := f.workflows[strings.ToLower(repo)]
 	list := []map[string]any{}
-	for _, wf := range f.workflows[strings.ToLower(repo)] {
-		list = append(list, f.workflowJSON(repo, wf))
+	for i := (page - 1) * perPage; i >= 0 && i < len(all) && i < page*perPage; i++ {
+		list = append(list, f.workflowJSON(repo, all[i]))
 	}
 	f.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(list), "workflows": list}, "")
+	if page*perPage < len(all) { // as GitHub pages: the next page in a Link header
+		next := *r.URL
+		q := next.Query()
+		q.Set("page", strconv.Itoa(page+1))
+		next.RawQuery = q.Encode()
+		w.Header().Set("Link", fmt.Sprintf(`<%s%s>; rel="next"`, f.srv.URL, next.RequestURI()))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(all), "workflows": list}, "")
 }
 
-// jobOf finds job number idx of a run by the job ID (run ID × 100 + index).
+// perRun spaces the IDs of a run's jobs (and artifacts): ID = run ID × perRun + index.
+const perRun = 1000
+
+// jobOf finds job number idx of a run by the job ID (run ID × perRun + index).
 func (f *Fake) jobOf(repo, jobID string) (*run, int) {
 	n, err := strconv.ParseInt(jobID, 10, 64)
 	if err != nil {
 		return nil, 0
 	}
-	rn := f.findRun(repo, strconv.FormatInt(n/100, 10))
-	if rn == nil || int(n%100) >= len(rn.wf.Jobs) {
+	rn := f.findRun(repo, strconv.FormatInt(n/perRun, 10))
+	if rn == nil || int(n%perRun) >= len(rn.wf.Jobs) {
 		return nil, 0
 	}
-	return rn, int(n % 100)
+	return rn, int(n % perRun)
 }
 
 // listJobs answers GET …/actions/runs/{id}/jobs: the jobs listed by now, paged, with an
@@ -237,7 +250,7 @@ func (f *Fake) listJobs(w *recorder, r *http.Request, repo, runID string) {
 	jobs := []map[string]any{}
 	for i, j := range rn.wf.Jobs {
 		if v, listed := j.view(rn, now); listed {
-			jobs = append(jobs, f.jobJSON(rn, rn.id*100+int64(i), j, v))
+			jobs = append(jobs, f.jobJSON(rn, rn.id*perRun+int64(i), j, v))
 		}
 	}
 	f.mu.Unlock()
@@ -307,7 +320,7 @@ func (f *Fake) listArtifacts(w *recorder, r *http.Request, repo, runID string) {
 			if q := r.URL.Query().Get("name"); q != "" && q != name {
 				continue
 			}
-			list = append(list, f.artifactJSON(rn, rn.id*100+int64(i), name))
+			list = append(list, f.artifactJSON(rn, rn.id*perRun+int64(i), name))
 		}
 	}
 	f.mu.Unlock()
@@ -321,7 +334,7 @@ func (f *Fake) listArtifacts(w *recorder, r *http.Request, repo, runID string) {
 func (f *Fake) artifactZip(w *recorder, r *http.Request, repo, artifactID string) {
 	n, _ := strconv.ParseInt(artifactID, 10, 64)
 	f.mu.Lock()
-	rn := f.findRun(repo, strconv.FormatInt(n/100, 10))
+	rn := f.findRun(repo, strconv.FormatInt(n/perRun, 10))
 	var files map[string]string
 	if rn != nil {
 		names := make([]string, 0, len(rn.wf.Artifacts))
@@ -329,7 +342,7 @@ func (f *Fake) artifactZip(w *recorder, r *http.Request, repo, artifactID string
 			names = append(names, name)
 		}
 		sort.Strings(names)
-		if i := int(n % 100); i < len(names) {
+		if i := int(n % perRun); i < len(names) {
 			files = rn.wf.Artifacts[names[i]]
 		}
 	}

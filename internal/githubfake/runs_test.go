@@ -261,7 +261,7 @@ func TestStorageHostAndCancel(t *testing.T) {
 	if code, _, _ := call(t, f, "POST", "/repos/octo/data/dispatches", `{"event_type":"e"}`, "Authorization", "Bearer tok"); code != 204 {
 		t.Fatalf("dispatch: %d", code)
 	}
-	jobID := fmt.Sprintf("%d", 7001*100)
+	jobID := fmt.Sprintf("%d", 7001*perRun)
 	req, _ := http.NewRequest("GET", f.URL()+"/repos/octo/data/actions/jobs/"+jobID+"/logs", nil)
 	req.Header.Set("Authorization", "Bearer tok")
 	req.Header.Set("User-Agent", "test")

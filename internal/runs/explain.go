@@ -35,23 +35,11 @@ const (
 // level first) and, for the first few, the last logLines lines of its log. What cannot be
 // read (a missing permission) is a warning with a hint, not a failure.
 func (p *Client) Explain(ctx context.Context, runID int64, only []string, logLines int, logs *LogBudget) (jobs []FailedJob, warnings []string) {
-	var list struct {
-		Jobs []struct {
-			ID          int64      `json:"id"`
-			Name        string     `json:"name"`
-			Conclusion  Conclusion `json:"conclusion"`
-			HTMLURL     string     `json:"html_url"`
-			CheckRunURL string     `json:"check_run_url"`
-			Steps       []struct {
-				Name       string     `json:"name"`
-				Conclusion Conclusion `json:"conclusion"`
-			} `json:"steps"`
-		} `json:"jobs"`
-	}
-	if err := p.get(ctx, p.Repo.Path()+fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=100", runID), "jobs", &list); err != nil {
+	list, err := p.explainedJobs(ctx, runID)
+	if err != nil {
 		return nil, []string{permissionWarning("the run's jobs", "Actions: read", err)}
 	}
-	for _, j := range list.Jobs {
+	for _, j := range list {
 		if !failed(j.Conclusion) || len(jobs) == maxFailedJobs || len(only) > 0 && !matchesAny(j.Name, only) {
 			continue
 		}
@@ -84,6 +72,40 @@ func (p *Client) Explain(ctx context.Context, runID int64, only []string, logLin
 		jobs = append(jobs, fj)
 	}
 	return jobs, warnings
+}
+
+// explainedJob is a job as Explain reads it: with its steps and check run.
+type explainedJob struct {
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	Conclusion  Conclusion `json:"conclusion"`
+	HTMLURL     string     `json:"html_url"`
+	CheckRunURL string     `json:"check_run_url"`
+	Steps       []struct {
+		Name       string     `json:"name"`
+		Conclusion Conclusion `json:"conclusion"`
+	} `json:"steps"`
+}
+
+// explainedJobs lists the jobs of the run's latest attempt, every page (as the wait reads
+// them), so that a failed job after the first hundred is explained too.
+func (p *Client) explainedJobs(ctx context.Context, runID int64) ([]explainedJob, error) {
+	var all []explainedJob
+	for page := 1; page <= maxJobPages; page++ {
+		var list struct {
+			TotalCount int            `json:"total_count"`
+			Jobs       []explainedJob `json:"jobs"`
+		}
+		path := fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=%d&page=%d", runID, perPage, page)
+		if err := p.get(ctx, p.Repo.Path()+path, "jobs", &list); err != nil {
+			return nil, err
+		}
+		all = append(all, list.Jobs...)
+		if page*perPage >= list.TotalCount || len(list.Jobs) < perPage {
+			break
+		}
+	}
+	return all, nil
 }
 
 // failed: a job or step that ended without success (skipped and neutral are not failures).

@@ -392,7 +392,8 @@ func (p *Client) get(ctx context.Context, path, label string, out any) error {
 	if err != nil {
 		return err
 	}
-	c, ok := p.etags[path]
+	key := fmt.Sprintf("%s %T", path, out) // what was kept is what this type decodes
+	c, ok := p.etags[key]
 	if ok {
 		req.Header.Set("If-None-Match", c.etag)
 	}
@@ -414,7 +415,7 @@ func (p *Client) get(ctx context.Context, path, label string, out any) error {
 	// Keep only what was decoded (a few fields a run), not GitHub's whole answer.
 	if etag := resp.Header.Get("ETag"); validETag(etag) {
 		if slim, err := json.Marshal(out); err == nil {
-			p.etags[path] = cached{etag: etag, body: slim}
+			p.etags[key] = cached{etag: etag, body: slim}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package runs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,21 @@ func TestAStartupFailureWithJobsNamed(t *testing.T) {
 	if !errors.As(err, &concl) || concl.Conclusion != ConclusionStartupFailure || concl.Jobs != "" ||
 		!strings.HasPrefix(err.Error(), `the run concluded "startup_failure"`) {
 		t.Errorf("%v", err)
+	}
+}
+
+// A failed job after the run's first hundred is explained, as the wait reads every page.
+func TestAFailedJobOnTheSecondPageIsExplained(t *testing.T) {
+	t.Parallel()
+	var jobs []githubfake.Job
+	for i := range 130 {
+		jobs = append(jobs, githubfake.Job{Name: fmt.Sprintf("shard %d", i), Conclusion: "success"})
+	}
+	jobs[117] = githubfake.Job{Name: "shard 117", Conclusion: "failure", Steps: []githubfake.Step{{Name: "Run tests", Conclusion: "failure"}},
+		Log: "2026-01-01T00:00:00.0000000Z boom\n"}
+	_, o := completed(t, githubfake.Workflow{Conclusion: "failure", Jobs: jobs}, After{LogLines: 5, Logs: NewLogBudget(StepLogBytes)})
+	if len(o.FailedJobs) != 1 || o.FailedJobs[0].Name != "shard 117" || strings.Join(o.FailedJobs[0].FailedSteps, ",") != "Run tests" ||
+		strings.Join(o.FailedJobs[0].LogTail, "|") != "boom" {
+		t.Errorf("%+v, warnings %q", o.FailedJobs, o.Warnings)
 	}
 }
