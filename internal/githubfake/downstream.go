@@ -1,9 +1,9 @@
 package githubfake
 
 import (
-	"fmt"
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
