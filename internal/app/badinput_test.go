@@ -109,7 +109,7 @@ func TestBadInputMatrix(t *testing.T) {
 		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: cannot be read"},
 		{"payload file and payload", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", unreadable}, "--client-payload-file: cannot be used together"},
 		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, `--dry-run: "perhaps" is not a boolean`},
-		{"unknown flag", nil, []string{"--repo", "octo/data"}, "flag provided but not defined"},
+		{"unknown flag", nil, []string{"--repo", "octo/data"}, "--repo: there is no such flag; did you mean --repository?"},
 	}
 	for _, c := range cli {
 		t.Run("cli/"+c.name, func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestActionCancelledWhileWaiting(t *testing.T) {
 	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
 	rn.clock = signalWhileSleeping{Clock: githubfake.NewClock(), cancel: cancel}
 	code := rn.main(ctx, nil)
-	if code != ExitFailed || !strings.Contains(stdout.String(), "GitHub answered 503 Service Unavailable, and the step was cancelled before the request was sent again: the event may have been accepted") ||
+	if code != ExitFailed || !strings.Contains(stdout.String(), "GitHub answered 503 Service Unavailable, and cancelled before the request was sent again: the event may have been accepted") ||
 		!strings.Contains(stdout.String(), "retrying in") {
 		t.Errorf("exit %d\n%s", code, stdout.String())
 	}

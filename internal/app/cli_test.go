@@ -92,7 +92,7 @@ func TestCLIUsageErrors(t *testing.T) {
 	}{
 		{"no arguments outside actions", nil, "no command given"},
 		{"unknown command", []string{"send"}, `unknown command "send"`},
-		{"unknown flag", []string{"trigger", "--repo", "octo/data"}, "flag provided but not defined: -repo"},
+		{"unknown flag", []string{"trigger", "--repo", "octo/data"}, "--repo: there is no such flag; did you mean --repository?"},
 		{"flag without value", []string{"trigger", "--event-type"}, "flag needs an argument"},
 		{"positional argument", []string{"trigger", "--event-type", "e", "octo/data"}, `unexpected argument "octo/data"`},
 		{"bad dry-run value", []string{"trigger", "--dry-run=maybe"}, `--dry-run: "maybe" is not a boolean`},
@@ -231,9 +231,9 @@ func TestParseTriggerAndWatch(t *testing.T) {
 		args  []string
 		err   string
 	}{
-		{parseTrigger, []string{"--repo", "x"}, "flag provided but not defined: -repo"},
+		{parseTrigger, []string{"--repo", "x"}, "--repo: there is no such flag; did you mean --repository?"},
 		{parseTrigger, []string{"--repository", "x", "extra"}, `unexpected argument "extra"`},
-		{parseTrigger, []string{"--token", "ghp_x"}, "flag provided but not defined: -token"},
+		{parseTrigger, []string{"--token", "ghp_x"}, "--token: there is no such flag: the token is read from GH_TOKEN"},
 		{parseWatch, []string{"--repository", "x"}, "--run-id: watch needs the ID of the run to follow"},
 	} {
 		if _, err := tc.parse(rn, tc.args); err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -264,5 +264,28 @@ func TestCommandsTable(t *testing.T) {
 	}
 	if _, ok := commandNamed("deploy"); ok {
 		t.Error("an unknown command found")
+	}
+}
+
+// TestTheCLISpeaksItsOwnVocabulary: errors name the flags and variables the CLI has.
+func TestTheCLISpeaksItsOwnVocabulary(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"trigger", "--token", "x"}, "--token: there is no such flag: the token is read from GH_TOKEN (or GITHUB_TOKEN), never from a flag"},
+		{nil, []string{"trigger", "--repositry", "octo/data"}, "--repositry: there is no such flag; did you mean --repository?"},
+		{nil, []string{"trigger", "--app-private-key", "x"}, "give --app-private-key-file PATH, or the key in GITHUB_APP_PRIVATE_KEY"},
+		{nil, []string{"trigger", "--zzzzzzzzzzzz"}, "--zzzzzzzzzzzz: there is no such flag (run 'dispatch help' for the flags)"},
+		{map[string]string{"GH_TOKEN": githubfake.TestToken}, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--app-id", "123"},
+			"--app-private-key-file (or GITHUB_APP_PRIVATE_KEY): is empty, but --app-id is set"},
+		{nil, []string{"watch", "--repository", "octo/data", "--run-id", "5"}, "with a token that may read the repository's Actions (Actions: read)"},
+	} {
+		run := runCLIMode(t, tc.env, tc.args...)
+		if run.code != ExitBadInput || !strings.Contains(run.stderr, tc.want) || strings.Contains(run.stderr, "use --dry-run") && tc.args[0] == "watch" {
+			t.Errorf("%v: exit %d\n%s", tc.args, run.code, run.stderr)
+		}
 	}
 }

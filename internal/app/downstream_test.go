@@ -342,7 +342,7 @@ func TestRunThatVanishesWhileWaited(t *testing.T) {
 		Running: 10 * time.Minute, Vanishes: 2 * time.Minute})
 	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
 		"api-url": f.URL(), "wait": "completed"}, nil)
-	if run.code != ExitFailed || !strings.Contains(run.stdout, "GitHub accepted the event, but run "+run.outputs["run-id"]+" disappeared from octo/data while the step waited for it") ||
+	if run.code != ExitFailed || !strings.Contains(run.stdout, "GitHub accepted the event, but run "+run.outputs["run-id"]+" disappeared from octo/data while it was waited for") ||
 		!strings.Contains(run.stdout, "the run was deleted, or the token lost access") || run.outputs["run-status"] != "in_progress" {
 		t.Errorf("exit %d, outputs %v\n%s", run.code, run.outputs, run.stdout)
 	}

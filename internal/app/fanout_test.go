@@ -257,7 +257,7 @@ func TestTargetsBeyondTheTimeoutSaySo(t *testing.T) {
 	if code != ExitFailed || sent < 10 || sent > 11 {
 		t.Fatalf("exit %d, %d sent\n%s", code, sent, stderr)
 	}
-	if n := strings.Count(stderr, "not sent: the step's timeout would run out before this request's turn"); n != 20-sent ||
+	if n := strings.Count(stderr, "not sent: the timeout would run out before this request's turn"); n != 20-sent ||
 		!strings.Contains(stderr, "hint: raise --timeout, or leave it out: then it fits the targets") || strings.Contains(stderr, "no answer from GitHub") {
 		t.Errorf("%d not-sent lines for %d targets\n%s", n, 20-sent, stderr)
 	}
@@ -529,7 +529,7 @@ func TestCancelledWithARequestInFlight(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout.String()), &rs); code != ExitFailed || err != nil {
 		t.Fatalf("exit %d: %v\n%s", code, err, stderr.String())
 	}
-	want := fmt.Sprintf("sent, but the step was cancelled before GitHub answered: the event may have been accepted; its distinct_id %q tells it apart if it is sent again", rs[0]["distinct_id"])
+	want := fmt.Sprintf("sent, but cancelled before GitHub answered: the event may have been accepted; its distinct_id %q tells it apart if it is sent again", rs[0]["distinct_id"])
 	if rs[0]["delivery"] != "unanswered" || rs[0]["attempts"] != float64(1) || rs[0]["error"] != want {
 		t.Errorf("result %v\n%s", rs[0], stderr.String())
 	}

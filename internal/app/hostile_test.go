@@ -160,7 +160,7 @@ func TestMalformedHeaders(t *testing.T) {
 			Body: `{"message":"Resource not accessible by integration"}`}, []string{"it needs Contents: write (contents=write)"}},
 		{"permission header of two", githubfake.Fault{Status: 403, Header: http.Header{"X-Accepted-Github-Permissions": {"contents=write; actions=write"}},
 			Body: `{"message":"Resource not accessible by integration"}`}, []string{"it needs Contents: write"}},
-		{"Retry-After of 3,000 years", githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"99999999999"}}}, []string{"gave up at once", "would pass the step's deadline"}},
+		{"Retry-After of 3,000 years", githubfake.Fault{Status: 429, Header: http.Header{"Retry-After": {"99999999999"}}}, []string{"gave up at once", "would pass the deadline"}},
 		{"reset at the end of time", githubfake.Fault{Status: 403, Body: `{"message":"API rate limit exceeded"}`,
 			Header: http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"9223372036854775807"}}}, []string{"gave up at once"}},
 	} {

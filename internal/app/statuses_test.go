@@ -279,7 +279,7 @@ func TestACancelledStepReportsBeforeItCleansUp(t *testing.T) {
 	}()
 	code := rn.main(ctx, nil)
 	outputs, _ := os.ReadFile(vars["GITHUB_OUTPUT"])
-	if code != ExitFailed || out.at.IsZero() || !strings.Contains(string(outputs), "the step was cancelled while waiting for the run") {
+	if code != ExitFailed || out.at.IsZero() || !strings.Contains(string(outputs), "cancelled while waiting for the run") {
 		t.Fatalf("exit %d\n%s\n%s", code, out.b.String(), outputs)
 	}
 	last := map[string]githubfake.CommitStatus{}

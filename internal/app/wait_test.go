@@ -443,7 +443,7 @@ func TestCancelWhileWaitingForTheRun(t *testing.T) {
 	if code != ExitFailed || len(f.Dispatches()) != 1 {
 		t.Fatalf("exit %d, %d dispatches", code, len(f.Dispatches()))
 	}
-	if !strings.Contains(stderr.String(), "GitHub accepted the event, but the step was cancelled while waiting for the run") ||
+	if !strings.Contains(stderr.String(), "GitHub accepted the event, but cancelled while waiting for the run") ||
 		strings.Contains(stderr.String(), "not delivered") {
 		t.Errorf("stderr:\n%s", stderr.String())
 	}

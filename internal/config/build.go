@@ -169,7 +169,7 @@ func (b *builder) jobs() {
 	case err != nil:
 		b.bad("jobs", "%v", err)
 	case len(names) > 0 && b.c.Wait != event.WaitCompleted:
-		b.bad("jobs", "needs wait: completed: the step waits for the jobs named to complete")
+		b.bad("jobs", "needs wait: completed: the jobs named are waited for until they complete")
 	}
 	b.c.Jobs = names
 }
@@ -432,13 +432,16 @@ func (b *builder) auth() {
 	case appID != "" && key != "":
 		b.app(appID, key, keyInput)
 	case appID != "":
-		b.bad(keyInput, "is empty, but app-id is set: a GitHub App needs both")
+		b.bad(keyInput, "is empty, but %s is set: a GitHub App needs both", Label(b.mode, "app-id"))
 	case key != "":
-		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both", keyInput)
+		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both", Label(b.mode, keyInput))
 	case in.Token == "" && !b.c.DryRun:
-		if b.mode == CLIMode {
+		switch {
+		case b.mode == CLIMode && b.c.RunID != 0:
+			b.bad("token", "is not set: export GH_TOKEN (or GITHUB_TOKEN) with a token that may read the repository's Actions (Actions: read)")
+		case b.mode == CLIMode:
 			b.bad("token", "is not set: export GH_TOKEN (or GITHUB_TOKEN) with a token that may write to the repository, or use --dry-run")
-		} else {
+		default:
 			b.bad("token", "is empty: pass a secret, e.g. token: ${{ secrets.DISPATCH_TOKEN }}, or leave it unset to use github.token")
 		}
 	case in.Token != "":

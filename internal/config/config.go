@@ -197,8 +197,11 @@ func (ps Problems) Error() string {
 // Label names an input the way the user gave it in mode m.
 func Label(m Mode, input string) string {
 	if m == CLIMode {
-		if input == "token" {
+		switch input {
+		case "token", "status-token": // the CLI has one token, from the environment
 			return "token (GH_TOKEN or GITHUB_TOKEN)"
+		case "app-private-key": // the CLI reads the key from a file, or the environment
+			return "--app-private-key-file (or GITHUB_APP_PRIVATE_KEY)"
 		}
 		return "--" + input
 	}

@@ -234,7 +234,7 @@ func TestImageStopsOnSIGTERM(t *testing.T) {
 		t.Errorf("took %s to stop after SIGTERM", took)
 	}
 	run := readRun(t, 1, string(logs), out, sum)
-	if !strings.Contains(run.stdout, "sent, but the step was cancelled before GitHub answered") || !strings.Contains(run.outputs["results"], `"delivery":"unanswered"`) {
+	if !strings.Contains(run.stdout, "sent, but cancelled before GitHub answered") || !strings.Contains(run.outputs["results"], `"delivery":"unanswered"`) {
 		t.Errorf("output:\n%s\noutputs %v", run.stdout, run.outputs)
 	}
 	if len(f.Dispatches()) != 0 {

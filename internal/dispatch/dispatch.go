@@ -452,9 +452,9 @@ func (e *sendError) tell() string {
 
 func stopped(k ghclient.Kind) string {
 	if k == ghclient.Cancelled {
-		return "the step was cancelled"
+		return "cancelled"
 	}
-	return "the step's timeout ran out"
+	return "the timeout ran out"
 }
 
 // opError says which step of sending failed.

@@ -69,7 +69,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 			cancel() // as a signal would, while the policy waits a minute
 		}
 	}})
-	if res.OK() || res.Err.Error() != "GitHub answered 429 Too Many Requests, and the step was cancelled before the request was sent again" || res.Delivery != DeliveryAnswered {
+	if res.OK() || res.Err.Error() != "GitHub answered 429 Too Many Requests, and cancelled before the request was sent again" || res.Delivery != DeliveryAnswered {
 		t.Errorf("result %+v", res)
 	}
 	if len(f.Requests()) != 1 || len(f.Dispatches()) != 0 {

@@ -11,7 +11,7 @@ import (
 )
 
 // ErrNotSent marks targets never tried because the step was cancelled or timed out first.
-var ErrNotSent = errors.New("not sent: the step was cancelled or ran out of time before this target's turn")
+var ErrNotSent = errors.New("not sent: cancelled or out of time before this target's turn")
 
 // InternalError is a panic turned into an error: a bug, reported as such, for the target
 // it happened to (or, from app, for the step).

@@ -12,7 +12,7 @@ import (
 // Hint says how to send fewer inputs.
 func (e *InputsLimitError) Hint(cli bool) string {
 	const f = "GitHub Enterprise Server before 3.20 takes at most %d workflow inputs (github.com and 3.20 or later: 25): send fewer in %s, for example several values as one JSON string; " +
-		"when the step waits for the run on a server before 3.21, distinct_id is one of them"
+		"when waiting for the run on a server before 3.21, distinct_id is one of them"
 	in := `input "inputs"`
 	if cli {
 		in = "--inputs"

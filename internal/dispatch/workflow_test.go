@@ -75,11 +75,11 @@ func TestSendErrorSaysWhatMayHaveArrived(t *testing.T) {
 		e    *sendError
 		want string
 	}{
-		{&sendError{err: cancelled, delivery: DeliveryNotSent}, "not sent: the step was cancelled before the request went out"},
-		{&sendError{err: timedOut, delivery: DeliveryUnanswered, distinctID: "abc"}, `sent, but the step's timeout ran out before GitHub answered: the event may have been accepted; its distinct_id "abc" tells it apart`},
+		{&sendError{err: cancelled, delivery: DeliveryNotSent}, "not sent: cancelled before the request went out"},
+		{&sendError{err: timedOut, delivery: DeliveryUnanswered, distinctID: "abc"}, `sent, but the timeout ran out before GitHub answered: the event may have been accepted; its distinct_id "abc" tells it apart`},
 		{&sendError{err: timedOut, delivery: DeliveryAnswered, last: ghclient.Attempt{Sent: true, Status: 502}, gaveUp: "after 2 attempts"},
-			"GitHub answered 502 Bad Gateway, and the step's timeout ran out before the request was sent again: the event may have been accepted (a server error can come after GitHub processed it); check the receiving repository's Actions tab before sending it again; gave up after 2 attempts"},
-		{&sendError{err: cancelled, delivery: DeliveryAnswered, last: ghclient.Attempt{Sent: true, Status: 429}}, "GitHub answered 429 Too Many Requests, and the step was cancelled before the request was sent again"},
+			"GitHub answered 502 Bad Gateway, and the timeout ran out before the request was sent again: the event may have been accepted (a server error can come after GitHub processed it); check the receiving repository's Actions tab before sending it again; gave up after 2 attempts"},
+		{&sendError{err: cancelled, delivery: DeliveryAnswered, last: ghclient.Attempt{Sent: true, Status: 429}}, "GitHub answered 429 Too Many Requests, and cancelled before the request was sent again"},
 	} {
 		if got := tc.e.Error(); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("got  %q\nwant %q", got, tc.want)

@@ -98,7 +98,7 @@ func (c Cause) String() string {
 	case Cancelled:
 		return "cancelled before GitHub answered"
 	case TimedOut:
-		return "the step's timeout ran out before GitHub answered"
+		return "the timeout ran out before GitHub answered"
 	case Network:
 		if c.Proxy != "" {
 			return "nothing reached GitHub: " + c.Err.Error()

@@ -20,7 +20,7 @@ type Pacer struct {
 }
 
 // ErrNoTurn is a request never sent: the step's deadline would pass before its turn.
-var ErrNoTurn = errors.New("not sent: the step's timeout would run out before this request's turn")
+var ErrNoTurn = errors.New("not sent: the timeout would run out before this request's turn")
 
 // turnError says how long the request would have waited for its turn.
 type turnError struct{ wait, interval time.Duration }

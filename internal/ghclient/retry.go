@@ -183,7 +183,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			a.Why, a.GaveUp = why, fmt.Sprintf("after %d attempts (max-attempts)", n)
 		case !p.Deadline.IsZero() && p.Clock.Now().Add(wait).After(p.Deadline):
 			a.Why = why
-			a.GaveUp = fmt.Sprintf("at once: waiting until %s would pass the step's deadline at %s (timeout)",
+			a.GaveUp = fmt.Sprintf("at once: waiting until %s would pass the deadline at %s (timeout)",
 				p.Clock.Now().Add(wait).UTC().Format(time.RFC3339), p.Deadline.UTC().Format(time.RFC3339))
 		default:
 			a.Retry, a.Wait, a.Why = true, wait, why

@@ -143,7 +143,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "primary reset far beyond the deadline fails at once", faults: func() []githubfake.Fault {
 			return []githubfake.Fault{primary(time.Now().Add(time.Hour))}
 		}, requests: 1, accepted: 0, waits: []time.Duration{},
-			errHas: []string{"primary rate limit exhausted", "resets at", "gave up at once", "would pass the step's deadline"}},
+			errHas: []string{"primary rate limit exhausted", "resets at", "gave up at once", "would pass the deadline"}},
 		{name: "Retry-After beyond the deadline fails at once", faults: func() []githubfake.Fault {
 			return []githubfake.Fault{{Status: 429, Header: http.Header{"Retry-After": {"3600"}}}}
 		}, requests: 1, accepted: 0, waits: []time.Duration{}, errHas: []string{"429 Too Many Requests", "gave up at once"}},
@@ -269,7 +269,7 @@ func TestDeadlineEndsAHangingRequest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	res := dispatchWith(ctx, client, nil)
-	if res.OK() || res.err != "the step's timeout ran out before GitHub answered" || res.attempts != 1 {
+	if res.OK() || res.err != "the timeout ran out before GitHub answered" || res.attempts != 1 {
 		t.Errorf("result %+v", res)
 	}
 

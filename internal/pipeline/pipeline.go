@@ -109,9 +109,9 @@ const (
 // words is the ending as a message says it.
 func (e Ending) words() string {
 	if e == Cancelled {
-		return "the step was cancelled"
+		return "cancelled"
 	}
-	return "the step's timeout ran out"
+	return "the timeout ran out"
 }
 
 // NotSentError is a target never started because the step ended first.

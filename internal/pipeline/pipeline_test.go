@@ -245,7 +245,7 @@ func TestTargetsNeverStartedCostNothing(t *testing.T) {
 		if errors.As(r.Err, &ns) {
 			notSent++
 			if ns.Ending != Cancelled || !errors.Is(r.Err, dispatch.ErrNotSent) || r.Receipt.Delivery != dispatch.DeliveryNotSent ||
-				r.Error() != "not sent: the step was cancelled before this target's turn" {
+				r.Error() != "not sent: cancelled before this target's turn" {
 				t.Errorf("%s: %v", r.Repo, r.Err)
 			}
 		}
@@ -275,7 +275,7 @@ func TestWhatCouldNotBeCleanedUpIsNamedWithItsTrueReason(t *testing.T) {
 		t.Fatalf("warnings %q", c.Warnings)
 	}
 	for i, w := range c.Warnings {
-		want := fmt.Sprintf("#%d octo/r%d deploy.yml@main: the final commit status \"deploy / octo/r%d\" was not posted: the step was cancelled and the 300ms left for the clean-up ran out", i+1, i, i)
+		want := fmt.Sprintf("#%d octo/r%d deploy.yml@main: the final commit status \"deploy / octo/r%d\" was not posted: cancelled and the 300ms left for the clean-up ran out", i+1, i, i)
 		if w != want {
 			t.Errorf("warning\n%q, want\n%q", w, want)
 		}
@@ -475,7 +475,7 @@ func TestAFinalStatusGitHubFailsIsAWarning(t *testing.T) {
 func TestNotSentSaysWhy(t *testing.T) {
 	t.Parallel()
 	timedOut, cancelled := &NotSentError{Ending: TimedOut}, &NotSentError{Ending: Cancelled}
-	if timedOut.Error() != "not sent: the step's timeout ran out before this target's turn" || cancelled.Hint(false) != "" ||
+	if timedOut.Error() != "not sent: the timeout ran out before this target's turn" || cancelled.Hint(false) != "" ||
 		!strings.Contains(timedOut.Hint(false), "raise the timeout input") || !strings.Contains(timedOut.Hint(true), "raise --timeout") {
 		t.Errorf("%q %q %q", timedOut.Error(), timedOut.Hint(false), timedOut.Hint(true))
 	}

@@ -66,7 +66,7 @@ func (p *Client) Explain(ctx context.Context, runID int64, only []string, logLin
 			}
 			var left bool
 			if fj.LogTail, left = logs.fit(tail); left {
-				warnings = appendOnce(warnings, fmt.Sprintf("log lines left out: the step keeps at most %d MiB of failed jobs' logs, all targets together; open the runs for the rest", StepLogBytes>>20))
+				warnings = appendOnce(warnings, fmt.Sprintf("log lines left out: at most %d MiB of failed jobs' logs are kept, all targets together; open the runs for the rest", StepLogBytes>>20))
 			}
 		}
 		jobs = append(jobs, fj)

@@ -40,8 +40,8 @@ type Follow struct {
 
 // Errors that end following a run early, after the event was delivered.
 var (
-	ErrCancelled error = &endedError{msg: "the step was cancelled while waiting for the run"}
-	ErrTimeout   error = &endedError{msg: "the step's timeout ran out while waiting for the run",
+	ErrCancelled error = &endedError{msg: "cancelled while waiting for the run"}
+	ErrTimeout   error = &endedError{msg: "the timeout ran out while waiting for the run",
 		action: "raise the timeout input (it bounds the whole step, waiting included)",
 		cli:    "raise --timeout (it bounds the whole run, waiting included)"}
 )

@@ -32,7 +32,7 @@ func (e *JobsNotFoundError) Hint(cli bool) string {
 // Hint says how to check the run's ID, or what happened to a run that vanished.
 func (e *RunNotFoundError) Hint(cli bool) string {
 	if e.Vanished {
-		return "the run was deleted, or the token lost access to " + e.Repo.String() + "'s Actions, while the step waited: see the repository's Actions tab"
+		return "the run was deleted, or the token lost access to " + e.Repo.String() + "'s Actions, while it was waited for: see the repository's Actions tab"
 	}
 	return pick(cli, fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", e.Repo),
 		fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", e.Repo))

@@ -222,7 +222,7 @@ type RunNotFoundError struct {
 
 func (e *RunNotFoundError) Error() string {
 	if e.Vanished {
-		return fmt.Sprintf("run %d disappeared from %s while the step waited for it: %v", e.ID, e.Repo, e.Err)
+		return fmt.Sprintf("run %d disappeared from %s while it was waited for: %v", e.ID, e.Repo, e.Err)
 	}
 	return fmt.Sprintf("run %d not found in %s: %v", e.ID, e.Repo, e.Err)
 }
