@@ -243,7 +243,7 @@ func targetsFromYAML(s string) ([]targetEntry, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(strings.NewReader(s))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("is neither a JSON array nor a YAML list: %w", err)
+		return nil, fmt.Errorf("is neither a JSON array nor a YAML list: %w", yamlLine(err))
 	}
 	var more yaml.Node
 	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
@@ -262,6 +262,38 @@ func targetsFromYAML(s string) ([]targetEntry, error) {
 		list = append(list, e)
 	}
 	return list, nil
+}
+
+// parserErrors are go.yaml.in/yaml/v3's messages of its parser (not its scanner), whose
+// line it reports 0-based: one line too early.
+var parserErrors = []string{"did not find expected <document start>", "did not find expected node content", "did not find expected key",
+	"did not find expected '-' indicator", "did not find expected ',' or ']'", "did not find expected ',' or '}'"}
+
+var yamlLinePrefix = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlLineError is a YAML error with its line as the user counts it.
+type yamlLineError struct {
+	msg string
+	err error
+}
+
+func (e *yamlLineError) Error() string { return e.msg }
+func (e *yamlLineError) Unwrap() error { return e.err }
+
+// yamlLine corrects the line of a parser error.
+func yamlLine(err error) error {
+	m := yamlLinePrefix.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	rest := err.Error()[len(m[0]):]
+	for _, p := range parserErrors {
+		if strings.HasPrefix(rest, p) {
+			n, _ := strconv.Atoi(m[1])
+			return &yamlLineError{msg: fmt.Sprintf("yaml: line %d: %s", n+1, rest), err: err}
+		}
+	}
+	return err
 }
 
 // entryFromYAML reads one mapping of the YAML form.

@@ -179,6 +179,9 @@ func sendWithoutDetails(ctx context.Context, client *github.Client, path, label 
 		rec.fail(&InputsLimitError{Release: release, Limit: limit, Inputs: inputs.Len(), IDAdded: inputs.Len() > t.Inputs.Len()})
 		return
 	}
+	if rec.Attempts > 0 {
+		label += " (sent again without return_run_details)"
+	}
 	send(ctx, client, rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, inputs, false), nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
 	limitHint(rec, o.Server, inputs.Len())
@@ -351,11 +354,13 @@ func send(ctx context.Context, client *github.Client, rec *Receipt, o Options, l
 	}
 	var last ghclient.Attempt // the last attempt that went out
 	var acceptedAt time.Time
+	before := rec.Attempts // a request sent again (without return_run_details) counts on
 	ctx = ghclient.WithObserver(ctx, func(a ghclient.Attempt) {
 		if a.Sent {
 			rec.Attempts++
 			last = a
 		}
+		a.N, a.Max = a.N+before, a.Max+before // the log counts as results do
 		if a.Retry && a.MayHaveArrived() {
 			rec.MayBeDuplicate = true
 		}

@@ -162,10 +162,18 @@ func TestSendWorkflowFallsBackOn400(t *testing.T) {
 	t.Parallel()
 	f, c, learnt := serverClient(t, githubfake.GitHubCom, nil)
 	f.Script(githubfake.Fault{Path: "/dispatches", Status: 400, Body: `{"message":"Problems parsing JSON"}`})
+	var log []string
 	res := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: "main",
-		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
+		Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt, OnAttempt: func(label string, a ghclient.Attempt) {
+		log = append(log, fmt.Sprintf("%s attempt %d/%d: %d", label, a.N, a.Max, a.Status))
+	}})
 	if bodies := dispatchBodies(f); !res.OK() || len(bodies) != 2 || bodies[1]["return_run_details"] != nil || f.Runs() != 1 || !res.IDInInputs {
 		t.Errorf("result %+v, bodies %v", res, bodies)
+	}
+	// The log counts the requests as the results do.
+	want := []string{"octo/data deploy.yml@main attempt 1/1: 400", "octo/data deploy.yml@main (sent again without return_run_details) attempt 2/2: 204"}
+	if res.Attempts != 2 || strings.Join(log, "|") != strings.Join(want, "|") {
+		t.Errorf("attempts %d, log %q", res.Attempts, log)
 	}
 }
 
