@@ -408,8 +408,8 @@ func TestYAMLErrorsPointAtTheirLine(t *testing.T) {
 	t.Parallel()
 	for list, want := range map[string]string{
 		"- repository: octo/a\n  event-type: e\n  client-payload: {a: [1\n": "yaml: line 3: did not find expected ',' or ']'",
-		"- repository: octo/a\n  event-type: e\n    x: y\n":                  "yaml: line 3: mapping values are not allowed in this context",
-		"- repository: octo/a\n  event-type: e\n- repository: [x\n":        "yaml: line 3: did not find expected ',' or ']'",
+		"- repository: octo/a\n  event-type: e\n    x: y\n":                 "yaml: line 3: mapping values are not allowed in this context",
+		"- repository: octo/a\n  event-type: e\n- repository: [x\n":         "yaml: line 3: did not find expected ',' or ']'",
 	} {
 		if _, err := ParseTargetList(list); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", list, err, want)
