@@ -117,10 +117,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 			code = ExitFailed
 			rep.failed(r, hint(cfg, r, now))
 		}
-		if r.Receipt.MayBeDuplicate {
-			warnings = append(warnings, duplicateWarning(r))
-		}
-		warnings = append(warnings, runWarnings(r)...)
+		warnings = append(warnings, report.Warnings(r)...)
 	}
 	for _, w := range warnings {
 		rep.warn(w)
@@ -130,13 +127,4 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 		rep.amend(st.Results, c)
 	}
 	return code
-}
-
-// runWarnings are the warnings of r's run, each naming its repository.
-func runWarnings(r outcome.Result) []string {
-	var out []string
-	for _, w := range r.Run.Warnings {
-		out = append(out, untrusted.Line(r.Place()+r.Repo.String()+": "+w, 0))
-	}
-	return out
 }

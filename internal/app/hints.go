@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
-	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -284,14 +283,4 @@ func neededPermission(r outcome.Result) string {
 		return "actions=write"
 	}
 	return "contents=write"
-}
-
-// duplicateWarning says that a retried event may arrive twice, and what receivers can
-// deduplicate on.
-func duplicateWarning(r outcome.Result) string {
-	on := "set add-distinct-id: true (--add-distinct-id=true) so that every event carries a distinct_id receivers can deduplicate on"
-	if r.Receipt.DistinctID != "" {
-		on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
-	}
-	return untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), on), 0)
 }

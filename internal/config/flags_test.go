@@ -1,0 +1,34 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+// An unknown flag gets the nearest one, or where a token or a key goes instead.
+func TestUnknownFlag(t *testing.T) {
+	t.Parallel()
+	var in Inputs
+	fs := flag.NewFlagSet("dispatch trigger", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	in.Flags(fs)
+	for args, want := range map[string]string{
+		"--token":           "the token is read from GH_TOKEN (or GITHUB_TOKEN), never from a flag",
+		"--github-token":    "the token is read from GH_TOKEN",
+		"--app-private-key": "give --app-private-key-file PATH, or the key in GITHUB_APP_PRIVATE_KEY",
+		"--repo":            "did you mean --repository?",
+		"--evnt-type":       "did you mean --event-type?",
+		"--qqqqqqq":         "there is no such flag (run 'dispatch help' for the flags)",
+	} {
+		err := UnknownFlag(fs, fs.Parse([]string{args, "x"}))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", args, err, want)
+		}
+	}
+	if other := errors.New("flag needs an argument: -repository"); UnknownFlag(fs, other) != other {
+		t.Error("another parse error is not its to word")
+	}
+}
