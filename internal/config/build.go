@@ -327,6 +327,7 @@ func (b *builder) afterRun() {
 	if c.CancelRunOnAbort, err = parseBool(in.CancelRunOnAbort, false); err != nil {
 		b.bad("cancel-run-on-abort", "%v", err)
 	}
+	b.failFast()
 	if name := strings.TrimSpace(in.OutputsArtifact); name != "" {
 		if err := CheckArtifactName(name); err != nil {
 			b.bad("outputs-artifact", "%v", err)
@@ -335,6 +336,23 @@ func (b *builder) afterRun() {
 			b.bad("outputs-artifact", "needs wait: completed: the outputs are read from the finished run")
 		}
 		c.OutputsArtifact = name
+	}
+}
+
+// failFast: whether the first failed job ends the wait, and then cancels the run.
+func (b *builder) failFast() {
+	c, err := b.c, error(nil)
+	if c.FailFast, err = parseBool(b.in.FailFast, false); err != nil {
+		b.bad("fail-fast", "%v", err)
+	}
+	if c.CancelRunOnFailure, err = parseBool(b.in.CancelRunOnFailure, false); err != nil {
+		b.bad("cancel-run-on-failure", "%v", err)
+	}
+	if c.FailFast && c.Wait != event.WaitCompleted {
+		b.bad("fail-fast", "needs wait: completed: it ends the wait for the run at its first failed job")
+	}
+	if c.CancelRunOnFailure && !c.FailFast {
+		b.bad("cancel-run-on-failure", "needs fail-fast: the run is cancelled when fail-fast ends the wait (without it the run is followed to its end)")
 	}
 }
 

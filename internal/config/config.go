@@ -49,18 +49,21 @@ type Inputs struct {
 	RunID             string // follow this run; dispatch nothing
 	LogLines          string // last lines of each failed job's log to show, 0 to 500
 	CancelRunOnAbort  string // boolean: cancel the run when giving up on it
-	OutputsArtifact   string // artifact holding outputs.json, read after success
-	Concurrency       string // targets in flight at once
-	AppID             string // GitHub App ID (or client ID)
-	AppPrivateKey     string // its PEM private key
-	AppPrivateKeyFile string // CLI only: where to read the key from
-	AppInstallationID string // optional
-	Targets           string // JSON (or YAML) array of events, each with its repository
-	Jobs              string // wait for these jobs of the run only (one per line or comma-separated)
-	StatusContext     string // post each target's outcome as a commit status of this context
-	StatusToken       string // the token that posts it
-	StatusRepository  string // the repository of the commit (default: the caller's)
-	StatusSHA         string // the commit (default: the caller's, from its event)
+	FailFast          string // boolean: the first job waited for that fails ends the wait
+	// CancelRunOnFailure is a boolean: cancel the run when fail-fast ended the wait.
+	CancelRunOnFailure string
+	OutputsArtifact    string // artifact holding outputs.json, read after success
+	Concurrency        string // targets in flight at once
+	AppID              string // GitHub App ID (or client ID)
+	AppPrivateKey      string // its PEM private key
+	AppPrivateKeyFile  string // CLI only: where to read the key from
+	AppInstallationID  string // optional
+	Targets            string // JSON (or YAML) array of events, each with its repository
+	Jobs               string // wait for these jobs of the run only (one per line or comma-separated)
+	StatusContext      string // post each target's outcome as a commit status of this context
+	StatusToken        string // the token that posts it
+	StatusRepository   string // the repository of the commit (default: the caller's)
+	StatusSHA          string // the commit (default: the caller's, from its event)
 	// DistinctID is the fresh unique ID the caller generated for this run; it goes into
 	// the payload when the run is to be found. Not an input.
 	DistinctID string
@@ -114,10 +117,14 @@ type Config struct {
 	Jobs []string
 
 	// After the run.
-	RunID            int64  // follow this existing run of the one repository; nothing is sent
-	LogLines         int    // last lines of each failed job's log to show (0: none)
-	CancelRunOnAbort bool   // cancel the run when the step gives up on it
-	OutputsArtifact  string // artifact whose outputs.json becomes run-outputs
+	RunID            int64 // follow this existing run of the one repository; nothing is sent
+	LogLines         int   // last lines of each failed job's log to show (0: none)
+	CancelRunOnAbort bool  // cancel the run when the step gives up on it
+	// FailFast: with WaitCompleted, the first job waited for that fails ends the wait.
+	FailFast bool
+	// CancelRunOnFailure: cancel the run when FailFast ended the wait.
+	CancelRunOnFailure bool
+	OutputsArtifact    string // artifact whose outputs.json becomes run-outputs
 	// Status, when set, is where each target's outcome is posted as a commit status.
 	Status *Status
 }
@@ -241,6 +248,7 @@ func (in *Inputs) fields() map[string]*string {
 		"wait": &in.Wait, "wait-timeout": &in.WaitTimeout, "fail-on-conclusion": &in.FailOnConclusion,
 		"add-distinct-id": &in.AddDistinctID, "run-id": &in.RunID, "log-lines": &in.LogLines,
 		"cancel-run-on-abort": &in.CancelRunOnAbort, "outputs-artifact": &in.OutputsArtifact,
+		"fail-fast": &in.FailFast, "cancel-run-on-failure": &in.CancelRunOnFailure,
 		"concurrency": &in.Concurrency, "app-id": &in.AppID, "app-private-key": &in.AppPrivateKey,
 		"app-private-key-file": &in.AppPrivateKeyFile, "app-installation-id": &in.AppInstallationID,
 		"targets": &in.Targets, "jobs": &in.Jobs, "status-context": &in.StatusContext, "status-token": &in.StatusToken,
@@ -253,7 +261,8 @@ func (in *Inputs) fields() map[string]*string {
 var (
 	actionOnly = map[string]bool{"token": true, "app-private-key": true, "status-token": true}
 	cliOnly    = map[string]bool{"client-payload-file": true, "app-private-key-file": true}
-	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "cancel-run-on-abort": true}
+	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "cancel-run-on-abort": true,
+		"fail-fast": true, "cancel-run-on-failure": true}
 )
 
 // Flags registers a flag for every input the CLI takes, named like the input. A boolean

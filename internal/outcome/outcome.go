@@ -116,7 +116,8 @@ type entry struct {
 	FailedJobs     []runs.FailedJob `json:"failed_jobs,omitempty"`
 	RunOutputs     json.RawMessage  `json:"run_outputs,omitempty"`
 	RunCancelled   bool             `json:"run_cancelled,omitempty"`
-	Jobs           []runs.Job       `json:"jobs,omitempty"` // with the jobs input: the ones waited for
+	Jobs           []runs.Job       `json:"jobs,omitempty"`      // with the jobs input: the ones waited for
+	FailFast       string           `json:"fail_fast,omitempty"` // fail-fast: the job whose failure ended the wait
 }
 
 // MarshalJSON is the result as one entry of `results`.
@@ -125,7 +126,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Status: r.Status, HTTPStatus: r.Receipt.HTTPStatus, RequestID: r.Receipt.RequestID, Attempts: r.Receipt.Attempts,
 		Delivery: r.Receipt.Delivery, DistinctID: r.Receipt.DistinctID, RunID: r.RunID(), RunURL: r.RunURL(),
 		RunStatus: r.Run.Run.Status, Conclusion: r.Run.Conclusion, Error: r.Error(), MayBeDuplicate: r.Receipt.MayBeDuplicate,
-		FailedJobs: r.Run.FailedJobs, RunOutputs: r.Run.Outputs, RunCancelled: r.Run.Cancelled, DispatchedAt: r.DispatchedAt(), Jobs: r.Run.Jobs}
+		FailedJobs: r.Run.FailedJobs, RunOutputs: r.Run.Outputs, RunCancelled: r.Run.Cancelled, DispatchedAt: r.DispatchedAt(), Jobs: r.Run.Jobs,
+		FailFast: r.Run.FailFast}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

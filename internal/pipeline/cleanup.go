@@ -101,10 +101,10 @@ func (l *life) cleanUp(ctx context.Context, deadline time.Time, finishing bool) 
 		switch {
 		case err == nil:
 			l.owed.cancel, l.res.Run.Cancelled, changed = 0, true, true
-			l.note(finishing, fmt.Sprintf("run %d was cancelled, as cancel-run-on-abort asks, because it was given up on", id))
+			l.note(finishing, fmt.Sprintf("run %d was cancelled, as %s asks, %s", id, l.owed.input, l.owed.why))
 		case finishing || ctx.Err() == nil:
 			l.owed.cancel = 0
-			what := fmt.Sprintf("run %d could not be cancelled (cancel-run-on-abort)", id)
+			what := fmt.Sprintf("run %d could not be cancelled (%s)", id, l.owed.input)
 			if !finishing {
 				l.res.Run.Warnings = append(l.res.Run.Warnings, what+": "+err.Error())
 			}

@@ -61,7 +61,7 @@ func newClients(cfg *config.Config, o Options, deadline time.Time) *clients {
 	for _, t := range cfg.Targets {
 		o := strings.ToLower(t.Repo.Owner)
 		if c.owners[o] == nil {
-			c.owners[o] = c.minter.Credential(t.Repo.Owner, names[o], ghapp.Permissions(kinds[o], cfg.Wait, cfg.CancelRunOnAbort))
+			c.owners[o] = c.minter.Credential(t.Repo.Owner, names[o], ghapp.Permissions(kinds[o], cfg.Wait, cfg.CancelRunOnAbort || cfg.CancelRunOnFailure))
 		}
 	}
 	return c

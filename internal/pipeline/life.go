@@ -30,7 +30,9 @@ type life struct {
 // owed is the clean-up a target owes once it has ended.
 type owed struct {
 	final  bool  // its final commit status
-	cancel int64 // its run, which the step gave up on (cancel-run-on-abort); 0: none
+	cancel int64 // its run, which the step gave up on (cancel-run-on-abort) or failed fast (cancel-run-on-failure); 0: none
+	// input and why: which input asked for the cancel, and the reason its warning gives.
+	input, why string
 }
 
 // undone is a clean-up request that could not be made, and why.
@@ -130,7 +132,8 @@ func (l *life) follow(ctx context.Context, c *github.Client) {
 	}
 	runsOf := &runs.Client{API: c, Repo: res.Repo, Clock: s.o.Clock, OnAttempt: s.o.Progress.Attempt}
 	res.Run = runsOf.FollowThrough(ctx, d,
-		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: s.deadline, FailOnConclusion: cfg.FailOnConclusion, Jobs: cfg.Jobs},
+		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: s.deadline, FailOnConclusion: cfg.FailOnConclusion, Jobs: cfg.Jobs,
+			FailFast: cfg.FailFast},
 		runs.After{LogLines: cfg.LogLines, Logs: s.logs, OutputsArtifact: cfg.OutputsArtifact},
 		onRun)
 	if res.FollowOnly && res.Run.Run.Event != "" {
@@ -149,7 +152,12 @@ func (l *life) owe() {
 		return
 	}
 	l.owed.final = l.s.status != nil
-	if id := l.res.RunID(); cfg.CancelRunOnAbort && id != 0 && l.res.Run.Err != nil && runs.GaveUp(l.res.Run.Err) {
-		l.owed.cancel = id
+	id := l.res.RunID()
+	switch {
+	case id == 0 || l.res.Run.Err == nil:
+	case cfg.CancelRunOnAbort && runs.GaveUp(l.res.Run.Err):
+		l.owed.cancel, l.owed.input, l.owed.why = id, "cancel-run-on-abort", "because it was given up on"
+	case cfg.CancelRunOnFailure && l.res.Run.FailFast != "":
+		l.owed.cancel, l.owed.input, l.owed.why = id, "cancel-run-on-failure", "because its job "+l.res.Run.FailFast+" failed"
 	}
 }

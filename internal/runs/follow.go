@@ -36,6 +36,8 @@ type Follow struct {
 	// Jobs: with WaitCompleted, wait for these jobs of the run only, and judge them
 	// instead of the run (names as the jobs input gives them).
 	Jobs []string
+	// FailFast: with WaitCompleted, the first job waited for that fails ends the wait.
+	FailFast bool
 }
 
 // Errors that end following a run early, after the event was delivered.
@@ -89,7 +91,7 @@ func (p *Client) Follow(ctx context.Context, d Dispatched, f Follow, onChange fu
 	run, err := p.locate(wctx, d, f.Wait, last, onChange)
 	var jobs []Job
 	if err == nil && f.Wait == event.WaitCompleted {
-		run, jobs, err = p.Wait(wctx, run.ID, run, f.Jobs, last, onChange)
+		run, jobs, err = p.Wait(wctx, run.ID, run, f.Jobs, f.FailFast, last, onChange)
 	}
 	wholeWait(err, deadline.Sub(start))
 	switch {
@@ -224,6 +226,7 @@ type Outcome struct {
 	FailedJobs []FailedJob
 	Outputs    json.RawMessage
 	Cancelled  bool     // the step cancelled the run (set by the step's clean-up)
+	FailFast   string   // the job whose failure ended the wait (fail-fast); "" when none did
 	Warnings   []string // what went wrong without failing: a permission missing, a cancel refused
 }
 
@@ -235,7 +238,14 @@ func (p *Client) FollowThrough(ctx context.Context, d Dispatched, f Follow, a Af
 	o := Outcome{}
 	o.Run, o.Jobs, o.Err = p.Follow(ctx, d, f, onChange)
 	o.Conclusion = judged(o.Run, o.Jobs, f.Jobs)
-	id := o.Run.ID // a run GitHub named is known whatever follows
+	id := o.Run.ID                                          // a run GitHub named is known whatever follows
+	if ff, ok := errors.AsType[*FailFastError](o.Err); ok { // judged by the job that failed, explained alone
+		var warnings []string
+		o.Conclusion, o.FailFast = ff.Job.Conclusion, ff.Job.Name
+		o.FailedJobs, warnings = p.Explain(ctx, id, []string{ff.Job.Name}, a.LogLines, a.Logs)
+		o.Warnings = append(o.Warnings, warnings...)
+		return o
+	}
 	if o.Conclusion == "" || id == 0 {
 		return o
 	}

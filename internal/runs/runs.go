@@ -230,12 +230,13 @@ func (e *RunNotFoundError) Error() string {
 func (e *RunNotFoundError) Unwrap() error { return e.Err }
 
 // Wait polls the run until it completes, or, with names, until every job named has
-// completed (the run may go on), or deadline passes. It calls onChange once for each
+// completed (the run may go on), or, with failFast, until a job waited for (one named, or
+// any) ends in failure, timed_out or cancelled (a *FailFastError), or deadline passes. It calls onChange once for each
 // change of the run's status from known (the state already reported; zero if none), and
 // returns the last state seen and, with names, the jobs named as last listed; the error
 // says why it stopped early.
-func (p *Client) Wait(ctx context.Context, id int64, known Run, names []string, deadline time.Time, onChange func(Run)) (Run, []Job, error) {
-	w := &waiting{last: known, start: p.Clock.Now(), names: names}
+func (p *Client) Wait(ctx context.Context, id int64, known Run, names []string, failFast bool, deadline time.Time, onChange func(Run)) (Run, []Job, error) {
+	w := &waiting{last: known, start: p.Clock.Now(), names: names, failFast: failFast}
 	interval := time.Duration(0)
 	for {
 		if interval > 0 {
@@ -260,8 +261,10 @@ type waiting struct {
 	last  Run
 	start time.Time
 	names []string // the jobs waited for (none: the run)
-	jobs  []Job    // the jobs named, as last listed
-	all   []Job    // every job, as last listed
+	// failFast: a job waited for that fails ends the wait (its jobs are listed each look).
+	failFast bool
+	jobs     []Job // the jobs named, as last listed
+	all      []Job // every job, as last listed
 	// done is the jobs named, when a look found every one completed while the run went on:
 	// the next look confirms it (a job of the same name may still be created, a reusable
 	// workflow's next job, or one that waited for others).
@@ -287,7 +290,7 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 		onChange(r)
 	}
 	w.last = r
-	if len(w.names) == 0 {
+	if len(w.names) == 0 && (!w.failFast || r.Status == StatusCompleted) {
 		return changed, r.Status == StatusCompleted, nil
 	}
 	all, err := p.jobsOf(ctx, id)
@@ -296,6 +299,18 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 	}
 	if err != nil {
 		return false, false, err
+	}
+	if failed := w.firstFailed(all); failed != nil {
+		w.all = all
+		if len(w.names) > 0 {
+			w.jobs, _, _ = named(all, w.names)
+		}
+		return true, false, &FailFastError{Job: *failed, URL: r.HTMLURL}
+	}
+	if len(w.names) == 0 {
+		changed = changed || !sameJobs(w.all, all)
+		w.all = all
+		return changed, false, nil
 	}
 	matched, missing, completed := named(all, w.names)
 	changed = changed || !sameJobs(w.all, all)
@@ -312,6 +327,44 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 		return changed, false, &JobsNotFoundError{Missing: missing, Jobs: JobNames(all, 30), RunDone: true, URL: r.HTMLURL}
 	}
 	return changed, r.Status == StatusCompleted, nil
+}
+
+// firstFailed is, with failFast, the first job waited for (one named, or any) that ended
+// in failure, timed_out or cancelled.
+func (w *waiting) firstFailed(jobs []Job) *Job {
+	if !w.failFast {
+		return nil
+	}
+	for i, j := range jobs {
+		switch j.Conclusion {
+		case ConclusionFailure, ConclusionTimedOut, ConclusionCancelled:
+			if len(w.names) == 0 || matchesAny(j.Name, w.names) {
+				return &jobs[i]
+			}
+		}
+	}
+	return nil
+}
+
+// FailFastError ends a wait at the first job waited for that failed (fail-fast), before
+// the run completed.
+type FailFastError struct {
+	Job Job
+	URL string // the run's
+}
+
+func (e *FailFastError) Error() string {
+	msg := fmt.Sprintf("the job %s concluded %q, so the wait ended there (fail-fast)", e.Job.Name, e.Job.Conclusion)
+	if e.URL != "" {
+		msg += ": " + e.URL
+	}
+	return msg
+}
+
+// Hint says where to look, and how to let the rest of the run go on being waited for.
+func (e *FailFastError) Hint(cli bool) string {
+	return pick(cli, "open the job for its logs. To wait for the whole run instead, leave fail-fast unset",
+		"open the job for its logs. To wait for the whole run instead, leave out --fail-fast")
 }
 
 // outOfTime is why a wait that ran out ended: the jobs named that never appeared while
