@@ -168,3 +168,24 @@ func TestTheJudgementIsSaid(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
 	}
 }
+
+// TestFailFastInBothCommands: trigger and watch stop at the first failed job, exit 1,
+// naming and explaining it; the summary says why the wait ended.
+func TestFailFastInBothCommands(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	ciWorkflow(f, "failure") // test (windows-latest, 20) fails at 45 s of a 30-minute run
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "ci.yml",
+		"api-url": f.URL(), "wait": "completed", "fail-fast": "true"}, nil)
+	r := results(t, run.outputs)[0]
+	if run.code != ExitFailed || r["fail_fast"] != "test (windows-latest, 20)" || r["run_status"] == "completed" ||
+		!strings.Contains(run.stdout, "job test (windows-latest, 20), step Run tests failed") || !strings.Contains(run.summary, "(fail-fast)") {
+		t.Fatalf("exit %d, result %v\n%s\n%s", run.code, r, run.stdout, run.summary)
+	}
+	id := run.outputs["run-id"]
+	watch := runCLIModeClock(t, clock, map[string]string{"GH_TOKEN": githubfake.TestToken}, "watch", "--repository", "octo/data", "--run-id", id,
+		"--api-url", f.URL(), "--fail-fast")
+	if watch.code != ExitFailed || !strings.Contains(watch.stderr, "so the wait ended there (fail-fast)") || !strings.Contains(watch.stderr, "leave out --fail-fast") {
+		t.Errorf("watch: exit %d\n%s", watch.code, watch.stderr)
+	}
+}

@@ -485,3 +485,37 @@ func TestNotSentSaysWhy(t *testing.T) {
 	s.Run(runs.Run{})
 	s.Mask("")
 }
+
+// TestFailFastCancelsTheRunWhenAsked: a job fails a minute into a 40-minute run: the
+// wait ends, the run is cancelled there and then (cancel-run-on-failure), its status
+// final; the polls were conditional, most answered 304.
+func TestFailFastCancelsTheRunWhenAsked(t *testing.T) {
+	t.Parallel()
+	clock := githubfake.NewClock()
+	f := fakeWith(t, clock, 0, 0)
+	f.AddRepo("octo/r0")
+	f.AddWorkflow("octo/r0", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Running: 40 * time.Minute, Conclusion: "failure",
+		Jobs: []githubfake.Job{{Name: "build", Conclusion: "failure", Finishes: time.Minute}, {Name: "test", Conclusion: "success"}}})
+	in := inputs(f, 1)
+	in.FailFast, in.CancelRunOnFailure = "true", "true"
+	st := Run(t.Context(), build(t, config.ActionMode, in), Options{Clock: clock})
+	r := st.Results[0]
+	if r.OK() || r.Run.FailFast != "build" || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(r.Run.Warnings) != 1 ||
+		r.Run.Warnings[0] != fmt.Sprintf("run %d was cancelled, as cancel-run-on-failure asks, because its job build failed", r.RunID()) {
+		t.Fatalf("%+v", r.Run)
+	}
+	st.Finish(t.Context())
+	noneLeftPending(t, f, 1)
+	var polls, unchanged int
+	for _, q := range f.Requests() {
+		if strings.HasSuffix(q.Path, "/jobs") {
+			polls++
+			if q.Status == 304 {
+				unchanged++
+			}
+		}
+	}
+	if unchanged*2 < polls {
+		t.Errorf("%d of %d job listings were conditional hits", unchanged, polls)
+	}
+}

@@ -34,7 +34,7 @@ func setup(t *testing.T, wf githubfake.Workflow) (*githubfake.Fake, *githubfake.
 }
 
 // dispatch sends a repository_dispatch carrying id to the fake, which starts a run.
-func dispatch(t *testing.T, p *Client, id string) {
+func dispatch(t testing.TB, p *Client, id string) {
 	t.Helper()
 	payload := json.RawMessage(`{"distinct_id":"` + id + `"}`)
 	if _, _, err := p.API.Repositories.Dispatch(context.Background(), "octo", "data",

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
@@ -140,4 +142,76 @@ func TestAFailedJobOnTheSecondPageIsExplained(t *testing.T) {
 		strings.Join(o.FailedJobs[0].LogTail, "|") != "boom" {
 		t.Errorf("%+v, warnings %q", o.FailedJobs, o.Warnings)
 	}
+}
+
+// fail-fast: the first job waited for that fails ends the wait within a poll of GitHub
+// showing it, long before the run ends; a job not waited for does not.
+func TestFailFast(t *testing.T) {
+	t.Parallel()
+	wf := githubfake.Workflow{RunName: runName, Running: 40 * time.Minute, Conclusion: "failure", Jobs: []githubfake.Job{
+		{Name: "build", Conclusion: "success", Finishes: 30 * time.Second},
+		{Name: "lint", Conclusion: "failure", Finishes: time.Minute, Steps: []githubfake.Step{{Name: "golangci", Conclusion: "failure"}}},
+		{Name: "test", Conclusion: "failure", Finishes: 5 * time.Minute}}}
+	for _, tc := range []struct {
+		names     []string
+		failed    string
+		atMost    time.Duration
+		wantNames int
+	}{
+		{nil, "lint", 90 * time.Second, 0},
+		{[]string{"build", "test"}, "test", 6 * time.Minute, 2},
+	} {
+		_, clock, p := setup(t, wf)
+		start := clock.Now()
+		dispatch(t, p, "abc")
+		o := p.FollowThrough(context.Background(), Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: start},
+			Follow{Wait: event.WaitCompleted, WaitTimeout: time.Hour, FailOnConclusion: true, Jobs: tc.names, FailFast: true}, After{}, func(Run) {})
+		var ff *FailFastError
+		if !errors.As(o.Err, &ff) || o.FailFast != tc.failed || o.Conclusion != ConclusionFailure || len(o.Jobs) != tc.wantNames ||
+			len(o.FailedJobs) != 1 || o.FailedJobs[0].Name != tc.failed {
+			t.Fatalf("%v: %+v", tc.names, o)
+		}
+		if waited := clock.Now().Sub(start); waited > tc.atMost || o.Run.Status == StatusCompleted {
+			t.Errorf("%v: waited %s for a job that failed; the run %s", tc.names, waited, o.Run.Status)
+		}
+		if !strings.Contains(o.Err.Error(), "concluded \"failure\", so the wait ended there (fail-fast)") || !strings.Contains(ff.Hint(true), "--fail-fast") {
+			t.Errorf("%v / %s", o.Err, ff.Hint(true))
+		}
+	}
+}
+
+// BenchmarkFailFast is what fail-fast costs and saves: a job fails 60 s into a
+// 40-minute run. It reports how long after the failure the wait ended (virtual clock:
+// the polls' own pace), the requests made while waiting and how many counted against the
+// rate limit (a 304 does not).
+func BenchmarkFailFast(b *testing.B) {
+	var after time.Duration
+	var requests, billable int
+	for range b.N {
+		clock := githubfake.NewClock()
+		f := githubfake.Standard(b, clock)
+		f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, RunName: runName,
+			Running: 40 * time.Minute, Queued: time.Second, Conclusion: "failure",
+			Jobs: []githubfake.Job{{Name: "build", Conclusion: "failure", Finishes: time.Minute}, {Name: "test", Conclusion: "success"}}})
+		base, _ := url.Parse(f.URL() + "/")
+		p := &Client{API: ghclient.New(ghclient.Options{BaseURL: base, Token: githubfake.TestToken, Policy: ghclient.Policy{Clock: clock}}), Repo: data, Clock: clock}
+		start := clock.Now()
+		dispatch(b, p, "abc")
+		before := len(f.Requests())
+		o := p.FollowThrough(context.Background(), Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: start},
+			Follow{Wait: event.WaitCompleted, WaitTimeout: time.Hour, FailFast: true}, After{}, func(Run) {})
+		if o.FailFast != "build" {
+			b.Fatalf("%+v", o)
+		}
+		after += clock.Now().Sub(start.Add(time.Second + time.Minute)) // the job failed a minute after its run started
+		for _, r := range f.Requests()[before:] {
+			requests++
+			if r.Status != 304 {
+				billable++
+			}
+		}
+	}
+	b.ReportMetric(after.Seconds()/float64(b.N), "s-after-failure")
+	b.ReportMetric(float64(requests)/float64(b.N), "requests")
+	b.ReportMetric(float64(billable)/float64(b.N), "billable")
 }
