@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
-// testRunner runs with a virtual clock (waits before retries cost nothing) and an attempt
-// timeout of 2s (a hanging server costs that much real time per attempt; GitHub's
-// full-size answers read well within it under -race). A test of a hanging or trickling
-// answer passes a shorter one in its env map, as testAttemptTimeout.
+// testRunner runs with a virtual clock (waits before retries cost nothing) and the
+// production attempt timeout: on a busy machine (-race, other processes) an answer can
+// take seconds to read, and a slow answer is not the failure under test. A test of a
+// hanging or trickling answer passes a shorter one in its env map, as testAttemptTimeout.
 func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {
-	timeout := 2 * time.Second
+	timeout := ghclient.DefaultAttemptTimeout
 	if d, err := time.ParseDuration(getenv(testAttemptTimeout)); err == nil {
 		timeout = d
 	}

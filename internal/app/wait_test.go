@@ -534,3 +534,29 @@ func TestAddDistinctIDIsReportedForWorkflowDispatch(t *testing.T) {
 		t.Errorf("exit %d, outputs %v\n%s", run.code, run.outputs, run.stdout)
 	}
 }
+
+// TestARunWaitingForApprovalSaysForWhom: a run held for an environment's reviewers is
+// not a hung one: the log and the summary name the environment, who may approve, the
+// wait timer and the link, read once; results say waiting_on.
+func TestARunWaitingForApprovalSaysForWhom(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Running: time.Minute,
+		Approval: &githubfake.Approval{Environment: "production", Users: []string{"octocat"}, Teams: []string{"ops"}, WaitTimer: 5, Waits: 10 * time.Minute}})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"api-url": f.URL(), "wait": "completed"}, nil)
+	r := results(t, run.outputs)[0]
+	if run.code != ExitOK || !strings.Contains(run.stdout, "is waiting for approval of environment production (reviewers: @octocat, team ops; wait timer 5 min) "+f.WebURL()+"/octo/data/deployments/activity_log?environments_filter=production") ||
+		fmt.Sprint(r["waiting_on"]) != "[production]" || !strings.Contains(run.summary, "**Waited for approval**") || !strings.Contains(run.summary, "reviewers @octocat, team ops, wait timer 5 min") {
+		t.Fatalf("exit %d, %v\n%s\n%s", run.code, r, run.stdout, run.summary)
+	}
+	reads := 0
+	for _, q := range f.Requests() {
+		if strings.HasSuffix(q.Path, "/pending_deployments") {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Errorf("pending deployments read %d times, want once", reads)
+	}
+}

@@ -254,3 +254,25 @@ func (f *Fake) runDetailsJSON(repo string, id int64) map[string]any {
 		"html_url":        fmt.Sprintf("%s/%s/actions/runs/%d", f.webRoot(), repo, id),
 	}))
 }
+
+// pendingJSON is a pending deployment of a run waiting for a, built from GitHub's example.
+func (f *Fake) pendingJSON(repo string, a *Approval, since time.Time) map[string]any {
+	user, team := f.example("pending-deployment-items", 0, "reviewers", 0), f.example("pending-deployment-items", 0, "reviewers", 1)
+	var reviewers []any
+	for _, login := range a.Users {
+		r := deepCopy(user).(map[string]any)
+		set(r["reviewer"].(map[string]any), map[string]any{"login": login, "html_url": f.webRoot() + "/" + login})
+		reviewers = append(reviewers, r)
+	}
+	for _, slug := range a.Teams {
+		r := deepCopy(team).(map[string]any)
+		// GitHub's example team lacks "type", which its schema requires and its answers carry.
+		set(r["reviewer"].(map[string]any), map[string]any{"slug": slug, "name": slug, "type": "organization",
+			"html_url": f.webRoot() + "/orgs/" + strings.Split(repo, "/")[0] + "/teams/" + slug})
+		reviewers = append(reviewers, r)
+	}
+	p := f.example("pending-deployment-items", 0)
+	env := p["environment"].(map[string]any)
+	set(env, map[string]any{"name": a.Environment, "html_url": f.webRoot() + "/" + repo + "/deployments/activity_log?environments_filter=" + a.Environment})
+	return set(p, map[string]any{"wait_timer": a.WaitTimer, "wait_timer_started_at": stamp(since), "reviewers": reviewers, "current_user_can_approve": false})
+}

@@ -50,6 +50,7 @@ var Operations = []string{
 	"apps/create-installation-access-token",
 	"apps/revoke-installation-access-token",
 	"repos/create-commit-status",
+	"actions/get-pending-deployments-for-run",
 }
 
 // DescriptionFiles are the published descriptions the subset is cut from, as named in

@@ -42,9 +42,9 @@ type jobView struct {
 // view is the job at now, in a run of the given state; false while it is not listed yet.
 func (j Job) view(rn *run, now time.Time) (jobView, bool) {
 	status, runConclusion, _ := rn.state(now)
-	started := rn.created.Add(rn.wf.Queued)
+	started := rn.startedAt()
 	switch {
-	case status == "queued":
+	case status == "queued" || status == "waiting":
 		return j.with("queued", nil, time.Time{}), j.Appears == 0
 	case status != "completed" && now.Before(started.Add(j.Appears)):
 		return jobView{}, false
@@ -187,6 +187,8 @@ func (f *Fake) routeDownstream(w *recorder, r *http.Request, repo, pattern, id s
 		f.listWorkflows(w, r, repo)
 	case "actions/runs/*/jobs":
 		f.listJobs(w, r, repo, id)
+	case "actions/runs/*/pending_deployments":
+		f.pendingDeployments(w, repo, id)
 	case "check-runs/*/annotations":
 		f.annotations(w, repo, id)
 	case "actions/jobs/*/logs":
@@ -217,6 +219,25 @@ func (f *Fake) listWorkflows(w *recorder, r *http.Request, repo string) {
 		w.Header().Set("Link", fmt.Sprintf(`<%s%s>; rel="next"`, f.srv.URL, next.RequestURI()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(all), "workflows": list}, "")
+}
+
+// pendingDeployments answers GET …/actions/runs/{id}/pending_deployments: while a run
+// waits for approval, its environment, reviewers and wait timer; else none.
+func (f *Fake) pendingDeployments(w *recorder, repo, runID string) {
+	f.mu.Lock()
+	rn := f.findRun(repo, runID)
+	list := []any{}
+	if rn != nil {
+		if status, _, since := rn.state(f.now()); status == "waiting" {
+			list = append(list, f.pendingJSON(repo, rn.wf.Approval, since))
+		}
+	}
+	f.mu.Unlock()
+	if rn == nil {
+		writeError(w, http.StatusNotFound, "Not Found", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, list, "")
 }
 
 // perRun spaces the IDs of a run's jobs (and artifacts): ID = run ID × perRun + index.

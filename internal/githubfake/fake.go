@@ -652,6 +652,7 @@ var endpoints = []endpoint{
 	{"GET", "actions/workflows/*/runs", "actions", "read"},
 	{"GET", "actions/runs/*", "actions", "read"},
 	{"GET", "actions/runs/*/jobs", "actions", "read"},
+	{"GET", "actions/runs/*/pending_deployments", "actions", "read"},
 	{"GET", "actions/jobs/*/logs", "actions", "read"},
 	{"GET", "actions/runs/*/artifacts", "actions", "read"},
 	{"GET", "actions/artifacts/*/zip", "actions", "read"},

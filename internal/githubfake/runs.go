@@ -39,8 +39,28 @@ type Workflow struct {
 	Vanishes time.Duration `json:"-"`
 
 	Jobs []Job `json:"jobs,omitempty"` // the jobs of each run (none: no jobs listed)
+	// Approval: each run waits for an environment's reviewers after it was queued (status
+	// waiting, its pending deployments listed), for Approval.Waits, then runs.
+	Approval *Approval `json:"approval,omitempty"`
 	// Artifacts each completed run uploaded: artifact name → file name → content.
 	Artifacts map[string]map[string]string `json:"artifacts,omitempty"`
+}
+
+// Approval is an environment with required reviewers that a workflow's runs wait for.
+type Approval struct {
+	Environment string        `json:"environment"`
+	Users       []string      `json:"users,omitempty"`      // logins of the users who may approve
+	Teams       []string      `json:"teams,omitempty"`      // slugs of the teams who may
+	WaitTimer   int           `json:"wait_timer,omitempty"` // minutes
+	Waits       time.Duration `json:"-"`                    // how long a run waits for it
+}
+
+// waits is how long a run of wf waits for approval.
+func (wf *Workflow) waits() time.Duration {
+	if wf.Approval == nil {
+		return 0
+	}
+	return wf.Approval.Waits
 }
 
 // Now is the fake's notion of time, for run progression.
@@ -193,15 +213,20 @@ func (r *run) state(now time.Time) (status, conclusion string, updated time.Time
 	if !r.cancelled.IsZero() && !now.Before(r.cancelled) {
 		return "completed", "cancelled", r.cancelled
 	}
-	age := now.Sub(r.created)
+	age, waits := now.Sub(r.created), r.wf.waits()
 	switch {
 	case age < r.wf.Queued:
 		return "queued", "", r.created
-	case age < r.wf.Queued+r.wf.Running:
-		return "in_progress", "", r.created.Add(r.wf.Queued)
+	case age < r.wf.Queued+waits:
+		return "waiting", "", r.created.Add(r.wf.Queued)
+	case age < r.wf.Queued+waits+r.wf.Running:
+		return "in_progress", "", r.startedAt()
 	}
-	return "completed", r.conclusion, r.created.Add(r.wf.Queued + r.wf.Running)
+	return "completed", r.conclusion, r.startedAt().Add(r.wf.Running)
 }
+
+// startedAt is when the run's jobs start: once queued, and approved if it waits for that.
+func (r *run) startedAt() time.Time { return r.created.Add(r.wf.Queued + r.wf.waits()) }
 
 // findWorkflow finds a workflow by numeric ID or file name. Called with f.mu held.
 func (f *Fake) findWorkflow(repo, key string) *Workflow {

@@ -84,6 +84,15 @@ func (r Result) RunURL() string {
 	return r.Receipt.RunURL
 }
 
+// WaitingOn are the environments the run waited for approval of, when it did.
+func (r Result) WaitingOn() []string {
+	var envs []string
+	for _, a := range r.Run.Run.Approvals {
+		envs = append(envs, a.Environment)
+	}
+	return envs
+}
+
 // DispatchedAt is when GitHub accepted the event, RFC 3339 in UTC by its clock; "" when
 // it did not.
 func (r Result) DispatchedAt() string {
@@ -116,8 +125,9 @@ type entry struct {
 	FailedJobs     []runs.FailedJob `json:"failed_jobs,omitempty"`
 	RunOutputs     json.RawMessage  `json:"run_outputs,omitempty"`
 	RunCancelled   bool             `json:"run_cancelled,omitempty"`
-	Jobs           []runs.Job       `json:"jobs,omitempty"`      // with the jobs input: the ones waited for
-	FailFast       string           `json:"fail_fast,omitempty"` // fail-fast: the job whose failure ended the wait
+	Jobs           []runs.Job       `json:"jobs,omitempty"`       // with the jobs input: the ones waited for
+	FailFast       string           `json:"fail_fast,omitempty"`  // fail-fast: the job whose failure ended the wait
+	WaitingOn      []string         `json:"waiting_on,omitempty"` // the environments the run waited for (approval)
 }
 
 // MarshalJSON is the result as one entry of `results`.
@@ -127,7 +137,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Delivery: r.Receipt.Delivery, DistinctID: r.Receipt.DistinctID, RunID: r.RunID(), RunURL: r.RunURL(),
 		RunStatus: r.Run.Run.Status, Conclusion: r.Run.Conclusion, Error: r.Error(), MayBeDuplicate: r.Receipt.MayBeDuplicate,
 		FailedJobs: r.Run.FailedJobs, RunOutputs: r.Run.Outputs, RunCancelled: r.Run.Cancelled, DispatchedAt: r.DispatchedAt(), Jobs: r.Run.Jobs,
-		FailFast: r.Run.FailFast}
+		FailFast: r.Run.FailFast, WaitingOn: r.WaitingOn()}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

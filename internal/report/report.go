@@ -89,6 +89,14 @@ func RunLine(run runs.Run) string {
 		return untrusted.Line(fmt.Sprintf("Run %d: %s", run.ID, url), 0)
 	case runs.StatusCompleted:
 		return untrusted.Line(fmt.Sprintf("Run %d completed: %s  %s", run.ID, run.Conclusion, url), 0)
+	case runs.StatusWaiting:
+		if len(run.Approvals) > 0 {
+			var envs []string
+			for _, a := range run.Approvals {
+				envs = append(envs, a.Words())
+			}
+			return untrusted.Line(fmt.Sprintf("Run %d is waiting for approval of %s: %s", run.ID, strings.Join(envs, "; "), url), 0)
+		}
 	}
 	return untrusted.Line(fmt.Sprintf("Run %d is %s: %s", run.ID, run.Status.Words(), url), 0)
 }

@@ -64,6 +64,7 @@ func summary(results []outcome.Result, apiURL *url.URL, warnings []string, limit
 	left := &leftOut{}
 	room := func(s string) bool { return b.Len()+len(s)+maxNoteBytes <= limit }
 	failedJobs(&b, results, room, left)
+	approvals(&b, results, room)
 	if len(warnings) > 0 && room("\n**Warnings**\n\n") {
 		b.WriteString("\n**Warnings**\n\n")
 		for _, w := range warnings {
@@ -78,6 +79,31 @@ func summary(results []outcome.Result, apiURL *url.URL, warnings []string, limit
 	}
 	b.WriteString(left.note())
 	return b.String()
+}
+
+// approvals lists the environments runs waited for: who may approve, the wait timer, the
+// environment's link (wait-timeout counted the time waited).
+func approvals(b *strings.Builder, results []outcome.Result, room func(string) bool) {
+	head := "\n**Waited for approval** (the time counts against wait-timeout)\n\n"
+	for _, r := range results {
+		for _, a := range r.Run.Run.Approvals {
+			line := "- " + cell(r.Place()+r.Repo.String()) + ": environment " + code(a.Environment)
+			if len(a.Reviewers) > 0 {
+				line += ", reviewers " + cell(strings.Join(a.Reviewers, ", "))
+			}
+			if a.WaitTimer > 0 {
+				line += fmt.Sprintf(", wait timer %d min", a.WaitTimer)
+			}
+			if a.URL != "" {
+				line += " ([deployments](" + link(a.URL) + "))"
+			}
+			if !room(head + line + "\n") {
+				return
+			}
+			b.WriteString(head + line + "\n")
+			head = ""
+		}
+	}
 }
 
 // row is one target's line of the outcome table.

@@ -32,6 +32,9 @@ type Run struct {
 	DisplayTitle string     `json:"display_title"`
 	Event        event.Kind `json:"event"`
 	CreatedAt    time.Time  `json:"created_at"`
+	// Approvals are the environments the run waited for, as last read when its status
+	// became waiting (kept once it goes on); none when it never waited.
+	Approvals []Approval `json:"-"`
 }
 
 // Polling intervals.
@@ -107,7 +110,7 @@ func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 		}
 		costly, known := p.costly, len(seen)
 		run, found, err := p.look(ctx, q, seen)
-		if errors.Is(err, context.DeadlineExceeded) { // cut by the deadline: what was known then
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil { // cut by the deadline: what was known then
 			return Run{}, &NotFoundError{Query: q, Waited: p.Clock.Now().Sub(start), Checked: len(seen)}
 		}
 		if err != nil || found {
@@ -263,8 +266,10 @@ type waiting struct {
 	names []string // the jobs waited for (none: the run)
 	// failFast: a job waited for that fails ends the wait (its jobs are listed each look).
 	failFast bool
-	jobs     []Job // the jobs named, as last listed
-	all      []Job // every job, as last listed
+	// approvalsRead: the pending deployments were read since the run began waiting.
+	approvalsRead bool
+	jobs          []Job // the jobs named, as last listed
+	all           []Job // every job, as last listed
 	// done is the jobs named, when a look found every one completed while the run went on:
 	// the next look confirms it (a job of the same name may still be created, a reusable
 	// workflow's next job, or one that waited for others).
@@ -275,7 +280,7 @@ type waiting struct {
 // has completed; changed when anything did.
 func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange func(Run)) (changed, done bool, err error) {
 	r, err := p.Get(ctx, id)
-	if errors.Is(err, context.DeadlineExceeded) && w.last.Status != "" { // cut by the deadline: what was known then
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && w.last.Status != "" { // cut by the deadline: what was known then
 		return false, false, w.outOfTime(p.Clock.Now(), p.Repo)
 	}
 	var gone *RunNotFoundError
@@ -286,7 +291,15 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 	if err != nil {
 		return false, false, fmt.Errorf("checking the run: %w", err)
 	}
-	if changed = r.Status != w.last.Status || r.Conclusion != w.last.Conclusion; changed {
+	r.Approvals = w.last.Approvals
+	changed = r.Status != w.last.Status || r.Conclusion != w.last.Conclusion
+	if r.Status == StatusWaiting && (changed || !w.approvalsRead) { // once each time it starts waiting: who may approve
+		w.approvalsRead, changed = true, true
+		if approvals, err := p.approvals(ctx, id); err == nil {
+			r.Approvals = approvals
+		}
+	}
+	if changed {
 		onChange(r)
 	}
 	w.last = r
@@ -294,7 +307,7 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 		return changed, r.Status == StatusCompleted, nil
 	}
 	all, err := p.jobsOf(ctx, id)
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return false, false, w.outOfTime(p.Clock.Now(), p.Repo)
 	}
 	if err != nil {
