@@ -215,3 +215,36 @@ func BenchmarkFailFast(b *testing.B) {
 	b.ReportMetric(float64(requests)/float64(b.N), "requests")
 	b.ReportMetric(float64(billable)/float64(b.N), "billable")
 }
+
+// A run that waits for approval says for whom once, when it starts waiting; the
+// approvals stay with the run once it goes on.
+func TestApprovalsReadWhenTheRunStartsWaiting(t *testing.T) {
+	t.Parallel()
+	f, clock, p := setup(t, githubfake.Workflow{RunName: runName, Running: time.Minute,
+		Approval: &githubfake.Approval{Environment: "prod", Users: []string{"octocat"}, Teams: []string{"ops"}, WaitTimer: 3, Waits: 5 * time.Minute}})
+	start := clock.Now()
+	dispatch(t, p, "abc")
+	var seen []string
+	o := p.FollowThrough(context.Background(), Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: start},
+		Follow{Wait: event.WaitCompleted, WaitTimeout: time.Hour}, After{}, func(r Run) {
+			if len(r.Approvals) > 0 {
+				seen = append(seen, string(r.Status)+": "+r.Approvals[0].Words())
+			}
+		})
+	want := "waiting: environment prod (reviewers: @octocat, team ops; wait timer 3 min) " + f.WebURL() + "/octo/data/deployments/activity_log?environments_filter=prod"
+	if o.Err != nil || len(seen) == 0 || seen[0] != want || len(o.Run.Approvals) != 1 {
+		t.Fatalf("%v, seen %q, approvals %+v", o.Err, seen, o.Run.Approvals)
+	}
+	reads := 0
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/pending_deployments") {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Errorf("read %d times", reads)
+	}
+	if got := (Approval{Environment: "dev"}).Words(); got != "environment dev" {
+		t.Errorf("%q", got)
+	}
+}
