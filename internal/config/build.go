@@ -373,7 +373,12 @@ func (b *builder) delivery() {
 	} else {
 		c.Timeout = d
 		if waiting && strings.TrimSpace(in.Timeout) != "" && d <= c.WaitTimeout {
-			b.bad("timeout", "%s is not longer than wait-timeout (%s): timeout bounds the whole step, waiting included; raise it, or leave it empty for wait-timeout + 5m", d, c.WaitTimeout)
+			whole := "step"
+			if b.mode == CLIMode {
+				whole = "command"
+			}
+			b.bad("timeout", "%s is not longer than %s (%s): it bounds the whole %s, waiting included; raise it, or leave it empty for the wait-timeout + 5m",
+				d, Label(b.mode, "wait-timeout"), c.WaitTimeout, whole)
 		}
 	}
 	if u, err := ParseAPIURL(in.APIURL); err != nil {

@@ -376,7 +376,7 @@ func TestBuildRunProblems(t *testing.T) {
 		{"wait value", func(i *Inputs) { i.Wait = "finished" }, "wait", "not one of none, started, completed"},
 		{"wait-timeout", func(i *Inputs) { i.Wait = "started"; i.WaitTimeout = "soon" }, "wait-timeout", "not a duration"},
 		{"fail-on-conclusion", func(i *Inputs) { i.FailOnConclusion = "sometimes" }, "fail-on-conclusion", "not a boolean"},
-		{"timeout shorter than the wait", func(i *Inputs) { i.Wait = "completed"; i.Timeout = "10m" }, "timeout", "not longer than wait-timeout"},
+		{"timeout shorter than the wait", func(i *Inputs) { i.Wait = "completed"; i.Timeout = "10m" }, "timeout", `not longer than input "wait-timeout"`},
 		{"ten properties leave no room for the ID", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = props(10) }, "client-payload", "use at most 9"},
 		{"distinct_id not a string", func(i *Inputs) { i.Wait = "started"; i.ClientPayload = `{"distinct_id":1}` }, "client-payload", "not a non-empty string"},
 		{"workflow name with a control character", func(i *Inputs) { wf(i); i.Workflow = "Deploy\napp" }, "workflow", "no control characters"},

@@ -32,3 +32,17 @@ func TestUnknownFlag(t *testing.T) {
 		t.Error("another parse error is not its to word")
 	}
 }
+
+// A problem in the CLI names its flags and says "command", not the action's "step".
+func TestTimeoutProblemInEachModesWords(t *testing.T) {
+	t.Parallel()
+	in := valid()
+	in.Wait, in.Timeout = "completed", "10m"
+	_, action := Build(ActionMode, in)
+	in.Token = "ghp_x1234567890abcdefghijklmnopqrstuvwxyzAB"
+	_, cli := Build(CLIMode, in)
+	if len(action) != 1 || !strings.Contains(action[0].Error(), `input "wait-timeout" (30m0s): it bounds the whole step`) ||
+		len(cli) != 1 || !strings.Contains(cli[0].Error(), "--timeout: 10m0s is not longer than --wait-timeout (30m0s): it bounds the whole command") {
+		t.Errorf("%v\n%v", action, cli)
+	}
+}
