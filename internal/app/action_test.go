@@ -338,3 +338,32 @@ func TestNeverPrintsToken(t *testing.T) {
 		})
 	}
 }
+
+// TestPayloadAndInputsFromFiles: the action reads client-payload-file and inputs-file
+// (paths in the workspace) with the same checks as the inline inputs; a file and its
+// inline input together are refused, nothing sent.
+func TestPayloadAndInputsFromFiles(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env"}})
+	dir := t.TempDir()
+	payload, inputs := filepath.Join(dir, "payload.json"), filepath.Join(dir, "inputs.json")
+	if os.WriteFile(payload, []byte(`{"source": "file"}`), 0o600) != nil || os.WriteFile(inputs, []byte(`{"env": "prod"}`), 0o600) != nil {
+		t.Fatal("writing the files")
+	}
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
+		"client-payload": "{}", "client-payload-file": payload, "api-url": f.URL()}, nil)
+	if run.code != ExitOK || len(f.Dispatches()) != 1 || string(f.Dispatches()[0].ClientPayload) != `{"source":"file"}` {
+		t.Fatalf("exit %d, %+v\n%s", run.code, f.Dispatches(), run.stdout)
+	}
+	run = runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"inputs-file": inputs, "api-url": f.URL()}, nil)
+	last := f.Requests()[len(f.Requests())-1]
+	if run.code != ExitOK || f.Runs() != 1 || !strings.Contains(string(last.Body), `"inputs":{"env":"prod"}`) {
+		t.Fatalf("inputs-file: exit %d, sent %s\n%s", run.code, last.Body, run.stdout)
+	}
+	before := len(f.Requests())
+	run = runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"inputs": `{"env":"dev"}`, "inputs-file": inputs, "api-url": f.URL()}, nil)
+	checkBadInput(t, f.Requests()[before:], run.code, run.stdout, `input "inputs-file"`, `cannot be used together with input "inputs"`)
+}

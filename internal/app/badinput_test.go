@@ -107,7 +107,7 @@ func TestBadInputMatrix(t *testing.T) {
 	}{
 		{"missing token", map[string]string{}, []string{"--repository", "octo/data", "--event-type", "e"}, "token (GH_TOKEN or GITHUB_TOKEN): is not set"},
 		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: cannot be read"},
-		{"payload file and payload", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", unreadable}, "--client-payload-file: cannot be used together"},
+		{"payload file and payload", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", `{"a":1}`, "--client-payload-file", unreadable}, "--client-payload-file: cannot be used together"},
 		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, `--dry-run: "perhaps" is not a boolean`},
 		{"unknown flag", nil, []string{"--repo", "octo/data"}, "--repo: there is no such flag; did you mean --repository?"},
 	}

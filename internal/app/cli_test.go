@@ -98,7 +98,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"bad dry-run value", []string{"trigger", "--dry-run=maybe"}, `--dry-run: "maybe" is not a boolean`},
 		{"missing repository and event", []string{"trigger"}, "--repository: is empty"},
 		{"missing token", []string{"trigger", "--repository", "octo/data", "--event-type", "e"}, "export GH_TOKEN (or GITHUB_TOKEN)"},
-		{"payload and file", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--client-payload", "{}", "--client-payload-file", "cli_test.go"}, "--client-payload-file: cannot be used together"},
+		{"payload and file", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--client-payload", `{"a":1}`, "--client-payload-file", "cli_test.go"}, "--client-payload-file: cannot be used together"},
 		{"payload not an object", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--client-payload", "[]"}, "--client-payload: must be a JSON object"},
 		{"http api url", []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", "http://github.example.com"}, "--api-url: \"http://github.example.com\" uses http"},
 	}

@@ -111,9 +111,10 @@ func (b *builder) repositories() []event.Repo {
 
 // oneEvent: the event the top-level inputs describe, sent to every repository named.
 func (b *builder) oneEvent() {
-	payloadText, payloadInput := b.payloadText()
+	payloadText, payloadInput := b.fromFile("client-payload", b.in.ClientPayload, "client-payload-file", b.in.ClientPayloadFile)
+	inputsText, inputsInput := b.fromFile("inputs", b.in.WorkflowInputs, "inputs-file", b.in.WorkflowInputsFile)
 	ev := eventInputs{eventType: b.in.EventType, payload: payloadText, payloadInput: payloadInput,
-		workflow: b.in.Workflow, ref: b.in.Ref, inputs: b.in.WorkflowInputs}
+		workflow: b.in.Workflow, ref: b.in.Ref, inputs: inputsText, inputsInput: inputsInput}
 	repos := b.repositories()
 	t, ok := b.event(ev, b.bad, b.in.DistinctID)
 	if !ok {
@@ -174,27 +175,29 @@ func (b *builder) jobs() {
 	b.c.Jobs = names
 }
 
-// payloadText is the client payload as given, from the input or the CLI's file, and the
-// name of the input it came from.
-func (b *builder) payloadText() (text, input string) {
-	if b.in.ClientPayloadFile == "" {
-		return b.in.ClientPayload, "client-payload"
+// fromFile is an object input's text as given: inline, or read from its file (a path,
+// relative to the working directory: the workspace in a workflow), within GitHub's limit
+// of a body; and the name of the input it came from. Both given is a problem.
+func (b *builder) fromFile(input, inline, fileInput, path string) (text, from string) {
+	if strings.TrimSpace(path) == "" {
+		return inline, input
 	}
-	if b.in.ClientPayload != "" {
-		b.bad("client-payload-file", "cannot be used together with --client-payload: give one of them")
+	if strings.TrimSpace(inline) != "" && strings.TrimSpace(inline) != "{}" {
+		b.bad(fileInput, "cannot be used together with %s: give one of them", Label(b.mode, input))
 	}
-	data, err := readLimited(b.in.ClientPayloadFile, event.MaxDispatchBodyBytes)
+	data, err := readLimited(strings.TrimSpace(path), event.MaxDispatchBodyBytes)
 	if err != nil {
-		b.bad("client-payload-file", "%v", err)
+		b.bad(fileInput, "%v", err)
 	}
-	return string(data), "client-payload-file"
+	return string(data), fileInput
 }
 
 // eventInputs are the inputs that describe one event, as given: the top-level inputs, or
 // one entry of targets.
 type eventInputs struct {
 	eventType, payload, workflow, ref, inputs string
-	payloadInput                              string // the payload's input: client-payload, or the CLI's file
+	payloadInput                              string // the payload's input: client-payload, or its file
+	inputsInput                               string // the inputs' input: inputs, or its file ("": inputs)
 }
 
 // badFunc reports a problem with an input, named as the event's inputs were given.
@@ -221,7 +224,7 @@ func (b *builder) repositoryDispatch(ev eventInputs, bad badFunc, distinctID str
 		bad("ref", "needs workflow: ref chooses the branch of a workflow_dispatch; repository_dispatch always runs on the default branch")
 	}
 	if p := strings.TrimSpace(ev.inputs); p != "" && p != "{}" {
-		bad("inputs", "needs workflow: inputs are for workflow_dispatch; repository_dispatch takes client-payload")
+		bad(cmp.Or(ev.inputsInput, "inputs"), "needs workflow: inputs are for workflow_dispatch; repository_dispatch takes client-payload")
 	}
 	eventOK := true
 	if err := CheckEventType(ev.eventType); err != nil {
@@ -268,7 +271,7 @@ func (b *builder) workflowDispatch(ev eventInputs, bad badFunc, distinctID strin
 	}
 	inputs, err := ParseWorkflowInputs(ev.inputs)
 	if err != nil {
-		bad("inputs", "%v", err)
+		bad(cmp.Or(ev.inputsInput, "inputs"), "%v", err)
 		return t
 	}
 	t.Inputs = inputs
@@ -282,7 +285,7 @@ func (b *builder) workflowDispatch(ev eventInputs, bad badFunc, distinctID strin
 	}
 	if b.c.AddDistinctID {
 		if !inputs.Has(event.DistinctIDKey) && inputs.Len() >= event.MaxWorkflowInputs {
-			bad("inputs", "has %d properties: with add-distinct-id, the action adds %q, and GitHub allows at most %d", inputs.Len(), event.DistinctIDKey, event.MaxWorkflowInputs)
+			bad(cmp.Or(ev.inputsInput, "inputs"), "has %d properties: with add-distinct-id, the action adds %q, and GitHub allows at most %d", inputs.Len(), event.DistinctIDKey, event.MaxWorkflowInputs)
 		}
 		t.Inputs = inputs.WithDistinctID(t.DistinctID)
 	}
@@ -298,6 +301,7 @@ func (b *builder) awaitRun() {
 	}{ // in a fixed order: problems are reported in it
 		{"event-type", in.EventType, false}, {"workflow", in.Workflow, false}, {"ref", in.Ref, false},
 		{"client-payload", in.ClientPayload, true}, {"inputs", in.WorkflowInputs, true}, {"client-payload-file", in.ClientPayloadFile, true},
+		{"inputs-file", in.WorkflowInputsFile, true},
 	} {
 		if v := strings.TrimSpace(f.value); v != "" && !(f.object && v == "{}") {
 			b.bad(f.input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")

@@ -30,26 +30,27 @@ const DefaultAPIURL = "https://api.github.com"
 // Inputs are the raw values as the user gave them, before any checking. Input names
 // (the public contract) are the ones in action.yml; CLI flags share them.
 type Inputs struct {
-	Token             string
-	Repository        string
-	EventType         string
-	ClientPayload     string
-	ClientPayloadFile string // CLI only
-	APIURL            string
-	DryRun            string
-	Timeout           string // Go duration for the whole step
-	MaxAttempts       string // attempts per request, 1 disables retries
-	Workflow          string // file name or numeric ID: send workflow_dispatch
-	Ref               string // workflow_dispatch ref; empty: the default branch
-	WorkflowInputs    string // the "inputs" input: JSON object
-	Wait              string // none, started, completed
-	WaitTimeout       string // Go duration
-	FailOnConclusion  string // boolean, default true
-	AddDistinctID     string // boolean, default false: send distinct_id even without waiting
-	RunID             string // follow this run; dispatch nothing
-	LogLines          string // last lines of each failed job's log to show, 0 to 500
-	CancelRunOnAbort  string // boolean: cancel the run when giving up on it
-	FailFast          string // boolean: the first job waited for that fails ends the wait
+	Token              string
+	Repository         string
+	EventType          string
+	ClientPayload      string
+	ClientPayloadFile  string // a file holding client-payload
+	WorkflowInputsFile string // a file holding the inputs
+	APIURL             string
+	DryRun             string
+	Timeout            string // Go duration for the whole step
+	MaxAttempts        string // attempts per request, 1 disables retries
+	Workflow           string // file name or numeric ID: send workflow_dispatch
+	Ref                string // workflow_dispatch ref; empty: the default branch
+	WorkflowInputs     string // the "inputs" input: JSON object
+	Wait               string // none, started, completed
+	WaitTimeout        string // Go duration
+	FailOnConclusion   string // boolean, default true
+	AddDistinctID      string // boolean, default false: send distinct_id even without waiting
+	RunID              string // follow this run; dispatch nothing
+	LogLines           string // last lines of each failed job's log to show, 0 to 500
+	CancelRunOnAbort   string // boolean: cancel the run when giving up on it
+	FailFast           string // boolean: the first job waited for that fails ends the wait
 	// CancelRunOnFailure is a boolean: cancel the run when fail-fast ended the wait.
 	CancelRunOnFailure string
 	OutputsArtifact    string // artifact holding outputs.json, read after success
@@ -242,7 +243,7 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 func (in *Inputs) fields() map[string]*string {
 	return map[string]*string{
 		"token": &in.Token, "repository": &in.Repository, "event-type": &in.EventType,
-		"client-payload": &in.ClientPayload, "client-payload-file": &in.ClientPayloadFile,
+		"client-payload": &in.ClientPayload, "client-payload-file": &in.ClientPayloadFile, "inputs-file": &in.WorkflowInputsFile,
 		"api-url": &in.APIURL, "dry-run": &in.DryRun, "timeout": &in.Timeout, "max-attempts": &in.MaxAttempts,
 		"workflow": &in.Workflow, "ref": &in.Ref, "inputs": &in.WorkflowInputs,
 		"wait": &in.Wait, "wait-timeout": &in.WaitTimeout, "fail-on-conclusion": &in.FailOnConclusion,
@@ -260,7 +261,7 @@ func (in *Inputs) fields() map[string]*string {
 // and the CLI reads files where the action takes text.
 var (
 	actionOnly = map[string]bool{"token": true, "app-private-key": true, "status-token": true}
-	cliOnly    = map[string]bool{"client-payload-file": true, "app-private-key-file": true}
+	cliOnly    = map[string]bool{"app-private-key-file": true}
 	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "cancel-run-on-abort": true,
 		"fail-fast": true, "cancel-run-on-failure": true}
 )
