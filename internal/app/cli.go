@@ -144,11 +144,14 @@ func parseTrigger(rn runner, args []string) (cliOptions, error) {
 	fs.SetOutput(io.Discard)
 	o.in.Flags(fs)
 	fs.BoolVar(&o.asJSON, "json", false, "")
+	if err := config.UnknownFlag(fs, args); err != nil {
+		return o, err
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cliOptions{help: true}, nil
 		}
-		return o, config.UnknownFlag(fs, err)
+		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (flags take the form --name value)", fs.Arg(0))

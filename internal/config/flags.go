@@ -6,14 +6,33 @@ import (
 	"strings"
 )
 
-// UnknownFlag says what to use instead of a flag that does not exist: the environment
-// for a token or a key (never a flag), else the nearest flag by spelling.
-func UnknownFlag(fs *flag.FlagSet, err error) error {
-	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
-	if !ok {
-		return err
+// UnknownFlag finds, before fs parses args, the first flag fs does not define, and says
+// what to use instead: the environment for a token or a key (never a flag), else the
+// nearest flag by spelling. It returns nil when every flag is known (fs.Parse then reports
+// anything else, such as a flag without its value).
+func UnknownFlag(fs *flag.FlagSet, args []string) error {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-" || !strings.HasPrefix(a, "-") {
+			return nil // the flags end here, as the flag package reads them
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		switch {
+		case name == "h" || name == "help":
+			return nil
+		case f == nil:
+			return unknownFlag(fs, name)
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && b.IsBoolFlag()) {
+			i++ // its value
+		}
 	}
-	name = strings.TrimPrefix(name, "-")
+	return nil
+}
+
+// unknownFlag says what to use instead of the flag name.
+func unknownFlag(fs *flag.FlagSet, name string) error {
 	switch {
 	case strings.Contains(name, "token"):
 		return fmt.Errorf("--%s: there is no such flag: the token is read from GH_TOKEN (or GITHUB_TOKEN), never from a flag, so it stays out of shell history", name)

@@ -72,16 +72,10 @@ func (s *Step) Finish(ctx context.Context) Cleanup {
 			c.Warnings = append(c.Warnings, w)
 		}
 	}
-	for _, err := range s.clients.revoke(ctx, max(time.Until(deadlineOf(ctx)), time.Second)) {
+	for _, err := range s.clients.revoke(ctx, budget) { // each within what ctx has left
 		c.Warnings = append(c.Warnings, err.Error())
 	}
 	return c
-}
-
-// deadlineOf is ctx's deadline (it has one).
-func deadlineOf(ctx context.Context) time.Time {
-	d, _ := ctx.Deadline()
-	return d
 }
 
 // cleanUp does what the ended target owes, with clean-up clients bound by deadline: the
