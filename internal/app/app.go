@@ -106,16 +106,14 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 	if cfg.DryRun && len(st.Preview) > 0 {
 		rep.preview(st.Preview)
 	}
-	now := rn.clock.Now()
-	code := ExitOK
-	warnings := st.Warnings
+	code, warnings := ExitOK, st.Warnings
 	for _, r := range st.Results {
 		for _, n := range report.Notes(r) {
 			rep.note(n)
 		}
 		if !r.OK() {
 			code = ExitFailed
-			rep.failed(r, hint(cfg, r, now))
+			rep.failed(r, hint(cfg, r, rn.clock.Now()))
 		}
 		warnings = append(warnings, report.Warnings(r)...)
 	}

@@ -144,29 +144,28 @@ func parseTrigger(rn runner, args []string) (cliOptions, error) {
 	fs.SetOutput(io.Discard)
 	o.in.Flags(fs)
 	fs.BoolVar(&o.asJSON, "json", false, "")
-	if err := config.UnknownFlag(fs, args); err != nil {
-		return o, err
+	err := config.UnknownFlag(fs, args)
+	if err == nil {
+		err = fs.Parse(args)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cliOptions{help: true}, nil
-		}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return cliOptions{help: true}, nil
+	case err != nil:
 		return o, err
-	}
-	if fs.NArg() > 0 {
+	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected argument %q (flags take the form --name value)", fs.Arg(0))
 	}
-	getenv := rn.getenv
-	o.in.Token, _ = config.CLIToken(getenv)
+	o.in.Token, _ = config.CLIToken(rn.getenv)
 	o.in.StatusToken = o.in.Token // commit statuses are posted with the same token
 	if o.in.AppPrivateKeyFile == "" {
-		o.in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
+		o.in.AppPrivateKey = rn.getenv("GITHUB_APP_PRIVATE_KEY")
 	}
 	o.in.DistinctID = rn.newID()
 	if o.in.APIURL == "" {
-		o.in.APIURL = config.APIURLFromEnv(getenv)
+		o.in.APIURL = config.APIURLFromEnv(rn.getenv)
 	}
-	o.in.Caller = config.CallerFromEnv(getenv)
+	o.in.Caller = config.CallerFromEnv(rn.getenv)
 	return o, nil
 }
 
