@@ -30,7 +30,8 @@ const revokeShare = 6
 
 // Finish does the clean-up the step still owes once its outcome has been reported: the
 // final status of every target that ended while the step was ending, the cancel of every
-// run it gave up on (cancel-run-on-abort), then revoking App tokens. Everything goes out
+// run it gave up on or that failed fast (cancel-run-on-abort, cancel-run-on-failure),
+// then revoking App tokens. Everything goes out
 // together, at most Options.CleanupInFlight requests at once, unpaced and within
 // Options.CleanupBudget, even when ctx is already cancelled. Step.Results are updated.
 func (s *Step) Finish(ctx context.Context) Cleanup {
@@ -95,14 +96,10 @@ func (l *life) cleanUp(ctx context.Context, deadline time.Time, finishing bool) 
 		switch {
 		case err == nil:
 			l.owed.cancel, l.res.Run.Cancelled, changed = 0, true, true
-			l.note(finishing, fmt.Sprintf("run %d was cancelled, as %s asks, %s", id, l.owed.input, l.owed.why))
+			l.note(finishing, fmt.Sprintf("run %d was cancelled, as %s asks, %s", id, l.owed.input, l.owed.why), nil)
 		case finishing || ctx.Err() == nil:
 			l.owed.cancel = 0
-			what := fmt.Sprintf("run %d could not be cancelled (%s)", id, l.owed.input)
-			if !finishing {
-				l.res.Run.Warnings = append(l.res.Run.Warnings, what+": "+err.Error())
-			}
-			l.undo(finishing, what, err)
+			l.note(finishing, fmt.Sprintf("run %d could not be cancelled (%s)", id, l.owed.input), err)
 		}
 	}
 	if l.owed.final {
@@ -110,12 +107,12 @@ func (l *life) cleanUp(ctx context.Context, deadline time.Time, finishing bool) 
 		switch {
 		case err == nil:
 			l.owed.final = false
-		case finishing || ctx.Err() == nil:
+		case !finishing && ctx.Err() == nil: // said as any status GitHub would not take is
 			l.owed.final = false
-			if !finishing {
-				s.status.keep(err)
-			}
-			l.undo(finishing, fmt.Sprintf("the final commit status %q was not posted", s.status.poster.Context(l.res.Index)), err)
+			s.status.keep(err)
+		case finishing:
+			l.owed.final = false
+			l.note(true, fmt.Sprintf("the final commit status %q was not posted", s.status.poster.Context(l.res.Index)), err)
 		}
 	}
 	return changed
@@ -132,21 +129,17 @@ func (s *Step) slot(ctx context.Context, request func() error) error {
 	return request()
 }
 
-// note records what the clean-up did: in Finish, for its warnings; while the step goes
-// on, among the run's warnings, reported with the target.
-func (l *life) note(finishing bool, msg string) {
-	if finishing {
-		l.undone = append(l.undone, undone{what: msg})
-		return
-	}
-	l.res.Run.Warnings = append(l.res.Run.Warnings, msg)
-}
-
-// undo records, in Finish, a clean-up request that could not be made (while the step
-// goes on, its warning is the request's own).
-func (l *life) undo(finishing bool, what string, err error) {
-	if finishing {
+// note records what the clean-up did, or could not (err): in Finish, for its warnings,
+// each named with the target and why; while the step goes on, among the run's warnings,
+// reported with the target.
+func (l *life) note(finishing bool, what string, err error) {
+	switch {
+	case finishing:
 		l.undone = append(l.undone, undone{what: what, why: err})
+	case err != nil:
+		l.res.Run.Warnings = append(l.res.Run.Warnings, what+": "+err.Error())
+	default:
+		l.res.Run.Warnings = append(l.res.Run.Warnings, what)
 	}
 }
 
