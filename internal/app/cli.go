@@ -156,16 +156,8 @@ func parseTrigger(rn runner, args []string) (cliOptions, error) {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected argument %q (flags take the form --name value)", fs.Arg(0))
 	}
-	o.in.Token, _ = config.CLIToken(rn.getenv)
-	o.in.StatusToken = o.in.Token // commit statuses are posted with the same token
-	if o.in.AppPrivateKeyFile == "" {
-		o.in.AppPrivateKey = rn.getenv("GITHUB_APP_PRIVATE_KEY")
-	}
+	o.in.FromCLIEnv(rn.getenv)
 	o.in.DistinctID = rn.newID()
-	if o.in.APIURL == "" {
-		o.in.APIURL = config.APIURLFromEnv(rn.getenv)
-	}
-	o.in.Caller = config.CallerFromEnv(rn.getenv)
 	return o, nil
 }
 

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -533,4 +535,86 @@ func TestCancelledWithARequestInFlight(t *testing.T) {
 	if rs[0]["delivery"] != "unanswered" || rs[0]["attempts"] != float64(1) || rs[0]["error"] != want {
 		t.Errorf("result %v\n%s", rs[0], stderr.String())
 	}
+}
+
+// An App named by its client ID signs with it as the JWT's issuer, in either mode (the
+// CLI also from GITHUB_APP_CLIENT_ID); its installation tokens, about 520 characters as
+// GitHub mints them in 2026, are masked whole and never printed.
+func TestGitHubAppByClientID(t *testing.T) {
+	t.Parallel()
+	const clientID = "Iv23liABCDEF0123456789"
+	setup := func(t *testing.T) *githubfake.Fake {
+		f := githubfake.Standard(t, nil)
+		f.AddApp(githubfake.App{ID: "424242", ClientID: clientID, PublicKey: &testKey().PublicKey, Installations: map[string]*githubfake.Installation{
+			"octo": {ID: 11, Repos: []string{"data"}, Permissions: map[string]string{"contents": "write"}}}})
+		return f
+	}
+	issuers := func(f *githubfake.Fake) (iss []string) {
+		for _, r := range f.Requests() {
+			if r.Path == "/repos/octo/data/installation" {
+				parts := strings.Split(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), ".")
+				payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+				var claims struct{ Iss string }
+				_ = json.Unmarshal(payload, &claims)
+				iss = append(iss, claims.Iss)
+			}
+		}
+		return iss
+	}
+	t.Run("action", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		run := runActionMode(t, map[string]string{"repository": "octo/data", "event-type": "e", "api-url": f.URL(),
+			"client-id": clientID, "app-private-key": keyPEM()}, nil)
+		minted := f.MintedTokens()
+		if run.code != ExitOK || len(minted) != 1 || len(f.Dispatches()) != 1 || strings.Join(issuers(f), ",") != clientID {
+			t.Fatalf("exit %d, %d minted, %d dispatches, issuers %v\n%s", run.code, len(minted), len(f.Dispatches()), issuers(f), run.stdout)
+		}
+		tok := minted[0].Token
+		if len(tok) != githubfake.InstallationTokenLength || !strings.Contains(run.stdout, "::add-mask::"+tok+"\n") || strings.Count(run.stdout, tok) != 1 {
+			t.Errorf("a %d-character token not masked whole, or printed besides its mask", len(tok))
+		}
+		for _, r := range f.Requests() {
+			if r.Path == "/repos/octo/data/dispatches" && r.Header.Get("Authorization") != "Bearer "+tok {
+				t.Errorf("dispatch sent with %d characters of credential, want the whole token", len(r.Header.Get("Authorization")))
+			}
+		}
+	})
+	t.Run("CLI from the environment", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		run := runCLIMode(t, map[string]string{"GITHUB_APP_CLIENT_ID": clientID, "GITHUB_APP_PRIVATE_KEY": keyPEM()},
+			"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL())
+		if run.code != ExitOK || len(f.Dispatches()) != 1 || strings.Join(issuers(f), ",") != clientID || strings.Contains(run.stdout+run.stderr, "ghs_") {
+			t.Errorf("exit %d, %d dispatches, issuers %v\n%s%s", run.code, len(f.Dispatches()), issuers(f), run.stdout, run.stderr)
+		}
+	})
+	for _, tt := range []struct {
+		name string
+		in   map[string]string
+		want string
+	}{
+		{"both app-id and client-id", map[string]string{"client-id": clientID, "app-id": "424242"}, `input "client-id": and input "app-id" are both set`},
+		{"an App ID as client-id", map[string]string{"client-id": "424242"}, `input "client-id": "424242" is an App ID, not a client ID: give it as app-id`},
+		{"client-id without a key", map[string]string{"client-id": clientID, "app-private-key": ""}, `input "app-private-key": is empty, but input "client-id" is set`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			in := map[string]string{"repository": "octo/data", "event-type": "e", "api-url": f.URL(), "app-private-key": keyPEM()}
+			maps.Copy(in, tt.in)
+			run := runActionMode(t, in, nil)
+			if run.code != ExitBadInput || !strings.Contains(run.stdout, tt.want) || len(f.Requests()) != 0 {
+				t.Errorf("exit %d, %d requests, want %q:\n%s", run.code, len(f.Requests()), tt.want, run.stdout)
+			}
+		})
+	}
+	t.Run("both in the CLI", func(t *testing.T) {
+		t.Parallel()
+		run := runCLIMode(t, map[string]string{"GITHUB_APP_CLIENT_ID": clientID, "GITHUB_APP_PRIVATE_KEY": keyPEM()},
+			"trigger", "--repository", "octo/data", "--event-type", "e", "--app-id", "424242")
+		if run.code != ExitBadInput || !strings.Contains(run.stderr, "--client-id: and --app-id are both set") {
+			t.Errorf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+		}
+	})
 }

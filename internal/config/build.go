@@ -423,7 +423,7 @@ const PacingMargin = 2 * time.Minute
 // waiting; at most MaxTimeout.
 func (b *builder) fittingTimeout() time.Duration {
 	busiest := len(b.c.Targets)
-	if strings.TrimSpace(b.in.AppID) != "" { // one installation token per owner, each paced on its own
+	if b.appIdentity() != "" { // one installation token per owner, each paced on its own
 		per := map[string]int{}
 		busiest = 0
 		for _, t := range b.c.Targets {
@@ -455,13 +455,14 @@ func (b *builder) auth() {
 		}
 		keyText = string(data)
 	}
-	switch appID, key := strings.TrimSpace(in.AppID), strings.TrimSpace(keyText); {
+	idInput := b.appIDInput()
+	switch appID, key := b.appIdentity(), strings.TrimSpace(keyText); {
 	case appID != "" && key != "":
-		b.app(appID, key, keyInput)
+		b.app(appID, idInput, key, keyInput)
 	case appID != "":
-		b.bad(keyInput, "is empty, but %s is set: a GitHub App needs both", Label(b.mode, "app-id"))
+		b.bad(keyInput, "is empty, but %s is set: a GitHub App needs both", Label(b.mode, idInput))
 	case key != "":
-		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both", Label(b.mode, keyInput))
+		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both (or its %s instead of app-id)", Label(b.mode, keyInput), Label(b.mode, "client-id"))
 	case in.Token == "" && !b.c.DryRun:
 		switch {
 		case b.mode == CLIMode && b.c.RunID != 0:
@@ -478,12 +479,37 @@ func (b *builder) auth() {
 	}
 }
 
-func (b *builder) app(appID, key, keyInput string) {
+// appIDInput is the input that names the App: client-id, or app-id.
+func (b *builder) appIDInput() string {
+	if strings.TrimSpace(b.in.ClientID) != "" {
+		return "client-id"
+	}
+	return "app-id"
+}
+
+// appIdentity is the App's JWT issuer as given: its client ID or its App ID.
+func (b *builder) appIdentity() string {
+	if id := strings.TrimSpace(b.in.ClientID); id != "" {
+		return id
+	}
+	return strings.TrimSpace(b.in.AppID)
+}
+
+func (b *builder) app(appID, idInput, key, keyInput string) {
 	c, repos := b.c, b.c.Repos()
 	c.App = &App{ID: appID}
 	c.Token = ""
-	if err := CheckAppID(appID); err != nil {
-		b.bad("app-id", "%v", err)
+	switch {
+	case idInput == "client-id" && strings.TrimSpace(b.in.AppID) != "":
+		b.bad("client-id", "and %s are both set: name the App once, by its client ID (GitHub's choice since 2026) or by its App ID", Label(b.mode, "app-id"))
+	case idInput == "client-id":
+		if err := CheckClientID(appID); err != nil {
+			b.bad("client-id", "%v", err)
+		}
+	default:
+		if err := CheckAppID(appID); err != nil {
+			b.bad("app-id", "%v", err)
+		}
 	}
 	if k, err := ParsePrivateKey([]byte(key)); err != nil {
 		b.bad(keyInput, "%v", err)

@@ -56,6 +56,7 @@ type Inputs struct {
 	OutputsArtifact    string // artifact holding outputs.json, read after success
 	Concurrency        string // targets in flight at once
 	AppID              string // GitHub App ID (or client ID)
+	ClientID           string // GitHub App client ID (Iv23…), the name GitHub now prefers
 	AppPrivateKey      string // its PEM private key
 	AppPrivateKeyFile  string // CLI only: where to read the key from
 	AppInstallationID  string // optional
@@ -250,7 +251,7 @@ func (in *Inputs) fields() map[string]*string {
 		"add-distinct-id": &in.AddDistinctID, "run-id": &in.RunID, "log-lines": &in.LogLines,
 		"cancel-run-on-abort": &in.CancelRunOnAbort, "outputs-artifact": &in.OutputsArtifact,
 		"fail-fast": &in.FailFast, "cancel-run-on-failure": &in.CancelRunOnFailure,
-		"concurrency": &in.Concurrency, "app-id": &in.AppID, "app-private-key": &in.AppPrivateKey,
+		"concurrency": &in.Concurrency, "app-id": &in.AppID, "client-id": &in.ClientID, "app-private-key": &in.AppPrivateKey,
 		"app-private-key-file": &in.AppPrivateKeyFile, "app-installation-id": &in.AppInstallationID,
 		"targets": &in.Targets, "jobs": &in.Jobs, "status-context": &in.StatusContext, "status-token": &in.StatusToken,
 		"status-repository": &in.StatusRepository, "status-sha": &in.StatusSHA,
@@ -299,6 +300,24 @@ func APIURLFromEnv(getenv Getenv) string {
 		return u
 	}
 	return DefaultAPIURL
+}
+
+// FromCLIEnv fills what the CLI reads from the environment, not from flags: the token
+// (for commit statuses too), the App's key and client ID unless flags gave them, the API's
+// URL, and the workflow that calls it, if any.
+func (in *Inputs) FromCLIEnv(getenv Getenv) {
+	in.Token, _ = CLIToken(getenv)
+	in.StatusToken = in.Token
+	if in.AppPrivateKeyFile == "" {
+		in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
+	}
+	if in.ClientID == "" {
+		in.ClientID = getenv("GITHUB_APP_CLIENT_ID")
+	}
+	if in.APIURL == "" {
+		in.APIURL = APIURLFromEnv(getenv)
+	}
+	in.Caller = CallerFromEnv(getenv)
 }
 
 // CLIToken finds the CLI's token in GH_TOKEN, then GITHUB_TOKEN (the gh CLI's order of

@@ -67,6 +67,9 @@ func TestKeyAndAppIDBounds(t *testing.T) {
 		if err := CheckAppID(id); (err == nil) != ok {
 			t.Errorf("CheckAppID(%q) = %v", id, err)
 		}
+		if err := CheckClientID(id); (err == nil) != (ok && strings.HasPrefix(id, "Iv")) {
+			t.Errorf("CheckClientID(%q) = %v", id, err)
+		}
 	}
 }
 

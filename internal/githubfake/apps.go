@@ -3,7 +3,7 @@ package githubfake
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,7 +17,9 @@ import (
 // App is a GitHub App the fake knows: its ID, the public half of its key, and where it is
 // installed.
 type App struct {
-	ID        string
+	ID string
+	// ClientID ("Iv23…"), which GitHub also takes as the JWT's iss; "" for none.
+	ClientID  string
 	PublicKey *rsa.PublicKey
 	// Installations by owner (lower case).
 	Installations map[string]*Installation
@@ -50,6 +52,9 @@ func (f *Fake) AddApp(a App) {
 		}
 	}
 	f.apps[a.ID] = &a
+	if a.ClientID != "" {
+		f.apps[a.ClientID] = &a
+	}
 }
 
 // MintedTokens lists the installation tokens issued, in order.
@@ -216,9 +221,7 @@ func (f *Fake) accessToken(w *recorder, r *http.Request, id string, body []byte)
 			return
 		}
 	}
-	var b [16]byte
-	rand.Read(b[:])
-	tok := "ghs_" + hex.EncodeToString(b[:])
+	tok := installationToken(app.ID)
 	perms := req.Permissions
 	if perms == nil {
 		perms = inst.Permissions
@@ -243,6 +246,19 @@ func (f *Fake) accessToken(w *recorder, r *http.Request, id string, body []byte)
 	obj := f.tokenJSON(tok, expires, perms)
 	f.mu.Unlock()
 	writeJSON(w, http.StatusCreated, obj, "")
+}
+
+// InstallationTokenLength is how long the installation tokens the fake mints are: about
+// 520 characters, the stateless form GitHub moved to in 2026.
+const InstallationTokenLength = 520
+
+// installationToken is a token in GitHub's 2026 stateless form: "ghs_", the App ID, and a
+// signed part (random here), InstallationTokenLength characters in all.
+func installationToken(appID string) string {
+	b := make([]byte, InstallationTokenLength)
+	rand.Read(b)
+	tok := "ghs_" + appID + "_" + base64.RawURLEncoding.EncodeToString(b)
+	return tok[:InstallationTokenLength]
 }
 
 // parseID reads a numeric ID.
