@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,14 +49,18 @@ var coreScenarios = []scenario{
 		"inputs": `{"env":"prod"}`, "wait": "completed"}, code: ExitOK,
 		check: func(t *testing.T, f *githubfake.Fake, s githubfake.Server, run actionRun) {
 			accepted := acceptedWorkflowDispatches(t, f)
-			// Nothing named the release before this POST: an older server refuses the
-			// first form (422) and gets the second.
-			want := map[bool]int{true: 1, false: 2}[s.ReturnsRunDetails()]
+			// Nothing named the release before this POST: an older server refuses API
+			// version 2026-03-10 (400) and gets the event under 2022-11-28.
+			current := slices.Contains(s.APIVersions(), githubfake.APIVersion2026)
+			want := map[bool]int{true: 1, false: 2}[current]
 			if len(accepted) != 1 || len(posts(f)) != want || run.outputs["conclusion"] != "success" {
 				t.Errorf("%d POSTs (want %d), %d accepted, outputs %v", len(posts(f)), want, len(accepted), run.outputs)
 			}
-			if _, asked := accepted[0]["return_run_details"]; asked != s.ReturnsRunDetails() {
+			if _, asked := accepted[0]["return_run_details"]; asked {
 				t.Errorf("accepted body %v", accepted[0])
+			}
+			if _, named := accepted[0]["inputs"].(map[string]any)["distinct_id"]; named == current {
+				t.Errorf("accepted body %v: the distinct ID is added only where GitHub does not name the run", accepted[0])
 			}
 		}},
 	{name: "workflow_dispatch by name, outputs artifact", inputs: map[string]string{"workflow": "Deploy app", "inputs": `{"env":"prod"}`,
@@ -191,4 +196,24 @@ func acceptedWorkflowDispatches(t *testing.T, f *githubfake.Fake) []map[string]a
 		}
 	}
 	return out
+}
+
+// An answer announcing a deprecation becomes one warning per operation, with GitHub's
+// date and link, however many targets met it; the step still succeeds.
+func TestDeprecationIsOneWarningPerOperation(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.Deprecate("/dispatches")
+	f.AddRepo("octo/site")
+	f.AddRepo("other/mirror")
+	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data\nocto/site\nother/mirror", "event-type": "e",
+		"api-url": f.URL()}, nil)
+	want := "is deprecated; it is scheduled to be removed on 2028-03-10 (https://docs.github.com/en/rest/about-the-rest-api/api-versions)."
+	if run.code != ExitOK || len(f.Dispatches()) != 3 || strings.Count(run.stdout, "::warning::GitHub says POST /repos/{owner}/{repo}/dispatches under API version") != 1 || !strings.Contains(run.stdout, want) {
+		t.Errorf("exit %d, %d dispatches:\n%s", run.code, len(f.Dispatches()), run.stdout)
+	}
+	cli := runCLIMode(t, map[string]string{"GH_TOKEN": githubfake.TestToken}, "trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL())
+	if cli.code != ExitOK || !strings.Contains(cli.stderr, "GitHub says POST /repos/{owner}/{repo}/dispatches under API version") {
+		t.Errorf("exit %d:\n%s%s", cli.code, cli.stdout, cli.stderr)
+	}
 }

@@ -287,9 +287,9 @@ func TestWorkflowDispatchNamesItsRun(t *testing.T) {
 	if err := json.Unmarshal(reqs[0].Body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if reqs[0].Path != "/repos/octo/data/actions/workflows/deploy.yml/dispatches" || body["ref"] != "release" || body["return_run_details"] != true ||
-		body["inputs"].(map[string]any)["env"] != "prod" {
-		t.Errorf("first request %s %s", reqs[0].Path, reqs[0].Body)
+	if reqs[0].Path != "/repos/octo/data/actions/workflows/deploy.yml/dispatches" || body["ref"] != "release" || body["return_run_details"] != nil ||
+		body["inputs"].(map[string]any)["env"] != "prod" || reqs[0].Header.Get("X-GitHub-Api-Version") != "2026-03-10" {
+		t.Errorf("first request %s %s under %q", reqs[0].Path, reqs[0].Body, reqs[0].Header.Get("X-GitHub-Api-Version"))
 	}
 	for _, r := range reqs {
 		if strings.HasSuffix(r.Path, "/runs") {
@@ -322,9 +322,9 @@ func TestWorkflowDispatchDefaultBranch(t *testing.T) {
 	}
 }
 
-// Enterprise Server 3.20 and older refuse return_run_details (422, an unknown key): the
-// event is sent again without it, with the distinct ID among the inputs, and the run found
-// by it.
+// Enterprise Server 3.20 and older do not know API version 2026-03-10 (400, nothing
+// accepted): the event is sent again under 2022-11-28, with the distinct ID among the
+// inputs, and the run found by it.
 func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
@@ -342,7 +342,7 @@ func TestOlderServerFallsBackToCorrelation(t *testing.T) {
 			posts = append(posts, r)
 		}
 	}
-	if len(posts) != 2 || posts[0].Status != 422 || posts[1].Status != 204 {
+	if len(posts) != 2 || posts[0].Status != 400 || posts[1].Status != 204 || posts[1].Header.Get("X-GitHub-Api-Version") != "2022-11-28" {
 		t.Fatalf("posts: %+v", posts)
 	}
 	var second struct {
@@ -422,7 +422,7 @@ func TestDryRunWorkflowShowsBothRequests(t *testing.T) {
 		t.Fatalf("exit %d, %d requests\n%s", run.code, len(f.Requests()), run.stderr)
 	}
 	for _, want := range []string{"GET " + f.URL() + "/repos/octo/data\n", "POST " + f.URL() + "/repos/octo/data/actions/workflows/deploy.yml/dispatches\n",
-		`{"ref":"<default branch>","inputs":{"env":"prod"},"return_run_details":true}`, "stands for the repository's default branch"} {
+		"X-Github-Api-Version: 2026-03-10\n", `{"ref":"<default branch>","inputs":{"env":"prod"}}`, "stands for the repository's default branch"} {
 		if !strings.Contains(run.stdout, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, run.stdout)
 		}

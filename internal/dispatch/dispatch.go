@@ -98,28 +98,27 @@ func Send(ctx context.Context, client *github.Client, t event.Target, o Options)
 	return rec
 }
 
-// runDetails is GitHub's 200 answer to a workflow_dispatch with return_run_details.
+// runDetails is GitHub's 200 answer to a workflow_dispatch under API version 2026-03-10.
 type runDetails struct {
 	WorkflowRunID int64  `json:"workflow_run_id"`
 	RunURL        string `json:"run_url"`
 	HTMLURL       string `json:"html_url"`
 }
 
-// What Enterprise Server releases accept of workflow_dispatch: return_run_details since
-// 3.21 (older releases refuse it as an unknown key), 25 inputs since 3.20 (10 before, as
-// the ghes-3.17 to 3.19 descriptions say).
+// What Enterprise Server releases accept of workflow_dispatch: 25 inputs since 3.20 (10
+// before, as the ghes-3.17 to 3.19 descriptions say).
 const (
-	runDetailsMinor      = 21
 	manyInputsMinor      = 20
 	OldMaxWorkflowInputs = 10
 )
 
-// sendWorkflow posts a workflow_dispatch event, asking GitHub for the run it starts where
-// the server knows how (return_run_details). An empty Ref is resolved to the repository's
-// default branch first. A server whose answers named an Enterprise Server release before
-// 3.21 gets the form it knows from the start; one that refuses return_run_details (422
-// naming it, or 400) gets it without, with the distinct ID among the inputs, to be found
-// by correlation: the refusal accepted nothing, so this cannot deliver the event twice.
+// sendWorkflow posts a workflow_dispatch event. An empty Ref is resolved to the
+// repository's default branch first. Where the server speaks API version 2026-03-10
+// (github.com, GHE.com, Enterprise Server 3.21 and later), or is not known yet, it goes
+// under that version, and GitHub's answer names the run. A server that answered with an
+// older release, or that refuses the version (400: nothing was accepted, so this cannot
+// deliver the event twice), gets it under 2022-11-28 with the distinct ID among the
+// inputs, to be found by correlation.
 func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o Options) Receipt {
 	rec := Receipt{Ref: t.Ref}
 	if rec.Ref == "" {
@@ -139,35 +138,44 @@ func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o 
 	rec.WorkflowKey = workflow
 	path := t.Repo.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
 	label := o.label(t, rec.Ref)
-	if release, _ := o.Server.Release(); !release.Before(3, runDetailsMinor) {
-		if id, sent := t.Inputs.StringProperty(event.DistinctIDKey); sent {
-			rec.DistinctID = id // add-distinct-id, or the user's own: receivers see it, so say it
-		}
-		var details runDetails
-		send(ctx, client, &rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, t.Inputs, true), &details), func(status int) bool {
-			return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
-		}, "204 No Content, or 200 OK naming the run")
-		if !ghclient.CauseOf(rec.Err).RefusesKey("return_run_details") {
-			// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and
-			// following it fails with that reason.
-			if rec.OK() && details.WorkflowRunID > 0 {
-				rec.RunID = details.WorkflowRunID
-				if ghclient.WebURL(details.HTMLURL, client.BaseURL) { // shown and linked: checked like every run URL
-					rec.RunURL = details.HTMLURL
-				}
-			}
-			limitHint(&rec, o.Server, t.Inputs.Len())
-			return rec
-		}
-		rec.Err = nil // Attempts keeps counting across both
+	if version, settled := o.Server.APIVersion(); (version == ghclient.APIVersion2026 || !settled) &&
+		sendNamingTheRun(ghclient.WithAPIVersion(ctx, ghclient.APIVersion2026), client, path, label, t, &rec, o) {
+		return rec
 	}
 	sendWithoutDetails(ctx, client, path, label, t, &rec, o)
 	return rec
 }
 
-// sendWithoutDetails sends workflow_dispatch the way a server without return_run_details
-// knows it: with the ID to find the run by among the inputs (or the user's own
-// distinct_id input, which config took as the ID), within the release's limit of inputs.
+// sendNamingTheRun sends workflow_dispatch under 2026-03-10, whose answer names the run it
+// started. It reports whether the server took the version; a refusal of it (400) accepted
+// nothing, and the caller sends the older form.
+func sendNamingTheRun(ctx context.Context, client *github.Client, path, label string, t event.Target, rec *Receipt, o Options) bool {
+	if id, sent := t.Inputs.StringProperty(event.DistinctIDKey); sent {
+		rec.DistinctID = id // add-distinct-id, or the user's own: receivers see it, so say it
+	}
+	var details runDetails
+	send(ctx, client, rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, t.Inputs), &details), func(status int) bool {
+		return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
+	}, "200 OK naming the run (or 204 No Content)")
+	if ghclient.CauseOf(rec.Err).Kind == ghclient.BadRequest {
+		rec.Err, rec.DistinctID = nil, "" // Attempts keeps counting across both
+		return false
+	}
+	// On a 204 GitHub named no run and none carries an ID: RunID stays 0, and following
+	// it fails with that reason.
+	if rec.OK() && details.WorkflowRunID > 0 {
+		rec.RunID = details.WorkflowRunID
+		if ghclient.WebURL(details.HTMLURL, client.BaseURL) { // shown and linked: checked like every run URL
+			rec.RunURL = details.HTMLURL
+		}
+	}
+	limitHint(rec, o.Server, t.Inputs.Len())
+	return true
+}
+
+// sendWithoutDetails sends workflow_dispatch the way a server without 2026-03-10 knows
+// it: with the ID to find the run by among the inputs (or the user's own distinct_id
+// input, which config took as the ID), within the release's limit of inputs.
 func sendWithoutDetails(ctx context.Context, client *github.Client, path, label string, t event.Target, rec *Receipt, o Options) {
 	inputs := t.Inputs
 	if t.DistinctID != "" {
@@ -180,9 +188,9 @@ func sendWithoutDetails(ctx context.Context, client *github.Client, path, label 
 		return
 	}
 	if rec.Attempts > 0 {
-		label += " (sent again without return_run_details)"
+		label += " (sent again under API version 2022-11-28)"
 	}
-	send(ctx, client, rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, inputs, false), nil),
+	send(ctx, client, rec, o, label, post(client, path, event.WorkflowDispatchBody(rec.Ref, inputs), nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
 	limitHint(rec, o.Server, inputs.Len())
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,9 +114,11 @@ func dispatchBodies(f *githubfake.Fake) []map[string]any {
 }
 
 // Every server gets the event exactly once, in the form it accepts: github.com and
-// Enterprise Server 3.21 name the run (return_run_details); older releases refuse that key
-// with 422, and get the event again without it, the distinct ID among the inputs. Once an
-// answer has named an older release, the first POST is already the form it knows.
+// Enterprise Server 3.21 and later speak API version 2026-03-10 and name the run in their
+// answer (no return_run_details, which that version removed); older releases refuse the
+// version with 400, and get the event again under 2022-11-28 without it, the distinct ID
+// among the inputs. Once an answer has named an older release, the first POST is already
+// the form it knows.
 func TestSendWorkflowOnEachServer(t *testing.T) {
 	t.Parallel()
 	for _, server := range githubfake.Servers {
@@ -129,25 +132,28 @@ func TestSendWorkflowOnEachServer(t *testing.T) {
 				}
 				res := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "deploy.yml", Ref: ref,
 					Inputs: event.Object(`{"env":"prod"}`), DistinctID: "abc"}, Options{Server: learnt})
-				bodies := dispatchBodies(f)
+				bodies, versions := dispatchBodies(f), dispatchVersions(f)
 				if !res.OK() || f.Runs() != 1 || len(f.Violations()) > 0 {
 					t.Fatalf("result %+v, %d runs, %v", res, f.Runs(), f.Violations())
 				}
 				last := bodies[len(bodies)-1]
 				inputs, _ := last["inputs"].(map[string]any)
-				if server.ReturnsRunDetails() {
-					if len(bodies) != 1 || last["return_run_details"] != true || res.RunID == 0 || res.IDInInputs || res.Attempts != 1 {
-						t.Errorf("result %+v, bodies %v", res, bodies)
+				if slices.Contains(server.APIVersions(), githubfake.APIVersion2026) {
+					if len(bodies) != 1 || versions[0] != "2026-03-10" || last["return_run_details"] != nil || res.RunID == 0 || res.IDInInputs || res.Attempts != 1 {
+						t.Errorf("result %+v, bodies %v under %v", res, bodies, versions)
+					}
+					if v, settled := learnt.APIVersion(); v != "2026-03-10" || !settled {
+						t.Errorf("version %s %v", v, settled)
 					}
 					return
 				}
-				want := 2 // refused (422, nothing accepted), then sent without the key
+				want := 2 // refused (400: the version is unknown, nothing accepted), then the older form
 				if known {
 					want = 1
 				}
 				if len(bodies) != want || res.Attempts != want || last["return_run_details"] != nil || inputs["distinct_id"] != "abc" ||
-					inputs["env"] != "prod" || res.RunID != 0 || !res.IDInInputs || res.HTTPStatus != 204 {
-					t.Errorf("result %+v, bodies %v", res, bodies)
+					inputs["env"] != "prod" || res.RunID != 0 || !res.IDInInputs || res.HTTPStatus != 204 || versions[want-1] != "2022-11-28" {
+					t.Errorf("result %+v, bodies %v under %v", res, bodies, versions)
 				}
 				if rel, ok := learnt.Release(); !ok || rel.String() != strings.TrimSuffix(server.Release, ".0") {
 					t.Errorf("release learnt %v %v, want %s", rel, ok, server.Release)
@@ -155,6 +161,17 @@ func TestSendWorkflowOnEachServer(t *testing.T) {
 			})
 		}
 	}
+}
+
+// dispatchVersions are the API versions the workflow_dispatch requests went under.
+func dispatchVersions(f *githubfake.Fake) []string {
+	var vs []string
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/dispatches") {
+			vs = append(vs, r.Header.Get("X-GitHub-Api-Version"))
+		}
+	}
+	return vs
 }
 
 // Some servers answer an unknown key with 400 rather than 422: the same fallback.
@@ -171,7 +188,7 @@ func TestSendWorkflowFallsBackOn400(t *testing.T) {
 		t.Errorf("result %+v, bodies %v", res, bodies)
 	}
 	// The log counts the requests as the results do.
-	want := []string{"octo/data deploy.yml@main attempt 1/1: 400", "octo/data deploy.yml@main (sent again without return_run_details) attempt 2/2: 204"}
+	want := []string{"octo/data deploy.yml@main attempt 1/1: 400", "octo/data deploy.yml@main (sent again under API version 2022-11-28) attempt 2/2: 204"}
 	if res.Attempts != 2 || strings.Join(log, "|") != strings.Join(want, "|") {
 		t.Errorf("attempts %d, log %q", res.Attempts, log)
 	}

@@ -174,22 +174,18 @@ func RepositoryDispatchBody(eventType string, payload Object) []byte {
 	}{eventType, json.RawMessage(payload)})
 }
 
-// WorkflowDispatchBody is the exact body of a workflow_dispatch. returnRunDetails asks
-// GitHub to answer with the run it started (servers that know it).
-func WorkflowDispatchBody(ref string, inputs Object, returnRunDetails bool) []byte {
-	var details *bool
-	if returnRunDetails {
-		details = &returnRunDetails
-	}
+// WorkflowDispatchBody is the exact body of a workflow_dispatch. (return_run_details, which
+// 2022-11-28 knows on github.com and Enterprise Server 3.21, is never sent: those servers
+// speak 2026-03-10, which always names the run and has no such key.)
+func WorkflowDispatchBody(ref string, inputs Object) []byte {
 	var in json.RawMessage
 	if len(inputs) > 0 {
 		in = json.RawMessage(inputs)
 	}
 	return encode(struct {
-		Ref              string          `json:"ref"`
-		Inputs           json.RawMessage `json:"inputs,omitempty"`
-		ReturnRunDetails *bool           `json:"return_run_details,omitempty"`
-	}{ref, in, details})
+		Ref    string          `json:"ref"`
+		Inputs json.RawMessage `json:"inputs,omitempty"`
+	}{ref, in})
 }
 
 func encode(v any) []byte {

@@ -23,7 +23,7 @@ func TestWithDistinctID(t *testing.T) {
 }
 
 // The bodies are exactly what go-github would send: HTML not escaped, a trailing newline,
-// client_payload always present, return_run_details only when asked for.
+// client_payload always present, and never return_run_details.
 func TestBodies(t *testing.T) {
 	t.Parallel()
 	if got := string(RepositoryDispatchBody("a<b", Object(`{"h":"<&>"}`))); got != `{"event_type":"a<b","client_payload":{"h":"<&>"}}`+"\n" {
@@ -32,10 +32,10 @@ func TestBodies(t *testing.T) {
 	if got := string(RepositoryDispatchBody("e", EmptyObject)); got != `{"event_type":"e","client_payload":{}}`+"\n" {
 		t.Errorf("empty payload body %q", got)
 	}
-	if got := string(WorkflowDispatchBody("main", Object(`{"env":"prod"}`), true)); got != `{"ref":"main","inputs":{"env":"prod"},"return_run_details":true}`+"\n" {
+	if got := string(WorkflowDispatchBody("main", Object(`{"env":"prod"}`))); got != `{"ref":"main","inputs":{"env":"prod"}}`+"\n" {
 		t.Errorf("workflow body %q", got)
 	}
-	if got := string(WorkflowDispatchBody("main", nil, false)); got != `{"ref":"main"}`+"\n" {
+	if got := string(WorkflowDispatchBody("main", nil)); got != `{"ref":"main"}`+"\n" {
 		t.Errorf("workflow body without inputs %q", got)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -54,9 +53,6 @@ type Cause struct {
 	Date       time.Time // the answer's Date, GitHub's clock when it answered (zero: none)
 	Message    string    // GitHub's message and error details, on one line
 	Permission string    // Forbidden: the permission GitHub named, "scope=level" (e.g. contents=write), if it did
-	// UnknownKey is the request body's key GitHub said it does not permit (Validation:
-	// `"KEY" is not a permitted key.`), such as return_run_details on a server without it.
-	UnknownKey string
 	Proxy      string // Network: the proxy that could not be reached or did not connect, if one was in the way
 	// Rate limits.
 	Primary    bool          // the hourly limit is used up (else a secondary limit)
@@ -66,13 +62,6 @@ type Cause struct {
 	// HasRetryAfter tells a Retry-After of 0 from none.
 	HasRetryAfter bool
 	Err           error // the transport error, when there was no answer
-}
-
-// RefusesKey reports whether the server refused the request for carrying key: a 422
-// naming it as not permitted, or a 400 (some servers answer an unknown key so). Nothing
-// was accepted: sending the request again without the key cannot deliver it twice.
-func (c Cause) RefusesKey(key string) bool {
-	return c.Kind == BadRequest || c.Kind == Validation && c.UnknownKey == key
 }
 
 // Transient reports whether the failure may pass by itself: a gateway or server fault,
@@ -268,9 +257,6 @@ func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 		c.Kind = Unauthorized
 	case code == http.StatusUnprocessableEntity:
 		c.Kind = Validation
-		if m := notPermitted.FindStringSubmatch(message); m != nil {
-			c.UnknownKey = m[1]
-		}
 	case code == http.StatusBadRequest:
 		c.Kind = BadRequest
 	case code == http.StatusTooManyRequests, code == http.StatusForbidden && isRateLimit(h, message, docURL):
@@ -288,10 +274,6 @@ func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 	}
 	return c
 }
-
-// notPermitted is how GitHub refuses a key a request body may not have:
-// `Invalid request.\n\n"return_run_details" is not a permitted key.` (on one line here).
-var notPermitted = regexp.MustCompile(`"([a-z_]{1,100})" is not a permitted key`)
 
 // isRateLimit tells a rate-limited 403 from a permission 403: rate-limit headers, or a
 // message or documentation link about rate limits.

@@ -36,13 +36,8 @@ func TestClassifyAgreesBelowAndAboveGoGitHub(t *testing.T) {
 		{"404", 404, nil, `{"message":"Not Found"}`, NotFound, nil},
 		{"401", 401, nil, `{"message":"Bad credentials"}`, Unauthorized, nil},
 		{"422", 422, nil, `{"message":"Invalid request.\n\nNo ref"}`, Validation, func(c Cause) bool { return c.Message == "Invalid request. No ref" }},
-		{"422 unknown key (Enterprise Server before 3.21)", 422, nil, `{"message":"Invalid request.\n\n\"return_run_details\" is not a permitted key."}`, Validation,
-			func(c Cause) bool {
-				return c.UnknownKey == "return_run_details" && c.RefusesKey("return_run_details") && !c.RefusesKey("inputs")
-			}},
-		{"422 for another reason", 422, nil, `{"message":"Unexpected inputs provided: [\"return_run_details\"]"}`, Validation,
-			func(c Cause) bool { return c.UnknownKey == "" && !c.RefusesKey("return_run_details") }},
-		{"400", 400, nil, `{"message":"Problems parsing JSON"}`, BadRequest, func(c Cause) bool { return c.RefusesKey("return_run_details") }},
+		{"422 unknown key", 422, nil, `{"message":"Invalid request.\n\n\"x\" is not a permitted key."}`, Validation, nil},
+		{"400", 400, nil, `{"message":"API version 2026-03-10 is not supported."}`, BadRequest, nil},
 		{"permission 403", 403, http.Header{"X-Accepted-Github-Permissions": {"contents=write"}}, `{"message":"Resource not accessible by integration"}`, Forbidden,
 			func(c Cause) bool { return c.Permission == "contents=write" }},
 		{"secondary 403 by message", 403, nil, `{"message":"You have exceeded a secondary rate limit."}`, RateLimited, func(c Cause) bool { return !c.Primary && !c.HasRetryAfter }},

@@ -33,8 +33,8 @@ type Options struct {
 	Credential Credential
 	Transport  http.RoundTripper // nil: a fresh http.Transport
 	Policy     Policy            // retries, per-attempt timeout, deadline
-	// Server, if set, learns the Enterprise Server release the answers name; every client
-	// of a step shares one.
+	// Server, if set, learns the Enterprise Server release the answers name and the API
+	// version the server speaks; every client of a step shares one. Nil: the client's own.
 	Server *Server
 }
 
@@ -50,9 +50,11 @@ func New(o Options) *github.Client {
 	// No http.Client.Timeout: it would bound all attempts together. Each attempt has its
 	// own timeout, and the context the step's deadline.
 	rt = NewRetryTransport(rt, o.Policy)
-	if o.Server != nil {
-		rt = &serverTransport{server: o.Server, origin: Origin(o.BaseURL), next: rt}
+	server := o.Server
+	if server == nil {
+		server = NewServer(o.BaseURL)
 	}
+	rt = &serverTransport{server: server, origin: Origin(o.BaseURL), next: rt}
 	cred := o.Credential
 	if cred == nil {
 		cred = StaticToken(o.Token)

@@ -1,10 +1,14 @@
 package ghclient
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -37,12 +41,50 @@ func ParseRelease(v string) (Release, bool) {
 	return Release{Major: major, Minor: minor}, true
 }
 
+// The API versions the project speaks: 2026-03-10 wherever the server knows it
+// (github.com, GHE.com, Enterprise Server 3.21 and later), else 2022-11-28, GitHub's
+// default, which every server knows.
+const (
+	APIVersion2022 = "2022-11-28"
+	APIVersion2026 = "2026-03-10"
+	currentMinor   = 21 // the first Enterprise Server release that knows 2026-03-10
+)
+
 // Server is what a step has learnt of the server it talks to: the Enterprise Server
-// release the answers named, once any has. Every client of a step shares one; it is safe
-// for concurrent use.
+// release the answers named, once any has; the API version it speaks; and the deprecations
+// its answers announced. Every client of a step shares one; it is safe for concurrent use.
 type Server struct {
 	mu      sync.Mutex
 	release Release
+	// version is the API version settled on ("": not yet, and requests go with 2022-11-28,
+	// which every server knows); tentative: settled because an answer named no release,
+	// which a proxy may have dropped, so a 400 to 2026-03-10 takes it back.
+	version    string
+	tentative  bool
+	deprecated []Deprecation
+}
+
+// NewServer is a Server for the API at base: github.com and GHE.com (api.SUBDOMAIN.ghe.com)
+// speak 2026-03-10 from the first request; any other host is learnt from its answers.
+func NewServer(base *url.URL) *Server {
+	s := &Server{}
+	if h := strings.ToLower(base.Hostname()); h == "api.github.com" || strings.HasPrefix(h, "api.") && strings.HasSuffix(h, ".ghe.com") {
+		s.version = APIVersion2026
+	}
+	return s
+}
+
+// APIVersion is the version requests go with now, and whether it is settled.
+func (s *Server) APIVersion() (string, bool) {
+	if s == nil {
+		return APIVersion2022, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.version == "" {
+		return APIVersion2022, false
+	}
+	return s.version, true
 }
 
 // Release is the release the server's answers named, if any has yet.
@@ -55,20 +97,33 @@ func (s *Server) Release() (Release, bool) {
 	return s.release, s.release != Release{}
 }
 
-// learn reads the release off an answer.
-func (s *Server) learn(h http.Header) {
-	if s == nil {
-		return
-	}
-	if r, ok := ParseRelease(h.Get("X-GitHub-Enterprise-Version")); ok {
-		s.mu.Lock()
+// learn reads the release off an answer from the API, and settles the version: by the
+// release named, or, when none is, 2026-03-10 (github.com-like) until a 400 to it says
+// otherwise. It reports whether the request should go again under 2022-11-28: a 400 to
+// 2026-03-10 from a server not known to have it accepted nothing.
+func (s *Server) learn(sent string, resp *http.Response) (again bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := ParseRelease(resp.Header.Get("X-GitHub-Enterprise-Version")); ok {
 		s.release = r
-		s.mu.Unlock()
+		s.version, s.tentative = APIVersion2026, false
+		if r.Before(3, currentMinor) {
+			s.version = APIVersion2022
+		}
 	}
+	switch {
+	case sent == APIVersion2026 && resp.StatusCode == http.StatusBadRequest && (s.tentative || s.version != APIVersion2026):
+		s.version, s.tentative = APIVersion2022, false
+		return true
+	case s.version == "" && resp.StatusCode < 500:
+		s.version, s.tentative = APIVersion2026, true
+	}
+	return false
 }
 
-// serverTransport tells the Server about every answer from the API's own origin (a
-// storage host a redirect leads to does not speak for the server).
+// serverTransport sends every request with the server's API version and tells the
+// Server about every answer from the API's own origin (a storage host a redirect leads
+// to does not speak for the server).
 type serverTransport struct {
 	server *Server
 	origin string
@@ -76,9 +131,48 @@ type serverTransport struct {
 }
 
 func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	if resp != nil && Origin(req.URL) == t.origin {
-		t.server.learn(resp.Header)
+	sent, bound := req.Context().Value(versionKey{}).(string)
+	if !bound {
+		sent, _ = t.server.APIVersion()
 	}
-	return resp, err
+	resp, err := t.next.RoundTrip(withVersion(req, sent))
+	if resp == nil || Origin(req.URL) != t.origin {
+		return resp, err
+	}
+	t.server.deprecation(req, sent, resp.Header)
+	if !t.server.learn(sent, resp) || bound || (req.Body != nil && req.GetBody == nil) {
+		return resp, err
+	}
+	again := withVersion(req, APIVersion2022)
+	if req.GetBody != nil {
+		if again.Body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	drain(resp)
+	return t.next.RoundTrip(again)
+}
+
+type versionKey struct{}
+
+// WithAPIVersion makes the requests made with ctx go under API version v whatever the
+// server is thought to speak, and never again under another: for a request whose body
+// depends on the version, whose caller decides what a refusal (400) means. The answer
+// still teaches the Server (a 400 to 2026-03-10 from a server not known to have it
+// settles 2022-11-28).
+func WithAPIVersion(ctx context.Context, v string) context.Context {
+	return context.WithValue(ctx, versionKey{}, v)
+}
+
+// withVersion is req with X-GitHub-Api-Version set to v.
+func withVersion(req *http.Request, v string) *http.Request {
+	r := req.Clone(req.Context())
+	r.Header.Set("X-GitHub-Api-Version", v)
+	return r
+}
+
+// drain discards what is left of an answer not handed on, within a cap.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
 }

@@ -76,8 +76,9 @@ var (
 	GHES319   = Server{Name: "ghes-3.19", Release: "3.19.0"}
 	GHES320   = Server{Name: "ghes-3.20", Release: "3.20.0"}
 	GHES321   = Server{Name: "ghes-3.21", Release: "3.21.0"}
+	GHES322   = Server{Name: "ghes-3.22", Release: "3.22.0"}
 	// Servers lists them all, oldest Enterprise Server last.
-	Servers = []Server{GitHubCom, GHES321, GHES320, GHES319, GHES318, GHES317}
+	Servers = []Server{GitHubCom, GHES322, GHES321, GHES320, GHES319, GHES318, GHES317}
 )
 
 // ServerNamed returns the server of that name ("github.com", "ghes-3.19").
@@ -101,6 +102,15 @@ func (s Server) minor() int {
 	_, rest, _ := strings.Cut(s.Release, ".")
 	m, _ := strconv.Atoi(strings.Split(rest, ".")[0])
 	return m
+}
+
+// APIVersions are the X-GitHub-Api-Version values the server knows: 2026-03-10 too on
+// github.com and Enterprise Server 3.21 and later; anything else is answered 400.
+func (s Server) APIVersions() []string {
+	if s.minor() >= 21 {
+		return []string{APIVersion2022, APIVersion2026}
+	}
+	return []string{APIVersion2022}
 }
 
 // ReturnsRunDetails reports whether workflow_dispatch knows return_run_details: github.com

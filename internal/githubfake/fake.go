@@ -31,8 +31,22 @@ const (
 	MaxBodyBytes         = 64*1024 - 1
 )
 
-// SupportedAPIVersions are the X-GitHub-Api-Version values GitHub accepts.
-var SupportedAPIVersions = []string{"2022-11-28", "2026-03-10"}
+// The X-GitHub-Api-Version values GitHub knows: 2022-11-28, the default when none is
+// sent, and 2026-03-10, which github.com, GHE.com and Enterprise Server 3.21 and later
+// know (Server.APIVersions).
+const (
+	APIVersion2022 = "2022-11-28"
+	APIVersion2026 = "2026-03-10"
+)
+
+// The deprecation GitHub announces on a workflow_dispatch answered under 2022-11-28 since
+// 2026: the version retires on 2028-03-10.
+const (
+	DeprecationSunset = "Fri, 10 Mar 2028 00:00:00 GMT"
+	DeprecationLink   = `<https://docs.github.com/en/rest/about-the-rest-api/api-versions>; rel="deprecation"`
+	// DeprecationDate is RFC 9745's form: when it was deprecated, as @seconds since 1970.
+	DeprecationDate = "@1773100800"
+)
 
 // Token is a credential the fake accepts.
 type Token struct {
@@ -95,6 +109,7 @@ type Fake struct {
 	requests   []Request
 	dispatches []Dispatch
 	faults     []Fault
+	deprecated []string // paths (parts of) whose answers announce a deprecation
 	seq        int
 	limit      int // primary rate limit per hour
 	remaining  int
@@ -565,12 +580,28 @@ func (f *Fake) serveFault(w *recorder, r *http.Request, ft *Fault) {
 	}
 }
 
+// Deprecate makes every answer to a request whose path contains part announce that the
+// operation is deprecated, as GitHub does before it retires one: Deprecation, Sunset and
+// Link, the headers of 2022-11-28's retirement.
+func (f *Fake) Deprecate(part string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deprecated = append(f.deprecated, part)
+}
+
 func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, reqID string) {
+	f.mu.Lock()
+	for _, part := range f.deprecated {
+		if strings.Contains(path, part) {
+			setDeprecation(w.Header())
+		}
+	}
+	f.mu.Unlock()
 	if r.Header.Get("User-Agent") == "" {
 		writeError(w, http.StatusForbidden, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).", "")
 		return
 	}
-	if v := r.Header.Get("X-GitHub-Api-Version"); v != "" && !contains(SupportedAPIVersions, v) {
+	if v := r.Header.Get("X-GitHub-Api-Version"); v != "" && !contains(f.Server().APIVersions(), v) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("API version %s is not supported.", v), "https://docs.github.com/rest/about-the-rest-api/api-versions")
 		return
 	}
@@ -621,7 +652,7 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 	case "dispatches":
 		f.repositoryDispatch(w, repo, body, reqID)
 	case "actions/workflows/*/dispatches":
-		f.workflowDispatch(w, repo, wild, body)
+		f.workflowDispatch(w, repo, wild, body, apiVersion(r))
 	case "actions/runs":
 		f.listRuns(w, r, repo, "")
 	case "actions/workflows/*/runs":
@@ -633,6 +664,21 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 	default:
 		f.routeDownstream(w, r, repo, ep.pattern, wild)
 	}
+}
+
+// setDeprecation announces 2022-11-28's retirement, as GitHub does.
+func setDeprecation(h http.Header) {
+	h.Set("Deprecation", DeprecationDate)
+	h.Set("Sunset", DeprecationSunset)
+	h.Set("Link", DeprecationLink)
+}
+
+// apiVersion is the version a request is answered under: its header, else 2022-11-28.
+func apiVersion(r *http.Request) string {
+	if v := r.Header.Get("X-GitHub-Api-Version"); v != "" {
+		return v
+	}
+	return APIVersion2022
 }
 
 // endpoint is one operation on a repository: its method, its path below the

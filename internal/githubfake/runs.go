@@ -239,9 +239,11 @@ func (f *Fake) findWorkflow(repo, key string) *Workflow {
 }
 
 // workflowDispatch answers POST /repos/{o}/{r}/actions/workflows/{wf}/dispatches as the
-// server it plays: return_run_details only where it exists (elsewhere an unknown key,
-// refused with 422), and that server's limit of inputs.
-func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
+// server it plays, under the API version asked for: under 2026-03-10 always 200 with the
+// run, and return_run_details is an unknown key; under 2022-11-28 return_run_details only
+// where it exists (elsewhere an unknown key, refused with 422), and github.com announces
+// the version's retirement (Deprecation, Sunset, Link). And that server's limit of inputs.
+func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte, version string) {
 	const doc = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
 	var req struct {
 		Ref              *string                    `json:"ref"`
@@ -253,7 +255,10 @@ func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON", doc)
 		return
 	}
-	status, answer := f.dispatchWorkflow(repo, key, fields, req.Ref, req.Inputs, req.ReturnRunDetails != nil && *req.ReturnRunDetails)
+	if version == APIVersion2022 && !f.Server().Enterprise() {
+		setDeprecation(w.Header())
+	}
+	status, answer := f.dispatchWorkflow(repo, key, fields, req.Ref, req.Inputs, version, req.ReturnRunDetails != nil && *req.ReturnRunDetails)
 	switch v := answer.(type) {
 	case string:
 		writeError(w, status, v, doc)
@@ -266,11 +271,13 @@ func (f *Fake) workflowDispatch(w *recorder, repo, key string, body []byte) {
 
 // dispatchWorkflow decides the answer to a workflow_dispatch, under the fake's lock: the
 // status and GitHub's message (a string), the run details (an object), or no body.
-func (f *Fake) dispatchWorkflow(repo, key string, fields map[string]json.RawMessage, ref *string, inputs map[string]json.RawMessage, details bool) (int, any) {
+func (f *Fake) dispatchWorkflow(repo, key string, fields map[string]json.RawMessage, ref *string, inputs map[string]json.RawMessage, version string, details bool) (int, any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	known := []string{"ref", "inputs"}
-	if f.server.ReturnsRunDetails() {
+	if version == APIVersion2026 {
+		details = true // always the run; the key is gone from this version
+	} else if f.server.ReturnsRunDetails() {
 		known = append(known, "return_run_details")
 	}
 	if k := unknownKey(fields, known...); k != "" {

@@ -353,3 +353,43 @@ func TestJobsFinishAtTheirOwnTime(t *testing.T) {
 		t.Errorf("after cancel: %s", got)
 	}
 }
+
+// Each server answers API versions as that release does: 2026-03-10 on github.com and
+// Enterprise Server 3.21 and later, where workflow_dispatch always names its run and
+// return_run_details is an unknown key; older releases answer 400 to it. github.com
+// announces 2022-11-28's retirement on a workflow_dispatch made under it (and under no
+// version header, which means 2022-11-28), never under 2026-03-10.
+func TestAPIVersionsOfEachServer(t *testing.T) {
+	t.Parallel()
+	const path = "/repos/octo/data/actions/workflows/deploy.yml/dispatches"
+	for _, s := range Servers {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			f := NewServer(t)
+			f.SetServer(s)
+			f.AddToken(Token{Value: "good"})
+			f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+			current := s.minor() >= 21
+			code, h, v := call(t, f, "POST", path, `{"ref":"main"}`, "X-GitHub-Api-Version", APIVersion2026)
+			switch {
+			case current && (code != 200 || v["workflow_run_id"] == nil || h.Get("Deprecation") != ""):
+				t.Errorf("2026-03-10: %d %v %v", code, v, h)
+			case !current && (code != 400 || v["message"] != "API version 2026-03-10 is not supported."):
+				t.Errorf("2026-03-10 on %s: %d %v", s.Name, code, v)
+			}
+			if code, _, v := call(t, f, "POST", path, `{"ref":"main","return_run_details":true}`, "X-GitHub-Api-Version", APIVersion2026); current && code != 422 {
+				t.Errorf("return_run_details under 2026-03-10: %d %v", code, v)
+			}
+			for _, header := range [][]string{nil, {"X-GitHub-Api-Version", APIVersion2022}} {
+				code, h, _ := call(t, f, "POST", path, `{"ref":"main"}`, header...)
+				announced := h.Get("Deprecation") == DeprecationDate && h.Get("Sunset") == DeprecationSunset && h.Get("Link") == DeprecationLink
+				if code != 204 || announced == s.Enterprise() {
+					t.Errorf("2022-11-28 (%v): %d, deprecation announced %v", header, code, announced)
+				}
+			}
+			if len(f.Violations()) > 0 {
+				t.Errorf("violations: %v", f.Violations())
+			}
+		})
+	}
+}

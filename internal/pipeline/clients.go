@@ -28,16 +28,20 @@ type clients struct {
 	base   http.RoundTripper              // one connection pool for every client, through the runner's proxy
 	rec    *ghclient.Recorder             // a dry run's requests; nil otherwise
 	pacers *ghclient.Pacers               // one pace per credential (and server); nil: none
-	server *ghclient.Server               // the Enterprise Server release the targets' answers named
+	server *ghclient.Server               // what the targets' server's answers taught: its release, API version, deprecations
+	caller *ghclient.Server               // the same of the caller's server, where statuses go
 	minter *ghapp.Minter                  // nil: the token
 	owners map[string]*ghapp.Installation // by lower-case owner
 	order  []int                          // the order targets start in (nil: theirs)
 }
 
 func newClients(cfg *config.Config, o Options, deadline time.Time) *clients {
-	c := &clients{cfg: cfg, o: o, server: &ghclient.Server{}, pacers: &ghclient.Pacers{Interval: o.Pace},
+	c := &clients{cfg: cfg, o: o, server: ghclient.NewServer(cfg.APIURL), pacers: &ghclient.Pacers{Interval: o.Pace},
 		policy: ghclient.Policy{MaxAttempts: cfg.MaxAttempts, AttemptTimeout: o.AttemptTimeout, Deadline: deadline, Clock: o.Clock}}
 	c.base = ghclient.NewTransport(o.Getenv)
+	if cfg.Status != nil {
+		c.caller = ghclient.NewServer(cfg.Status.APIURL)
+	}
 	if cfg.DryRun {
 		c.rec = &ghclient.Recorder{}
 		c.base, c.pacers = c.rec, nil
@@ -131,9 +135,9 @@ func (c *clients) status(deadline time.Time) *github.Client {
 	st := c.cfg.Status
 	cred := ghclient.StaticToken(st.Token)
 	if deadline.IsZero() {
-		return c.new(st.APIURL, cred, st.Token, c.policy, nil)
+		return c.new(st.APIURL, cred, st.Token, c.policy, c.caller)
 	}
-	return c.new(st.APIURL, cred, "", c.cleanupPolicy(deadline), nil)
+	return c.new(st.APIURL, cred, "", c.cleanupPolicy(deadline), c.caller)
 }
 
 // revoke revokes every App token minted, each within the time left.
@@ -142,6 +146,20 @@ func (c *clients) revoke(ctx context.Context, each time.Duration) []error {
 		return nil
 	}
 	return c.minter.RevokeAll(ctx, each)
+}
+
+// deprecations are what GitHub's answers announced as deprecated, each operation once, as
+// warnings.
+func (c *clients) deprecations() []string {
+	var ws []string
+	seen := map[string]bool{}
+	for _, d := range append(c.server.Deprecations(), c.caller.Deprecations()...) {
+		if w := d.Warning(); !seen[w] {
+			seen[w] = true
+			ws = append(ws, w)
+		}
+	}
+	return ws
 }
 
 // preview is what a dry run would have sent.

@@ -188,7 +188,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 		s.Results = append(s.Results, l.res)
 	}
 	s.Preview = s.clients.preview()
-	s.Warnings = s.status.all()
+	s.Warnings = append(s.status.all(), s.clients.deprecations()...)
 	return s
 }
 

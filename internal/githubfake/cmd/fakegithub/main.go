@@ -36,7 +36,7 @@ import (
 
 // Scenario is what the fake knows: the -scenario file's JSON, to which the flags add.
 type Scenario struct {
-	Server    string             `json:"server,omitempty"` // github.com (default), ghes-3.17 … ghes-3.21
+	Server    string             `json:"server,omitempty"` // github.com (default), ghes-3.17 … ghes-3.22
 	Repos     []string           `json:"repos,omitempty"`
 	Tokens    []githubfake.Token `json:"tokens,omitempty"` // none: the -token flag's
 	Workflows []Workflow         `json:"workflows,omitempty"`
@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
 	token := fs.String("token", githubfake.TestToken, "a token it accepts, with every permission on every repository")
-	server := fs.String("server", "", "the GitHub it plays: github.com (default), ghes-3.17, ghes-3.18, ghes-3.19, ghes-3.20, ghes-3.21")
+	server := fs.String("server", "", "the GitHub it plays: github.com (default), ghes-3.17, ghes-3.18, ghes-3.19, ghes-3.20, ghes-3.21, ghes-3.22")
 	scenarioFile := fs.String("scenario", "", "a JSON file of the Scenario type: server, repos, tokens, workflows, apps")
 	var repos, workflows list
 	fs.Var(&repos, "repo", "a repository it has, owner/name (repeatable)")
