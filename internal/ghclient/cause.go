@@ -53,7 +53,7 @@ type Cause struct {
 	Date       time.Time // the answer's Date, GitHub's clock when it answered (zero: none)
 	Message    string    // GitHub's message and error details, on one line
 	Permission string    // Forbidden: the permission GitHub named, "scope=level" (e.g. contents=write), if it did
-	Proxy      string // Network: the proxy that could not be reached or did not connect, if one was in the way
+	Proxy      string    // Network: the proxy that could not be reached or did not connect, if one was in the way
 	// Rate limits.
 	Primary    bool          // the hourly limit is used up (else a secondary limit)
 	Limit      int           // the hourly limit, when GitHub said
