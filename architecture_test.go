@@ -26,7 +26,8 @@ var allowedImports = map[string][]string{
 	"outcome":       {"dispatch", "event", "runs"},
 	"commitstatus":  {"event", "ghclient", "outcome", "runs", "untrusted"},
 	"report":        {"actionio", "dispatch", "event", "ghclient", "outcome", "runs", "untrusted"},
-	"pipeline":      {"commitstatus", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "runs", "untrusted"},
+	"preflight":     {"dispatch", "event", "ghclient", "untrusted"},
+	"pipeline":      {"commitstatus", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "preflight", "runs", "untrusted"},
 	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "pipeline", "report", "runs", "untrusted", "version"},
 	"containertest": {},
 }

@@ -117,6 +117,12 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 		}
 		warnings = append(warnings, report.Warnings(r)...)
 	}
+	for _, n := range st.Notes {
+		rep.note(n)
+	}
+	if st.Refused {
+		code = ExitBadInput // like bad input: nothing was sent
+	}
 	for _, w := range warnings {
 		rep.warn(w)
 	}

@@ -170,7 +170,7 @@ func TestActionCancelledWhileWaiting(t *testing.T) {
 	var stdout strings.Builder
 	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
 	rn.clock = signalWhileSleeping{Clock: githubfake.NewClock(), cancel: cancel}
-	code := rn.main(ctx, nil)
+	code := rn.run(ctx, nil)
 	if code != ExitFailed || !strings.Contains(stdout.String(), "GitHub answered 503 Service Unavailable, and cancelled before the request was sent again: the event may have been accepted") ||
 		!strings.Contains(stdout.String(), "retrying in") {
 		t.Errorf("exit %d\n%s", code, stdout.String())

@@ -55,7 +55,7 @@ func BenchmarkFanOut50(b *testing.B) {
 	for b.Loop() {
 		var stdout, stderr strings.Builder
 		rn := testRunner(env, &stdout, &stderr) // no pacing
-		if code := rn.main(context.Background(), []string{"trigger", "--repository", list, "--event-type", "release",
+		if code := rn.run(context.Background(), []string{"trigger", "--repository", list, "--event-type", "release",
 			"--api-url", f.URL(), "--concurrency", "20", "--json"}); code != ExitOK {
 			b.Fatalf("exit %d: %s", code, stderr.String())
 		}
@@ -134,7 +134,7 @@ func pacedFanOut(b *testing.B, f *githubfake.Fake, env map[string]string, args .
 		rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
 		rn.clock, rn.pace = ghclient.RealClock{}, event.PaceInterval
 		start := time.Now()
-		if code := rn.main(context.Background(), append([]string{"trigger", "--event-type", "e", "--api-url", f.URL(), "--concurrency", "20", "--json"}, args...)); code != ExitOK {
+		if code := rn.run(context.Background(), append([]string{"trigger", "--event-type", "e", "--api-url", f.URL(), "--concurrency", "20", "--json"}, args...)); code != ExitOK {
 			b.Fatalf("exit %d: %s", code, stderr.String())
 		}
 		longest = max(longest, time.Since(start))
@@ -157,7 +157,7 @@ func BenchmarkCompletionToExit(b *testing.B) {
 		var stdout, stderr strings.Builder
 		rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
 		rn.clock = ghclient.RealClock{}
-		if code := rn.main(context.Background(), []string{"trigger", "--repository", "octo/data", "--event-type", "e",
+		if code := rn.run(context.Background(), []string{"trigger", "--repository", "octo/data", "--event-type", "e",
 			"--api-url", f.URL(), "--wait", "completed", "--json"}); code != ExitOK {
 			b.Fatalf("exit %d: %s", code, stderr.String())
 		}

@@ -131,7 +131,7 @@ func TestCancelRunOnAbort(t *testing.T) {
 			if tc.signal {
 				rn.clock = signalAfterSleeps{Clock: clock, cancel: cancel, after: 3}
 			}
-			code := rn.main(ctx, args)
+			code := rn.run(ctx, args)
 			got := len(f.Cancelled()) == 1
 			if code != ExitFailed || got != tc.want {
 				t.Fatalf("exit %d, cancelled %v\n%s", code, f.Cancelled(), stderr.String())

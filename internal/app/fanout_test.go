@@ -131,7 +131,7 @@ func pacedRun(t *testing.T, f *githubfake.Fake, clock *githubfake.Clock, env map
 	var stdout, stderr strings.Builder
 	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
 	rn.clock, rn.pace = clock, event.PaceInterval
-	code := rn.main(context.Background(), append([]string{"trigger", "--event-type", "e", "--api-url", f.URL(), "--concurrency", "1"}, args...))
+	code := rn.run(context.Background(), append([]string{"trigger", "--event-type", "e", "--api-url", f.URL(), "--concurrency", "1"}, args...))
 	return code, stderr.String()
 }
 
@@ -286,7 +286,7 @@ func TestCancelStopsNewSends(t *testing.T) {
 		}
 		once.Do(cancel) // as SIGTERM would, after two deliveries
 	}()
-	code := rn.main(ctx, []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "e", "--api-url", f.URL(),
+	code := rn.run(ctx, []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "e", "--api-url", f.URL(),
 		"--concurrency", "1", "--json"})
 	if code != ExitFailed {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
@@ -485,7 +485,7 @@ func TestCancelledPacedTargetsAreNotSent(t *testing.T) {
 	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
 	rn.pace = time.Second
 	rn.clock = cancelOnSleep{Clock: clock, n: new(atomic.Int32), at: 2, cancel: cancel} // the third target's wait for its turn
-	code := rn.main(ctx, []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "e", "--api-url", f.URL(), "--concurrency", "1", "--json"})
+	code := rn.run(ctx, []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "e", "--api-url", f.URL(), "--concurrency", "1", "--json"})
 	var rs []map[string]any
 	if err := json.Unmarshal([]byte(stdout.String()), &rs); code != ExitFailed || err != nil || len(rs) != 6 {
 		t.Fatalf("exit %d: %v\n%s%s", code, err, stdout.String(), stderr.String())
@@ -520,7 +520,7 @@ func TestCancelledWithARequestInFlight(t *testing.T) {
 	rn.attemptTimeout = time.Minute
 	done := make(chan int)
 	go func() {
-		done <- rn.main(ctx, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--add-distinct-id=true", "--json"})
+		done <- rn.run(ctx, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--add-distinct-id=true", "--json"})
 	}()
 	for f.Arrived() == 0 {
 		time.Sleep(5 * time.Millisecond)

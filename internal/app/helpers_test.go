@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,17 @@ func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {
 	if d, err := time.ParseDuration(getenv(testAttemptTimeout)); err == nil {
 		timeout = d
 	}
-	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: timeout, newID: newDistinctID}
+	withDefaults := func(k string) string {
+		if v := getenv(k); v != "" || k != "INPUT_PREFLIGHT" {
+			return v
+		}
+		return "off" // see withoutPreflight
+	}
+	return runner{getenv: withDefaults, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: timeout, newID: newDistinctID}
 }
+
+// run is main with preflight off unless args name it (see withoutPreflight).
+func (rn runner) run(ctx context.Context, args []string) int { return rn.main(ctx, withoutPreflight(args)) }
 
 // testAttemptTimeout, in a test's env map, sets the attempt timeout of its runner.
 const testAttemptTimeout = "(test) attempt timeout"
@@ -109,6 +119,18 @@ func runCLIModeClock(t testing.TB, clock *githubfake.Clock, env map[string]strin
 	var stdout, stderr bytes.Buffer
 	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
 	rn.clock = clock
-	code := rn.main(context.Background(), args)
+	code := rn.run(context.Background(), args)
 	return cliRun{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// withoutPreflight turns preflight off for a trigger that does not name it. The tests
+// of this package are about what is sent and what becomes of it, on a fake whose
+// repositories mostly hold no receiving workflow; preflight, on by default, has its own
+// tests (preflight_test.go), and the core scenarios on each server run with it on
+// (servers_test.go). Action mode does the same: testRunner's INPUT_PREFLIGHT is off unless set.
+func withoutPreflight(args []string) []string {
+	if len(args) == 0 || args[0] != "trigger" || slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--preflight") }) {
+		return args
+	}
+	return append([]string{"trigger", "--preflight", "off"}, args[1:]...)
 }

@@ -226,7 +226,7 @@ func TestEveryAppTokenRevoked(t *testing.T) {
 	rn.cleanupBudget = 300 * time.Millisecond
 	rn.attemptTimeout = 5 * time.Second // the revocation's own deadline ends the hang
 	start := time.Now()
-	code := rn.main(t.Context(), nil)
+	code := rn.run(t.Context(), nil)
 	summary, _ := os.ReadFile(vars["GITHUB_STEP_SUMMARY"])
 	if code != ExitOK || len(f.Revoked()) != 9 || time.Since(start) > 5*time.Second {
 		t.Fatalf("exit %d, %d revoked, took %s\n%s", code, len(f.Revoked()), time.Since(start), stdout.String())
@@ -304,7 +304,7 @@ func TestInternalErrorsAreReported(t *testing.T) {
 	var stdout strings.Builder
 	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
 	rn.clock = panicClock{Clock: githubfake.NewClock(), calls: new(atomic.Int32)}
-	code := rn.main(t.Context(), nil)
+	code := rn.run(t.Context(), nil)
 	out, _ := os.ReadFile(vars["GITHUB_OUTPUT"])
 	summary, _ := os.ReadFile(vars["GITHUB_STEP_SUMMARY"])
 	if code != ExitFailed || !strings.Contains(stdout.String(), "internal error: boom (please report it)") ||
@@ -315,7 +315,7 @@ func TestInternalErrorsAreReported(t *testing.T) {
 	stdout.Reset()
 	rn = testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
 	rn.newID = func() string { panic("no randomness") }
-	if code := rn.main(t.Context(), nil); code != ExitFailed || !strings.Contains(stdout.String(), "::error title=Internal error::internal error: no randomness") {
+	if code := rn.run(t.Context(), nil); code != ExitFailed || !strings.Contains(stdout.String(), "::error title=Internal error::internal error: no randomness") {
 		t.Errorf("exit %d\n%s", code, stdout.String())
 	}
 }

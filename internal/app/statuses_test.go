@@ -203,7 +203,7 @@ func TestTheStepsTimeoutLeavesNoStatusPending(t *testing.T) {
 	env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_REPOSITORY": "octo/self", "GITHUB_SHA": headSHA}
 	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
 	rn.clock, rn.pace = clock, event.PaceInterval
-	code := rn.main(t.Context(), []string{"trigger", "--repository", strings.Join(names, ","), "--workflow", "deploy.yml", "--api-url", f.URL(),
+	code := rn.run(t.Context(), []string{"trigger", "--repository", strings.Join(names, ","), "--workflow", "deploy.yml", "--api-url", f.URL(),
 		"--wait", "completed", "--wait-timeout", "2m", "--timeout", "2m2s", "--concurrency", "6", "--cancel-run-on-abort", "--status-context", "deploy"})
 	last := map[string]string{}
 	for _, st := range f.Statuses() {
@@ -277,7 +277,7 @@ func TestACancelledStepReportsBeforeItCleansUp(t *testing.T) {
 		}
 		cancel() // the runner's SIGINT
 	}()
-	code := rn.main(ctx, nil)
+	code := rn.run(ctx, nil)
 	outputs, _ := os.ReadFile(vars["GITHUB_OUTPUT"])
 	if code != ExitFailed || out.at.IsZero() || !strings.Contains(string(outputs), "cancelled while waiting for the run") {
 		t.Fatalf("exit %d\n%s\n%s", code, out.b.String(), outputs)

@@ -439,7 +439,7 @@ func TestCancelWhileWaitingForTheRun(t *testing.T) {
 	var stdout, stderr strings.Builder
 	rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
 	rn.clock = signalWhileSleeping{Clock: clock, cancel: cancel}
-	code := rn.main(ctx, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--wait", "completed"})
+	code := rn.run(ctx, []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--wait", "completed"})
 	if code != ExitFailed || len(f.Dispatches()) != 1 {
 		t.Fatalf("exit %d, %d dispatches", code, len(f.Dispatches()))
 	}
@@ -512,7 +512,7 @@ func TestDeadlineKeepsTheReason(t *testing.T) {
 			var stdout, stderr strings.Builder
 			rn := testRunner(func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }, &stdout, &stderr)
 			rn.clock = ghclient.RealClock{}
-			code := rn.main(context.Background(), []string{"trigger", "--repository", repo, "--event-type", "e", "--api-url", f.URL(),
+			code := rn.run(context.Background(), []string{"trigger", "--repository", repo, "--event-type", "e", "--api-url", f.URL(),
 				"--wait", "completed", "--wait-timeout", "5s"})
 			if code != ExitFailed || !strings.Contains(stderr.String(), want) || strings.Contains(stderr.String(), "still answering") {
 				t.Errorf("exit %d\n%s", code, stderr.String())

@@ -87,6 +87,17 @@ func (b *builder) concurrency() {
 		b.bad("dry-run", "%v", err)
 	}
 	b.c.DryRun = dry
+	switch p := Preflight(strings.ToLower(strings.TrimSpace(b.in.Preflight))); p {
+	case "":
+		b.c.Preflight = PreflightCheck
+	case PreflightCheck, PreflightWarn, PreflightOff:
+		b.c.Preflight = p
+	default:
+		b.bad("preflight", "%q is not one of check (read the receiving workflows and refuse what would not run), warn or off", b.in.Preflight)
+	}
+	if b.c.RunID != 0 {
+		b.c.Preflight = PreflightOff // nothing is sent
+	}
 	if n, err := parseIntRange(b.in.Concurrency, DefaultConcurrency, 1, MaxConcurrency); err != nil {
 		b.bad("concurrency", "%v", err)
 	} else {

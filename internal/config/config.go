@@ -57,6 +57,7 @@ type Inputs struct {
 	Concurrency        string // targets in flight at once
 	AppID              string // GitHub App ID (or client ID)
 	ClientID           string // GitHub App client ID (Iv23…), the name GitHub now prefers
+	Preflight          string // check (default), warn or off: the receiving workflows read before sending
 	AppPrivateKey      string // its PEM private key
 	AppPrivateKeyFile  string // CLI only: where to read the key from
 	AppInstallationID  string // optional
@@ -124,6 +125,8 @@ type Config struct {
 	CancelRunOnAbort bool  // cancel the run when the step gives up on it
 	// FailFast: with WaitCompleted, the first job waited for that fails ends the wait.
 	FailFast bool
+	// Preflight is what becomes of the receiving workflows' check before anything is sent.
+	Preflight Preflight
 	// CancelRunOnFailure: cancel the run when FailFast ended the wait.
 	CancelRunOnFailure bool
 	OutputsArtifact    string // artifact whose outputs.json becomes run-outputs
@@ -193,6 +196,19 @@ type Problem struct {
 func (p Problem) Error() string { return p.Label + ": " + p.Rule }
 
 // Problems is every problem found in one set of inputs.
+// Preflight is what the step does with the receiving workflows before it sends anything.
+type Preflight string
+
+const (
+	// PreflightCheck reads them and refuses the whole step (exit 2, nothing sent) when one
+	// would not run or would refuse the event.
+	PreflightCheck Preflight = "check"
+	// PreflightWarn reads them, warns of the same findings and sends.
+	PreflightWarn Preflight = "warn"
+	// PreflightOff reads nothing.
+	PreflightOff Preflight = "off"
+)
+
 type Problems []Problem
 
 func (ps Problems) Error() string {
@@ -254,7 +270,7 @@ func (in *Inputs) fields() map[string]*string {
 		"concurrency": &in.Concurrency, "app-id": &in.AppID, "client-id": &in.ClientID, "app-private-key": &in.AppPrivateKey,
 		"app-private-key-file": &in.AppPrivateKeyFile, "app-installation-id": &in.AppInstallationID,
 		"targets": &in.Targets, "jobs": &in.Jobs, "status-context": &in.StatusContext, "status-token": &in.StatusToken,
-		"status-repository": &in.StatusRepository, "status-sha": &in.StatusSHA,
+		"status-repository": &in.StatusRepository, "status-sha": &in.StatusSHA, "preflight": &in.Preflight,
 	}
 }
 

@@ -296,7 +296,7 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 	if dryRun {
 		return PlaceholderWorkflowID, nil
 	}
-	workflows, err := listWorkflows(ctx, client, repo)
+	workflows, err := ListWorkflows(ctx, client, repo)
 	if err != nil {
 		return "", &opError{op: "listing the workflows to find " + strconv.Quote(name), err: ghclient.Check(err)}
 	}
@@ -325,8 +325,8 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 // maxWorkflowPages bounds the pages of a repository's workflows read to find one by name.
 const maxWorkflowPages = 10
 
-// listWorkflows lists the repository's workflows, every page (at most maxWorkflowPages).
-func listWorkflows(ctx context.Context, client *github.Client, repo event.Repo) ([]*github.Workflow, error) {
+// ListWorkflows lists the repository's workflows, every page (at most maxWorkflowPages).
+func ListWorkflows(ctx context.Context, client *github.Client, repo event.Repo) ([]*github.Workflow, error) {
 	var all []*github.Workflow
 	opts := &github.ListOptions{PerPage: 100}
 	for range maxWorkflowPages {

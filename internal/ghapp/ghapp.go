@@ -330,7 +330,10 @@ func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
 // actions: read to find, follow or read a run (jobs, logs, artifacts), and, optionally,
 // checks: read for the annotations of a failed run's jobs; for every kind of event the
 // owner's targets send (none when nothing is sent: following a run by its ID).
-func Permissions(kinds []event.Kind, wait event.Wait, cancel bool) Perms {
+//
+// With preflight, the token may also read the receiving workflows: contents: read (the
+// files) and actions: read (their states), both optional, where not already required.
+func Permissions(kinds []event.Kind, wait event.Wait, cancel, preflight bool) Perms {
 	req := map[string]string{}
 	for _, kind := range kinds {
 		switch kind {
@@ -346,9 +349,17 @@ func Permissions(kinds []event.Kind, wait event.Wait, cancel bool) Perms {
 	if cancel {
 		req["actions"] = "write"
 	}
-	p := Perms{Required: req}
+	p := Perms{Required: req, Optional: map[string]string{}}
 	if wait == event.WaitCompleted {
-		p.Optional = map[string]string{"checks": "read"}
+		p.Optional["checks"] = "read"
+	}
+	for scope, granted := range map[string]bool{"contents": req["contents"] != "", "actions": req["actions"] != ""} {
+		if preflight && len(kinds) > 0 && !granted {
+			p.Optional[scope] = "read"
+		}
+	}
+	if len(p.Optional) == 0 {
+		p.Optional = nil
 	}
 	return p
 }

@@ -164,7 +164,7 @@ func TestPermissionsOfMixedTargets(t *testing.T) {
 		{[]event.Kind{event.RepositoryDispatch, event.WorkflowDispatch}, event.WaitCompleted, map[string]string{"contents": "write", "actions": "write"}},
 		{nil, event.WaitCompleted, map[string]string{"actions": "read"}},
 	} {
-		if got := Permissions(tt.kinds, tt.wait, false).Required; !maps.Equal(got, tt.want) {
+		if got := Permissions(tt.kinds, tt.wait, false, false).Required; !maps.Equal(got, tt.want) {
 			t.Errorf("%v %s: %v, want %v", tt.kinds, tt.wait, got, tt.want)
 		}
 	}

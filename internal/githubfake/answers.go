@@ -172,7 +172,7 @@ func (f *Fake) runObject(r *run, status, conclusion string, updated time.Time) m
 // workflowJSON is one workflow of GET …/actions/workflows.
 func (f *Fake) workflowJSON(repo string, wf *Workflow) map[string]any {
 	return set(f.example("workflow-paginated", "workflows", 0), map[string]any{
-		"id": wf.ID, "name": wf.Name, "path": wf.Path, "state": "active",
+		"id": wf.ID, "name": wf.Name, "path": wf.Path, "state": wf.state(),
 		"url":      fmt.Sprintf("%s/repos/%s/actions/workflows/%d", f.apiRoot(), repo, wf.ID),
 		"html_url": fmt.Sprintf("%s/%s/blob/main/%s", f.webRoot(), repo, wf.Path),
 	})

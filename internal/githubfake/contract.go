@@ -51,6 +51,7 @@ var Operations = []string{
 	"apps/revoke-installation-access-token",
 	"repos/create-commit-status",
 	"actions/get-pending-deployments-for-run",
+	"repos/get-content",
 }
 
 // DescriptionFiles are the published descriptions the subset is cut from, as named in
@@ -310,9 +311,13 @@ func literals(segs []string) int {
 // route finds the operation for a method and a path below the API root, and its path
 // parameters.
 func (d *description) route(method, path string) (*routers.Route, map[string]string) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+	all := strings.Split(strings.Trim(path, "/"), "/")
 	for _, r := range d.routes {
-		if len(r.segments) != len(segs) {
+		segs, n := all, len(r.segments)
+		if r.segments[n-1] == "{path}" && len(all) > n { // a file's path: its slashes are GitHub's (repos/get-content)
+			segs = append(append([]string(nil), all[:n-1]...), strings.Join(all[n-1:], "/"))
+		}
+		if n != len(segs) {
 			continue
 		}
 		op := r.item.GetOperation(strings.ToUpper(method))

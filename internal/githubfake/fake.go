@@ -628,6 +628,9 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 			}
 		}
 	}
+	if ep == nil && r.Method == http.MethodGet && strings.HasPrefix(rest, "contents/") {
+		ep, wild = &contentsEndpoint, strings.TrimPrefix(rest, "contents/") // a path of any depth
+	}
 	if ep == nil {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
 		return
@@ -661,6 +664,8 @@ func (f *Fake) route(w *recorder, r *http.Request, path string, body []byte, req
 		f.getRun(w, r, repo, wild)
 	case "statuses/*":
 		f.createStatus(w, repo, wild, body, tok)
+	case contentsEndpoint.pattern:
+		f.contents(w, r, repo, wild)
 	default:
 		f.routeDownstream(w, r, repo, ep.pattern, wild)
 	}
@@ -707,6 +712,9 @@ var endpoints = []endpoint{
 	{"GET", "check-runs/*/annotations", "checks", "read"},
 	{"POST", "statuses/*", "statuses", "write"},
 }
+
+// contentsEndpoint is GET …/contents/{path}, whose path may have any number of segments.
+var contentsEndpoint = endpoint{"GET", "contents/**", "contents", "read"}
 
 // matchPath matches a path against a pattern with at most one "*" segment, returning
 // what the "*" matched.

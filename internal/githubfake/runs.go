@@ -26,6 +26,15 @@ type Workflow struct {
 	Types              []string `json:"types,omitempty"`               // its types: filter; empty means every type
 	WorkflowDispatch   bool     `json:"workflow_dispatch,omitempty"`   // on: workflow_dispatch
 	Inputs             []string `json:"inputs,omitempty"`              // declared workflow_dispatch inputs
+	// InputSpecs are what the workflow declares of some inputs (type, required, default,
+	// options); an input without one is an optional string. GitHub enforces them.
+	InputSpecs map[string]Input `json:"input_specs,omitempty"`
+	// State is the workflow's state in GitHub's list: "" or "active", "disabled_manually",
+	// "disabled_inactivity", "disabled_fork". A disabled workflow starts no run.
+	State string `json:"state,omitempty"`
+	// File is the workflow file as the repository holds it (served by the contents API);
+	// "": written from the fields above.
+	File string `json:"file,omitempty"`
 
 	// RunName is the run-name template, e.g. "Refresh ${{ github.event.client_payload.distinct_id }}".
 	// Empty: runs are titled with Name.
@@ -53,6 +62,14 @@ type Approval struct {
 	Teams       []string      `json:"teams,omitempty"`      // slugs of the teams who may
 	WaitTimer   int           `json:"wait_timer,omitempty"` // minutes
 	Waits       time.Duration `json:"-"`                    // how long a run waits for it
+}
+
+// state is the workflow's state in GitHub's list.
+func (wf *Workflow) state() string {
+	if wf.State == "" {
+		return "active"
+	}
+	return wf.State
 }
 
 // waits is how long a run of wf waits for approval.
@@ -174,7 +191,7 @@ func (f *Fake) SetClockOffset(d time.Duration) {
 func (f *Fake) startRuns(repo, event, branch string, match func(*Workflow) bool, vars map[string]string) *run {
 	var last *run
 	for _, wf := range f.workflows[strings.ToLower(repo)] {
-		if !match(wf) {
+		if !match(wf) || wf.state() != "active" { // a disabled workflow starts no run
 			continue
 		}
 		f.nextRunID++
@@ -311,6 +328,9 @@ func (f *Fake) checkDispatch(repo string, wf *Workflow, ref *string, inputs map[
 	if ref == nil || *ref == "" {
 		return "", nil, "Invalid request.\n\n\"ref\" wasn't supplied."
 	}
+	if wf.state() != "active" {
+		return "", nil, "Cannot trigger a 'workflow_dispatch' on a disabled workflow"
+	}
 	branch := strings.TrimPrefix(*ref, "refs/heads/")
 	if branch != "main" && !f.refs[strings.ToLower(repo)+"@"+branch] {
 		return "", nil, "No ref found for: " + *ref
@@ -333,6 +353,9 @@ func (f *Fake) checkDispatch(repo string, wf *Workflow, ref *string, inputs map[
 	if len(unexpected) > 0 {
 		sort.Strings(unexpected)
 		return "", nil, "Unexpected inputs provided: [" + strings.Join(unexpected, ", ") + "]"
+	}
+	if problem := wf.checkInputs(inputs, vars); problem != "" {
+		return "", nil, problem
 	}
 	return branch, vars, ""
 }
@@ -417,4 +440,34 @@ func writeJSON(w http.ResponseWriter, status int, v any, ifNoneMatch string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// checkInputs applies the workflow's declarations as GitHub does: a required input
+// without a default must be given ("Required input 'X' not provided"), and a choice or
+// boolean takes only its allowed values (cli/cli#5246: "Provided value '' for input
+// 'debug' not in the list of allowed values"). vars holds the values given, as strings.
+func (wf *Workflow) checkInputs(given map[string]json.RawMessage, vars map[string]string) string {
+	names := make([]string, 0, len(wf.InputSpecs))
+	for name := range wf.InputSpecs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		in := wf.InputSpecs[name]
+		v, ok := vars["inputs."+name]
+		if _, sent := given[name]; !sent {
+			if in.Required && in.Default == "" {
+				return fmt.Sprintf("Required input '%s' not provided", name)
+			}
+			continue
+		}
+		allowed := in.Options
+		if in.Type == "boolean" {
+			allowed = []string{"true", "false"}
+		}
+		if ok && (in.Type == "choice" || in.Type == "boolean") && !slices.Contains(allowed, v) {
+			return fmt.Sprintf("Provided value '%s' for input '%s' not in the list of allowed values", v, name)
+		}
+	}
+	return ""
 }

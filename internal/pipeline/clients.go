@@ -65,7 +65,7 @@ func newClients(cfg *config.Config, o Options, deadline time.Time) *clients {
 	for _, t := range cfg.Targets {
 		o := strings.ToLower(t.Repo.Owner)
 		if c.owners[o] == nil {
-			c.owners[o] = c.minter.Credential(t.Repo.Owner, names[o], ghapp.Permissions(kinds[o], cfg.Wait, cfg.CancelRunOnAbort || cfg.CancelRunOnFailure))
+			c.owners[o] = c.minter.Credential(t.Repo.Owner, names[o], ghapp.Permissions(kinds[o], cfg.Wait, cfg.CancelRunOnAbort || cfg.CancelRunOnFailure, cfg.Preflight != config.PreflightOff))
 		}
 	}
 	return c

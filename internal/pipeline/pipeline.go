@@ -142,6 +142,9 @@ type Step struct {
 	Results  []outcome.Result           // one for each target, in the targets' order
 	Preview  []ghclient.RecordedRequest // a dry run's requests, in order
 	Warnings []string                   // what went wrong without failing a target
+	Notes    []string                   // what a person should know that is no failure (what preflight could not read)
+	// Refused: preflight refused the step; every target failed, nothing was sent.
+	Refused bool
 	Ending   Ending                     // why the step stopped early, if it did
 	cfg      *config.Config
 	o        Options
@@ -177,9 +180,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 	if cfg.DryRun {
 		concurrency = 1 // one at a time: the preview keeps the input order
 	}
-	dispatch.FanOut(stepCtx, cfg.Targets, s.clients.order, concurrency,
-		func(ctx context.Context, t event.Target) *life { return s.lives[t.Index].live(ctx) },
-		func(t event.Target, err error) *life { return s.lives[t.Index].failed(err) })
+	if s.Refused = s.preflight(stepCtx); !s.Refused {
+		dispatch.FanOut(stepCtx, cfg.Targets, s.clients.order, concurrency,
+			func(ctx context.Context, t event.Target) *life { return s.lives[t.Index].live(ctx) },
+			func(t event.Target, err error) *life { return s.lives[t.Index].failed(err) })
+	}
 	s.Ending = s.ending(ctx, stepCtx)
 	for _, l := range s.lives {
 		if l.notStarted() {
@@ -188,7 +193,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 		s.Results = append(s.Results, l.res)
 	}
 	s.Preview = s.clients.preview()
-	s.Warnings = append(s.status.all(), s.clients.deprecations()...)
+	s.Warnings = append(append(s.Warnings, s.status.all()...), s.clients.deprecations()...)
 	return s
 }
 

@@ -1,0 +1,251 @@
+package preflight
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileBytes is the largest workflow file read: GitHub's contents API gives a larger
+// one without its content, and a workflow that large is not one to guess about.
+const MaxFileBytes = 1 << 20
+
+// maxNodes bounds the YAML nodes visited under on:, aliases followed each time: an alias
+// bomb is "cannot be read", not a crash.
+const maxNodes = 10_000
+
+// Input is what a workflow declares of one workflow_dispatch input.
+type Input struct {
+	Name     string
+	Type     string // string (also when not given), boolean, choice, number, environment
+	Required bool
+	Default  string
+	HasDef   bool
+	Options  []string
+}
+
+// Triggers is what a workflow file's on: says of the two dispatch events.
+type Triggers struct {
+	RepositoryDispatch bool
+	Types              []string // repository_dispatch's types:; nil: every type
+	WorkflowDispatch   bool
+	Inputs             []Input // workflow_dispatch's inputs, in the file's order
+}
+
+// Listens reports whether the workflow starts on repository_dispatch of eventType.
+func (t Triggers) Listens(eventType string) bool {
+	if !t.RepositoryDispatch {
+		return false
+	}
+	if t.Types == nil {
+		return true
+	}
+	for _, ty := range t.Types {
+		if ty == eventType {
+			return true
+		}
+	}
+	return false
+}
+
+// Input finds a declared input by name.
+func (t Triggers) Input(name string) (Input, bool) {
+	for _, in := range t.Inputs {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return Input{}, false
+}
+
+// errUnread is a file this check cannot read with confidence; the event is sent.
+var errUnread = errors.New("cannot be read")
+
+// Parse reads the on: of a workflow file in any of its three forms (a name, a list of
+// names, a mapping). GitHub reads the key on as the string "on" (not YAML 1.1's true).
+func Parse(src []byte) (Triggers, error) {
+	if len(src) > MaxFileBytes {
+		return Triggers{}, fmt.Errorf("%w: larger than %d bytes", errUnread, MaxFileBytes)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return Triggers{}, fmt.Errorf("%w: not YAML this check reads (%s)", errUnread, firstLine(err.Error()))
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return Triggers{}, fmt.Errorf("%w: not a mapping of keys", errUnread)
+	}
+	w := &walker{budget: maxNodes}
+	on := w.key(doc.Content[0], "on")
+	if on == nil {
+		return Triggers{}, fmt.Errorf("%w: no on: key", errUnread)
+	}
+	t, err := w.triggers(on)
+	if err == nil && w.budget < 0 {
+		err = fmt.Errorf("%w: its on: has more than %d nodes, aliases counted each time", errUnread, maxNodes)
+	}
+	return t, err
+}
+
+// firstLine is a parser message's first line, without the package's prefix.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return strings.TrimPrefix(s, "yaml: ")
+}
+
+// walker visits nodes within a budget, following aliases.
+type walker struct{ budget int }
+
+// node follows n's aliases and takes one node from the budget.
+func (w *walker) node(n *yaml.Node) *yaml.Node {
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode; depth++ {
+		if depth > 100 {
+			return nil
+		}
+		n = n.Alias
+	}
+	w.budget--
+	if w.budget < 0 {
+		return nil
+	}
+	return n
+}
+
+// key is the value of key in mapping m, or nil.
+func (w *walker) key(m *yaml.Node, key string) *yaml.Node {
+	if m = w.node(m); m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := w.node(m.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// triggers reads on: as a name, a list of names or a mapping.
+func (w *walker) triggers(on *yaml.Node) (Triggers, error) {
+	var t Triggers
+	on = w.node(on)
+	if on == nil {
+		return t, errUnread
+	}
+	switch on.Kind {
+	case yaml.ScalarNode:
+		t.RepositoryDispatch, t.WorkflowDispatch = on.Value == "repository_dispatch", on.Value == "workflow_dispatch"
+	case yaml.SequenceNode:
+		for _, item := range on.Content {
+			if n := w.node(item); n != nil && n.Kind == yaml.ScalarNode {
+				t.RepositoryDispatch = t.RepositoryDispatch || n.Value == "repository_dispatch"
+				t.WorkflowDispatch = t.WorkflowDispatch || n.Value == "workflow_dispatch"
+			}
+		}
+	case yaml.MappingNode:
+		return w.mapping(on)
+	default:
+		return t, fmt.Errorf("%w: its on: is neither a name, a list nor a mapping", errUnread)
+	}
+	return t, nil
+}
+
+// mapping reads on: as a mapping of events to their settings.
+func (w *walker) mapping(on *yaml.Node) (Triggers, error) {
+	var t Triggers
+	for i := 0; i+1 < len(on.Content); i += 2 {
+		k := w.node(on.Content[i])
+		if k == nil {
+			return t, errUnread
+		}
+		switch k.Value {
+		case "repository_dispatch":
+			t.RepositoryDispatch = true
+			types, err := w.strings(w.key(on.Content[i+1], "types"))
+			if err != nil {
+				return t, fmt.Errorf("%w: repository_dispatch's types: %v", errUnread, err)
+			}
+			t.Types = types
+		case "workflow_dispatch":
+			t.WorkflowDispatch = true
+			inputs, err := w.inputs(w.key(on.Content[i+1], "inputs"))
+			if err != nil {
+				return t, err
+			}
+			t.Inputs = inputs
+		}
+	}
+	return t, nil
+}
+
+// strings reads a name or a list of names; nil n is nil (no filter).
+func (w *walker) strings(n *yaml.Node) ([]string, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if n = w.node(n); n == nil {
+		return nil, errUnread
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return nil, nil
+		}
+		return []string{n.Value}, nil
+	case yaml.SequenceNode:
+		out := []string{}
+		for _, item := range n.Content {
+			s := w.node(item)
+			if s == nil || s.Kind != yaml.ScalarNode {
+				return nil, errors.New("not a list of names")
+			}
+			out = append(out, s.Value)
+		}
+		return out, nil
+	}
+	return nil, errors.New("not a list of names")
+}
+
+// inputs reads workflow_dispatch's inputs: a mapping of names to their declarations.
+func (w *walker) inputs(n *yaml.Node) ([]Input, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if n = w.node(n); n == nil || n.Kind != yaml.MappingNode && n.Tag != "!!null" {
+		return nil, fmt.Errorf("%w: workflow_dispatch's inputs: is not a mapping", errUnread)
+	}
+	var out []Input
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := w.node(n.Content[i])
+		if k == nil || k.Kind != yaml.ScalarNode {
+			return nil, errUnread
+		}
+		in := Input{Name: k.Value, Type: "string"}
+		decl := n.Content[i+1]
+		if v := w.scalar(w.key(decl, "type")); v != "" {
+			in.Type = v
+		}
+		in.Required = strings.EqualFold(w.scalar(w.key(decl, "required")), "true")
+		if d := w.key(decl, "default"); d != nil {
+			in.Default, in.HasDef = w.scalar(d), true
+		}
+		opts, err := w.strings(w.key(decl, "options"))
+		if err != nil {
+			return nil, fmt.Errorf("%w: the options of input %s: %v", errUnread, in.Name, err)
+		}
+		in.Options = opts
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// scalar is a scalar's value ("" for anything else).
+func (w *walker) scalar(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	if n = w.node(n); n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return ""
+	}
+	return n.Value
+}
