@@ -35,7 +35,9 @@ func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {
 }
 
 // run is main with preflight off unless args name it (see withoutPreflight).
-func (rn runner) run(ctx context.Context, args []string) int { return rn.main(ctx, withoutPreflight(args)) }
+func (rn runner) run(ctx context.Context, args []string) int {
+	return rn.main(ctx, withoutPreflight(args))
+}
 
 // testAttemptTimeout, in a test's env map, sets the attempt timeout of its runner.
 const testAttemptTimeout = "(test) attempt timeout"

@@ -115,7 +115,9 @@ func (f *Fake) content(repo, path, ref string) (int, any) {
 	if dir == nil {
 		return http.StatusNotFound, "Not Found"
 	}
-	sort.Slice(dir, func(i, j int) bool { return dir[i].(map[string]any)["name"].(string) < dir[j].(map[string]any)["name"].(string) })
+	sort.Slice(dir, func(i, j int) bool {
+		return dir[i].(map[string]any)["name"].(string) < dir[j].(map[string]any)["name"].(string)
+	})
 	return http.StatusOK, dir
 }
 

@@ -444,7 +444,7 @@ func writeJSON(w http.ResponseWriter, status int, v any, ifNoneMatch string) {
 
 // checkInputs applies the workflow's declarations as GitHub does: a required input
 // without a default must be given ("Required input 'X' not provided"), and a choice or
-// boolean takes only its allowed values (cli/cli#5246: "Provided value '' for input
+// boolean takes only its allowed values (cli/cli#5246: "Provided value ” for input
 // 'debug' not in the list of allowed values"). vars holds the values given, as strings.
 func (wf *Workflow) checkInputs(given map[string]json.RawMessage, vars map[string]string) string {
 	names := make([]string, 0, len(wf.InputSpecs))

@@ -144,8 +144,8 @@ type Step struct {
 	Warnings []string                   // what went wrong without failing a target
 	Notes    []string                   // what a person should know that is no failure (what preflight could not read)
 	// Refused: preflight refused the step; every target failed, nothing was sent.
-	Refused bool
-	Ending   Ending                     // why the step stopped early, if it did
+	Refused  bool
+	Ending   Ending // why the step stopped early, if it did
 	cfg      *config.Config
 	o        Options
 	clients  *clients
