@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -391,5 +392,69 @@ func TestAPIVersionsOfEachServer(t *testing.T) {
 				t.Errorf("violations: %v", f.Violations())
 			}
 		})
+	}
+}
+
+// The contents API serves each workflow's file (written from its fields, or File) as
+// GitHub does: base64 in lines of 60, the directory as entries, 404 for a ref that does
+// not exist, and a file over 1 MiB without its content. The workflows list gives states.
+// A disabled workflow starts no run, and GitHub's own refusals of a workflow_dispatch
+// apply: a disabled workflow, a required input not given, a value not allowed.
+func TestWorkflowFilesStatesAndRefusals(t *testing.T) {
+	t.Parallel()
+	f := NewServer(t)
+	f.AddToken(Token{Value: "good"})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env", "dry"},
+		InputSpecs: map[string]Input{"env": {Type: "choice", Required: true, Options: []string{"prod"}}, "dry": {Type: "boolean"}}})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/off.yml", WorkflowDispatch: true, RepositoryDispatch: true, State: "disabled_manually"})
+	f.AddWorkflow("octo/data", Workflow{Path: ".github/workflows/big.yml", File: "on: push\n#" + strings.Repeat("x", MaxContentBytes)})
+	code, _, v := call(t, f, "GET", "/repos/octo/data/contents/.github/workflows/deploy.yml?ref=main", "")
+	content, _ := v["content"].(string)
+	raw, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(content, "\n", ""))
+	if code != 200 || v["encoding"] != "base64" || err != nil || !strings.Contains(string(raw), "options: [\"prod\"]") || len(strings.Split(content, "\n")[0]) != 60 {
+		t.Errorf("file: %d %v %q", code, err, raw)
+	}
+	if code, _, v := call(t, f, "GET", "/repos/octo/data/contents/.github/workflows/big.yml", ""); code != 200 || v["encoding"] != "none" || v["content"] != "" {
+		t.Errorf("big file: %d %v", code, v["encoding"])
+	}
+	if code, _, _ := call(t, f, "GET", "/repos/octo/data/contents/.github/workflows/deploy.yml?ref=nope", ""); code != 404 {
+		t.Errorf("missing ref: %d", code)
+	}
+	req, _ := http.NewRequest("GET", f.URL()+"/repos/octo/data/contents/.github/workflows", nil)
+	req.Header.Set("Authorization", "Bearer good")
+	req.Header.Set("User-Agent", "t")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dir []map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&dir)
+	resp.Body.Close()
+	if len(dir) != 3 || dir[0]["name"] != "big.yml" || dir[0]["content"] != nil {
+		t.Errorf("directory: %v", dir)
+	}
+	if _, _, v := call(t, f, "GET", "/repos/octo/data/actions/workflows", ""); !strings.Contains(fmt.Sprint(v["workflows"]), "state:disabled_manually") {
+		t.Errorf("states: %v", v["workflows"])
+	}
+	const path = "/repos/octo/data/actions/workflows/%s/dispatches"
+	for body, want := range map[string]string{
+		`{"ref":"main","inputs":{"dry":"true"}}`:              "Required input 'env' not provided",
+		`{"ref":"main","inputs":{"env":"qa"}}`:                "Provided value 'qa' for input 'env' not in the list of allowed values",
+		`{"ref":"main","inputs":{"env":"prod","dry":"yes"}}`:  "Provided value 'yes' for input 'dry' not in the list of allowed values",
+		`{"ref":"main","inputs":{"env":"prod","dry":"true"}}`: "",
+	} {
+		code, _, v := call(t, f, "POST", fmt.Sprintf(path, "deploy.yml"), body)
+		if want == "" && code != 204 || want != "" && (code != 422 || v["message"] != want) {
+			t.Errorf("%s: %d %v", body, code, v)
+		}
+	}
+	if code, _, v := call(t, f, "POST", fmt.Sprintf(path, "off.yml"), `{"ref":"main"}`); code != 422 || v["message"] != "Cannot trigger a 'workflow_dispatch' on a disabled workflow" {
+		t.Errorf("disabled: %d %v", code, v)
+	}
+	if code, _, _ := call(t, f, "POST", "/repos/octo/data/dispatches", `{"event_type":"e"}`); code != 204 || f.Runs() != 1 {
+		t.Errorf("repository_dispatch: %d, %d runs (a disabled workflow starts none)", code, f.Runs())
+	}
+	if len(f.Violations()) > 0 {
+		t.Errorf("violations: %v", f.Violations())
 	}
 }

@@ -82,7 +82,7 @@ func Parse(src []byte) (Triggers, error) {
 		return Triggers{}, fmt.Errorf("%w: no on: key", errUnread)
 	}
 	t, err := w.triggers(on)
-	if err == nil && w.budget < 0 {
+	if w.budget < 0 {
 		err = fmt.Errorf("%w: its on: has more than %d nodes, aliases counted each time", errUnread, maxNodes)
 	}
 	return t, err
