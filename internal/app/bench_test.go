@@ -211,3 +211,38 @@ func BenchmarkFeatureCosts(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPreflight measures what preflight costs, for 1 and for 50 targets (50
+// repositories, each with three workflow files, one listening): requests and rate-limit
+// cost per step, and the wall time of the whole step with pacing out of the way (the
+// action's and the fake's own time), with preflight check against off.
+func BenchmarkPreflight(b *testing.B) {
+	for _, n := range []int{1, 50} {
+		for _, mode := range []string{"off", "check"} {
+			b.Run(fmt.Sprintf("%d targets/%s", n, mode), func(b *testing.B) {
+				f := githubfake.Standard(b, nil)
+				f.SetRateLimit(1 << 30)
+				f.WithoutContract() // the action's time, not the fake's checks
+				var names []string
+				for i := range n {
+					names = append(names, fmt.Sprintf("org%d/repo-%02d", i%5, i))
+					f.AddWorkflow(names[i], githubfake.Workflow{Path: ".github/workflows/refresh.yml", RepositoryDispatch: true, Types: []string{"release"}})
+					f.AddWorkflow(names[i], githubfake.Workflow{Path: ".github/workflows/ci.yml"})
+					f.AddWorkflow(names[i], githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
+				}
+				env := func(k string) string { return map[string]string{"GITHUB_TOKEN": githubfake.TestToken}[k] }
+				before, used := len(f.Requests()), f.RateLimitUsed()
+				for b.Loop() {
+					var stdout, stderr strings.Builder
+					rn := testRunner(env, &stdout, &stderr) // no pacing
+					if code := rn.run(context.Background(), []string{"trigger", "--repository", strings.Join(names, ","), "--event-type", "release",
+						"--api-url", f.URL(), "--concurrency", "20", "--json", "--preflight", mode}); code != ExitOK {
+						b.Fatalf("exit %d: %s", code, stderr.String())
+					}
+				}
+				b.ReportMetric(float64(len(f.Requests())-before)/float64(b.N), "requests/step")
+				b.ReportMetric(float64(f.RateLimitUsed()-used)/float64(b.N), "rate-limit-cost/step")
+			})
+		}
+	}
+}
