@@ -10,13 +10,15 @@ import (
 )
 
 // BenchmarkStart measures one dispatch as a whole process, start to exit: the dispatch
-// binary (`trigger --preflight off`, one repository_dispatch) against barepost
+// binary, built as it ships (static, stripped), (`trigger --preflight off`, one repository_dispatch) against barepost
 // (testdata/barepost), a bare Go program that makes the same POST and nothing else, both
 // against the same loopback fake, alternately. docs/benchmarks.md records the ratio.
 func BenchmarkStart(b *testing.B) {
 	dir := b.TempDir()
 	for name, pkg := range map[string]string{"dispatch": ".", "barepost": "./testdata/barepost"} {
-		if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, name), pkg).CombinedOutput(); err != nil {
+		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, name), pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the image and the releases ship it
+		if out, err := build.CombinedOutput(); err != nil {
 			b.Fatalf("building %s: %v\n%s", name, err, out)
 		}
 	}

@@ -73,7 +73,7 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 		if rn.getenv("GITHUB_ACTIONS") == "true" {
 			return rn.runAction(ctx)
 		}
-		fmt.Fprint(rn.stderr, helpText)
+		fmt.Fprint(rn.stderr, helpText())
 		fmt.Fprintln(rn.stderr, "\nerror: no command given (outside GitHub Actions, use: dispatch trigger …)")
 		return ExitBadInput
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
 	"github.com/MrSunshyne/dispatch-action/internal/version"
@@ -66,12 +67,12 @@ func init() {
 		{name: "help", aliases: []string{"-h", "--help", "-help"}, run: runner.printHelp, usage: []string{"dispatch help"}},
 		{name: "version", aliases: []string{"--version", "-version"}, run: runner.printVersion, usage: []string{"dispatch version"}},
 	}
-	helpText = renderHelp()
 }
 
 // helpText is the CLI's usage, printed by `dispatch help` (and -h on any command):
-// TestHelpDocumentsEveryFlag keeps it complete.
-var helpText string
+// TestHelpDocumentsEveryFlag keeps it complete. Rendered when first asked for, not at
+// every start.
+var helpText = sync.OnceValue(renderHelp)
 
 // renderHelp is the help: what the tool is, every command's usage, each command's part,
 // then what they share.
@@ -126,7 +127,7 @@ func (rn runner) runCommand(ctx context.Context, args []string) int {
 }
 
 func (rn runner) printHelp(context.Context, cliOptions) int {
-	fmt.Fprint(rn.stdout, helpText)
+	fmt.Fprint(rn.stdout, helpText())
 	return ExitOK
 }
 

@@ -160,7 +160,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"trigger", "-h"}, {"watch", "--help"}} {
 		run := runCLIMode(t, nil, args...)
-		if run.code != ExitOK || run.stdout != helpText {
+		if run.code != ExitOK || run.stdout != helpText() {
 			t.Errorf("%v: exit %d, printed %d bytes of help", args, run.code, len(run.stdout))
 		}
 	}
@@ -171,7 +171,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	registered := map[string]bool{}
 	fs.VisitAll(func(f *flag.Flag) { registered[f.Name] = true })
 	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile(`--([a-z][a-z-]*[a-z])`).FindAllStringSubmatch(helpText, -1) {
+	for _, m := range regexp.MustCompile(`--([a-z][a-z-]*[a-z])`).FindAllStringSubmatch(helpText(), -1) {
 		documented[m[1]] = true
 	}
 	for name := range registered {
@@ -252,7 +252,7 @@ func TestCommandsTable(t *testing.T) {
 	t.Parallel()
 	for _, c := range commands {
 		for _, u := range c.usage {
-			if !strings.Contains(helpText, "  "+u+"\n") {
+			if !strings.Contains(helpText(), "  "+u+"\n") {
 				t.Errorf("%s: usage %q is not in the help", c.name, u)
 			}
 		}

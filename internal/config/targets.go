@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -269,7 +270,7 @@ func targetsFromYAML(s string) ([]targetEntry, error) {
 var parserErrors = []string{"did not find expected <document start>", "did not find expected node content", "did not find expected key",
 	"did not find expected '-' indicator", "did not find expected ',' or ']'", "did not find expected ',' or '}'"}
 
-var yamlLinePrefix = regexp.MustCompile(`^yaml: line (\d+): `)
+var yamlLinePrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) }) // compiled when first used, not at every start
 
 // yamlLineError is a YAML error with its line as the user counts it.
 type yamlLineError struct {
@@ -282,7 +283,7 @@ func (e *yamlLineError) Unwrap() error { return e.err }
 
 // yamlLine corrects the line of a parser error.
 func yamlLine(err error) error {
-	m := yamlLinePrefix.FindStringSubmatch(err.Error())
+	m := yamlLinePrefix().FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
 	}
@@ -487,11 +488,11 @@ func (j *jsonWriter) mapping(n *yaml.Node) error {
 
 // leadingZero is a number written with a leading zero (a postcode, a version part): YAML
 // 1.1 reads 01234 as octal, YAML 1.2 as 1234; either way not what was written.
-var leadingZero = regexp.MustCompile(`^[-+]?0[0-9_]`)
+var leadingZero = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+]?0[0-9_]`) }) // compiled when first used, not at every start
 
 // scalarJSON is a YAML scalar as JSON, by its resolved type.
 func scalarJSON(n *yaml.Node) (string, error) {
-	if tag := n.ShortTag(); (tag == "!!int" || tag == "!!float") && leadingZero.MatchString(n.Value) {
+	if tag := n.ShortTag(); (tag == "!!int" || tag == "!!float") && leadingZero().MatchString(n.Value) {
 		b, err := json.Marshal(n.Value) // kept as written, as text
 		return string(b), err
 	}

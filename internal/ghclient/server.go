@@ -24,12 +24,12 @@ func (r Release) Before(major, minor int) bool {
 	return r != Release{} && (r.Major < major || r.Major == major && r.Minor < minor)
 }
 
-var releaseShape = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})(\.\d{1,4})?$`)
+var releaseShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})(\.\d{1,4})?$`) }) // compiled when first used, not at every start
 
 // ParseRelease reads an X-GitHub-Enterprise-Version value; anything not shaped like
 // "3.19" or "3.19.2" is not used.
 func ParseRelease(v string) (Release, bool) {
-	m := releaseShape.FindStringSubmatch(v)
+	m := releaseShape().FindStringSubmatch(v)
 	if m == nil {
 		return Release{}, false
 	}

@@ -216,7 +216,7 @@ func (t *tail) Write(p []byte) (int, error) {
 
 // push ends the line being read: shown without its timestamp, cut to maxLineRunes.
 func (t *tail) push() {
-	line := clip(timestamp.ReplaceAllString(strings.TrimRight(string(t.partial), "\r"), ""))
+	line := clip(timestamp().ReplaceAllString(strings.TrimRight(string(t.partial), "\r"), ""))
 	if t.cut && !strings.HasSuffix(line, "…") {
 		line += "…"
 	}
@@ -229,7 +229,7 @@ func (t *tail) push() {
 	}
 }
 
-var timestamp = regexp.MustCompile(`^\x{FEFF}?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z `)
+var timestamp = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\x{FEFF}?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z `) }) // compiled when first used, not at every start
 
 // lines are the lines kept, the last one even without its line break.
 func (t *tail) lines() []string {
