@@ -49,7 +49,7 @@ func (s *Step) preflight(ctx context.Context) bool {
 		return false
 	}
 	if cfg.DryRun && cfg.Token == "" {
-		s.Notes = append(s.Notes, "preflight: the receiving workflows were not read: a dry run reads them (never sends) only with a token")
+		s.Notes = append(s.Notes, "preflight: the receiving workflows were not read: a dry run reads them (never sends) only with a token (export GH_TOKEN to have them checked)")
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, PreflightBudget)
