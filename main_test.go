@@ -13,12 +13,14 @@ import (
 )
 
 // BenchmarkCLIProcess measures a whole CLI run as a user or a service sees it: process
-// start to exit, one dispatch to the fake on loopback. It reports the child's peak
+// start to exit, one dispatch to the fake on loopback (preflight on, as by default: a
+// receiving workflow is there to be read). It reports the child's peak
 // resident memory as peak-RSS-KB.
 func BenchmarkCLIProcess(b *testing.B) {
 	bin := buildBinary(b)
 	f := githubfake.NewServer(b)
 	f.AddRepo("octo/data")
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/fetch.yml", RepositoryDispatch: true, Types: []string{"fetch-meetup-data"}})
 	f.AddToken(githubfake.Token{Value: "ghp_benchmark0123456789"})
 	env := []string{"GITHUB_TOKEN=ghp_benchmark0123456789"}
 
