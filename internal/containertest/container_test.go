@@ -142,6 +142,8 @@ func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
 	}
 
 	f := githubfake.Standard(t, nil)
+	// The receiving workflow, which preflight reads before sending (the default).
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/fetch.yml", RepositoryDispatch: true, Types: []string{"fetch-meetup-data"}})
 
 	run := runLikeRunner(t, img, map[string]string{
 		"token":          token,
@@ -206,7 +208,8 @@ func TestImageStopsOnSIGTERM(t *testing.T) {
 	img := image(t)
 	f := githubfake.Standard(t, nil)
 	f.Script(githubfake.Fault{Hang: true}) // the first attempt would take 30 s
-	args, out, sum := runnerArgs(t, img, map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}, f.URL(), "--detach", nil)
+	// preflight off: the dispatch is the first request, the one that hangs.
+	args, out, sum := runnerArgs(t, img, map[string]string{"token": token, "repository": "octo/data", "event-type": "e", "preflight": "off"}, f.URL(), "--detach", nil)
 	id, err := exec.Command("docker", args...).Output()
 	if err != nil {
 		t.Fatalf("docker run: %v", err)
@@ -249,6 +252,7 @@ func TestImageTrustsAPrivateCAGivenInTheWorkspace(t *testing.T) {
 	img := image(t)
 	f := githubfake.NewTLSServer(t)
 	f.AddRepo("octo/data")
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/r.yml", RepositoryDispatch: true})
 	f.AddToken(githubfake.Token{Value: token})
 	inputs := map[string]string{"token": token, "repository": "octo/data", "event-type": "e"}
 	run := runLikeRunner(t, img, inputs, f.URL())
