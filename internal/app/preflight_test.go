@@ -258,3 +258,21 @@ func TestPreflightWithAnAppWithoutContentsRead(t *testing.T) {
 		}
 	}
 }
+
+// A token that may read the files but not the workflows list (Contents only, the usual
+// token for repository_dispatch) still has the listener checked; that its state could not
+// be read is said, and the event is sent.
+func TestPreflightWithoutTheWorkflowStates(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.AddToken(githubfake.Token{Value: "github_pat_contents_only", Permissions: map[string]string{"contents": "write"}})
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/r.yml", RepositoryDispatch: true, Types: []string{"e"}})
+	run := runActionMode(t, map[string]string{"token": "github_pat_contents_only", "repository": "octo/data", "event-type": "e", "api-url": f.URL(), "preflight": "check"}, nil)
+	if run.code != ExitOK || len(f.Dispatches()) != 1 || !strings.Contains(run.stdout, "found .github/workflows/r.yml listening, but could not read the workflows' states") {
+		t.Errorf("exit %d, %d dispatches\n%s", run.code, len(f.Dispatches()), run.stdout)
+	}
+	run = runActionMode(t, map[string]string{"token": "github_pat_contents_only", "repository": "octo/data", "event-type": "other", "api-url": f.URL(), "preflight": "check"}, nil)
+	if run.code != ExitBadInput || len(f.Dispatches()) != 1 || !strings.Contains(run.stdout, `.github/workflows/r.yml listens for ["e"]`) {
+		t.Errorf("exit %d, %d dispatches\n%s", run.code, len(f.Dispatches()), run.stdout)
+	}
+}

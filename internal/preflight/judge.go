@@ -134,7 +134,7 @@ func (r *reads) judgeRepository(t event.Target) []Finding {
 		case f == nil || f.err != nil:
 			unread = append(unread, fmt.Sprintf("%s (%v)", name, errOf(f)))
 		case f.trig.Listens(t.EventType) && (state == "" || state == "active"):
-			return nil
+			return r.statesUnread(t, name)
 		case f.trig.RepositoryDispatch:
 			listening = append(listening, listens(name, f.trig, state))
 		}
@@ -153,6 +153,16 @@ func (r *reads) judgeRepository(t event.Target) []Finding {
 		text += shown(listening)
 	}
 	return []Finding{{Target: t.Index, Refuses: true, Text: text}}
+}
+
+// statesUnread is nothing when the workflows list was read; otherwise the note that the
+// listener found may be disabled for all this check knows.
+func (r *reads) statesUnread(t event.Target, name string) []Finding {
+	if r.listErr == nil {
+		return nil
+	}
+	return []Finding{{Target: t.Index, Text: fmt.Sprintf("found %s listening, but could not read the workflows' states (%v), so not whether it is disabled: "+
+		"give the token Actions: read to have that checked", untrusted.Line(name, 200), r.listErr)}}
 }
 
 // listens says which types a workflow listens for, and that it is disabled.
