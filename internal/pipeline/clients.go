@@ -25,7 +25,8 @@ type clients struct {
 	cfg    *config.Config
 	o      Options
 	policy ghclient.Policy
-	base   http.RoundTripper              // one connection pool for every client, through the runner's proxy
+	base   http.RoundTripper              // what every client sends through: net, or a dry run's recorder
+	net    http.RoundTripper              // one connection pool for every client, through the runner's proxy
 	rec    *ghclient.Recorder             // a dry run's requests; nil otherwise
 	pacers *ghclient.Pacers               // one pace per credential (and server); nil: none
 	server *ghclient.Server               // what the targets' server's answers taught: its release, API version, deprecations
@@ -38,7 +39,8 @@ type clients struct {
 func newClients(cfg *config.Config, o Options, deadline time.Time) *clients {
 	c := &clients{cfg: cfg, o: o, server: ghclient.NewServer(cfg.APIURL), pacers: &ghclient.Pacers{Interval: o.Pace},
 		policy: ghclient.Policy{MaxAttempts: cfg.MaxAttempts, AttemptTimeout: o.AttemptTimeout, Deadline: deadline, Clock: o.Clock}}
-	c.base = ghclient.NewTransport(o.Getenv)
+	c.net = ghclient.NewTransport(o.Getenv)
+	c.base = c.net
 	if cfg.Status != nil {
 		c.caller = ghclient.NewServer(cfg.Status.APIURL)
 	}

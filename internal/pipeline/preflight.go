@@ -94,7 +94,7 @@ func (c *clients) reader(ctx context.Context, repo event.Repo) (*github.Client, 
 		p.Deadline = d
 	}
 	if c.cfg.DryRun {
-		return ghclient.New(ghclient.Options{BaseURL: c.cfg.APIURL, Token: c.cfg.Token, Transport: ghclient.NewTransport(c.o.Getenv), Policy: p, Server: c.server}), nil
+		return ghclient.New(ghclient.Options{BaseURL: c.cfg.APIURL, Token: c.cfg.Token, Transport: c.net, Policy: p, Server: c.server}), nil
 	}
 	cred, _, err := c.credential(ctx, repo)
 	if err != nil {
