@@ -289,3 +289,17 @@ func TestTheCLISpeaksItsOwnVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// Each distinct ID is 24 hex digits (96 bits) and none repeats: it is how a waiting step
+// tells its run from another's.
+func TestDistinctIDsAreFreshHex(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 10000 {
+		id := newDistinctID()
+		if len(id) != 24 || strings.Trim(id, "0123456789abcdef") != "" || seen[id] {
+			t.Fatalf("ID %q (seen before: %v)", id, seen[id])
+		}
+		seen[id] = true
+	}
+}

@@ -303,6 +303,45 @@ func TestFanOutKeepsOrderAndMarksTheRestNotSent(t *testing.T) {
 	}
 }
 
+// A bug for one target fails that target alone, whether the target runs on its own (in
+// the calling goroutine) or beside others; a step already cancelled sends nothing.
+func TestFanOutTurnsAPanicIntoThatTargetsFailure(t *testing.T) {
+	t.Parallel()
+	type result struct {
+		repo string
+		err  error
+	}
+	one := func(_ context.Context, t event.Target) result {
+		if t.Repo.Name == "bad" {
+			panic("boom")
+		}
+		return result{repo: t.Repo.Name}
+	}
+	failed := func(t event.Target, err error) result { return result{repo: t.Repo.Name, err: err} }
+	for _, names := range []string{"bad", "a bad c"} {
+		var targets []event.Target
+		for _, n := range strings.Fields(names) {
+			targets = append(targets, event.Target{Repo: event.Repo{Owner: "o", Name: n}})
+		}
+		got := FanOut(context.Background(), targets, nil, 2, one, failed)
+		for i, r := range got {
+			bad := targets[i].Repo.Name == "bad"
+			if r.repo != targets[i].Repo.Name || (r.err != nil) != bad || (bad && !strings.Contains(r.err.Error(), "internal error: boom")) {
+				t.Errorf("%q: result %d is %+v", names, i, r)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	got := FanOut(ctx, []event.Target{{Repo: event.Repo{Owner: "o", Name: "a"}}}, nil, 1, func(context.Context, event.Target) result {
+		t.Error("a cancelled step sent its one target")
+		return result{}
+	}, failed)
+	if !errors.Is(got[0].err, ErrNotSent) {
+		t.Errorf("cancelled: %+v", got[0])
+	}
+}
+
 // BenchmarkDispatch measures one repository_dispatch through the real client stack
 // (go-github, auth, JSON) against the loopback fake, reusing one client as a run does.
 func BenchmarkDispatch(b *testing.B) {
