@@ -3,9 +3,12 @@ package ghclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +56,27 @@ func TestParseRelease(t *testing.T) {
 		t.Error("Before")
 	}
 }
+
+// ParseRelease, read by hand, accepts exactly what the shape it documents accepts.
+func FuzzParseRelease(f *testing.F) {
+	for _, v := range []string{"3.19.2", "3.20", "0.1", "3", "3.19-beta", "", "1234.1", "3.19.12345", "3..1", "3.1.", "٣.١٩", "+3.19", " 3.19"} {
+		f.Add(v)
+	}
+	shape := regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})(\.\d{1,4})?$`)
+	f.Fuzz(func(t *testing.T, v string) {
+		r, ok := ghclient.ParseRelease(v)
+		m := shape.FindStringSubmatch(v)
+		want := m != nil && strings.TrimLeft(m[1], "0") != ""
+		if ok != want {
+			t.Fatalf("%q: ok %v, the shape says %v", v, ok, want)
+		}
+		if ok && r.String() != fmt.Sprintf("%d.%d", atoi(m[1]), atoi(m[2])) {
+			t.Fatalf("%q: %v", v, r)
+		}
+	})
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // A dry run's transport records each request as it would have gone, and answers as
 // GitHub would: 204 to a POST, a repository with the placeholder branch to a GET.
