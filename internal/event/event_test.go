@@ -1,6 +1,8 @@
 package event
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -38,6 +40,47 @@ func TestBodies(t *testing.T) {
 	if got := string(WorkflowDispatchBody("main", nil)); got != `{"ref":"main"}`+"\n" {
 		t.Errorf("workflow body without inputs %q", got)
 	}
+}
+
+// The bodies, written by hand, are byte for byte what encoding/json writes for the same
+// structs (as go-github would send them), whatever the strings and objects.
+func FuzzBodiesMatchEncodingJSON(f *testing.F) {
+	for _, s := range []string{"e", "a<b&c>", "quote\"back\\slash", "tab\tnl\n\x00\x7f", "bad\xffutf8", "\u2028\u2029", "é—🙂", ""} {
+		f.Add(s, `{"h":"<&>","n":[1, 2 ,{"x" : null}]}`)
+		f.Add(s, "")
+	}
+	f.Fuzz(func(t *testing.T, s, obj string) {
+		if obj != "" && (!json.Valid([]byte(obj)) || !strings.HasPrefix(strings.TrimSpace(obj), "{")) {
+			t.Skip() // config lets only a JSON object through
+		}
+		encode := func(v any) []byte {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(v); err != nil {
+				t.Fatal(err)
+			}
+			return b.Bytes()
+		}
+		var raw json.RawMessage // nil when obj is empty, as an Object config never made
+		if obj != "" {
+			raw = json.RawMessage(obj)
+		}
+		want := encode(struct {
+			EventType     string          `json:"event_type"`
+			ClientPayload json.RawMessage `json:"client_payload"`
+		}{s, raw})
+		if got := RepositoryDispatchBody(s, Object(obj)); !bytes.Equal(got, want) {
+			t.Errorf("repository_dispatch %q, %q:\n got %q\nwant %q", s, obj, got, want)
+		}
+		want = encode(struct {
+			Ref    string          `json:"ref"`
+			Inputs json.RawMessage `json:"inputs,omitempty"`
+		}{s, raw})
+		if got := WorkflowDispatchBody(s, Object(obj)); !bytes.Equal(got, want) {
+			t.Errorf("workflow_dispatch %q, %q:\n got %q\nwant %q", s, obj, got, want)
+		}
+	})
 }
 
 // A target is named by its repository and event, after its place when the step has
