@@ -1,5 +1,0 @@
-package main
-
-import "os"
-
-func main() { os.Stdout.WriteString("hi\n") }
