@@ -36,10 +36,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	return runner{getenv: getenv, stdout: stdout, stderr: stderr, clock: ghclient.RealClock{}, newID: newDistinctID, pace: event.PaceInterval}.main(ctx, args)
 }
 
-// newDistinctID returns a fresh random ID that marks the run a dispatch starts: 96 bits
-// from the runtime's ChaCha8 generator, which the OS's entropy seeds at every start. The
-// ID is a marker that must not repeat, not a secret, so it does not need crypto/rand,
-// whose generator takes a third of a millisecond to start (docs/benchmarks.md).
+// newDistinctID returns a fresh random ID that marks the run a dispatch starts: 96 bits of
+// the runtime's ChaCha8, seeded by the OS. Not a secret: crypto/rand would slow the start.
 func newDistinctID() string {
 	var b [12]byte
 	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
