@@ -14,12 +14,12 @@ import (
 // BenchmarkStart measures one dispatch as a whole process, start to exit: the dispatch
 // binary, built as it ships (static, stripped), running `trigger --preflight off` (one
 // repository_dispatch), against barepost (testdata/barepost), a bare Go program that makes
-// the same POST and nothing else, both against the same loopback fake. Each iteration runs
-// one, then the other, so that the machine's drift reaches both alike; it reports each
-// one's mean time and their ratio, which docs/benchmarks.md records. It also runs barepost
-// built with -tags floor (the same POST, with every package dispatch links initialised and
-// its signal watcher armed) and reports its ratio: how far the step's own work could bring
-// the figure down, at best.
+// the same POST and nothing else, both against the same loopback fake. A third binary is
+// barepost built with -tags floor: the same POST, with every package dispatch links
+// initialised and its signal watcher armed, which is as low as the step's own work could
+// bring the figure. Each iteration runs the three in turn, so that the machine's drift
+// reaches all alike; it reports the means, dispatch's ratio to barepost (which
+// docs/benchmarks.md records) and the floor's.
 //
 // The binaries are copied once built: the linker writes its output through a memory
 // mapping, and an executable whose pages were cached that way was measured to start up to
