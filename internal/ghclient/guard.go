@@ -65,7 +65,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.send(req, tok)
-	if resp == nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized || !replayable(req) {
 		return resp, err
 	}
 	fresh, ok, rerr := t.cred.Renew(req.Context(), tok)
@@ -76,13 +76,10 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return resp, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxErrorBytes))
-	_ = resp.Body.Close()
-	again := req.Clone(req.Context())
-	if req.GetBody != nil {
-		if again.Body, err = req.GetBody(); err != nil {
-			return nil, err
-		}
+	drain(resp)
+	again, err := replay(req)
+	if err != nil {
+		return nil, err
 	}
 	return t.send(again, fresh)
 }

@@ -157,7 +157,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if observe == nil {
 		observe = func(Attempt) {}
 	}
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	if !replayable(req) {
 		return nil, errors.New("retry: request body cannot be replayed")
 	}
 	if req.Response != nil {
@@ -193,9 +193,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return finish(resp, err)
 		}
 		if resp != nil {
-			// Drain what is left so the connection can be reused; errors do not matter here.
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxErrorBytes))
-			_ = resp.Body.Close()
+			drain(resp)
 		}
 		if err := p.Clock.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("stopped while waiting %s to retry: %w", wait, err)
@@ -210,13 +208,9 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, Atte
 	ctx := req.Context()
 	attemptReq := req
 	if n > 1 {
-		attemptReq = req.Clone(ctx)
-		if req.GetBody != nil {
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, Attempt{N: n, Max: p.MaxAttempts, Err: err}, err
-			}
-			attemptReq.Body = body
+		var err error
+		if attemptReq, err = replay(req); err != nil {
+			return nil, Attempt{N: n, Max: p.MaxAttempts, Err: err}, err
 		}
 	}
 	if p.Pacer != nil && req.Method != http.MethodGet && req.Method != http.MethodHead && ctx.Value(unpacedKey{}) == nil {

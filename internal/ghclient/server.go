@@ -3,7 +3,6 @@ package ghclient
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -152,15 +151,14 @@ func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	t.server.deprecation(req, sent, resp.Header)
-	if !t.server.learn(sent, resp) || bound || (req.Body != nil && req.GetBody == nil) {
+	if !t.server.learn(sent, resp) || bound || !replayable(req) {
 		return resp, err
 	}
-	again := withVersion(req, APIVersion2022)
-	if req.GetBody != nil {
-		if again.Body, err = req.GetBody(); err != nil {
-			return resp, nil
-		}
+	again, rerr := replay(req)
+	if rerr != nil {
+		return resp, nil
 	}
+	again.Header.Set("X-GitHub-Api-Version", APIVersion2022)
 	drain(resp)
 	return t.next.RoundTrip(again)
 }
@@ -181,10 +179,4 @@ func withVersion(req *http.Request, v string) *http.Request {
 	r := req.Clone(req.Context())
 	r.Header.Set("X-GitHub-Api-Version", v)
 	return r
-}
-
-// drain discards what is left of an answer not handed on, within a cap.
-func drain(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
 }
