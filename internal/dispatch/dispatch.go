@@ -300,26 +300,34 @@ func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo
 	if err != nil {
 		return "", &opError{op: "listing the workflows to find " + strconv.Quote(name), err: ghclient.Check(err)}
 	}
-	var exact, folded []int64
+	named, _ := NamedWorkflows(workflows, name)
+	if len(named) == 1 {
+		return strconv.FormatInt(named[0].GetID(), 10), nil
+	}
 	var names []string
+	for _, w := range workflows[:min(len(workflows), 30)] {
+		names = append(names, fmt.Sprintf("%q (%s)", untrusted.Line(w.GetName(), maxNameRunes), untrusted.Line(w.GetPath(), maxNameRunes)))
+	}
+	return "", &WorkflowNameError{Name: name, Names: names, Many: len(named) > 1}
+}
+
+// NamedWorkflows are the listed workflows whose name: is name: those that match it exactly
+// (exact), else those that match it ignoring case. A workflow without an ID is none.
+func NamedWorkflows(workflows []*github.Workflow, name string) (named []*github.Workflow, exact bool) {
+	var folded []*github.Workflow
 	for _, w := range workflows {
-		if len(names) < 30 {
-			names = append(names, fmt.Sprintf("%q (%s)", untrusted.Line(w.GetName(), maxNameRunes), untrusted.Line(w.GetPath(), maxNameRunes)))
-		}
 		switch {
-		case w.GetName() == name && w.GetID() > 0:
-			exact = append(exact, w.GetID())
-		case strings.EqualFold(w.GetName(), name) && w.GetID() > 0:
-			folded = append(folded, w.GetID())
+		case w.GetID() <= 0:
+		case w.GetName() == name:
+			named = append(named, w)
+		case strings.EqualFold(w.GetName(), name):
+			folded = append(folded, w)
 		}
 	}
-	if len(exact) == 0 {
-		exact = folded
+	if len(named) > 0 {
+		return named, true
 	}
-	if len(exact) != 1 {
-		return "", &WorkflowNameError{Name: name, Names: names, Many: len(exact) > 1}
-	}
-	return strconv.FormatInt(exact[0], 10), nil
+	return folded, false
 }
 
 // maxWorkflowPages bounds the pages of a repository's workflows read to find one by name.

@@ -169,21 +169,19 @@ func (r *reads) candidates() []string {
 }
 
 // listed is the list's entry for a workflow_dispatch target's workflow: by path, by ID,
-// or by name (exact, else ignoring case; one only); nil when not found.
+// or by name as the send finds it (dispatch.NamedWorkflows: the first exact match, else
+// the only one ignoring case); nil when not found.
 func (r *reads) listed(t event.Target) *github.Workflow {
-	var folded []*github.Workflow
+	if t.WorkflowByName {
+		if named, exact := dispatch.NamedWorkflows(r.list, t.Workflow); exact || len(named) == 1 {
+			return named[0]
+		}
+		return nil
+	}
 	for _, w := range r.list {
-		switch {
-		case t.WorkflowByName && w.GetName() == t.Workflow:
-			return w
-		case t.WorkflowByName && strings.EqualFold(w.GetName(), t.Workflow):
-			folded = append(folded, w)
-		case !t.WorkflowByName && (w.GetPath() == fileOf(t) || strconv.FormatInt(w.GetID(), 10) == t.Workflow):
+		if w.GetPath() == fileOf(t) || strconv.FormatInt(w.GetID(), 10) == t.Workflow {
 			return w
 		}
-	}
-	if len(folded) == 1 {
-		return folded[0]
 	}
 	return nil
 }
