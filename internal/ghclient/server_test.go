@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-github/v66/github"
+
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
@@ -75,10 +77,7 @@ func TestARefusedVersionIsSentAgainOnce(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	defer api.Close()
-	base, _ := url.Parse(api.URL + "/")
-	server := ghclient.NewServer(base)
-	c := ghclient.New(ghclient.Options{BaseURL: base, Token: "t", Server: server})
+	_, c := serverClient(t, api, "/")
 	for range 2 {
 		if err := dispatchTo(context.Background(), c, "octo/data"); err != nil {
 			t.Fatal(err)
@@ -106,17 +105,12 @@ func TestDeprecationsOncePerOperation(t *testing.T) {
 		w.Header().Set("Link", link)
 		if r.Method == http.MethodGet {
 			w.Header().Set("Link", `<javascript:alert(1)>; rel="deprecation", <http://x.example/>; rel="deprecation", <https://x.example/a b>; rel="deprecation"`)
-		}
-		if r.Method == http.MethodGet {
 			_, _ = w.Write([]byte(`{"default_branch":"main"}`))
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	defer api.Close()
-	base, _ := url.Parse(api.URL + "/api/v3/")
-	server := ghclient.NewServer(base)
-	c := ghclient.New(ghclient.Options{BaseURL: base, Token: "t", Server: server})
+	server, c := serverClient(t, api, "/api/v3/")
 	for _, repo := range []string{"octo/data", "octo/site", "other/mirror", "octo/data"} {
 		if err := dispatchTo(context.Background(), c, repo); err != nil {
 			t.Fatal(err)
@@ -139,4 +133,13 @@ func TestDeprecationsOncePerOperation(t *testing.T) {
 	if op := ghclient.Operation("GET", "/repos/o/r/contents/.github/workflows/a.yml"); op != "GET /repos/{owner}/{repo}/contents/{path}" {
 		t.Errorf("%q", op)
 	}
+}
+
+// serverClient is a client of the API at path on api, with a Server of its own, and api
+// closed when the test ends.
+func serverClient(t *testing.T, api *httptest.Server, path string) (*ghclient.Server, *github.Client) {
+	t.Cleanup(api.Close)
+	base, _ := url.Parse(api.URL + path)
+	server := ghclient.NewServer(base)
+	return server, ghclient.New(ghclient.Options{BaseURL: base, Token: "t", Server: server})
 }

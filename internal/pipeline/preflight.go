@@ -31,10 +31,11 @@ func (e *PreflightError) Error() string {
 
 // Hint says how to go on.
 func (e *PreflightError) Hint(cli bool) string {
+	warn := "preflight: warn"
 	if cli {
-		return "fix the receiving workflow or what is sent to it; --preflight warn sends anyway (with the findings as warnings)"
+		warn = "--preflight warn"
 	}
-	return "fix the receiving workflow or what is sent to it; preflight: warn sends anyway (with the findings as warnings)"
+	return "fix the receiving workflow or what is sent to it; " + warn + " sends anyway (with the findings as warnings)"
 }
 
 // Is makes a PreflightError a dispatch.ErrNotSent.

@@ -91,13 +91,11 @@ type pool struct {
 }
 
 func (p *pool) do(f func()) {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
+	p.wg.Go(func() {
 		p.sem <- struct{}{}
 		defer func() { <-p.sem }()
 		f()
-	}()
+	})
 }
 
 func (p *pool) wait() { p.wg.Wait() }
