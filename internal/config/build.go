@@ -66,6 +66,7 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 	default:
 		b.oneEvent()
 	}
+	b.sending()
 	b.concurrency()
 	b.afterRun()
 	b.delivery()
@@ -80,8 +81,8 @@ func Build(m Mode, in Inputs) (*Config, Problems) {
 	return b.c, nil
 }
 
-// concurrency: the dry run, and how many targets at once.
-func (b *builder) concurrency() {
+// sending: the dry run, and what is read before anything is sent (preflight).
+func (b *builder) sending() {
 	dry, err := parseBool(b.in.DryRun, false)
 	if err != nil {
 		b.bad("dry-run", "%v", err)
@@ -98,13 +99,17 @@ func (b *builder) concurrency() {
 	if b.c.RunID != 0 {
 		b.c.Preflight = PreflightOff // nothing is sent
 	}
+	if b.c.DryRun && b.c.RunID != 0 {
+		b.bad("dry-run", "cannot be used together with run-id: a dry run previews a dispatch, and run-id dispatches nothing")
+	}
+}
+
+// concurrency: how many targets at once.
+func (b *builder) concurrency() {
 	if n, err := parseIntRange(b.in.Concurrency, DefaultConcurrency, 1, MaxConcurrency); err != nil {
 		b.bad("concurrency", "%v", err)
 	} else {
 		b.c.Concurrency = n
-	}
-	if b.c.DryRun && b.c.RunID != 0 {
-		b.bad("dry-run", "cannot be used together with run-id: a dry run previews a dispatch, and run-id dispatches nothing")
 	}
 }
 
