@@ -195,7 +195,6 @@ type Problem struct {
 
 func (p Problem) Error() string { return p.Label + ": " + p.Rule }
 
-// Problems is every problem found in one set of inputs.
 // Preflight is what the step does with the receiving workflows before it sends anything.
 type Preflight string
 
@@ -209,6 +208,7 @@ const (
 	PreflightOff Preflight = "off"
 )
 
+// Problems is every problem found in one set of inputs.
 type Problems []Problem
 
 func (ps Problems) Error() string {

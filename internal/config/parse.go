@@ -339,7 +339,7 @@ func ParseWorkflow(s string) (workflow string, byName bool, err error) {
 		return s, false, nil
 	}
 	name := strings.TrimPrefix(s, ".github/workflows/")
-	if !strings.HasSuffix(name, ".yml") && !strings.HasSuffix(name, ".yaml") {
+	if !event.IsWorkflowFile(name) {
 		return checkWorkflowName(s)
 	}
 	if strings.Contains(name, "/") {

@@ -28,6 +28,12 @@ func (r Repo) Path() string {
 	return "repos/" + url.PathEscape(r.Owner) + "/" + url.PathEscape(r.Name) + "/"
 }
 
+// IsWorkflowFile reports whether name is a workflow file's name: GitHub reads the files
+// in .github/workflows that end in .yml or .yaml.
+func IsWorkflowFile(name string) bool {
+	return strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")
+}
+
 // Target is one event to send, and where: a repository_dispatch (EventType,
 // ClientPayload) or a workflow_dispatch (Workflow, Ref, Inputs) to Repo.
 type Target struct {

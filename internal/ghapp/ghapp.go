@@ -353,9 +353,11 @@ func Permissions(kinds []event.Kind, wait event.Wait, cancel, preflight bool) Pe
 	if wait == event.WaitCompleted {
 		p.Optional["checks"] = "read"
 	}
-	for scope, granted := range map[string]bool{"contents": req["contents"] != "", "actions": req["actions"] != ""} {
-		if preflight && len(kinds) > 0 && !granted {
-			p.Optional[scope] = "read"
+	if preflight && len(kinds) > 0 {
+		for _, scope := range []string{"contents", "actions"} {
+			if req[scope] == "" {
+				p.Optional[scope] = "read"
+			}
 		}
 	}
 	if len(p.Optional) == 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,10 +100,8 @@ func valueProblem(in Input, raw json.RawMessage) string {
 	}
 	switch in.Type {
 	case "choice":
-		for _, o := range in.Options {
-			if o == s {
-				return ""
-			}
+		if slices.Contains(in.Options, s) {
+			return ""
 		}
 		return fmt.Sprintf("is %q, not one of its options (%s): GitHub would refuse it", untrusted.Line(s, 60), shown(in.Options))
 	case "boolean":

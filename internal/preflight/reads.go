@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/google/go-github/v66/github"
@@ -70,17 +69,13 @@ func (r *reads) first(ctx context.Context, p *pool, o Options) {
 
 var errPending = errors.New("not read yet")
 
-// fileOf is the path of the workflow a workflow_dispatch names by its file ("deploy.yml",
-// or a path under .github/workflows); "" when named by ID or by name.
+// fileOf is the path of the workflow a workflow_dispatch names by its file name (config
+// keeps only the name, "deploy.yml"); "" when named by ID or by name.
 func fileOf(t event.Target) string {
-	w := t.Workflow
-	if t.WorkflowByName || !(strings.HasSuffix(w, ".yml") || strings.HasSuffix(w, ".yaml")) {
+	if t.WorkflowByName || !event.IsWorkflowFile(t.Workflow) {
 		return ""
 	}
-	if strings.Contains(w, "/") {
-		return w
-	}
-	return workflowsDir + "/" + w
+	return workflowsDir + "/" + t.Workflow
 }
 
 // readDir lists the workflow files on the default branch.
@@ -88,7 +83,7 @@ func (r *reads) readDir(ctx context.Context) {
 	_, entries, _, err := r.client.Repositories.GetContents(ctx, r.repo.Owner, r.repo.Name, workflowsDir, nil)
 	var names []string
 	for _, e := range entries {
-		if n := e.GetName(); e.GetType() == "file" && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
+		if n := e.GetName(); e.GetType() == "file" && event.IsWorkflowFile(n) {
 			names = append(names, workflowsDir+"/"+n)
 		}
 	}

@@ -3,6 +3,7 @@ package preflight
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -36,18 +37,7 @@ type Triggers struct {
 
 // Listens reports whether the workflow starts on repository_dispatch of eventType.
 func (t Triggers) Listens(eventType string) bool {
-	if !t.RepositoryDispatch {
-		return false
-	}
-	if t.Types == nil {
-		return true
-	}
-	for _, ty := range t.Types {
-		if ty == eventType {
-			return true
-		}
-	}
-	return false
+	return t.RepositoryDispatch && (t.Types == nil || slices.Contains(t.Types, eventType))
 }
 
 // Input finds a declared input by name.
