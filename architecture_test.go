@@ -30,6 +30,7 @@ var allowedImports = map[string][]string{
 	"pipeline":      {"commitstatus", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "preflight", "runs", "untrusted"},
 	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "pipeline", "report", "runs", "untrusted", "version"},
 	"containertest": {},
+	"forgetest":     {},
 }
 
 func TestPackagesImportOnlyDownward(t *testing.T) {

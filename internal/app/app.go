@@ -114,7 +114,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 		}
 		if !r.OK() {
 			code = ExitFailed
-			rep.failed(r, hint(cfg, r, rn.clock.Now()))
+			rep.failed(r, hint(cfg, r, rn.clock.Now(), rn.getenv("GITEA_ACTIONS") == "true"))
 		}
 		warnings = append(warnings, report.Warnings(r)...)
 	}

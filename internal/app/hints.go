@@ -112,8 +112,9 @@ func causeReason(r outcome.Result) reason {
 type phrasing struct{ action, cli string }
 
 // hint says what to do about a failed Result, in mode m's words: the error's own hint
-// when it has one, else by GitHub's cause.
-func hint(cfg *config.Config, r outcome.Result, now time.Time) string {
+// when it has one, else by the cause, in the words of the forge that answered.
+// giteaRunner: the step runs on a Gitea runner (GITEA_ACTIONS).
+func hint(cfg *config.Config, r outcome.Result, now time.Time, giteaRunner bool) string {
 	cli := cfg.Mode == config.CLIMode
 	if h, ok := errors.AsType[hinted](r.Err); ok {
 		return h.Hint(cli)
@@ -122,7 +123,10 @@ func hint(cfg *config.Config, r outcome.Result, now time.Time) string {
 	if why == tokenRefused && cfg.App != nil {
 		why = appTokenRefused // not the token input: the App's installation token
 	}
-	p := phrase(why, r, now)
+	p, ok := giteaPhrasing(why, r, giteaRunner)
+	if !ok {
+		p = phrase(why, r, now)
+	}
 	if cli && p.cli != "" {
 		return p.cli
 	}
@@ -283,4 +287,60 @@ func neededPermission(r outcome.Result) string {
 		return "actions=write"
 	}
 	return "contents=write"
+}
+
+// forgeOf is the forge r's failure came from: the one that answered, else the one the
+// event was sent to.
+func forgeOf(r outcome.Result) ghclient.Forge {
+	if f := ghclient.CauseOf(r.Err).Forge; f != ghclient.GitHub {
+		return f
+	}
+	return r.Receipt.Forge
+}
+
+// giteaPhrasing words the hints whose advice differs on Gitea: its token scopes
+// (write:repository to dispatch, read:repository to read), its workflow folders, its API
+// root; and on a Gitea runner, that github.token may only read other repositories. ok is
+// false for a failure that did not come from Gitea, or whose hint is the same there.
+func giteaPhrasing(why reason, r outcome.Result, giteaRunner bool) (p phrasing, ok bool) {
+	if forgeOf(r) != ghclient.Gitea {
+		return phrasing{}, false
+	}
+	repo := r.Repo.String()
+	const stored = "create an access token with the write:repository scope (Settings, Applications), store it as a secret and pass token: ${{ secrets.DISPATCH_TOKEN }}"
+	runner := ""
+	if giteaRunner {
+		runner = " On a Gitea runner, github.token may dispatch only in its own repository and only read others, whatever permissions: says: for another repository, " + stored
+	}
+	switch why {
+	case workflowNotFound:
+		seen := fmt.Sprintf("Gitea answers 404 when the workflow file %s is not in %s's .gitea/workflows (or .github/workflows, which it reads only where .gitea/workflows does not exist) on %s, when %q is misspelled, and when the token cannot see it. ",
+			r.Workflow, repo, r.SentRef(), repo)
+		return phrasing{action: seen + "Check the file and the ref; the token needs the write:repository scope." + runner,
+			cli: seen + "Check --workflow and --ref; the token needs the write:repository scope: export GITHUB_TOKEN=<token>"}, true
+	case repoNotFound:
+		return phrasing{action: fmt.Sprintf("check that %q is spelled right and that the token can see it (Gitea answers 404 for a private repository it cannot read); the token needs the read:repository scope to read it, write:repository to dispatch.%s", repo, runner),
+			cli: fmt.Sprintf("check that %q is spelled right and that the token can see it (Gitea answers 404 for a private repository it cannot read); give the token read:repository, and write:repository to dispatch: export GITHUB_TOKEN=<token>", repo)}, true
+	case permissionMissing:
+		scope, doing := "write:repository", "dispatch to"
+		if r.Delivered() || r.FollowOnly {
+			scope, doing = "read:repository", "read the runs of"
+		}
+		action := fmt.Sprintf("the token may not %s %s: Gitea wants a token with the %s scope.", doing, repo, scope)
+		if giteaRunner {
+			action += " On a Gitea runner, github.token may dispatch only in its own repository and only read others, whatever permissions: says; for another repository, " + stored
+		} else {
+			action += " With a token of your own, " + stored
+		}
+		return phrasing{action: action,
+			cli: fmt.Sprintf("the token may not %s %s: Gitea wants a token with the %s scope (Settings, Applications): export GITHUB_TOKEN=<token>", doing, repo, scope)}, true
+	case runUnreadable:
+		return phrasing{action: "the run was found but could not be read: the token needs the read:repository scope on " + repo}, true
+	case serverFault:
+		return phrasing{action: "Gitea had a server error. The event may or may not have been delivered: check the receiving repository's Actions tab before sending it again"}, true
+	case badAnswer, noAnswer, notGitHub:
+		return phrasing{action: "check the api-url input (Gitea's API root is https://HOST/api/v1) and what stands between the runner and Gitea",
+			cli: "check --api-url (Gitea's API root is https://HOST/api/v1) and what stands between this machine and Gitea"}, true
+	}
+	return phrasing{}, false
 }

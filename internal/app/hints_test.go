@@ -122,9 +122,9 @@ func TestHints(t *testing.T) {
 			if why != tc.why {
 				t.Fatalf("reason %d, want %d (%v)", why, tc.why, tc.r.Err)
 			}
-			action := hint(cfg, tc.r, reset.Add(-time.Hour))
+			action := hint(cfg, tc.r, reset.Add(-time.Hour), false)
 			cfg.Mode = config.CLIMode
-			cli := hint(cfg, tc.r, reset.Add(-time.Hour))
+			cli := hint(cfg, tc.r, reset.Add(-time.Hour), false)
 			wantCLI := tc.cli
 			if wantCLI == "" {
 				wantCLI = tc.action

@@ -45,7 +45,12 @@ type Receipt struct {
 	IDInInputs bool
 	RunID      int64  // the run GitHub named in its answer (workflow_dispatch)
 	RunURL     string // its web address, checked
-	Err        error  // why the event was not accepted; nil when it was
+	// Before is the newest run of the workflow before it was sent, read where the server
+	// is known not to name the run (Gitea before 1.26): a newer run of the workflow, event
+	// and ref, alone, is the one it started. 0: not read.
+	Before int64
+	Forge  ghclient.Forge // the forge that was sent to, whose answers messages name
+	Err    error          // why the event was not accepted; nil when it was
 }
 
 // OK reports whether GitHub accepted the event.
@@ -89,9 +94,16 @@ func post(client *github.Client, path string, body []byte, out any) func(context
 // and says what came of it.
 func Send(ctx context.Context, client *github.Client, t event.Target, o Options) Receipt {
 	if t.Event == event.WorkflowDispatch {
-		return sendWorkflow(ctx, client, t, o)
+		rec := sendWorkflow(ctx, client, t, o)
+		rec.Forge = o.Server.Forge()
+		return rec
 	}
-	rec := Receipt{DistinctID: t.DistinctID}
+	rec := Receipt{DistinctID: t.DistinctID, Forge: o.Server.Forge()}
+	if rec.Forge == ghclient.Gitea { // the pipeline refuses it before anything is sent; never sent here either
+		rec.Delivery = DeliveryNotSent
+		rec.fail(&ghclient.UnsupportedError{Forge: rec.Forge, What: ghclient.UnsupportedRepositoryDispatch})
+		return rec
+	}
 	body := event.RepositoryDispatchBody(t.EventType, t.ClientPayload)
 	send(ctx, client, &rec, o, o.label(t, ""), post(client, t.Repo.Path()+"dispatches", body, nil),
 		func(status int) bool { return status == http.StatusNoContent }, "204 No Content")
@@ -128,7 +140,7 @@ func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o 
 	}
 	workflow := t.Workflow
 	if t.WorkflowByName {
-		id, err := resolveWorkflow(ctx, client, t.Repo, t.Workflow, o.DryRun)
+		id, err := resolveWorkflow(ctx, client, o.Server, t.Repo, t.Workflow, o.DryRun)
 		if err != nil {
 			rec.fail(err)
 			return rec
@@ -138,6 +150,10 @@ func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o 
 	rec.WorkflowKey = workflow
 	path := t.Repo.Path() + "actions/workflows/" + url.PathEscape(workflow) + "/dispatches"
 	label := o.label(t, rec.Ref)
+	if o.Server.Forge() == ghclient.Gitea {
+		sendToGitea(ctx, client, path, label, t, &rec, o)
+		return rec
+	}
 	if version, settled := o.Server.APIVersion(); (version == ghclient.APIVersion2026 || !settled) &&
 		sendNamingTheRun(ghclient.WithAPIVersion(ctx, ghclient.APIVersion2026), client, path, label, t, &rec, o) {
 		return rec
@@ -171,6 +187,52 @@ func sendNamingTheRun(ctx context.Context, client *github.Client, path, label st
 	}
 	limitHint(rec, o.Server, t.Inputs.Len())
 	return true
+}
+
+// sendToGitea sends workflow_dispatch as Gitea takes it: the run asked for in the query
+// (?return_run_details=true, which Gitea 1.26 and later answer with 200 naming the run;
+// it ignores API versions), every input as a JSON string (it refuses a number or a
+// boolean). A Gitea known to answer 204 whatever is asked (before 1.26) first has its
+// newest run of the workflow read, so that the run the dispatch started can be told from
+// the others (runs.Find, by elimination).
+func sendToGitea(ctx context.Context, client *github.Client, path, label string, t event.Target, rec *Receipt, o Options) {
+	if id, sent := t.Inputs.StringProperty(event.DistinctIDKey); sent {
+		rec.DistinctID = id
+	}
+	if !o.Server.NamesRuns() && !o.DryRun {
+		rec.Before = newestRun(ctx, client, o.Server, t.Repo, rec.WorkflowKey)
+	}
+	var details runDetails
+	send(ctx, client, rec, o, label, post(client, path+"?return_run_details=true", event.WorkflowDispatchBody(rec.Ref, t.Inputs.AsStrings()), &details), func(status int) bool {
+		return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
+	}, "200 OK naming the run (or 204 No Content)")
+	if rec.OK() && details.WorkflowRunID > 0 {
+		rec.RunID = details.WorkflowRunID
+		if ghclient.WebURL(details.HTMLURL, client.BaseURL) {
+			rec.RunURL = details.HTMLURL
+		}
+	}
+}
+
+// newestRun is the ID of the newest run of the workflow (0 when there is none, or it
+// cannot be read: then the run is found by its creation time).
+func newestRun(ctx context.Context, client *github.Client, server *ghclient.Server, repo event.Repo, workflow string) int64 {
+	v := url.Values{}
+	v.Set("limit", "1")
+	v.Set("page", "1")
+	req, err := client.NewRequest("GET", repo.Path()+"actions/workflows/"+url.PathEscape(workflow)+"/runs?"+v.Encode(), nil)
+	if err != nil {
+		return 0
+	}
+	var list struct {
+		Runs []struct {
+			ID int64 `json:"id"`
+		} `json:"workflow_runs"`
+	}
+	if _, err := client.Do(ctx, req, &list); err != nil || len(list.Runs) == 0 {
+		return 0
+	}
+	return list.Runs[0].ID
 }
 
 // sendWithoutDetails sends workflow_dispatch the way a server without 2026-03-10 knows
@@ -290,37 +352,70 @@ func (e *WorkflowNameError) Error() string {
 	return fmt.Sprintf("%s %q; the repository's workflows: %s", what, e.Name, list)
 }
 
-// resolveWorkflow finds the numeric ID of the workflow whose name: is name: an exact match,
-// else the only one that matches ignoring case.
-func resolveWorkflow(ctx context.Context, client *github.Client, repo event.Repo, name string, dryRun bool) (string, error) {
+// resolveWorkflow finds the ID of the workflow whose name: is name (an exact match, else
+// the only one that matches ignoring case): GitHub's number, or Gitea's file name.
+func resolveWorkflow(ctx context.Context, client *github.Client, server *ghclient.Server, repo event.Repo, name string, dryRun bool) (string, error) {
 	if dryRun {
 		return PlaceholderWorkflowID, nil
 	}
-	workflows, err := ListWorkflows(ctx, client, repo)
+	workflows, err := ListWorkflows(ctx, client, server, repo)
 	if err != nil {
 		return "", &opError{op: "listing the workflows to find " + strconv.Quote(name), err: ghclient.Check(err)}
 	}
 	named, _ := NamedWorkflows(workflows, name)
 	if len(named) == 1 {
-		return strconv.FormatInt(named[0].GetID(), 10), nil
+		return named[0].ID, nil
 	}
 	var names []string
 	for _, w := range workflows[:min(len(workflows), 30)] {
-		names = append(names, fmt.Sprintf("%q (%s)", untrusted.Line(w.GetName(), maxNameRunes), untrusted.Line(w.GetPath(), maxNameRunes)))
+		names = append(names, fmt.Sprintf("%q (%s)", untrusted.Line(w.Name, maxNameRunes), untrusted.Line(w.Path, maxNameRunes)))
 	}
 	return "", &WorkflowNameError{Name: name, Names: names, Many: len(named) > 1}
 }
 
+// Workflow is one entry of a repository's workflows list.
+type Workflow struct {
+	// ID is what the API's paths name the workflow by: GitHub's number, in digits, or
+	// Gitea's file name ("ci.yml"); "" when the entry gave neither.
+	ID    string
+	Name  string // its name: line (GitHub: its path when it has none)
+	Path  string // .github/workflows/ci.yml (Gitea: .gitea/workflows/ci.yml)
+	State string // active, disabled_manually, …
+}
+
+// UnmarshalJSON reads an entry whose id is a number (GitHub) or a string (Gitea).
+func (w *Workflow) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		ID    json.RawMessage `json:"id"`
+		Name  string          `json:"name"`
+		Path  string          `json:"path"`
+		State string          `json:"state"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*w = Workflow{Name: raw.Name, Path: raw.Path, State: raw.State}
+	var n int64
+	var s string
+	switch {
+	case json.Unmarshal(raw.ID, &n) == nil && n > 0:
+		w.ID = strconv.FormatInt(n, 10)
+	case json.Unmarshal(raw.ID, &s) == nil && event.IsWorkflowFile(s) && !strings.ContainsAny(s, "/\\"):
+		w.ID = s
+	}
+	return nil
+}
+
 // NamedWorkflows are the listed workflows whose name: is name: those that match it exactly
 // (exact), else those that match it ignoring case. A workflow without an ID is none.
-func NamedWorkflows(workflows []*github.Workflow, name string) (named []*github.Workflow, exact bool) {
-	var folded []*github.Workflow
+func NamedWorkflows(workflows []Workflow, name string) (named []Workflow, exact bool) {
+	var folded []Workflow
 	for _, w := range workflows {
 		switch {
-		case w.GetID() <= 0:
-		case w.GetName() == name:
+		case w.ID == "":
+		case w.Name == name:
 			named = append(named, w)
-		case strings.EqualFold(w.GetName(), name):
+		case strings.EqualFold(w.Name, name):
 			folded = append(folded, w)
 		}
 	}
@@ -333,20 +428,27 @@ func NamedWorkflows(workflows []*github.Workflow, name string) (named []*github.
 // maxWorkflowPages bounds the pages of a repository's workflows read to find one by name.
 const maxWorkflowPages = 10
 
-// ListWorkflows lists the repository's workflows, every page (at most maxWorkflowPages).
-func ListWorkflows(ctx context.Context, client *github.Client, repo event.Repo) ([]*github.Workflow, error) {
-	var all []*github.Workflow
-	opts := &github.ListOptions{PerPage: 100}
-	for range maxWorkflowPages {
-		list, resp, err := client.Actions.ListWorkflows(ctx, repo.Owner, repo.Name, opts)
+// ListWorkflows lists the repository's workflows, every page (at most maxWorkflowPages),
+// as the server pages them.
+func ListWorkflows(ctx context.Context, client *github.Client, server *ghclient.Server, repo event.Repo) ([]Workflow, error) {
+	var all []Workflow
+	for page := 1; page <= maxWorkflowPages; {
+		req, err := client.NewRequest("GET", repo.Path()+"actions/workflows?"+server.Page(nil, page).Encode(), nil)
+		if err != nil {
+			return nil, err
+		}
+		var list struct {
+			Workflows []Workflow `json:"workflows"`
+		}
+		resp, err := client.Do(ctx, req, &list)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, list.Workflows...)
-		if resp.NextPage == 0 || len(list.Workflows) == 0 {
+		if resp.NextPage <= page || len(list.Workflows) == 0 {
 			break
 		}
-		opts.Page = resp.NextPage
+		page = resp.NextPage
 	}
 	return all, nil
 }

@@ -171,6 +171,37 @@ func (o Object) WithDistinctID(id string) Object {
 	return out
 }
 
+// AsStrings is the object with every number and boolean written as the string of its
+// JSON text (true → "true", 2.5 → "2.5"), in the same order: the inputs as Gitea takes
+// them (it refuses any value that is not a string; GitHub turns them into strings itself).
+func (o Object) AsStrings() Object {
+	dec := json.NewDecoder(bytes.NewReader(o))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return o
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for dec.More() {
+		key, err := dec.Token()
+		var raw json.RawMessage
+		if err != nil || dec.Decode(&raw) != nil {
+			return o
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.Write(jsonString(key.(string)))
+		b.WriteByte(':')
+		if len(raw) > 0 && raw[0] != '"' && raw[0] != '{' && raw[0] != '[' && string(raw) != "null" {
+			raw = jsonString(string(raw))
+		}
+		b.Write(raw)
+	}
+	b.WriteByte('}')
+	return Object(b.Bytes())
+}
+
 // RepositoryDispatchBody is the exact body of POST /repos/{owner}/{repo}/dispatches,
 // encoded as go-github encodes a request (HTML characters not escaped, trailing newline).
 func RepositoryDispatchBody(eventType string, payload Object) []byte {

@@ -48,6 +48,7 @@ const (
 // Cause is a classified failure of a request to GitHub.
 type Cause struct {
 	Kind       Kind
+	Forge      Forge     // the forge the request went to, which messages name
 	Status     int       // HTTP status, 0 when there was no answer
 	RequestID  string    // GitHub's X-GitHub-Request-Id, if any
 	Date       time.Time // the answer's Date, GitHub's clock when it answered (zero: none)
@@ -85,24 +86,24 @@ func (c Cause) String() string {
 	case KindNone:
 		return "no error"
 	case Cancelled:
-		return "cancelled before GitHub answered"
+		return "cancelled before " + c.Forge.String() + " answered"
 	case TimedOut:
-		return "the timeout ran out before GitHub answered"
+		return "the timeout ran out before " + c.Forge.String() + " answered"
 	case Network:
 		if c.Proxy != "" {
-			return "nothing reached GitHub: " + c.Err.Error()
+			return "nothing reached " + c.Forge.String() + ": " + c.Err.Error()
 		}
-		return "no answer from GitHub: " + c.Err.Error()
+		return "no answer from " + c.Forge.String() + ": " + c.Err.Error()
 	case Untrusted:
 		return "the server's TLS certificate is not trusted: " + unwrapURL(c.Err).Error()
 	case BadAnswer:
-		return "GitHub's answer could not be used: " + c.Err.Error()
+		return c.Forge.String() + "'s answer could not be used: " + c.Err.Error()
 	case NotGitHub:
-		return "not GitHub's answer: " + c.Err.Error()
+		return "not " + c.Forge.String() + "'s answer: " + c.Err.Error()
 	case NoTurn:
 		return c.Err.Error()
 	case RateLimited:
-		msg := "GitHub answered " + statusText(c.Status)
+		msg := c.Forge.String() + " answered " + statusText(c.Status)
 		if c.Primary {
 			return msg + fmt.Sprintf(": primary rate limit exhausted (%d requests an hour), it resets at %s", c.Limit, c.Reset.UTC().Format(time.RFC3339))
 		}
@@ -116,7 +117,7 @@ func (c Cause) String() string {
 		}
 		return msg
 	}
-	msg := "GitHub answered " + statusText(c.Status)
+	msg := c.Forge.String() + " answered " + statusText(c.Status)
 	if c.Message != "" {
 		msg += ": " + c.Message
 	}
@@ -145,7 +146,9 @@ func Check(err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
-	return &Error{Cause: Classify(err), err: err}
+	c := Classify(err)
+	c.Forge = forgeOf(err)
+	return &Error{Cause: c, err: err}
 }
 
 // CauseOf returns the Cause of the first *Error in err's chain: KindNone when err did not
@@ -248,7 +251,7 @@ func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 		return Cause{Kind: OtherStatus, Message: message}
 	}
 	h := resp.Header
-	c := Cause{Status: resp.StatusCode, RequestID: RequestID(h), Message: message}
+	c := Cause{Status: resp.StatusCode, RequestID: RequestID(h), Message: message, Forge: servedBy(resp).Forge()}
 	c.Date, _ = http.ParseTime(h.Get("Date"))
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound:

@@ -73,14 +73,23 @@ type Server struct {
 	version    string
 	tentative  bool
 	deprecated []Deprecation
+	// forge is what the server is taken for (forge.go); ask: Identify asks it once
+	// (asked), because its address or the runner says it may be Gitea.
+	forge        Forge
+	forgeVersion string
+	ask, asked   bool
 }
 
 // NewServer is a Server for the API at base: github.com and GHE.com (api.SUBDOMAIN.ghe.com)
-// speak 2026-03-10 from the first request; any other host is learnt from its answers.
+// speak 2026-03-10 from the first request; an API root at /api/v1 is taken for Gitea's
+// until Identify asks it; any other host is learnt from its answers.
 func NewServer(base *url.URL) *Server {
 	s := &Server{}
-	if h := strings.ToLower(base.Hostname()); h == "api.github.com" || strings.HasPrefix(h, "api.") && strings.HasSuffix(h, ".ghe.com") {
+	switch h := strings.ToLower(base.Hostname()); {
+	case h == "api.github.com" || strings.HasPrefix(h, "api.") && strings.HasSuffix(h, ".ghe.com"):
 		s.version = APIVersion2026
+	case giteaRoot(base):
+		s.forge, s.ask = Gitea, true
 	}
 	return s
 }
@@ -146,7 +155,10 @@ func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !bound {
 		sent, _ = t.server.APIVersion()
 	}
-	resp, err := t.next.RoundTrip(withVersion(req, sent))
+	resp, err := t.next.RoundTrip(withVersion(withServer(req, t.server), sent))
+	if err != nil {
+		err = &forgeError{server: t.server, err: err}
+	}
 	if resp == nil || Origin(req.URL) != t.origin {
 		return resp, err
 	}
@@ -160,7 +172,11 @@ func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	again.Header.Set("X-GitHub-Api-Version", APIVersion2022)
 	drain(resp)
-	return t.next.RoundTrip(again)
+	resp, err = t.next.RoundTrip(withServer(again, t.server))
+	if err != nil {
+		err = &forgeError{server: t.server, err: err}
+	}
+	return resp, err
 }
 
 type versionKey struct{}

@@ -89,7 +89,7 @@ func (l *life) cleanUp(ctx context.Context, deadline time.Time, finishing bool) 
 		err := s.slot(ctx, func() error {
 			c, err := s.clients.cleanup(ctx, l.res.Repo, deadline)
 			if err == nil {
-				err = (&runs.Client{API: c, Repo: l.res.Repo, Clock: s.o.Clock}).Cancel(ctx, id)
+				err = (&runs.Client{API: c, Repo: l.res.Repo, Clock: s.o.Clock, Server: s.clients.server}).Cancel(ctx, id)
 			}
 			return err
 		})

@@ -43,6 +43,9 @@ func newClients(cfg *config.Config, o Options, deadline time.Time) *clients {
 	c.base = c.net
 	if cfg.Status != nil {
 		c.caller = ghclient.NewServer(cfg.Status.APIURL)
+		if sameAPI(cfg.Status.APIURL.String(), cfg.APIURL.String()) {
+			c.caller = c.server // one server: what one client learns, the other knows
+		}
 	}
 	if cfg.DryRun {
 		c.rec = &ghclient.Recorder{}

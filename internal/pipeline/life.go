@@ -118,9 +118,11 @@ func (l *life) send(ctx context.Context, c *github.Client) {
 func (l *life) follow(ctx context.Context, c *github.Client) {
 	s, cfg, res := l.s, l.s.cfg, &l.res
 	d := runs.Dispatched{Event: res.Event, Workflow: res.Receipt.WorkflowKey, DistinctID: res.Receipt.DistinctID,
-		Accepted: res.Receipt.Accepted, RunID: res.Receipt.RunID, RunURL: res.Receipt.RunURL}
+		Accepted: res.Receipt.Accepted, RunID: res.Receipt.RunID, RunURL: res.Receipt.RunURL,
+		Ref: res.Receipt.Ref, Before: res.Receipt.Before,
+		Unnamed: res.Event == event.WorkflowDispatch && res.Receipt.RunID == 0 && !res.Receipt.IDInInputs}
 	if res.FollowOnly {
-		d.RunID = cfg.RunID
+		d.RunID, d.Unnamed = cfg.RunID, false
 	}
 	pending := false
 	onRun := func(run runs.Run) {
@@ -130,7 +132,7 @@ func (l *life) follow(ctx context.Context, c *github.Client) {
 			s.status.pending(ctx, *res, run)
 		}
 	}
-	runsOf := &runs.Client{API: c, Repo: res.Repo, Clock: s.o.Clock, OnAttempt: s.o.Progress.Attempt}
+	runsOf := &runs.Client{API: c, Repo: res.Repo, Clock: s.o.Clock, Server: s.clients.server, OnAttempt: s.o.Progress.Attempt}
 	res.Run = runsOf.FollowThrough(ctx, d,
 		runs.Follow{Wait: cfg.Wait, WaitTimeout: cfg.WaitTimeout, StepDeadline: s.deadline, FailOnConclusion: cfg.FailOnConclusion, Jobs: cfg.Jobs,
 			FailFast: cfg.FailFast},

@@ -180,7 +180,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 	if cfg.DryRun {
 		concurrency = 1 // one at a time: the preview keeps the input order
 	}
-	if s.Refused = s.preflight(stepCtx); !s.Refused {
+	if s.Refused = s.forge(stepCtx) || s.preflight(stepCtx); !s.Refused {
 		dispatch.FanOut(stepCtx, cfg.Targets, s.clients.order, concurrency,
 			func(ctx context.Context, t event.Target) *life { return s.lives[t.Index].live(ctx) },
 			func(t event.Target, err error) *life { return s.lives[t.Index].failed(err) })

@@ -55,7 +55,7 @@ func (s *Step) preflight(ctx context.Context) bool {
 	}
 	ctx, cancel := context.WithTimeout(ctx, PreflightBudget)
 	defer cancel()
-	findings := preflight.Check(ctx, cfg.Targets, preflight.Options{Client: s.clients.reader, AddsDistinctID: func() bool {
+	findings := preflight.Check(ctx, cfg.Targets, preflight.Options{Client: s.clients.reader, Server: s.clients.server, AddsDistinctID: func() bool {
 		v, settled := s.clients.server.APIVersion()
 		return settled && v == ghclient.APIVersion2022
 	}})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -25,7 +26,14 @@ func (r *reads) judgeWorkflow(t event.Target, addsID bool) []Finding {
 	w := r.listed(t)
 	name := fileOf(t)
 	if name == "" && w != nil {
-		name = w.GetPath()
+		name = w.Path
+	}
+	if r.forge == ghclient.Gitea {
+		var missing bool
+		if name, missing = r.giteaFile(t); missing {
+			return refuse("%s has no workflow %s%s: Gitea would answer 404 (it reads .gitea/workflows, and .github/workflows only where .gitea/workflows does not exist); its workflows there: %s",
+				r.repo, untrusted.Line(t.Workflow, 200), atRef(t.Ref), r.giteaNames(t.Ref))
+		}
 	}
 	if r.err != nil || name == "" {
 		return r.unread(t, "the workflow", firstErr(r.err, r.listErr))
@@ -36,20 +44,39 @@ func (r *reads) judgeWorkflow(t event.Target, addsID bool) []Finding {
 		return r.unread(t, where, errOf(f))
 	}
 	if !f.trig.WorkflowDispatch {
-		return refuse("%s has no workflow_dispatch trigger: GitHub would refuse the event (422); add `on: workflow_dispatch` to it", where)
+		return refuse("%s has no workflow_dispatch trigger: %s would refuse the event (422); add `on: workflow_dispatch` to it", where, r.forge)
 	}
-	if state := w.GetState(); w != nil && state != "active" {
-		return refuse("%s is %s: GitHub would refuse the event; enable it (the Actions tab, or gh workflow enable)", untrusted.Line(name, 200), untrusted.Line(state, 40))
+	if w != nil && w.State != "active" {
+		how := "the Actions tab, or gh workflow enable"
+		if r.forge == ghclient.Gitea {
+			how = "the repository's Actions tab"
+		}
+		return refuse("%s is %s: %s would refuse the event; enable it (%s)", untrusted.Line(name, 200), untrusted.Line(w.State, 40), r.forge, how)
 	}
 	var out []Finding
-	for _, text := range inputProblems(f.trig, t, addsID) {
+	for _, text := range inputProblems(f.trig, t, addsID, r.forge) {
 		out = append(out, Finding{Target: t.Index, Refuses: true, Text: where + ": " + text})
 	}
 	return out
 }
 
-// inputProblems are the ways the inputs sent break the workflow's declarations.
-func inputProblems(trig Triggers, t event.Target, addsID bool) []string {
+// giteaNames are the files of .gitea/workflows at ref, by name.
+func (r *reads) giteaNames(ref string) string {
+	names, _ := r.dir(giteaDir, ref)
+	if len(names) == 0 {
+		return "none"
+	}
+	var base []string
+	for _, n := range names {
+		base = append(base, path.Base(n))
+	}
+	return shown(base)
+}
+
+// inputProblems are the ways the inputs sent break the workflow's declarations. GitHub
+// refuses each of them; Gitea refuses none (it drops an undeclared input, and checks
+// neither required inputs nor options), which the words say.
+func inputProblems(trig Triggers, t event.Target, addsID bool, forge ghclient.Forge) []string {
 	var given map[string]json.RawMessage
 	_ = json.Unmarshal(t.Inputs, &given)
 	names := make([]string, 0, len(given))
@@ -57,20 +84,24 @@ func inputProblems(trig Triggers, t event.Target, addsID bool) []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	undeclared, refused, unchecked := "GitHub would answer 422 Unexpected inputs provided", "GitHub would refuse it", ""
+	if forge == ghclient.Gitea {
+		undeclared, refused, unchecked = "Gitea would drop it without a word", "Gitea would not check it, and the run would get it", " (Gitea does not check: the run would start without it)"
+	}
 	var out []string
 	for _, n := range names {
 		in, ok := trig.Input(n)
 		if !ok {
-			out = append(out, fmt.Sprintf("input %q is not declared (it declares %s): GitHub would answer 422 Unexpected inputs provided", n, declared(trig)))
+			out = append(out, fmt.Sprintf("input %q is not declared (it declares %s): %s", n, declared(trig), undeclared))
 			continue
 		}
-		if problem := valueProblem(in, given[n]); problem != "" {
+		if problem := valueProblem(in, given[n], refused); problem != "" {
 			out = append(out, fmt.Sprintf("input %q %s", n, problem))
 		}
 	}
 	for _, in := range trig.Inputs {
 		if _, ok := given[in.Name]; !ok && in.Required && !in.HasDef && !(in.Name == event.DistinctIDKey && addsID) {
-			out = append(out, fmt.Sprintf("input %q is required and has no default, but is not given", in.Name))
+			out = append(out, fmt.Sprintf("input %q is required and has no default, but is not given%s", in.Name, unchecked))
 		}
 	}
 	if _, ok := trig.Input(event.DistinctIDKey); addsID && t.DistinctID != "" && !ok && given[event.DistinctIDKey] == nil {
@@ -92,8 +123,9 @@ func declared(trig Triggers) string {
 	return shown(names)
 }
 
-// valueProblem is what is wrong with a value for its declaration ("" when nothing is).
-func valueProblem(in Input, raw json.RawMessage) string {
+// valueProblem is what is wrong with a value for its declaration ("" when nothing is);
+// refused is what the server would do with a choice it does not offer.
+func valueProblem(in Input, raw json.RawMessage, refused string) string {
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
 		s = string(raw) // a number or a boolean, sent as JSON
@@ -103,7 +135,7 @@ func valueProblem(in Input, raw json.RawMessage) string {
 		if slices.Contains(in.Options, s) {
 			return ""
 		}
-		return fmt.Sprintf("is %q, not one of its options (%s): GitHub would refuse it", untrusted.Line(s, 60), shown(in.Options))
+		return fmt.Sprintf("is %q, not one of its options (%s): %s", untrusted.Line(s, 60), shown(in.Options), refused)
 	case "boolean":
 		if s != "true" && s != "false" {
 			return fmt.Sprintf("is %q, but it is a boolean: send true or false", untrusted.Line(s, 60))
@@ -119,12 +151,12 @@ func valueProblem(in Input, raw json.RawMessage) string {
 // judgeRepository is what the reads say of a repository_dispatch target: some active
 // workflow on the default branch must listen for its type.
 func (r *reads) judgeRepository(t event.Target) []Finding {
-	if r.err != nil || r.dirErr != nil && r.listErr != nil {
-		return r.unread(t, "the workflows on the default branch", firstErr(r.err, r.dirErr))
+	if _, dirErr := r.dir(workflowsDir, ""); r.err != nil || dirErr != nil && r.listErr != nil {
+		return r.unread(t, "the workflows on the default branch", firstErr(r.err, dirErr))
 	}
 	states := map[string]string{}
 	for _, w := range r.list {
-		states[w.GetPath()] = w.GetState()
+		states[w.Path] = w.State
 	}
 	var listening, unread []string
 	for _, name := range r.candidates() {
@@ -185,7 +217,11 @@ func listens(name string, trig Triggers, state string) string {
 // unread is the finding that what was needed could not be read: the event is sent.
 func (r *reads) unread(t event.Target, what string, err error) []Finding {
 	text := fmt.Sprintf("could not read %s (%v): sent without the check", what, err)
-	if c := ghclient.CauseOf(err); c.Kind == ghclient.Forbidden || c.Kind == ghclient.NotFound {
+	switch c := ghclient.CauseOf(err); {
+	case c.Kind != ghclient.Forbidden && c.Kind != ghclient.NotFound:
+	case r.forge == ghclient.Gitea:
+		text += "; to have it checked, give the token the read:repository scope"
+	default:
 		text += "; to have it checked, give the token Contents: read (and Actions: read for the workflows' states)"
 	}
 	return []Finding{{Target: t.Index, Text: text}}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-github/v66/github"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // Finding is one thing the check found of one target.
@@ -33,6 +34,9 @@ type Options struct {
 	Client func(ctx context.Context, repo event.Repo) (*github.Client, error)
 	// InFlight bounds the reads at once, all repositories together; 0: DefaultInFlight.
 	InFlight int
+	// Server is what the step knows of the targets' server: which forge it is (Gitea reads
+	// .gitea/workflows, and checks less of what it is sent), how it pages lists.
+	Server *ghclient.Server
 	// AddsDistinctID reports whether a workflow_dispatch carries the step's distinct ID
 	// among its inputs (the server cannot name the run): asked once the reads are done,
 	// which teach the client what the server is.
@@ -56,7 +60,7 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 	for _, t := range targets {
 		key := strings.ToLower(t.Repo.String())
 		if repos[key] == nil {
-			repos[key] = &reads{repo: t.Repo, files: map[string]*file{}}
+			repos[key] = &reads{repo: t.Repo, server: o.Server, forge: o.Server.Forge(), files: map[string]*file{}, dirs: map[string]*folder{}}
 			order = append(order, repos[key])
 		}
 		repos[key].targets = append(repos[key].targets, t)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strconv"
+	"slices"
 	"sync"
 
 	"github.com/google/go-github/v66/github"
@@ -15,22 +15,33 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
-// workflowsDir is where GitHub reads workflow files from.
-const workflowsDir = ".github/workflows"
+// Where workflow files are read from: GitHub's folder, and Gitea's, which Gitea reads
+// instead of GitHub's wherever it exists.
+const (
+	workflowsDir = ".github/workflows"
+	giteaDir     = ".gitea/workflows"
+)
 
 // reads is what was read of one repository, for all its targets.
 type reads struct {
 	repo    event.Repo
 	targets []event.Target
+	server  *ghclient.Server
+	forge   ghclient.Forge
 	client  *github.Client
 	err     error // no client: nothing of the repository was read
 
 	mu      sync.Mutex
-	list    []*github.Workflow // the workflows list: paths and states
+	list    []dispatch.Workflow // the workflows list: paths and states
 	listErr error
-	dir     []string // the files in .github/workflows on the default branch
-	dirErr  error
-	files   map[string]*file // by path@ref ("" ref: the default branch)
+	dirs    map[string]*folder // the workflow folders listed, by path@ref
+	files   map[string]*file   // by path@ref ("" ref: the default branch)
+}
+
+// folder is a workflow folder as listed at a ref: its workflow files' names.
+type folder struct {
+	names []string
+	err   error
 }
 
 // file is one workflow file read, and what its on: says.
@@ -50,19 +61,20 @@ func (r *reads) first(ctx context.Context, p *pool, o Options) {
 		return
 	}
 	p.do(func() {
-		list, err := dispatch.ListWorkflows(ctx, r.client, r.repo)
+		list, err := dispatch.ListWorkflows(ctx, r.client, r.server, r.repo)
 		r.mu.Lock()
 		r.list, r.listErr = list, ghclient.Check(err)
 		r.mu.Unlock()
 	})
-	dirAsked := false
 	for _, t := range r.targets {
-		if t.Event == event.RepositoryDispatch && !dirAsked {
-			dirAsked = true
-			p.do(func() { r.readDir(ctx) })
-		}
-		if name := fileOf(t); t.Event == event.WorkflowDispatch && name != "" {
-			p.do(func() { r.read(ctx, name, t.Ref) })
+		switch {
+		case r.forge == ghclient.Gitea && t.Event == event.WorkflowDispatch:
+			// Which folder Gitea reads at the ref: .gitea/workflows, where it exists.
+			p.do(func() { r.readDir(ctx, giteaDir, t.Ref) })
+		case t.Event == event.RepositoryDispatch:
+			p.do(func() { r.readDir(ctx, workflowsDir, "") })
+		case t.Event == event.WorkflowDispatch && fileOf(t) != "":
+			p.do(func() { r.read(ctx, fileOf(t), t.Ref) })
 		}
 	}
 }
@@ -78,21 +90,41 @@ func fileOf(t event.Target) string {
 	return workflowsDir + "/" + t.Workflow
 }
 
-// readDir lists the workflow files on the default branch.
-func (r *reads) readDir(ctx context.Context) {
-	_, entries, _, err := r.client.Repositories.GetContents(ctx, r.repo.Owner, r.repo.Name, workflowsDir, nil)
+// readDir lists the workflow files of a folder at ref ("": the default branch), once.
+func (r *reads) readDir(ctx context.Context, dir, ref string) {
+	r.mu.Lock()
+	if r.dirs[fileKey(dir, ref)] != nil {
+		r.mu.Unlock()
+		return
+	}
+	f := &folder{err: errPending}
+	r.dirs[fileKey(dir, ref)] = f
+	r.mu.Unlock()
+	var opts *github.RepositoryContentGetOptions
+	if ref != "" {
+		opts = &github.RepositoryContentGetOptions{Ref: ref}
+	}
+	_, entries, _, err := r.client.Repositories.GetContents(ctx, r.repo.Owner, r.repo.Name, dir, opts)
 	var names []string
 	for _, e := range entries {
 		if n := e.GetName(); e.GetType() == "file" && event.IsWorkflowFile(n) {
-			names = append(names, workflowsDir+"/"+n)
+			names = append(names, dir+"/"+n)
 		}
 	}
 	if err == nil && entries == nil {
 		err = errors.New("it is not a directory")
 	}
 	r.mu.Lock()
-	r.dir, r.dirErr = names, ghclient.Check(err)
+	f.names, f.err = names, ghclient.Check(err)
 	r.mu.Unlock()
+}
+
+// dir is what was read of a folder at ref: its files, and why it could not be read.
+func (r *reads) dir(dir, ref string) ([]string, error) {
+	if f := r.dirs[fileKey(dir, ref)]; f != nil {
+		return f.names, f.err
+	}
+	return nil, errPending
 }
 
 // read reads one workflow file at ref, once, in this goroutine's turn.
@@ -138,12 +170,20 @@ func (r *reads) second(ctx context.Context, p *pool) {
 	if r.err != nil {
 		return
 	}
+	if r.forge == ghclient.Gitea {
+		for _, t := range r.targets {
+			if file, _ := r.giteaFile(t); t.Event == event.WorkflowDispatch && file != "" {
+				p.do(func() { r.read(ctx, file, t.Ref) })
+			}
+		}
+		return
+	}
 	for _, name := range r.candidates() {
 		p.do(func() { r.read(ctx, name, "") })
 	}
 	for _, t := range r.targets {
 		if w := r.listed(t); t.Event == event.WorkflowDispatch && fileOf(t) == "" && w != nil {
-			p.do(func() { r.read(ctx, w.GetPath(), t.Ref) })
+			p.do(func() { r.read(ctx, w.Path, t.Ref) })
 		}
 	}
 }
@@ -151,31 +191,57 @@ func (r *reads) second(ctx context.Context, p *pool) {
 // candidates are the files a repository_dispatch may start: those in the directory, or,
 // when it could not be read, the list's paths under .github/workflows.
 func (r *reads) candidates() []string {
-	if r.dirErr == nil || r.dir != nil {
-		return r.dir
+	names, err := r.dir(workflowsDir, "")
+	if err == nil || names != nil {
+		return names
 	}
 	var out []string
 	for _, w := range r.list {
-		if p := w.GetPath(); path.Dir(p) == workflowsDir {
-			out = append(out, p)
+		if path.Dir(w.Path) == workflowsDir {
+			out = append(out, w.Path)
 		}
 	}
 	return out
 }
 
+// giteaFile is the path of a workflow_dispatch target's file as Gitea reads it at the
+// target's ref: in .gitea/workflows where that folder exists, else in .github/workflows
+// (Gitea reads it only then); "" when that cannot be told. missing: .gitea/workflows
+// exists there and holds no such file, so Gitea would answer 404.
+func (r *reads) giteaFile(t event.Target) (p string, missing bool) {
+	name := t.Workflow
+	if t.WorkflowByName {
+		w := r.listed(t)
+		if w == nil {
+			return "", false
+		}
+		name = path.Base(w.Path)
+	}
+	names, err := r.dir(giteaDir, t.Ref)
+	switch {
+	case err == nil && slices.Contains(names, giteaDir+"/"+name):
+		return giteaDir + "/" + name, false
+	case err == nil:
+		return "", true
+	case ghclient.CauseOf(err).Kind == ghclient.NotFound:
+		return workflowsDir + "/" + name, false
+	}
+	return "", false
+}
+
 // listed is the list's entry for a workflow_dispatch target's workflow: by path, by ID,
 // or by name as the send finds it (dispatch.NamedWorkflows: the first exact match, else
 // the only one ignoring case); nil when not found.
-func (r *reads) listed(t event.Target) *github.Workflow {
+func (r *reads) listed(t event.Target) *dispatch.Workflow {
 	if t.WorkflowByName {
 		if named, exact := dispatch.NamedWorkflows(r.list, t.Workflow); exact || len(named) == 1 {
-			return named[0]
+			return &named[0]
 		}
 		return nil
 	}
-	for _, w := range r.list {
-		if w.GetPath() == fileOf(t) || strconv.FormatInt(w.GetID(), 10) == t.Workflow {
-			return w
+	for i, w := range r.list {
+		if w.Path == fileOf(t) || w.ID == t.Workflow {
+			return &r.list[i]
 		}
 	}
 	return nil

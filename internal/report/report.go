@@ -51,7 +51,7 @@ func SentLine(r outcome.Result) string {
 	if r.Event == event.WorkflowDispatch {
 		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.SentRef(), r.Repo.String())
 	}
-	return untrusted.Line(fmt.Sprintf("%sDispatched %s: GitHub answered %d%s", r.Place(), what, r.Receipt.HTTPStatus, requestID(r.Receipt.RequestID)), 0)
+	return untrusted.Line(fmt.Sprintf("%sDispatched %s: %s answered %d%s", r.Place(), what, r.Receipt.Forge, r.Receipt.HTTPStatus, requestID(r.Receipt.RequestID)), 0)
 }
 
 // requestID is " (request ID X)", or nothing when GitHub sent none.
@@ -73,7 +73,7 @@ func FailureLine(r outcome.Result) string {
 	case r.FollowOnly: // nothing was sent: what failed is following the run
 		return untrusted.Line(fmt.Sprintf("%s%s%s", r.Place(), r.Error(), requestID(id)), 0)
 	case r.Delivered():
-		return untrusted.Line(fmt.Sprintf("%s: GitHub accepted the event, but %s%s", r.Label(), r.Error(), requestID(id)), 0)
+		return untrusted.Line(fmt.Sprintf("%s: %s accepted the event, but %s%s", r.Label(), r.Receipt.Forge, r.Error(), requestID(id)), 0)
 	}
 	return untrusted.Line(fmt.Sprintf("%sdispatch to %s failed: %s%s", r.Place(), r.Target.Name(r.SentRef()), r.Error(), requestID(id)), 0)
 }
@@ -211,7 +211,7 @@ func Warnings(r outcome.Result) []string {
 		if r.Receipt.DistinctID != "" {
 			on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
 		}
-		out = append(out, untrusted.Line(fmt.Sprintf("%s: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), on), 0))
+		out = append(out, untrusted.Line(fmt.Sprintf("%s: an attempt %s may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), r.Receipt.Forge, on), 0))
 	}
 	for _, w := range r.Run.Warnings {
 		out = append(out, untrusted.Line(r.Place()+r.Repo.String()+": "+w, 0))

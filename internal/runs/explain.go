@@ -96,12 +96,11 @@ func (p *Client) explainedJobs(ctx context.Context, runID int64) ([]explainedJob
 			TotalCount int            `json:"total_count"`
 			Jobs       []explainedJob `json:"jobs"`
 		}
-		path := fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=%d&page=%d", runID, perPage, page)
-		if err := p.get(ctx, p.Repo.Path()+path, "jobs", &list); err != nil {
+		if err := p.get(ctx, p.jobsPath(runID, page), "jobs", &list); err != nil {
 			return nil, err
 		}
 		all = append(all, list.Jobs...)
-		if page*perPage >= list.TotalCount || len(list.Jobs) < perPage {
+		if size := p.Server.PageSize(); page*size >= list.TotalCount || len(list.Jobs) < size {
 			break
 		}
 	}
@@ -158,9 +157,14 @@ func levelRank(rank map[string]int, level string) int {
 }
 
 // logTail fetches a job's log (GitHub redirects to a storage host, reached without the
-// token) and keeps its last n lines, timestamps cut, whatever its size.
+// token; Gitea answers with it) and keeps its last n lines, timestamps cut, whatever its
+// size: on Gitea the last n before the runner's own closing lines.
 func (p *Client) logTail(ctx context.Context, jobID int64, n int) ([]string, error) {
+	gitea := p.Server.Forge() == ghclient.Gitea
 	tail := newTail(n)
+	if gitea {
+		tail = newTail(n + maxRunnerLines)
+	}
 	err := p.fetch(ctx, p.Repo.Path()+fmt.Sprintf("actions/jobs/%d/logs", jobID), maxLogBytes, func(body io.Reader) error {
 		if _, err := io.Copy(tail, body); err != nil && !errors.Is(err, ghclient.ErrBodyTooLarge) {
 			return err
@@ -170,7 +174,34 @@ func (p *Client) logTail(ctx context.Context, jobID int64, n int) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	return tail.lines(), nil
+	lines := tail.lines()
+	if gitea {
+		lines = withoutRunnerLines(lines)
+		lines = lines[max(len(lines)-n, 0):]
+	}
+	return lines, nil
+}
+
+// maxRunnerLines is how many closing lines of its own Gitea's runner writes at most.
+const maxRunnerLines = 4
+
+// withoutRunnerLines is a Gitea job's log without the closing lines its runner writes
+// after the job's own (gitea.com/gitea/runner: "Cleaning up container for job build",
+// "Job failed", "Job 'build' failed"), which say nothing of why the job failed.
+func withoutRunnerLines(lines []string) []string {
+	for cut := 0; cut < maxRunnerLines && len(lines) > 0; cut++ {
+		last := lines[len(lines)-1]
+		name, quoted := strings.CutPrefix(last, "Job '")
+		switch {
+		case last == "Job failed", last == "Job succeeded",
+			quoted && strings.HasSuffix(name, "' failed"),
+			strings.HasPrefix(last, "Cleaning up ") && strings.Contains(last, " for job "):
+			lines = lines[:len(lines)-1]
+		default:
+			return lines
+		}
+	}
+	return lines
 }
 
 // tail keeps the last n lines written to it, each cut as it is read (a line of any length

@@ -23,6 +23,13 @@ type Dispatched struct {
 	Accepted   time.Time // when GitHub accepted the event
 	RunID      int64     // set when GitHub named the run
 	RunURL     string
+	// Unnamed: a workflow_dispatch the server accepted without naming the run where it was
+	// asked to (a 204): its run is found by elimination (Query.Elimination) unless its
+	// distinct ID is in the title. Ref and Before (the newest run of the workflow before
+	// it was sent, 0 when not read) tell it from the others.
+	Unnamed bool
+	Ref     string
+	Before  int64
 }
 
 // Follow says how far to follow a run, and for how long.
@@ -184,6 +191,9 @@ func (p *Client) locate(ctx context.Context, d Dispatched, wait event.Wait, dead
 		q := Query{Event: d.Event, DistinctID: d.DistinctID, Since: d.Accepted}
 		if d.Event == event.WorkflowDispatch {
 			q.Workflow = d.Workflow // the runs endpoint takes its numeric ID or file name
+		}
+		if d.Unnamed {
+			q.Elimination, q.Branch, q.After = true, d.Ref, d.Before
 		}
 		run, err := p.Find(ctx, q, deadline)
 		if err == nil {

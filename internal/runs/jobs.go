@@ -3,6 +3,7 @@ package runs
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -48,8 +49,7 @@ func (p *Client) jobsOf(ctx context.Context, runID int64) ([]Job, error) {
 				HTMLURL    string     `json:"html_url"`
 			} `json:"jobs"`
 		}
-		path := fmt.Sprintf("actions/runs/%d/jobs?filter=latest&per_page=%d&page=%d", runID, perPage, page)
-		if err := p.get(ctx, p.Repo.Path()+path, "jobs", &list); err != nil {
+		if err := p.get(ctx, p.jobsPath(runID, page), "jobs", &list); err != nil {
 			return nil, fmt.Errorf("listing the run's jobs: %w", err)
 		}
 		for _, j := range list.Jobs {
@@ -65,11 +65,18 @@ func (p *Client) jobsOf(ctx context.Context, runID int64) ([]Job, error) {
 			}
 			all = append(all, job)
 		}
-		if page*perPage >= list.TotalCount || len(list.Jobs) < perPage {
+		if size := p.Server.PageSize(); page*size >= list.TotalCount || len(list.Jobs) < size {
 			break
 		}
 	}
 	return all, nil
+}
+
+// jobsPath is page n of the jobs of the run's latest attempt.
+func (p *Client) jobsPath(runID int64, page int) string {
+	v := url.Values{}
+	v.Set("filter", "latest")
+	return p.Repo.Path() + fmt.Sprintf("actions/runs/%d/jobs?", runID) + p.Server.Page(v, page).Encode()
 }
 
 // named is what a listing says of the jobs asked for: those it has (in its order), the

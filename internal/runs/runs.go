@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +30,8 @@ type Run struct {
 	Conclusion   Conclusion `json:"conclusion"`
 	DisplayTitle string     `json:"display_title"`
 	Event        event.Kind `json:"event"`
-	CreatedAt    time.Time  `json:"created_at"`
+	HeadBranch   string     `json:"head_branch"`
+	CreatedAt    time.Time  `json:"created_at"` // zero on Gitea, whose runs have none
 	// Approvals are the environments the run waited for, as last read when its status
 	// became waiting (kept once it goes on); none when it never waited.
 	Approvals []Approval `json:"-"`
@@ -46,10 +46,20 @@ const (
 	findFirst = 2 * time.Second  // runs appear seconds after the dispatch
 	pollEvery = 3 * time.Second  // while answers are 304 (free): a change is seen within seconds
 	pollMax   = 20 * time.Second // back-off cap while answers cost rate limit but change nothing
-	perPage   = 100
+	// pollUnmetered is the poll of a server that neither counts requests against a rate
+	// limit nor answers conditionally (Gitea: every answer a full 200, no X-RateLimit-*):
+	// backing off would only delay noticing the end, so a change is seen within 2 s, at
+	// 40 requests a minute for a run (80 when its jobs are read too).
+	pollUnmetered = 1500 * time.Millisecond
 	// maxPages bounds one look for the run: 1,000 runs created since the dispatch are
 	// more than any repository starts in minutes.
 	maxPages = 10
+	// undatedPages bounds a look through runs that carry no creation time (Gitea's) and no
+	// run to stop at: a run just dispatched is among the newest.
+	undatedPages = 2
+	// eliminationSkew is how much earlier than the answer that accepted the dispatch (its
+	// Date, whole seconds, on the server's clock) the run it started may say it was created.
+	eliminationSkew = 2 * time.Second
 )
 
 // Client is a client of one repository's workflow runs: it finds and follows them, explains
@@ -58,11 +68,16 @@ type Client struct {
 	API   *github.Client
 	Repo  event.Repo
 	Clock ghclient.Clock
+	// Server is what the step knows of the server: its forge (Gitea cannot cancel a run),
+	// how it pages lists. Nil: GitHub.
+	Server *ghclient.Server
 	// OnAttempt hears about failed or retried poll requests, for the audit log; may be nil.
 	OnAttempt func(target string, a ghclient.Attempt)
 
 	etags  map[string]cached // by request path: conditional requests
 	costly int               // answers that counted against the rate limit (not 304)
+	// unmetered: the last full answer carried neither an ETag nor rate-limit headers.
+	unmetered bool
 }
 
 type cached struct {
@@ -70,12 +85,20 @@ type cached struct {
 	body []byte
 }
 
-// Query says which run to find.
+// Query says which run to find: the one whose title carries the distinct ID, or, by
+// elimination, the only run of the workflow, event and branch newer than the dispatch.
 type Query struct {
 	Event      event.Kind
 	Workflow   string    // for workflow_dispatch: list that workflow's runs only
 	DistinctID string    // the run's title must contain it
-	Since      time.Time // when the event was accepted (by our clock)
+	Since      time.Time // when the event was accepted (by the server's clock, or ours)
+	// Elimination: the server named no run and the dispatch carries no distinct ID (a
+	// workflow_dispatch answered 204 where a run was expected): the run is the only one
+	// of the workflow, event and Branch newer than the dispatch, which is told by After
+	// (a run with a greater ID) or else by the runs' creation time.
+	Elimination bool
+	Branch      string // the ref dispatched to
+	After       int64  // the newest run of the workflow before the dispatch; 0: not known
 }
 
 // NotFoundError says that no run carrying the distinct ID appeared in time, and what the
@@ -95,7 +118,7 @@ func (e *NotFoundError) Error() string {
 // whose title contains the distinct ID appears, or deadline passes. It pages through all
 // results each time.
 func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, error) {
-	if q.DistinctID == "" {
+	if q.DistinctID == "" && !q.Elimination {
 		return Run{}, errors.New("the run cannot be identified: the dispatch carries no distinct ID")
 	}
 	start := p.Clock.Now()
@@ -121,32 +144,83 @@ func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 }
 
 // look pages through the runs listing once, newest first, for the run whose title carries
-// the distinct ID. It stops at the first run created before the dispatch (less ClockSkew),
-// at the last page, or after maxPages, whatever the server says of its total.
+// the distinct ID, or the one run a look by elimination leaves. It stops at the first run
+// older than the dispatch (by ID when After is known, else created before it, less
+// ClockSkew), at the last page, or after maxPages (undatedPages for runs without a
+// creation time), whatever the server says of its total.
 func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, bool, error) {
 	oldest := q.Since.Add(-ClockSkew)
-	for page := 1; page <= maxPages; page++ {
+	size, pages := p.Server.PageSize(), maxPages
+	var left []Run // by elimination: the runs it leaves
+	undated := false
+	for page := 1; page <= pages; page++ {
 		var list struct {
 			TotalCount   int   `json:"total_count"`
 			WorkflowRuns []Run `json:"workflow_runs"`
 		}
-		if err := p.get(ctx, listPath(p.Repo, q, page), "runs", &list); err != nil {
+		if err := p.get(ctx, p.listPath(q, page), "runs", &list); err != nil {
 			return Run{}, false, fmt.Errorf("listing runs: %w", err)
 		}
 		for _, r := range list.WorkflowRuns {
-			if !r.CreatedAt.IsZero() && r.CreatedAt.Before(oldest) {
-				return Run{}, false, nil // older than the dispatch: so is the rest
+			if q.After > 0 && r.ID <= q.After || q.After == 0 && !r.CreatedAt.IsZero() && r.CreatedAt.Before(oldest) {
+				return p.eliminated(q, left, undated)
+			}
+			if r.CreatedAt.IsZero() && q.After == 0 {
+				undated, pages = true, min(pages, undatedPages)
 			}
 			seen[r.ID] = true
-			if r.Event == q.Event && HasToken(r.DisplayTitle, q.DistinctID) {
+			switch {
+			case r.Event != q.Event:
+			case HasToken(r.DisplayTitle, q.DistinctID):
 				return p.checked(r), true, nil
+			case q.Elimination && (q.Branch == "" || r.HeadBranch == q.Branch) &&
+				(q.After > 0 || !r.CreatedAt.IsZero() && !r.CreatedAt.Before(q.Since.Add(-eliminationSkew))):
+				left = append(left, r)
 			}
 		}
-		if page*perPage >= list.TotalCount || len(list.WorkflowRuns) < perPage {
+		if page*size >= list.TotalCount || len(list.WorkflowRuns) < size {
 			break
 		}
 	}
+	return p.eliminated(q, left, undated)
+}
+
+// eliminated is what a look by elimination found: the one run it left, or that it cannot
+// tell which run is the dispatch's (several left, or runs that say neither when they were
+// created nor anything to tell them by); nothing yet when no run is left.
+func (p *Client) eliminated(q Query, left []Run, undated bool) (Run, bool, error) {
+	switch {
+	case !q.Elimination:
+		return Run{}, false, nil
+	case len(left) == 1:
+		return p.checked(left[0]), true, nil
+	case len(left) > 1:
+		return Run{}, false, &AmbiguousError{Runs: len(left), Forge: p.Server.Forge()}
+	case undated && q.After == 0:
+		return Run{}, false, &AmbiguousError{Forge: p.Server.Forge()}
+	}
 	return Run{}, false, nil
+}
+
+// AmbiguousError says that the run a dispatch started cannot be told from others: the
+// server named none, the dispatch carries no distinct ID, and more than one run of the
+// workflow, event and ref started since (Runs), or the runs carry no creation time.
+type AmbiguousError struct {
+	Runs  int // runs left by elimination; 0: the runs could not be dated
+	Forge ghclient.Forge
+}
+
+func (e *AmbiguousError) Error() string {
+	if e.Runs == 0 {
+		return fmt.Sprintf("the run cannot be identified: %s accepted the dispatch without naming its run, and its runs carry no creation time to tell it by", e.Forge)
+	}
+	return fmt.Sprintf("the run cannot be identified: %s accepted the dispatch without naming its run, and %d runs of the workflow on that ref started since", e.Forge, e.Runs)
+}
+
+// Hint says how to make the run findable.
+func (e *AmbiguousError) Hint(cli bool) string {
+	return pick(cli, "set add-distinct-id: true, declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name: the run is then found by it",
+		"pass --add-distinct-id, declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name: the run is then found by it")
 }
 
 // HasToken reports whether id occurs in title as a whole token: at the ends or between
@@ -188,16 +262,23 @@ func (p *Client) checked(r Run) Run {
 	return r
 }
 
-func listPath(repo event.Repo, q Query, page int) string {
+// listPath is page n of the runs the query looks through: the workflow's (or the
+// repository's) runs of its event (and branch), newest first; on GitHub created since the
+// dispatch (less ClockSkew). Gitea ignores that filter and pages by limit.
+func (p *Client) listPath(q Query, page int) string {
 	v := url.Values{}
 	v.Set("event", string(q.Event))
-	v.Set("created", ">="+q.Since.Add(-ClockSkew).UTC().Format(time.RFC3339))
-	v.Set("per_page", strconv.Itoa(perPage))
-	v.Set("page", strconv.Itoa(page))
-	if q.Workflow != "" {
-		return repo.Path() + "actions/workflows/" + url.PathEscape(q.Workflow) + "/runs?" + v.Encode()
+	if q.Branch != "" {
+		v.Set("branch", q.Branch)
 	}
-	return repo.Path() + "actions/runs?" + v.Encode()
+	if p.Server.Forge() != ghclient.Gitea {
+		v.Set("created", ">="+q.Since.Add(-ClockSkew).UTC().Format(time.RFC3339))
+	}
+	v = p.Server.Page(v, page)
+	if q.Workflow != "" {
+		return p.Repo.Path() + "actions/workflows/" + url.PathEscape(q.Workflow) + "/runs?" + v.Encode()
+	}
+	return p.Repo.Path() + "actions/runs?" + v.Encode()
 }
 
 // Get fetches a run. A run GitHub does not know (404) is a *RunNotFoundError.
@@ -410,9 +491,13 @@ func sameJobs(a, b []Job) bool {
 
 // next is the wait before the next poll: every few seconds while GitHub answers 304 (a
 // conditional request that costs nothing) or something changed; longer, up to pollMax,
-// only while answers cost rate limit and change nothing. (A wait GitHub asks for, with
+// only while answers cost rate limit and change nothing; every pollUnmetered on a server
+// that neither meters requests nor answers conditionally. (A wait GitHub asks for, with
 // Retry-After, is the retry policy's.)
 func (p *Client) next(interval time.Duration, costlyBefore int, changed bool) time.Duration {
+	if p.unmetered {
+		return pollUnmetered
+	}
 	if p.costly == costlyBefore || changed {
 		return pollEvery
 	}
@@ -478,6 +563,7 @@ func (p *Client) get(ctx context.Context, path, label string, out any) error {
 	if err != nil {
 		return ghclient.Check(err)
 	}
+	p.unmetered = resp.Header.Get("ETag") == "" && resp.Header.Get("X-RateLimit-Limit") == "" && resp.Header.Get("X-RateLimit-Remaining") == ""
 	// Keep only what was decoded (a few fields a run), not GitHub's whole answer.
 	if etag := resp.Header.Get("ETag"); validETag(etag) {
 		if slim, err := json.Marshal(out); err == nil {

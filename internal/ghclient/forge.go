@@ -1,0 +1,251 @@
+package ghclient
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-github/v66/github"
+)
+
+// Forge is the kind of server behind the API: GitHub (github.com, GHE.com, Enterprise
+// Server, or any server that answers as they do), or Gitea (and its fork Forgejo), which
+// serves GitHub's REST routes under /api/v1 with differences of its own
+// (../shared/gitea-facts.md): no repository_dispatch, no cancel, workflows in
+// .gitea/workflows, lists paged by limit, the run named only when asked in the query.
+type Forge int
+
+// The forges.
+const (
+	GitHub Forge = iota
+	Gitea
+)
+
+// String is the forge's name, as messages say it: "GitHub answered 404".
+func (f Forge) String() string {
+	if f == Gitea {
+		return "Gitea"
+	}
+	return "GitHub"
+}
+
+// GiteaDetailsMinor is the first Gitea release (1.26) that names the run a
+// workflow_dispatch started, when asked with ?return_run_details=true; 1.24 and 1.25
+// answer 204 whatever is asked.
+const GiteaDetailsMinor = 26
+
+// Forge is the forge the server is taken for: GitHub until something says otherwise (an
+// API root at /api/v1, a Gitea runner, Gitea's answer to GET /version).
+func (s *Server) Forge() Forge {
+	if s == nil {
+		return GitHub
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.forge
+}
+
+// ForgeVersion is the version the server's GET /version named ("1.27.3"), if it was asked.
+func (s *Server) ForgeVersion() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.forgeVersion
+}
+
+// NamesRuns reports whether a workflow_dispatch to the server is answered with the run it
+// started (when asked as the server wants): GitHub's, under API version 2026-03-10 or with
+// return_run_details (Enterprise Server before 3.21 is told apart by its release, and by
+// its refusal); Gitea's from 1.26 on. A Gitea whose version is not known (a development
+// build, an answer that was not read) is not counted on.
+func (s *Server) NamesRuns() bool {
+	if s.Forge() != Gitea {
+		return true
+	}
+	major, minor, ok := semver(s.ForgeVersion())
+	return ok && (major > 1 || major == 1 && minor >= GiteaDetailsMinor)
+}
+
+// semver reads "1.27.3" (or "1.27", "v1.27.3-rc1", Forgejo's "11.0.1+gitea-1.22.0", whose
+// Gitea part counts) as major and minor.
+func semver(v string) (major, minor int, ok bool) {
+	if _, gitea, found := strings.Cut(v, "+gitea-"); found {
+		v = gitea
+	}
+	v = strings.TrimPrefix(v, "v")
+	a, rest, _ := strings.Cut(v, ".")
+	b, _, _ := strings.Cut(rest, ".")
+	b, _, _ = strings.Cut(b, "-")
+	if !digits(a, 4) || !digits(b, 4) {
+		return 0, 0, false
+	}
+	major, _ = strconv.Atoi(a)
+	minor, _ = strconv.Atoi(b)
+	return major, minor, true
+}
+
+// MayBeGitea says that the server may be Gitea before anything is asked: the runner is a
+// Gitea runner (GITEA_ACTIONS) and the API is its own. The forge is then taken for Gitea,
+// and Identify asks its version.
+func (s *Server) MayBeGitea() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forge, s.ask = Gitea, true
+}
+
+// Identify learns the forge with at most one request, once a step, and only where
+// something already says it may be Gitea (an API root at /api/v1, a Gitea runner): GET
+// version, which Gitea answers {"version": "1.27.3"}. Any other answer (GitHub's 404, a
+// proxy's page) makes it GitHub; no answer leaves what the address said. A GitHub API
+// root is never asked.
+func (s *Server) Identify(ctx context.Context, c *github.Client) {
+	s.mu.Lock()
+	ask := s.ask && !s.asked
+	s.asked = true
+	s.mu.Unlock()
+	if !ask {
+		return
+	}
+	req, err := c.NewRequest("GET", "version", nil)
+	if err != nil {
+		return
+	}
+	var v struct {
+		Version *string `json:"version"`
+	}
+	resp, err := c.Do(ctx, req, &v)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err == nil && v.Version != nil && len(*v.Version) <= 64 && *v.Version != "":
+		s.forge, s.forgeVersion = Gitea, cleanVersion(*v.Version)
+	case resp != nil && resp.Response != nil && (err == nil || errors.As(err, new(*github.ErrorResponse))):
+		s.forge = GitHub // answered, not as Gitea does
+	}
+}
+
+// cleanVersion keeps the printable ASCII of a version the server named.
+func cleanVersion(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r > '~' {
+			return -1
+		}
+		return r
+	}, v)
+}
+
+// giteaRoot reports whether the API root is at /api/v1, Gitea's (and Forgejo's).
+func giteaRoot(base *url.URL) bool {
+	return strings.HasSuffix(strings.ToLower(strings.TrimSuffix(base.Path, "/")), "/api/v1")
+}
+
+// PageSize is how many entries a page of a listing holds when asked for the most: GitHub's
+// 100 (per_page), Gitea's 50 (limit; it ignores per_page).
+func (s *Server) PageSize() int {
+	if s.Forge() == Gitea {
+		return 50
+	}
+	return 100
+}
+
+// Page sets the query of page n of a listing, with the most entries the server gives a
+// page: per_page on GitHub, limit on Gitea.
+func (s *Server) Page(v url.Values, n int) url.Values {
+	if v == nil {
+		v = url.Values{}
+	}
+	if s.Forge() == Gitea {
+		v.Set("limit", strconv.Itoa(s.PageSize()))
+	} else {
+		v.Set("per_page", strconv.Itoa(s.PageSize()))
+	}
+	v.Set("page", strconv.Itoa(n))
+	return v
+}
+
+// Forge and the answers: each request carries its step's Server in its context, so that
+// the classification of a failure names the forge that answered ("Gitea answered 403").
+
+type serverKey struct{}
+
+// withServer is req carrying s, for the classification of its answer.
+func withServer(req *http.Request, s *Server) *http.Request {
+	return req.WithContext(context.WithValue(req.Context(), serverKey{}, s))
+}
+
+// servedBy is the Server a request of resp was sent for; nil when none.
+func servedBy(resp *http.Response) *Server {
+	if resp == nil || resp.Request == nil {
+		return nil
+	}
+	s, _ := resp.Request.Context().Value(serverKey{}).(*Server)
+	return s
+}
+
+// forgeError is a request to a server that got no answer: it names the forge the error
+// message speaks of ("no answer from Gitea").
+type forgeError struct {
+	server *Server
+	err    error
+}
+
+func (e *forgeError) Error() string { return e.err.Error() }
+func (e *forgeError) Unwrap() error { return e.err }
+
+// forgeOf is the forge err came from: the Server of its answer's request, or of the
+// request that got none.
+func forgeOf(err error) Forge {
+	var fe *forgeError
+	if errors.As(err, &fe) {
+		return fe.server.Forge()
+	}
+	var rl *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	var er *github.ErrorResponse
+	switch {
+	case errors.As(err, &rl):
+		return servedBy(rl.Response).Forge()
+	case errors.As(err, &abuse):
+		return servedBy(abuse.Response).Forge()
+	case errors.As(err, &er):
+		return servedBy(er.Response).Forge()
+	}
+	return GitHub
+}
+
+// What a forge may not have.
+const (
+	UnsupportedRepositoryDispatch = "repository_dispatch"
+	UnsupportedCancel             = "cancel"
+)
+
+// UnsupportedError says that the forge has no API for what was asked, so nothing was
+// sent: Gitea has no repository_dispatch (go-gitea/gitea#24132), and cancels a run only
+// from its web page.
+type UnsupportedError struct {
+	Forge Forge
+	What  string // UnsupportedRepositoryDispatch or UnsupportedCancel
+}
+
+func (e *UnsupportedError) Error() string {
+	if e.What == UnsupportedCancel {
+		return e.Forge.String() + " has no API to cancel a run (only the run's web page can)"
+	}
+	return "not sent: " + e.Forge.String() + " has no repository_dispatch (no workflow of it can listen for one); send workflow_dispatch instead"
+}
+
+// Hint says what to send instead of what the forge does not have.
+func (e *UnsupportedError) Hint(cli bool) string {
+	if e.What == UnsupportedCancel {
+		return "cancel the run on its page"
+	}
+	if cli {
+		return "give the receiving workflow `on: workflow_dispatch` (with inputs for what the payload carried) and send it with --workflow FILE --inputs JSON"
+	}
+	return "give the receiving workflow `on: workflow_dispatch` (with inputs for what the payload carried) and send it with the inputs workflow: FILE and inputs: JSON"
+}
