@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Finds the dispatch binary for the portable action: on a release commit, downloads the
 # release's binary for this runner and checks its SHA-256 against the one the release
-# commit wrote into action.yml; on main, says to build it from source. Outputs: path, and
-# build=true when it must be built.
+# commit wrote into action.yml; on main, says to build it from source. Outputs: path,
+# build=true when it must be built, and setup-go=true when the runner has no Go recent
+# enough for go.mod (a self-hosted or Gitea runner often has one: nothing to fetch then).
+# GitHub's runners name the OS and architecture Linux/macOS/Windows and X64/ARM64; Gitea's
+# (and nektos/act's) say linux and amd64: both are taken, in any case.
 set -euo pipefail
 
-case "$RUNNER_OS_NAME" in
-  Linux) os=linux ;;
-  macOS) os=darwin ;;
-  Windows) os=windows ;;
+lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+case "$(lower "$RUNNER_OS_NAME")" in
+  linux) os=linux ;;
+  macos | darwin) os=darwin ;;
+  windows) os=windows ;;
   *) echo "::error title=Unsupported runner::dispatch-action has no binary for runner OS $RUNNER_OS_NAME"; exit 1 ;;
 esac
-case "$RUNNER_ARCH_NAME" in
-  X64) arch=amd64 ;;
-  ARM64) arch=arm64 ;;
+case "$(lower "$RUNNER_ARCH_NAME")" in
+  x64 | amd64 | x86_64) arch=amd64 ;;
+  arm64 | aarch64) arch=arm64 ;;
   *) echo "::error title=Unsupported runner::dispatch-action has no binary for runner architecture $RUNNER_ARCH_NAME"; exit 1 ;;
 esac
 ext=""
@@ -27,6 +31,14 @@ echo "path=$bin" >> "$GITHUB_OUTPUT"
 if [ -z "${DISPATCH_RELEASE:-}" ]; then
   echo "Unreleased version of the action: building the binary from source."
   echo "build=true" >> "$GITHUB_OUTPUT"
+  need=$(sed -n 's/^go \([0-9][0-9.]*\).*/\1/p' "${GITHUB_ACTION_PATH:-.}/../go.mod")
+  have=$(go env GOVERSION 2>/dev/null | sed 's/^go//' || true)
+  if [ -n "$have" ] && [ -n "$need" ] && [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" = "$need" ]; then
+    echo "The runner's Go $have is recent enough (go.mod asks for $need): actions/setup-go is not needed."
+    echo "setup-go=false" >> "$GITHUB_OUTPUT"
+  else
+    echo "setup-go=true" >> "$GITHUB_OUTPUT"
+  fi
   exit 0
 fi
 

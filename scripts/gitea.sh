@@ -92,12 +92,13 @@ api() {
 }
 
 # seed creates each fixture repository (a folder of $fixtures) with its files, committed
-# through the contents API, and the secrets its workflows use.
+# through the contents API, and the secrets its workflows use; and the stand-in of
+# actions/setup-go the portable action names.
 seed() {
   local repo file rel content
   for repo in "$fixtures"/*/; do
     repo=$(basename "$repo")
-    api POST /user/repos "{\"name\":\"$repo\",\"auto_init\":true,\"default_branch\":\"main\",\"private\":true}" > /dev/null
+    api POST /user/repos "{\"name\":\"$repo\",\"auto_init\":true,\"default_branch\":\"main\"}" > /dev/null
     while IFS= read -r file; do
       rel=${file#"$fixtures/$repo/"}
       # Placeholders a workflow needs from this instance: where the test puts the binary,
@@ -107,6 +108,18 @@ seed() {
     done < <(find "$fixtures/$repo" -type f | sort)
     api PUT "/repos/$OWNER/$repo/actions/secrets/DISPATCH_TOKEN" "{\"data\":\"$TOKEN\"}" > /dev/null
   done
+  # Gitea's runner fetches every action a composite names, even one whose step is skipped
+  # (the portable action's actions/setup-go, on a runner whose Go is recent enough), from
+  # the instance's default actions host: here the instance itself (DEFAULT_ACTIONS_URL =
+  # self), as on an offline Gitea with mirrored actions. The stand-in of .ci/act/setup-go
+  # is served as actions/setup-go, at the pinned commit as a tag of that name (git
+  # resolves a name before a hash).
+  local pin; pin=$(grep -o 'actions/setup-go@[0-9a-f]\{40\}' "$root/portable/action.yml" | cut -d@ -f2)
+  api POST /orgs '{"username":"actions","visibility":"public"}' > /dev/null
+  api POST /orgs/actions/repos '{"name":"setup-go","auto_init":true,"default_branch":"main"}' > /dev/null
+  content=$(base64 -w0 < "$root/.ci/act/setup-go/action.yml")
+  api POST /repos/actions/setup-go/contents/action.yml "{\"content\":\"$content\",\"message\":\"stand-in\",\"branch\":\"main\"}" > /dev/null
+  api POST /repos/actions/setup-go/tags "{\"tag_name\":\"$pin\",\"target\":\"main\"}" > /dev/null
 }
 
 start() {
@@ -155,6 +168,7 @@ ROOT = $DIR/data/repos
 
 [actions]
 ENABLED = true
+DEFAULT_ACTIONS_URL = self
 
 [cron.update_checker]
 ENABLED = false

@@ -72,8 +72,8 @@ func causeReason(r outcome.Result) reason {
 		switch {
 		case r.Delivered():
 			return runUnreadable
-		case r.Event == event.WorkflowDispatch && !r.FollowOnly:
-			return workflowNotFound
+		case r.Event == event.WorkflowDispatch && !r.FollowOnly && r.SentRef() != "":
+			return workflowNotFound // (with no ref, the default branch could not be read: the repository was not found)
 		}
 		return repoNotFound
 	case ghclient.Unauthorized:

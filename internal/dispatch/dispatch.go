@@ -45,12 +45,13 @@ type Receipt struct {
 	IDInInputs bool
 	RunID      int64  // the run GitHub named in its answer (workflow_dispatch)
 	RunURL     string // its web address, checked
-	// Before is the newest run of the workflow before it was sent, read where the server
-	// is known not to name the run (Gitea before 1.26): a newer run of the workflow, event
-	// and ref, alone, is the one it started. 0: not read.
-	Before int64
-	Forge  ghclient.Forge // the forge that was sent to, whose answers messages name
-	Err    error          // why the event was not accepted; nil when it was
+	// Before and Upto bracket the run a dispatch started where the server is not known to
+	// name it (Gitea before 1.26, which creates the run before it answers): the newest run
+	// of the workflow just before it was sent, and just after it was accepted. The run is
+	// newer than Before and no newer than Upto; 0: not read.
+	Before, Upto int64
+	Forge        ghclient.Forge // the forge that was sent to, whose answers messages name
+	Err          error          // why the event was not accepted; nil when it was
 }
 
 // OK reports whether GitHub accepted the event.
@@ -192,20 +193,31 @@ func sendNamingTheRun(ctx context.Context, client *github.Client, path, label st
 // sendToGitea sends workflow_dispatch as Gitea takes it: the run asked for in the query
 // (?return_run_details=true, which Gitea 1.26 and later answer with 200 naming the run;
 // it ignores API versions), every input as a JSON string (it refuses a number or a
-// boolean). A Gitea known to answer 204 whatever is asked (before 1.26) first has its
-// newest run of the workflow read, so that the run the dispatch started can be told from
-// the others (runs.Find, by elimination).
+// boolean). To a Gitea not known to name the run (before 1.26, or of a version not
+// known) the step's distinct ID goes among the inputs (Gitea drops an input the workflow
+// does not declare, so this costs nothing), and the newest run of the workflow is read
+// just before and just after: Gitea creates the run before it answers, so the run the
+// dispatch started lies between (runs.Find, by elimination, when its title does not
+// carry the ID).
 func sendToGitea(ctx context.Context, client *github.Client, path, label string, t event.Target, rec *Receipt, o Options) {
-	if id, sent := t.Inputs.StringProperty(event.DistinctIDKey); sent {
+	inputs := t.Inputs
+	bracket := !o.Server.NamesRuns() && !o.DryRun
+	if bracket && t.DistinctID != "" {
+		inputs = inputs.WithDistinctID(t.DistinctID)
+	}
+	if id, sent := inputs.StringProperty(event.DistinctIDKey); sent {
 		rec.DistinctID = id
 	}
-	if !o.Server.NamesRuns() && !o.DryRun {
-		rec.Before = newestRun(ctx, client, o.Server, t.Repo, rec.WorkflowKey)
+	if bracket {
+		rec.Before = newestRun(ctx, client, t.Repo, rec.WorkflowKey)
 	}
 	var details runDetails
-	send(ctx, client, rec, o, label, post(client, path+"?return_run_details=true", event.WorkflowDispatchBody(rec.Ref, t.Inputs.AsStrings()), &details), func(status int) bool {
+	send(ctx, client, rec, o, label, post(client, path+"?return_run_details=true", event.WorkflowDispatchBody(rec.Ref, inputs.AsStrings()), &details), func(status int) bool {
 		return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
 	}, "200 OK naming the run (or 204 No Content)")
+	if bracket && rec.OK() && details.WorkflowRunID == 0 {
+		rec.Upto = newestRun(ctx, client, t.Repo, rec.WorkflowKey)
+	}
 	if rec.OK() && details.WorkflowRunID > 0 {
 		rec.RunID = details.WorkflowRunID
 		if ghclient.WebURL(details.HTMLURL, client.BaseURL) {
@@ -216,7 +228,7 @@ func sendToGitea(ctx context.Context, client *github.Client, path, label string,
 
 // newestRun is the ID of the newest run of the workflow (0 when there is none, or it
 // cannot be read: then the run is found by its creation time).
-func newestRun(ctx context.Context, client *github.Client, server *ghclient.Server, repo event.Repo, workflow string) int64 {
+func newestRun(ctx context.Context, client *github.Client, repo event.Repo, workflow string) int64 {
 	v := url.Values{}
 	v.Set("limit", "1")
 	v.Set("page", "1")

@@ -100,9 +100,9 @@ func (s *Server) MayBeGitea() {
 
 // Identify learns the forge with at most one request, once a step, and only where
 // something already says it may be Gitea (an API root at /api/v1, a Gitea runner): GET
-// version, which Gitea answers {"version": "1.27.3"}. Any other answer (GitHub's 404, a
-// proxy's page) makes it GitHub; no answer leaves what the address said. A GitHub API
-// root is never asked.
+// version, which Gitea answers {"version": "1.27.3"}. A 404, or a success that is not
+// that, makes it GitHub; a refusal of the token (401, 403) or no answer leaves what the
+// address said. A GitHub API root is never asked.
 func (s *Server) Identify(ctx context.Context, c *github.Client) {
 	s.mu.Lock()
 	ask := s.ask && !s.asked
@@ -124,7 +124,7 @@ func (s *Server) Identify(ctx context.Context, c *github.Client) {
 	switch {
 	case err == nil && v.Version != nil && len(*v.Version) <= 64 && *v.Version != "":
 		s.forge, s.forgeVersion = Gitea, cleanVersion(*v.Version)
-	case resp != nil && resp.Response != nil && (err == nil || errors.As(err, new(*github.ErrorResponse))):
+	case resp != nil && resp.Response != nil && (err == nil || resp.StatusCode == http.StatusNotFound):
 		s.forge = GitHub // answered, not as Gitea does
 	}
 }

@@ -25,11 +25,12 @@ type Dispatched struct {
 	RunURL     string
 	// Unnamed: a workflow_dispatch the server accepted without naming the run where it was
 	// asked to (a 204): its run is found by elimination (Query.Elimination) unless its
-	// distinct ID is in the title. Ref and Before (the newest run of the workflow before
-	// it was sent, 0 when not read) tell it from the others.
-	Unnamed bool
-	Ref     string
-	Before  int64
+	// distinct ID is in the title. Ref, Before and Upto (the newest run of the workflow
+	// just before it was sent and just after it was accepted, 0 when not read) tell it
+	// from the others.
+	Unnamed      bool
+	Ref          string
+	Before, Upto int64
 }
 
 // Follow says how far to follow a run, and for how long.
@@ -193,7 +194,7 @@ func (p *Client) locate(ctx context.Context, d Dispatched, wait event.Wait, dead
 			q.Workflow = d.Workflow // the runs endpoint takes its numeric ID or file name
 		}
 		if d.Unnamed {
-			q.Elimination, q.Branch, q.After = true, d.Ref, d.Before
+			q.Elimination, q.Branch, q.After, q.Upto = true, d.Ref, d.Before, d.Upto
 		}
 		run, err := p.Find(ctx, q, deadline)
 		if err == nil {

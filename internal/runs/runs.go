@@ -99,6 +99,7 @@ type Query struct {
 	Elimination bool
 	Branch      string // the ref dispatched to
 	After       int64  // the newest run of the workflow before the dispatch; 0: not known
+	Upto        int64  // the newest run of the workflow once it was accepted; 0: not known
 }
 
 // NotFoundError says that no run carrying the distinct ID appeared in time, and what the
@@ -173,7 +174,7 @@ func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, b
 			case r.Event != q.Event:
 			case HasToken(r.DisplayTitle, q.DistinctID):
 				return p.checked(r), true, nil
-			case q.Elimination && (q.Branch == "" || r.HeadBranch == q.Branch) &&
+			case q.Elimination && (q.Branch == "" || r.HeadBranch == q.Branch) && (q.Upto == 0 || r.ID <= q.Upto) &&
 				(q.After > 0 || !r.CreatedAt.IsZero() && !r.CreatedAt.Before(q.Since.Add(-eliminationSkew))):
 				left = append(left, r)
 			}
