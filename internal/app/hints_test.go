@@ -33,7 +33,7 @@ func answered(status int, header http.Header, message string) error {
 func failed(err error, workflow bool, delivered bool) outcome.Result {
 	r := outcome.Result{Target: event.Target{Repo: event.Repo{Owner: "octo", Name: "data"}, Event: event.RepositoryDispatch, EventType: "e"}}
 	if workflow {
-		r.Event, r.EventType, r.Workflow = event.WorkflowDispatch, "", "deploy.yml"
+		r.Event, r.EventType, r.Workflow, r.Receipt.Ref = event.WorkflowDispatch, "", "deploy.yml", "main"
 	}
 	if delivered {
 		r.Receipt.Accepted = time.Now()
@@ -76,6 +76,11 @@ func TestHints(t *testing.T) {
 		{"422 eleven inputs", failed(answered(422, nil, "No more than 10 properties are allowed; 11 were supplied."), true, false), false, workflowRefused, "send fewer workflow inputs, as GitHub's message says", "--inputs"},
 		{"404 workflow", failed(answered(404, nil, "Not Found"), true, false), false, workflowNotFound,
 			"the workflow file deploy.yml does not exist on", "Actions: write on octo/data (fine-grained)"},
+		{"404 finding the default branch", func() outcome.Result {
+			r := failed(answered(404, nil, "Not Found"), true, false)
+			r.Receipt.Ref = "" // the repository's default branch could not be read: no workflow was asked for
+			return r
+		}(), false, repoNotFound, "check that \"octo/data\" is spelled right", ""},
 		{"403 following a run", func() outcome.Result {
 			r := failed(answered(403, nil, "Resource not accessible by integration"), false, false)
 			r.FollowOnly = true
@@ -131,6 +136,47 @@ func TestHints(t *testing.T) {
 			}
 			if !strings.Contains(action, tc.action) || !strings.Contains(cli, wantCLI) || (tc.why == noHint) != (action == "") {
 				t.Errorf("action hint %q\ncli hint %q", action, cli)
+			}
+		})
+	}
+}
+
+// On Gitea the hints name its scopes, its folders and its API root, and on a Gitea runner
+// what github.token may do; never GitHub's permissions.
+func TestGiteaHints(t *testing.T) {
+	t.Parallel()
+	gitea := func(r outcome.Result) outcome.Result { r.Receipt.Forge = ghclient.Gitea; return r }
+	cases := []struct {
+		name        string
+		r           outcome.Result
+		runner      bool
+		action, cli string // fragments of each mode's hint
+		notIn       string
+	}{
+		{"403 dispatching", gitea(failed(answered(403, nil, "token does not have at least one of required scope(s), required=[write:repository]"), true, false)), false,
+			"Gitea wants a token with the write:repository scope. With a token of your own, create an access token with the write:repository scope",
+			"Gitea wants a token with the write:repository scope (Settings, Applications): export GITHUB_TOKEN=<token>", "Actions: write"},
+		{"403 dispatching on a Gitea runner", gitea(failed(answered(403, nil, "user should have a permission to write to a repo"), true, false)), true,
+			"On a Gitea runner, github.token may dispatch only in its own repository and only read others", "export GITHUB_TOKEN=<token>", "fine-grained"},
+		{"403 reading the run", gitea(failed(answered(403, nil, "Forbidden"), true, true)), false,
+			"read the runs of octo/data: Gitea wants a token with the read:repository scope", "read:repository", "Actions: read"},
+		{"404 workflow", gitea(failed(answered(404, nil, "workflow \"deploy.yml\" doesn't exist"), true, false)), false,
+			"is not in octo/data's .gitea/workflows (or .github/workflows, which it reads only where .gitea/workflows does not exist) on main", "Check --workflow and --ref", "Actions: write"},
+		{"no answer", gitea(failed(&ghclient.Error{Cause: ghclient.Cause{Kind: ghclient.Network, Forge: ghclient.Gitea, Err: errors.New("refused")}}, true, false)), false,
+			"Gitea's API root is https://HOST/api/v1", "--api-url", "Enterprise Server"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := &config.Config{Mode: config.ActionMode}
+			action := hint(cfg, tc.r, time.Now(), tc.runner)
+			cfg.Mode = config.CLIMode
+			cli := hint(cfg, tc.r, time.Now(), tc.runner)
+			if !strings.Contains(action, tc.action) || strings.Contains(action, tc.notIn) {
+				t.Errorf("action: %q\nwant %q, not %q", action, tc.action, tc.notIn)
+			}
+			if !strings.Contains(cli, tc.cli) || strings.Contains(cli, tc.notIn) {
+				t.Errorf("cli: %q\nwant %q, not %q", cli, tc.cli, tc.notIn)
 			}
 		})
 	}
