@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -558,5 +562,81 @@ func TestARunWaitingForApprovalSaysForWhom(t *testing.T) {
 	}
 	if reads != 1 {
 		t.Errorf("pending deployments read %d times, want once", reads)
+	}
+}
+
+// versionStripper is a proxy in front of the fake that drops X-GitHub-Api-Version, as a
+// proxy that passes only the headers it knows does: GitHub then answers as 2022-11-28,
+// and a workflow_dispatch sent under 2026-03-10 is answered 204, naming no run.
+func versionStripper(t *testing.T, f *githubfake.Fake) string {
+	t.Helper()
+	target, _ := url.Parse(f.WebURL())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("X-GitHub-Api-Version")
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + strings.TrimPrefix(f.URL(), f.WebURL())
+}
+
+// A server that answers 204 where the run was expected (here GitHub behind a proxy that
+// drops the version header) still has its run found: the only run of the workflow, event
+// and ref created since the dispatch, by the server's clock.
+func TestARunNotNamedIsFoundByElimination(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env"},
+		Queued: 3 * time.Second, Running: 10 * time.Second})
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"inputs": `{"env":"prod"}`, "api-url": versionStripper(t, f), "wait": "completed"}, nil)
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stdout)
+	}
+	sent := 0
+	for _, r := range f.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/dispatches") && r.Status == 204 {
+			sent++
+		}
+	}
+	if sent != 1 || run.outputs["run-id"] == "" || run.outputs["conclusion"] != "success" {
+		t.Fatalf("%d dispatches accepted, outputs %v\n%s", sent, run.outputs, run.stdout)
+	}
+	if !strings.Contains(run.stdout, "GitHub answered 204") || strings.Contains(run.stdout, "cannot be identified") {
+		t.Errorf("stdout:\n%s", run.stdout)
+	}
+	listed := false
+	for _, r := range f.Requests() {
+		listed = listed || strings.Contains(r.Path, "/actions/workflows/deploy.yml/runs") && strings.Contains(r.Query, "branch=main")
+	}
+	if !listed {
+		t.Errorf("the workflow's runs on main were never listed: %v", f.Requests())
+	}
+}
+
+// Elimination never guesses: when another run of the workflow on the ref started in the
+// same seconds, the step says it cannot tell them apart and how to make it tell.
+func TestEliminationRefusesToGuess(t *testing.T) {
+	t.Parallel()
+	f, clock := waitFake(t)
+	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env"},
+		Running: time.Minute})
+	api := versionStripper(t, f)
+	// Somebody else's dispatch of the same workflow, a moment before.
+	other := runCLIModeClock(t, clock, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "trigger", "--api-url", api, "--repository", "octo/data",
+		"--workflow", "deploy.yml", "--inputs", `{"env":"staging"}`, "--preflight", "off")
+	if other.code != ExitOK {
+		t.Fatalf("exit %d\n%s", other.code, other.stderr)
+	}
+	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
+		"inputs": `{"env":"prod"}`, "api-url": api, "wait": "completed"}, nil)
+	if run.code != ExitFailed || run.outputs["run-id"] != "" {
+		t.Fatalf("exit %d, run-id %q: it claimed a run\n%s", run.code, run.outputs["run-id"], run.stdout)
+	}
+	for _, want := range []string{"the run cannot be identified: GitHub accepted the dispatch without naming its run, and 2 runs of the workflow on that ref started since",
+		"add-distinct-id: true"} {
+		if !strings.Contains(run.stdout, want) {
+			t.Errorf("missing %q in:\n%s", want, run.stdout)
+		}
 	}
 }

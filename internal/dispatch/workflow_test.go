@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -125,5 +126,29 @@ func TestWorkflowByNameOnTheSecondPage(t *testing.T) {
 	r := Send(context.Background(), c, event.Target{Event: event.WorkflowDispatch, Repo: data, Workflow: "W 120", WorkflowByName: true, Ref: "main", Inputs: event.EmptyObject}, Options{})
 	if !r.OK() || r.WorkflowKey == "" {
 		t.Errorf("%+v", r)
+	}
+}
+
+// A workflows list entry's id is GitHub's number or Gitea's file name; anything else is
+// no ID (never a path the API would be asked at).
+func TestWorkflowIDs(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, id string }{
+		{`{"id":161335,"name":"CI","path":".github/workflows/ci.yml","state":"active"}`, "161335"},
+		{`{"id":"ci.yml","name":"CI","path":".gitea/workflows/ci.yml","state":"active"}`, "ci.yml"},
+		{`{"id":"../ci.yml","name":"CI"}`, ""},
+		{`{"id":"ci.sh","name":"CI"}`, ""},
+		{`{"id":-1,"name":"CI"}`, ""},
+		{`{"name":"CI"}`, ""},
+	}
+	for _, tc := range cases {
+		var w Workflow
+		if err := json.Unmarshal([]byte(tc.in), &w); err != nil || w.ID != tc.id || w.Name != "CI" {
+			t.Errorf("%s: %+v, %v; want ID %q", tc.in, w, err, tc.id)
+		}
+	}
+	named, exact := NamedWorkflows([]Workflow{{ID: "a.yml", Name: "Deploy"}, {ID: "", Name: "Deploy"}, {ID: "b.yml", Name: "deploy"}}, "Deploy")
+	if len(named) != 1 || named[0].ID != "a.yml" || !exact {
+		t.Errorf("named %+v, exact %v", named, exact)
 	}
 }

@@ -133,3 +133,21 @@ func TestCheckRef(t *testing.T) {
 		}
 	}
 }
+
+// Inputs as Gitea takes them: numbers and booleans as the strings of their JSON text, in
+// the same order; strings, objects and arrays as they are.
+func TestAsStrings(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, want string }{
+		{`{"debug":true,"count":3,"ratio":2.50,"env":"prod"}`, `{"debug":"true","count":"3","ratio":"2.50","env":"prod"}`},
+		{`{"z":false,"a":"x"}`, `{"z":"false","a":"x"}`},
+		{`{"say \"hi\"":1e3}`, `{"say \"hi\"":"1e3"}`},
+		{`{}`, `{}`},
+		{`not json`, `not json`},
+	}
+	for _, tc := range cases {
+		if got := string(Object(tc.in).AsStrings()); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

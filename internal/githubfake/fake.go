@@ -66,6 +66,7 @@ type Token struct {
 type Request struct {
 	Method  string
 	Path    string // without the /api/v3 prefix
+	Query   string // the raw query
 	Header  http.Header
 	Body    []byte
 	Status  int
@@ -459,7 +460,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.remaining++ // a 304 does not count against the rate limit
 		}
 		f.requests = append(f.requests, Request{
-			Method: r.Method, Path: path, Header: r.Header.Clone(), Body: body, Status: rec.status, Arrived: arrived, ArrivedOn: arrivedOn, At: time.Now(),
+			Method: r.Method, Path: path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Status: rec.status, Arrived: arrived, ArrivedOn: arrivedOn, At: time.Now(),
 		})
 		f.mu.Unlock()
 	}
