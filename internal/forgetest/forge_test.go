@@ -100,7 +100,7 @@ func (r result) out() string { return r.stdout + r.stderr }
 
 // cli runs `dispatch ARGS…` as a person would, with the admin's token in GITHUB_TOKEN
 // unless env sets it, and the API root given by --api-url.
-func cli(t *testing.T, env []string, args ...string) result {
+func cli(t testing.TB, env []string, args ...string) result {
 	t.Helper()
 	if len(args) > 0 && (args[0] == "trigger" || args[0] == "watch") {
 		args = append([]string{args[0], "--api-url", gitea.API}, args[1:]...)
@@ -143,7 +143,7 @@ func action(t *testing.T, inputs map[string]string, env ...string) result {
 }
 
 // run runs the binary with only env (and PATH, HOME) in its environment.
-func run(t *testing.T, env []string, args ...string) result {
+func run(t testing.TB, env []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()

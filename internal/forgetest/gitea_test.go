@@ -56,6 +56,20 @@ func TestWorkflowDispatchWithInputsIsFoundAndWaitedFor(t *testing.T) {
 	mustContain(t, jobLog(t, "target", id), "greeting="+word+" count=3 debug=true env=production")
 }
 
+// A workflow given by its name is looked up in Gitea's list, whose IDs are file names.
+func TestAWorkflowByItsName(t *testing.T) {
+	need(t)
+	t.Parallel()
+	word := unique(t)
+	r := cli(t, nil, "trigger", "--repository", repo("target"), "--workflow", "OK", "--inputs", `{"greeting":"`+word+`"}`, "--wait", "completed", "--wait-timeout", "3m")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.out())
+	}
+	if mine := titled(runsOf(t, "target", "ok.yml"), word); len(mine) != 1 || mine[0].ID != ranID(t, r) {
+		t.Fatalf("the step reported run %d; Gitea's runs of ok.yml titled %q: %+v", ranID(t, r), word, mine)
+	}
+}
+
 func TestWaitStartedNamesTheRunAtOnce(t *testing.T) {
 	need(t)
 	t.Parallel()
@@ -240,6 +254,15 @@ func TestMessagesNameGitea(t *testing.T) {
 		}
 		mustContain(t, r.stderr, `Gitea answered 404 Not Found: workflow "missing.yml" doesn't exist`, "Gitea answers 404 when the workflow file missing.yml is not in")
 		mustNotContain(t, r.stderr, "GitHub")
+	})
+	t.Run("a run that does not exist", func(t *testing.T) {
+		t.Parallel()
+		r := cli(t, nil, "watch", "--repository", repo("target"), "--run-id", "987654")
+		if r.code != 1 {
+			t.Fatalf("exit %d:\n%s", r.code, r.out())
+		}
+		mustContain(t, r.stderr, "run 987654 not found in "+repo("target")+": Gitea answered 404 Not Found", "it needs the read:repository scope")
+		mustNotContain(t, r.stderr, "GitHub", "Actions: read")
 	})
 	t.Run("a bad token", func(t *testing.T) {
 		t.Parallel()

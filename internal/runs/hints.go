@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // What the user can do about each failure of following a run, said by the error that
@@ -33,6 +34,10 @@ func (e *JobsNotFoundError) Hint(cli bool) string {
 func (e *RunNotFoundError) Hint(cli bool) string {
 	if e.Vanished {
 		return "the run was deleted, or the token lost access to " + e.Repo.String() + "'s Actions, while it was waited for: see the repository's Actions tab"
+	}
+	if ghclient.CauseOf(e.Err).Forge == ghclient.Gitea {
+		return pick(cli, fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. Gitea answers 404 too when the token may not read the repository: it needs the read:repository scope", e.Repo),
+			fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. Gitea answers 404 too when the token may not read the repository: it needs the read:repository scope", e.Repo))
 	}
 	return pick(cli, fmt.Sprintf("check the run ID and the repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read (with github.token: permissions: { actions: read })", e.Repo),
 		fmt.Sprintf("check --run-id and --repository: a run's ID is in its address, …/%s/actions/runs/ID. GitHub answers 404 too when the token may not read the repository's Actions: it needs Actions: read", e.Repo))
