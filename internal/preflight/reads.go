@@ -92,19 +92,11 @@ func fileOf(t event.Target) string {
 
 // readDir lists the workflow files of a folder at ref ("": the default branch), once.
 func (r *reads) readDir(ctx context.Context, dir, ref string) {
-	r.mu.Lock()
-	if r.dirs[fileKey(dir, ref)] != nil {
-		r.mu.Unlock()
+	f := &folder{err: errPending}
+	if !claim(r, r.dirs, fileKey(dir, ref), f) {
 		return
 	}
-	f := &folder{err: errPending}
-	r.dirs[fileKey(dir, ref)] = f
-	r.mu.Unlock()
-	var opts *github.RepositoryContentGetOptions
-	if ref != "" {
-		opts = &github.RepositoryContentGetOptions{Ref: ref}
-	}
-	_, entries, _, err := r.client.Repositories.GetContents(ctx, r.repo.Owner, r.repo.Name, dir, opts)
+	_, entries, err := r.get(ctx, dir, ref)
 	var names []string
 	for _, e := range entries {
 		if n := e.GetName(); e.GetType() == "file" && event.IsWorkflowFile(n) {
@@ -119,6 +111,29 @@ func (r *reads) readDir(ctx context.Context, dir, ref string) {
 	r.mu.Unlock()
 }
 
+// claim records v under key in m unless something is there already, and reports whether
+// it did: then the caller reads it, once.
+func claim[T any](r *reads, m map[string]*T, key string, v *T) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m[key] != nil {
+		return false
+	}
+	m[key] = v
+	return true
+}
+
+// get reads a path of the repository at ref ("": the default branch): a file, or a
+// folder's entries.
+func (r *reads) get(ctx context.Context, p, ref string) (*github.RepositoryContent, []*github.RepositoryContent, error) {
+	var opts *github.RepositoryContentGetOptions
+	if ref != "" {
+		opts = &github.RepositoryContentGetOptions{Ref: ref}
+	}
+	file, entries, _, err := r.client.Repositories.GetContents(ctx, r.repo.Owner, r.repo.Name, p, opts)
+	return file, entries, err
+}
+
 // dir is what was read of a folder at ref: its files, and why it could not be read.
 func (r *reads) dir(dir, ref string) ([]string, error) {
 	if f := r.dirs[fileKey(dir, ref)]; f != nil {
@@ -129,19 +144,11 @@ func (r *reads) dir(dir, ref string) ([]string, error) {
 
 // read reads one workflow file at ref, once, in this goroutine's turn.
 func (r *reads) read(ctx context.Context, p, ref string) {
-	r.mu.Lock()
-	if r.files[fileKey(p, ref)] != nil {
-		r.mu.Unlock()
+	f := &file{path: p, ref: ref, err: errPending}
+	if !claim(r, r.files, fileKey(p, ref), f) {
 		return
 	}
-	f := &file{path: p, ref: ref, err: errPending}
-	r.files[fileKey(p, ref)] = f
-	r.mu.Unlock()
-	var opts *github.RepositoryContentGetOptions
-	if ref != "" {
-		opts = &github.RepositoryContentGetOptions{Ref: ref}
-	}
-	fc, _, _, err := r.client.Repositories.GetContents(ctx, r.repo.Owner, r.repo.Name, p, opts)
+	fc, _, err := r.get(ctx, p, ref)
 	var trig Triggers
 	switch {
 	case err != nil:
