@@ -45,14 +45,17 @@ type Receipt struct {
 	IDInInputs bool
 	RunID      int64  // the run GitHub named in its answer (workflow_dispatch)
 	RunURL     string // its web address, checked
-	// Before and Upto bracket the run a dispatch started where the server is not known to
-	// name it (Gitea before 1.26, which creates the run before it answers): the newest run
-	// of the workflow just before it was sent, and just after it was accepted. The run is
-	// newer than Before and no newer than Upto; 0: not read.
-	Before, Upto int64
-	Forge        ghclient.Forge // the forge that was sent to, whose answers messages name
-	Err          error          // why the event was not accepted; nil when it was
+	// Bracket holds the run a workflow_dispatch to Gitea started that Gitea's answer did
+	// not name; nil when it was named, or not both ends could be read.
+	Bracket *Bracket
+	Forge   ghclient.Forge // the forge that was sent to, whose answers messages name
+	Err     error          // why the event was not accepted; nil when it was
 }
+
+// Bracket is the newest run of a workflow just before a dispatch was sent (Before, 0 when
+// it had none) and just after it was accepted (Upto). Gitea creates the run before it
+// answers, so the run the dispatch started is newer than Before and no newer than Upto.
+type Bracket struct{ Before, Upto int64 }
 
 // OK reports whether GitHub accepted the event.
 func (r Receipt) OK() bool { return r.Err == nil }
@@ -193,30 +196,33 @@ func sendNamingTheRun(ctx context.Context, client *github.Client, path, label st
 // sendToGitea sends workflow_dispatch as Gitea takes it: the run asked for in the query
 // (?return_run_details=true, which Gitea 1.26 and later answer with 200 naming the run;
 // it ignores API versions), every input as a JSON string (it refuses a number or a
-// boolean). To a Gitea not known to name the run (before 1.26, or of a version not
-// known) the step's distinct ID goes among the inputs (Gitea drops an input the workflow
-// does not declare, so this costs nothing), and the newest run of the workflow is read
-// just before and just after: Gitea creates the run before it answers, so the run the
-// dispatch started lies between (runs.Find, by elimination, when its title does not
-// carry the ID).
+// boolean). For the answer that names no run (Gitea before 1.26, or anything in between
+// that drops the query), two things are done that cost Gitea little: the step's distinct
+// ID goes among the inputs (Gitea drops an input the workflow does not declare), and the
+// newest run of the workflow is read just before sending and, after a 204, just after.
+// Gitea creates the run before it answers and its runs carry no creation time, so the run
+// the dispatch started lies between the two (runs.Find, by elimination, when its title
+// does not carry the ID).
 func sendToGitea(ctx context.Context, client *github.Client, path, label string, t event.Target, rec *Receipt, o Options) {
 	inputs := t.Inputs
-	bracket := !o.Server.NamesRuns() && !o.DryRun
-	if bracket && t.DistinctID != "" {
+	if t.DistinctID != "" {
 		inputs = inputs.WithDistinctID(t.DistinctID)
 	}
 	if id, sent := inputs.StringProperty(event.DistinctIDKey); sent {
 		rec.DistinctID = id
 	}
-	if bracket {
-		rec.Before = newestRun(ctx, client, t.Repo, rec.WorkflowKey)
+	before, read := int64(0), false
+	if !o.DryRun {
+		before, read = newestRun(ctx, client, t.Repo, rec.WorkflowKey)
 	}
 	var details runDetails
 	send(ctx, client, rec, o, label, post(client, path+"?return_run_details=true", event.WorkflowDispatchBody(rec.Ref, inputs.AsStrings()), &details), func(status int) bool {
 		return status == http.StatusNoContent || status == http.StatusOK && details.WorkflowRunID > 0
 	}, "200 OK naming the run (or 204 No Content)")
-	if bracket && rec.OK() && details.WorkflowRunID == 0 {
-		rec.Upto = newestRun(ctx, client, t.Repo, rec.WorkflowKey)
+	if rec.OK() && details.WorkflowRunID == 0 && read {
+		if upto, ok := newestRun(ctx, client, t.Repo, rec.WorkflowKey); ok {
+			rec.Bracket = &Bracket{Before: before, Upto: upto}
+		}
 	}
 	if rec.OK() && details.WorkflowRunID > 0 {
 		rec.RunID = details.WorkflowRunID
@@ -226,25 +232,28 @@ func sendToGitea(ctx context.Context, client *github.Client, path, label string,
 	}
 }
 
-// newestRun is the ID of the newest run of the workflow (0 when there is none, or it
-// cannot be read: then the run is found by its creation time).
-func newestRun(ctx context.Context, client *github.Client, repo event.Repo, workflow string) int64 {
+// newestRun is the ID of the newest run of the workflow on Gitea (0 when it has none),
+// and whether it could be read.
+func newestRun(ctx context.Context, client *github.Client, repo event.Repo, workflow string) (int64, bool) {
 	v := url.Values{}
 	v.Set("limit", "1")
 	v.Set("page", "1")
 	req, err := client.NewRequest("GET", repo.Path()+"actions/workflows/"+url.PathEscape(workflow)+"/runs?"+v.Encode(), nil)
 	if err != nil {
-		return 0
+		return 0, false
 	}
 	var list struct {
 		Runs []struct {
 			ID int64 `json:"id"`
 		} `json:"workflow_runs"`
 	}
-	if _, err := client.Do(ctx, req, &list); err != nil || len(list.Runs) == 0 {
-		return 0
+	if _, err := client.Do(ctx, req, &list); err != nil {
+		return 0, false
 	}
-	return list.Runs[0].ID
+	if len(list.Runs) == 0 {
+		return 0, true
+	}
+	return list.Runs[0].ID, true
 }
 
 // sendWithoutDetails sends workflow_dispatch the way a server without 2026-03-10 knows

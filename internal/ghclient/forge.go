@@ -32,11 +32,6 @@ func (f Forge) String() string {
 	return "GitHub"
 }
 
-// GiteaDetailsMinor is the first Gitea release (1.26) that names the run a
-// workflow_dispatch started, when asked with ?return_run_details=true; 1.24 and 1.25
-// answer 204 whatever is asked.
-const GiteaDetailsMinor = 26
-
 // Forge is the forge the server is taken for: GitHub until something says otherwise (an
 // API root at /api/v1, a Gitea runner, Gitea's answer to GET /version).
 func (s *Server) Forge() Forge {
@@ -46,47 +41,6 @@ func (s *Server) Forge() Forge {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.forge
-}
-
-// ForgeVersion is the version the server's GET /version named ("1.27.3"), if it was asked.
-func (s *Server) ForgeVersion() string {
-	if s == nil {
-		return ""
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.forgeVersion
-}
-
-// NamesRuns reports whether a workflow_dispatch to the server is answered with the run it
-// started (when asked as the server wants): GitHub's, under API version 2026-03-10 or with
-// return_run_details (Enterprise Server before 3.21 is told apart by its release, and by
-// its refusal); Gitea's from 1.26 on. A Gitea whose version is not known (a development
-// build, an answer that was not read) is not counted on.
-func (s *Server) NamesRuns() bool {
-	if s.Forge() != Gitea {
-		return true
-	}
-	major, minor, ok := semver(s.ForgeVersion())
-	return ok && (major > 1 || major == 1 && minor >= GiteaDetailsMinor)
-}
-
-// semver reads "1.27.3" (or "1.27", "v1.27.3-rc1", Forgejo's "11.0.1+gitea-1.22.0", whose
-// Gitea part counts) as major and minor.
-func semver(v string) (major, minor int, ok bool) {
-	if _, gitea, found := strings.Cut(v, "+gitea-"); found {
-		v = gitea
-	}
-	v = strings.TrimPrefix(v, "v")
-	a, rest, _ := strings.Cut(v, ".")
-	b, _, _ := strings.Cut(rest, ".")
-	b, _, _ = strings.Cut(b, "-")
-	if !digits(a, 4) || !digits(b, 4) {
-		return 0, 0, false
-	}
-	major, _ = strconv.Atoi(a)
-	minor, _ = strconv.Atoi(b)
-	return major, minor, true
 }
 
 // MayBeGitea says that the server may be Gitea before anything is asked: the runner is a
@@ -122,21 +76,11 @@ func (s *Server) Identify(ctx context.Context, c *github.Client) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case err == nil && v.Version != nil && len(*v.Version) <= 64 && *v.Version != "":
-		s.forge, s.forgeVersion = Gitea, cleanVersion(*v.Version)
+	case err == nil && v.Version != nil && *v.Version != "":
+		s.forge = Gitea
 	case resp != nil && resp.Response != nil && (err == nil || resp.StatusCode == http.StatusNotFound):
 		s.forge = GitHub // answered, not as Gitea does
 	}
-}
-
-// cleanVersion keeps the printable ASCII of a version the server named.
-func cleanVersion(v string) string {
-	return strings.Map(func(r rune) rune {
-		if r <= ' ' || r > '~' {
-			return -1
-		}
-		return r
-	}, v)
 }
 
 // giteaRoot reports whether the API root is at /api/v1, Gitea's (and Forgejo's).

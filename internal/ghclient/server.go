@@ -75,9 +75,8 @@ type Server struct {
 	deprecated []Deprecation
 	// forge is what the server is taken for (forge.go); ask: Identify asks it once
 	// (asked), because its address or the runner says it may be Gitea.
-	forge        Forge
-	forgeVersion string
-	ask, asked   bool
+	forge      Forge
+	ask, asked bool
 }
 
 // NewServer is a Server for the API at base: github.com and GHE.com (api.SUBDOMAIN.ghe.com)

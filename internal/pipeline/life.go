@@ -119,8 +119,10 @@ func (l *life) follow(ctx context.Context, c *github.Client) {
 	s, cfg, res := l.s, l.s.cfg, &l.res
 	d := runs.Dispatched{Event: res.Event, Workflow: res.Receipt.WorkflowKey, DistinctID: res.Receipt.DistinctID,
 		Accepted: res.Receipt.Accepted, RunID: res.Receipt.RunID, RunURL: res.Receipt.RunURL,
-		Ref: res.Receipt.Ref, Before: res.Receipt.Before, Upto: res.Receipt.Upto,
-		Unnamed: res.Event == event.WorkflowDispatch && res.Receipt.RunID == 0 && !res.Receipt.IDInInputs}
+		Ref: res.Receipt.Ref, Unnamed: res.Event == event.WorkflowDispatch && res.Receipt.RunID == 0 && !res.Receipt.IDInInputs}
+	if b := res.Receipt.Bracket; b != nil {
+		d.Bracketed, d.Before, d.Upto = true, b.Before, b.Upto
+	}
 	if res.FollowOnly {
 		d.RunID, d.Unnamed = cfg.RunID, false
 	}

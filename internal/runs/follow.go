@@ -25,11 +25,12 @@ type Dispatched struct {
 	RunURL     string
 	// Unnamed: a workflow_dispatch the server accepted without naming the run where it was
 	// asked to (a 204): its run is found by elimination (Query.Elimination) unless its
-	// distinct ID is in the title. Ref, Before and Upto (the newest run of the workflow
-	// just before it was sent and just after it was accepted, 0 when not read) tell it
-	// from the others.
+	// distinct ID is in the title. Ref, and when Bracketed, Before and Upto (the newest run
+	// of the workflow just before it was sent and just after it was accepted) tell it from
+	// the others.
 	Unnamed      bool
 	Ref          string
+	Bracketed    bool
 	Before, Upto int64
 }
 
@@ -194,7 +195,7 @@ func (p *Client) locate(ctx context.Context, d Dispatched, wait event.Wait, dead
 			q.Workflow = d.Workflow // the runs endpoint takes its numeric ID or file name
 		}
 		if d.Unnamed {
-			q.Elimination, q.Branch, q.After, q.Upto = true, d.Ref, d.Before, d.Upto
+			q.Elimination, q.Branch, q.Bracketed, q.After, q.Upto = true, d.Ref, d.Bracketed, d.Before, d.Upto
 		}
 		run, err := p.Find(ctx, q, deadline)
 		if err == nil {

@@ -92,14 +92,16 @@ type Query struct {
 	Workflow   string    // for workflow_dispatch: list that workflow's runs only
 	DistinctID string    // the run's title must contain it
 	Since      time.Time // when the event was accepted (by the server's clock, or ours)
-	// Elimination: the server named no run and the dispatch carries no distinct ID (a
-	// workflow_dispatch answered 204 where a run was expected): the run is the only one
-	// of the workflow, event and Branch newer than the dispatch, which is told by After
-	// (a run with a greater ID) or else by the runs' creation time.
+	// Elimination: the server named no run where it was asked to (a workflow_dispatch
+	// answered 204): unless its title carries the distinct ID, the run is the only one of
+	// the workflow, event and Branch that the dispatch could have started: between After
+	// and Upto when Bracketed, else created since the dispatch.
 	Elimination bool
 	Branch      string // the ref dispatched to
-	After       int64  // the newest run of the workflow before the dispatch; 0: not known
-	Upto        int64  // the newest run of the workflow once it was accepted; 0: not known
+	// Bracketed: After and Upto were read (Gitea): the newest run of the workflow before
+	// the dispatch (0: none) and once it was accepted.
+	Bracketed   bool
+	After, Upto int64
 }
 
 // NotFoundError says that no run carrying the distinct ID appeared in time, and what the
@@ -146,9 +148,9 @@ func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 
 // look pages through the runs listing once, newest first, for the run whose title carries
 // the distinct ID, or the one run a look by elimination leaves. It stops at the first run
-// older than the dispatch (by ID when After is known, else created before it, less
-// ClockSkew), at the last page, or after maxPages (undatedPages for runs without a
-// creation time), whatever the server says of its total.
+// older than the dispatch (by ID when Bracketed, else created before it, less ClockSkew),
+// at the last page, or after maxPages (undatedPages for runs without a creation time),
+// whatever the server says of its total.
 func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, bool, error) {
 	oldest := q.Since.Add(-ClockSkew)
 	size, pages := p.Server.PageSize(), maxPages
@@ -163,10 +165,10 @@ func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, b
 			return Run{}, false, fmt.Errorf("listing runs: %w", err)
 		}
 		for _, r := range list.WorkflowRuns {
-			if q.After > 0 && r.ID <= q.After || q.After == 0 && !r.CreatedAt.IsZero() && r.CreatedAt.Before(oldest) {
+			if q.Bracketed && r.ID <= q.After || !q.Bracketed && !r.CreatedAt.IsZero() && r.CreatedAt.Before(oldest) {
 				return p.eliminated(q, left, undated)
 			}
-			if r.CreatedAt.IsZero() && q.After == 0 {
+			if r.CreatedAt.IsZero() && !q.Bracketed {
 				undated, pages = true, min(pages, undatedPages)
 			}
 			seen[r.ID] = true
@@ -174,8 +176,8 @@ func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, b
 			case r.Event != q.Event:
 			case HasToken(r.DisplayTitle, q.DistinctID):
 				return p.checked(r), true, nil
-			case q.Elimination && (q.Branch == "" || r.HeadBranch == q.Branch) && (q.Upto == 0 || r.ID <= q.Upto) &&
-				(q.After > 0 || !r.CreatedAt.IsZero() && !r.CreatedAt.Before(q.Since.Add(-eliminationSkew))):
+			case q.Elimination && (q.Branch == "" || r.HeadBranch == q.Branch) &&
+				(q.Bracketed && r.ID <= q.Upto || !q.Bracketed && !r.CreatedAt.IsZero() && !r.CreatedAt.Before(q.Since.Add(-eliminationSkew))):
 				left = append(left, r)
 			}
 		}
@@ -197,7 +199,7 @@ func (p *Client) eliminated(q Query, left []Run, undated bool) (Run, bool, error
 		return p.checked(left[0]), true, nil
 	case len(left) > 1:
 		return Run{}, false, &AmbiguousError{Runs: len(left), Forge: p.Server.Forge()}
-	case undated && q.After == 0:
+	case undated:
 		return Run{}, false, &AmbiguousError{Forge: p.Server.Forge()}
 	}
 	return Run{}, false, nil
