@@ -197,9 +197,10 @@ func sendNamingTheRun(ctx context.Context, client *github.Client, path, label st
 // (?return_run_details=true, which Gitea 1.26 and later answer with 200 naming the run;
 // it ignores API versions), every input as a JSON string (it refuses a number or a
 // boolean). For the answer that names no run (Gitea before 1.26, or anything in between
-// that drops the query), two things are done that cost Gitea little: the step's distinct
-// ID goes among the inputs (Gitea drops an input the workflow does not declare), and the
-// newest run of the workflow is read just before sending and, after a 204, just after.
+// that drops the query), when the run is to be found two things are done that cost Gitea
+// little: the step's distinct ID goes among the inputs (Gitea drops an input the workflow
+// does not declare), and the newest run of the workflow is read just before sending and,
+// after a 204, just after.
 // Gitea creates the run before it answers and its runs carry no creation time, so the run
 // the dispatch started lies between the two (runs.Find, by elimination, when its title
 // does not carry the ID).
@@ -212,7 +213,7 @@ func sendToGitea(ctx context.Context, client *github.Client, path, label string,
 		rec.DistinctID = id
 	}
 	before, read := int64(0), false
-	if !o.DryRun {
+	if t.DistinctID != "" && !o.DryRun { // the run is to be found
 		before, read = newestRun(ctx, client, t.Repo, rec.WorkflowKey)
 	}
 	var details runDetails
