@@ -52,7 +52,7 @@ type Target struct {
 	Inputs         Object // workflow_dispatch ({} when none)
 	// DistinctID identifies the run the event starts and lets receivers deduplicate; ""
 	// when none is sent. A workflow_dispatch carries it among its inputs when they hold it,
-	// or when GitHub cannot name the run itself (older Enterprise Server).
+	// when GitHub cannot name the run itself (older Enterprise Server), and to Gitea.
 	DistinctID string
 }
 
