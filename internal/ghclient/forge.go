@@ -45,7 +45,7 @@ func (s *Server) Forge() Forge {
 
 // MayBeGitea says that the server may be Gitea before anything is asked: the runner is a
 // Gitea runner (GITEA_ACTIONS) and the API is its own. The forge is then taken for Gitea,
-// and Identify asks its version.
+// and Identify asks it.
 func (s *Server) MayBeGitea() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -56,13 +56,17 @@ func (s *Server) MayBeGitea() {
 // something already says it may be Gitea (an API root at /api/v1, a Gitea runner): GET
 // version, which Gitea answers {"version": "1.27.3"}. A 404, or a success that is not
 // that, makes it GitHub; a refusal of the token (401, 403) or no answer leaves what the
-// address said. A GitHub API root is never asked.
-func (s *Server) Identify(ctx context.Context, c *github.Client) {
+// address said. A GitHub API root is never asked. client is called only to ask.
+func (s *Server) Identify(ctx context.Context, client func() (*github.Client, error)) {
 	s.mu.Lock()
 	ask := s.ask && !s.asked
 	s.asked = true
 	s.mu.Unlock()
 	if !ask {
+		return
+	}
+	c, err := client()
+	if err != nil {
 		return
 	}
 	req, err := c.NewRequest("GET", "version", nil)

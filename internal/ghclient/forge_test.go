@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-github/v66/github"
+
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
@@ -62,8 +64,8 @@ func TestTheForgeIsLearntOnce(t *testing.T) {
 				t.Fatalf("an API root at /api/v1 is taken for Gitea's before anything is asked, got %s", s.Forge())
 			}
 			c := ghclient.New(ghclient.Options{BaseURL: base, Token: "t", Server: s})
-			s.Identify(context.Background(), c)
-			s.Identify(context.Background(), c)
+			s.Identify(context.Background(), func() (*github.Client, error) { return c, nil })
+			s.Identify(context.Background(), func() (*github.Client, error) { return c, nil })
 			if n.Load() != 1 {
 				t.Errorf("%d requests, want 1", n.Load())
 			}
@@ -78,7 +80,9 @@ func TestTheForgeIsLearntOnce(t *testing.T) {
 		for _, root := range []string{f.URL() + "/", "https://api.github.com/"} {
 			base, _ := url.Parse(root)
 			s := ghclient.NewServer(base)
-			s.Identify(context.Background(), ghclient.New(ghclient.Options{BaseURL: base, Token: githubfake.TestToken, Server: s}))
+			s.Identify(context.Background(), func() (*github.Client, error) {
+				return ghclient.New(ghclient.Options{BaseURL: base, Token: githubfake.TestToken, Server: s}), nil
+			})
 			if s.Forge() != ghclient.GitHub {
 				t.Errorf("%s: %s", root, s.Forge())
 			}
@@ -93,7 +97,9 @@ func TestTheForgeIsLearntOnce(t *testing.T) {
 		other, _ := url.Parse(strings.TrimSuffix(base.String(), "api/v1/") + "gitea/api/v1/")
 		s := ghclient.NewServer(other)
 		s.MayBeGitea()
-		s.Identify(context.Background(), ghclient.New(ghclient.Options{BaseURL: other, Token: "t", Server: s}))
+		s.Identify(context.Background(), func() (*github.Client, error) {
+			return ghclient.New(ghclient.Options{BaseURL: other, Token: "t", Server: s}), nil
+		})
 		if s.Forge() != ghclient.Gitea || n.Load() != 1 {
 			t.Errorf("forge %s after %d requests", s.Forge(), n.Load())
 		}
@@ -116,7 +122,7 @@ func TestCausesNameTheForge(t *testing.T) {
 	base, _ := url.Parse(srv.URL + "/api/v1/")
 	s := ghclient.NewServer(base)
 	c := ghclient.New(ghclient.Options{BaseURL: base, Token: "t", Server: s})
-	s.Identify(context.Background(), c)
+	s.Identify(context.Background(), func() (*github.Client, error) { return c, nil })
 	req, _ := c.NewRequest("POST", "repos/o/r/actions/workflows/ci.yml/dispatches", map[string]string{"ref": "main"})
 	_, err := c.Do(context.Background(), req, nil)
 	if got := ghclient.Check(err).Error(); got != "Gitea answered 403 Forbidden: token does not have at least one of required scope(s), required=[write:repository]" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/google/go-github/v66/github"
+
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
@@ -35,9 +37,7 @@ func (s *Step) forge(ctx context.Context) bool {
 		}
 	}
 	if len(cfg.Targets) > 0 && (!cfg.DryRun || cfg.Token != "") {
-		if c, err := s.clients.reader(ctx, cfg.Targets[0].Repo); err == nil {
-			server.Identify(ctx, c)
-		}
+		server.Identify(ctx, func() (*github.Client, error) { return s.clients.reader(ctx, cfg.Targets[0].Repo) })
 	}
 	if server.Forge() != ghclient.Gitea {
 		return false

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-github/v66/github"
+
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
@@ -63,7 +65,7 @@ func giteaLike(t *testing.T, clock *githubfake.Clock, jobs int) (*Client, func()
 	base, _ := url.Parse(srv.URL + "/api/v1/")
 	server := ghclient.NewServer(base)
 	api := ghclient.New(ghclient.Options{BaseURL: base, Token: "t", Policy: ghclient.Policy{Clock: clock}, Server: server})
-	server.Identify(context.Background(), api)
+	server.Identify(context.Background(), func() (*github.Client, error) { return api, nil })
 	return &Client{API: api, Repo: event.Repo{Owner: "o", Name: "r"}, Clock: clock, Server: server}, func() []string {
 		mu.Lock()
 		defer mu.Unlock()
