@@ -127,6 +127,7 @@ func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 	start := p.Clock.Now()
 	interval := findFirst
 	seen := map[int64]bool{} // runs checked, each counted once across polls
+	var alone int64          // by elimination: the run the last look left alone
 	for {
 		if err := p.sleepUntil(ctx, interval, deadline); err != nil {
 			if errors.Is(err, errDeadline) {
@@ -135,7 +136,7 @@ func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 			return Run{}, err
 		}
 		costly, known := p.costly, len(seen)
-		run, found, err := p.look(ctx, q, seen)
+		run, found, err := p.look(ctx, q, seen, &alone)
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil { // cut by the deadline: what was known then
 			return Run{}, &NotFoundError{Query: q, Waited: p.Clock.Now().Sub(start), Checked: len(seen)}
 		}
@@ -151,7 +152,7 @@ func (p *Client) Find(ctx context.Context, q Query, deadline time.Time) (Run, er
 // older than the dispatch (by ID when Bracketed, else created before it, less ClockSkew),
 // at the last page, or after maxPages (undatedPages for runs without a creation time),
 // whatever the server says of its total.
-func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, bool, error) {
+func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool, alone *int64) (Run, bool, error) {
 	oldest := q.Since.Add(-ClockSkew)
 	size, pages := p.Server.PageSize(), maxPages
 	var left []Run // by elimination: the runs it leaves
@@ -166,7 +167,7 @@ func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, b
 		}
 		for _, r := range list.WorkflowRuns {
 			if q.Bracketed && r.ID <= q.After || !q.Bracketed && !r.CreatedAt.IsZero() && r.CreatedAt.Before(oldest) {
-				return p.eliminated(q, left, undated)
+				return p.eliminated(q, left, undated, alone)
 			}
 			if r.CreatedAt.IsZero() && !q.Bracketed {
 				undated, pages = true, min(pages, undatedPages)
@@ -185,18 +186,25 @@ func (p *Client) look(ctx context.Context, q Query, seen map[int64]bool) (Run, b
 			break
 		}
 	}
-	return p.eliminated(q, left, undated)
+	return p.eliminated(q, left, undated, alone)
 }
 
 // eliminated is what a look by elimination found: the one run it left, or that it cannot
 // tell which run is the dispatch's (several left, or runs that say neither when they were
-// created nor anything to tell them by); nothing yet when no run is left.
-func (p *Client) eliminated(q Query, left []Run, undated bool) (Run, bool, error) {
+// created nor anything to tell them by); nothing yet when no run is left. A run left
+// alone by creation time is claimed only when the next look leaves it alone too (alone:
+// the one the last look left): by then a run of the dispatch's own, which the server
+// creates seconds after it answers, stands beside another's. A bracketed run (Gitea
+// creates it before it answers) is claimed at once.
+func (p *Client) eliminated(q Query, left []Run, undated bool, alone *int64) (Run, bool, error) {
 	switch {
 	case !q.Elimination:
 		return Run{}, false, nil
-	case len(left) == 1:
+	case len(left) == 1 && (q.Bracketed || *alone == left[0].ID):
 		return p.checked(left[0]), true, nil
+	case len(left) == 1:
+		*alone = left[0].ID
+		return Run{}, false, nil
 	case len(left) > 1:
 		return Run{}, false, &AmbiguousError{Runs: len(left), Forge: p.Server.Forge()}
 	case undated:
