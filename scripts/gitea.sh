@@ -232,11 +232,18 @@ EOF
   say "Gitea ${GITEA_VERSION#v} at $URL with a runner, fixtures created, in $((SECONDS - started)) s: DISPATCH_GITEA=$DIR"
 }
 
+# stop ends the runner, then Gitea, each within 10 s (then killed), and returns once they
+# are gone.
 stop() {
   local DIR; DIR=$(cd "$1" && pwd)
-  local f
+  local f pid
   for f in runner gitea; do
-    if [ -e "$DIR/$f.pid" ]; then kill "$(cat "$DIR/$f.pid")" 2>/dev/null || true; rm -f "$DIR/$f.pid"; fi
+    [ -e "$DIR/$f.pid" ] || continue
+    pid=$(cat "$DIR/$f.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$DIR/$f.pid"
   done
 }
 
