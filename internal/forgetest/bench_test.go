@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,7 +75,7 @@ func waitOnce(b *testing.B, api string, reqs *atomic.Int64) (lag time.Duration, 
 	before := reqs.Load()
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		m := namedLine.FindStringSubmatch(sc.Text())
+		m := runLine.FindStringSubmatch(sc.Text())
 		if m == nil || !named.IsZero() {
 			continue
 		}
@@ -94,9 +93,6 @@ func waitOnce(b *testing.B, api string, reqs *atomic.Int64) (lag time.Duration, 
 	}
 	return exit.Sub(seen), reqs.Load() - before, exit.Sub(named)
 }
-
-// namedLine is the binary's line that names the run.
-var namedLine = regexp.MustCompile(`^Run (\d+): `)
 
 // observe reads the run every 100 ms, straight from Gitea, until it is completed, and
 // says when it first was.

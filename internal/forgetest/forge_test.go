@@ -261,6 +261,17 @@ func titled(runs []giteaRun, s string) []giteaRun {
 	return out
 }
 
+// theRunTitled fails unless exactly one run of the workflow has word in its title and it
+// is the run the step reported; it returns that run.
+func theRunTitled(t *testing.T, r result, name, workflow, word string) giteaRun {
+	t.Helper()
+	mine := titled(runsOf(t, name, workflow), word)
+	if len(mine) != 1 || mine[0].ID != ranID(t, r) {
+		t.Fatalf("the step reported run %d; Gitea's runs of %s titled %q: %+v", ranID(t, r), workflow, word, mine)
+	}
+	return mine[0]
+}
+
 // getRun reads a run.
 func getRun(t *testing.T, name string, id int64) giteaRun {
 	t.Helper()

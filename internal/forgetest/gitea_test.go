@@ -19,12 +19,13 @@ import (
 // binary and checks what Gitea received (its runs, their titles and logs), not only what
 // the binary said.
 
-var runLine = regexp.MustCompile(`Run (\d+) completed: (\w+)`)
+// runLine is a line of the binary's that names a run ("Run 12: URL", "Run 12 is queued").
+var runLine = regexp.MustCompile(`Run (\d+)[: ]`)
 
 // ranID is the run the binary reported, from its "Run N …" lines.
 func ranID(t *testing.T, r result) int64 {
 	t.Helper()
-	m := regexp.MustCompile(`Run (\d+)[: ]`).FindStringSubmatch(r.out())
+	m := runLine.FindStringSubmatch(r.out())
 	if m == nil {
 		t.Fatalf("no run reported:\n%s", r.out())
 	}
@@ -45,15 +46,11 @@ func TestWorkflowDispatchWithInputsIsFoundAndWaitedFor(t *testing.T) {
 	}
 	mustContain(t, r.out(), "Gitea answered 200", "completed: success")
 	mustNotContain(t, r.out(), "GitHub", "cannot be identified")
-	id := ranID(t, r)
-	runs := titled(runsOf(t, "target", "ok.yml"), word)
-	if len(runs) != 1 || runs[0].ID != id {
-		t.Fatalf("Gitea has %d runs titled %q, want exactly the one the step reported (%d): %+v", len(runs), word, id, runs)
-	}
-	if got := runs[0]; got.Event != "workflow_dispatch" || got.Conclusion != "success" || got.HeadBranch != "main" {
+	got := theRunTitled(t, r, "target", "ok.yml", word)
+	if got.Event != "workflow_dispatch" || got.Conclusion != "success" || got.HeadBranch != "main" {
 		t.Errorf("the run: %+v", got)
 	}
-	mustContain(t, jobLog(t, "target", id), "greeting="+word+" count=3 debug=true env=production")
+	mustContain(t, jobLog(t, "target", got.ID), "greeting="+word+" count=3 debug=true env=production")
 }
 
 // A workflow given by its name is looked up in Gitea's list, whose IDs are file names.
@@ -65,9 +62,7 @@ func TestAWorkflowByItsName(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.out())
 	}
-	if mine := titled(runsOf(t, "target", "ok.yml"), word); len(mine) != 1 || mine[0].ID != ranID(t, r) {
-		t.Fatalf("the step reported run %d; Gitea's runs of ok.yml titled %q: %+v", ranID(t, r), word, mine)
-	}
+	theRunTitled(t, r, "target", "ok.yml", word)
 }
 
 func TestWaitStartedNamesTheRunAtOnce(t *testing.T) {
@@ -120,16 +115,11 @@ func TestTwoDispatchesAtOnceEachFindTheirOwnRun(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	runs := runsOf(t, "target", "ok.yml")
 	for i, w := range words {
-		r := results[i]
-		if r.code != 0 {
+		if r := results[i]; r.code != 0 {
 			t.Fatalf("dispatch %d: exit %d:\n%s", i, r.code, r.out())
 		}
-		mine := titled(runs, w)
-		if len(mine) != 1 || ranID(t, r) != mine[0].ID {
-			t.Errorf("dispatch %d reported run %d; Gitea's run titled %q: %+v", i, ranID(t, r), w, mine)
-		}
+		theRunTitled(t, results[i], "target", "ok.yml", w)
 	}
 }
 
@@ -416,9 +406,6 @@ func TestARunNotNamedIsStillFound(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d:\n%s", r.code, r.out())
 		}
-		mine := titled(runsOf(t, "target", "ok.yml"), word)
-		if len(mine) != 1 || ranID(t, r) != mine[0].ID {
-			t.Fatalf("the step reported run %d; Gitea's run titled %q: %+v", ranID(t, r), word, mine)
-		}
+		theRunTitled(t, r, "target", "ok.yml", word)
 	})
 }

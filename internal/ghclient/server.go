@@ -150,14 +150,12 @@ type serverTransport struct {
 }
 
 func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = withServer(req, t.server) // its answer, or failure, names the forge (forge.go)
 	sent, bound := req.Context().Value(versionKey{}).(string)
 	if !bound {
 		sent, _ = t.server.APIVersion()
 	}
-	resp, err := t.next.RoundTrip(withVersion(withServer(req, t.server), sent))
-	if err != nil {
-		err = &forgeError{server: t.server, err: err}
-	}
+	resp, err := t.send(withVersion(req, sent))
 	if resp == nil || Origin(req.URL) != t.origin {
 		return resp, err
 	}
@@ -171,7 +169,12 @@ func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	again.Header.Set("X-GitHub-Api-Version", APIVersion2022)
 	drain(resp)
-	resp, err = t.next.RoundTrip(withServer(again, t.server))
+	return t.send(again)
+}
+
+// send sends req on; a request that got no answer fails with an error naming the forge.
+func (t *serverTransport) send(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
 	if err != nil {
 		err = &forgeError{server: t.server, err: err}
 	}
