@@ -430,7 +430,7 @@ func TestProxyThatRefuses(t *testing.T) {
 			if strings.Contains(run.stdout+run.summary, "s3cret") || strings.Contains(run.stdout, "proxyuser") {
 				t.Errorf("the proxy's credentials were printed:\n%s", run.stdout)
 			}
-			if run.code != ExitFailed || !strings.Contains(run.stdout, "nothing reached GitHub: the proxy "+proxy+" did not connect to GitHub: ") ||
+			if run.code != ExitFailed || !strings.Contains(run.stdout, "nothing reached GitHub: the proxy "+proxy+" did not connect to the API: ") ||
 				!strings.Contains(run.stdout, "check the runner's proxy settings (HTTPS_PROXY") {
 				t.Fatalf("exit %d\n%s", run.code, run.stdout)
 			}

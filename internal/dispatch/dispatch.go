@@ -98,9 +98,7 @@ func post(client *github.Client, path string, body []byte, out any) func(context
 // and says what came of it.
 func Send(ctx context.Context, client *github.Client, t event.Target, o Options) Receipt {
 	if t.Event == event.WorkflowDispatch {
-		rec := sendWorkflow(ctx, client, t, o)
-		rec.Forge = o.Server.Forge()
-		return rec
+		return sendWorkflow(ctx, client, t, o)
 	}
 	rec := Receipt{DistinctID: t.DistinctID, Forge: o.Server.Forge()}
 	if rec.Forge == ghclient.Gitea { // the pipeline refuses it before anything is sent; never sent here either
@@ -136,7 +134,7 @@ const (
 // deliver the event twice), gets it under 2022-11-28 with the distinct ID among the
 // inputs, to be found by correlation.
 func sendWorkflow(ctx context.Context, client *github.Client, t event.Target, o Options) Receipt {
-	rec := Receipt{Ref: t.Ref}
+	rec := Receipt{Ref: t.Ref, Forge: o.Server.Forge()}
 	if rec.Ref == "" {
 		if rec.Ref = defaultBranch(ctx, client, t.Repo, &rec); rec.Ref == "" {
 			return rec
@@ -341,7 +339,7 @@ func defaultBranch(ctx context.Context, client *github.Client, repo event.Repo, 
 	}
 	branch := r.GetDefaultBranch()
 	if branch == "" || (branch != ghclient.PlaceholderBranch && event.CheckRef(branch) != nil) {
-		rec.fail(errors.New("finding the default branch for ref: GitHub's answer names no valid branch; pass ref"))
+		rec.fail(errors.New("finding the default branch for ref: " + rec.Forge.String() + "'s answer names no valid branch; pass ref"))
 		return ""
 	}
 	return branch
@@ -530,19 +528,19 @@ func send(ctx context.Context, client *github.Client, rec *Receipt, o Options, l
 	var accepted *github.AcceptedError // a 202: judged below, like any answer
 	if c := ghclient.CauseOf(ghclient.Check(err)); c.Kind == ghclient.BadAnswer && rec.HTTPStatus >= 200 && rec.HTTPStatus < 300 {
 		// A success whose body is not GitHub's JSON (a web page): not GitHub's answer.
-		err = ghclient.NotGitHubError(rec.HTTPStatus, fmt.Sprintf("a %d %s whose body is not GitHub's JSON (%v)", rec.HTTPStatus, http.StatusText(rec.HTTPStatus), c.Err))
+		err = ghclient.NotForgeError(rec.Forge, rec.HTTPStatus, fmt.Sprintf("a %d %s whose body is not %s's JSON (%v)", rec.HTTPStatus, http.StatusText(rec.HTTPStatus), rec.Forge, c.Err))
 	}
 	if err != nil && !errors.As(err, &accepted) {
-		rec.fail(&sendError{err: ghclient.Check(err), last: last, gaveUp: last.GaveUp, delivery: rec.Delivery, distinctID: rec.DistinctID})
+		rec.fail(&sendError{err: ghclient.Check(err), last: last, gaveUp: last.GaveUp, delivery: rec.Delivery, distinctID: rec.DistinctID, forge: rec.Forge})
 		return
 	}
 	if resp != nil && resp.Response != nil {
 		if got := ghclient.Origin(resp.Request.URL); got != ghclient.Origin(client.BaseURL) {
-			rec.fail(&sendError{err: ghclient.NotGitHubError(rec.HTTPStatus, "the answer came from "+got+", not from the API's origin")})
+			rec.fail(&sendError{err: ghclient.NotForgeError(rec.Forge, rec.HTTPStatus, "the answer came from "+got+", not from the API's origin"), forge: rec.Forge})
 			return
 		}
 		if !documented(resp.StatusCode) {
-			rec.fail(&sendError{err: ghclient.NotGitHubError(rec.HTTPStatus, fmt.Sprintf("GitHub answers it with %s when it accepts it, not with %d %s",
+			rec.fail(&sendError{forge: rec.Forge, err: ghclient.NotForgeError(rec.Forge, rec.HTTPStatus, fmt.Sprintf("%s answers it with %s when it accepts it, not with %d %s", rec.Forge,
 				want, resp.StatusCode, http.StatusText(resp.StatusCode)))})
 			return
 		}
@@ -561,6 +559,7 @@ type sendError struct {
 	gaveUp     string
 	delivery   string
 	distinctID string
+	forge      ghclient.Forge // the forge it was sent to, whose answers it names
 }
 
 func (e *sendError) Error() string {
@@ -572,12 +571,12 @@ func (e *sendError) Error() string {
 	case e.delivery == DeliveryNotSent:
 		return "not sent: " + stopped(kind) + " before the request went out"
 	case e.delivery == DeliveryUnanswered:
-		msg = "sent, but " + stopped(kind) + " before GitHub answered: the event may have been accepted" + e.tell()
+		msg = "sent, but " + stopped(kind) + " before " + e.forge.Answered("") + ": the event may have been accepted" + e.tell()
 	case e.last.MayHaveArrived():
-		msg = fmt.Sprintf("GitHub answered %s, and %s before the request was sent again: the event may have been accepted (a server error can come after GitHub processed it)%s",
-			e.last.Answer(), stopped(kind), e.tell())
+		msg = fmt.Sprintf("%s, and %s before the request was sent again: the event may have been accepted (a server error can come after %s processed it)%s",
+			e.forge.Answered(e.last.Answer()), stopped(kind), e.forge, e.tell())
 	default:
-		msg = fmt.Sprintf("GitHub answered %s, and %s before the request was sent again", e.last.Answer(), stopped(kind))
+		msg = fmt.Sprintf("%s, and %s before the request was sent again", e.forge.Answered(e.last.Answer()), stopped(kind))
 	}
 	if e.gaveUp != "" {
 		msg += "; gave up " + e.gaveUp

@@ -86,9 +86,9 @@ func (c Cause) String() string {
 	case KindNone:
 		return "no error"
 	case Cancelled:
-		return "cancelled before " + c.Forge.String() + " answered"
+		return "cancelled before " + c.Forge.Answered("")
 	case TimedOut:
-		return "the timeout ran out before " + c.Forge.String() + " answered"
+		return "the timeout ran out before " + c.Forge.Answered("")
 	case Network:
 		if c.Proxy != "" {
 			return "nothing reached " + c.Forge.String() + ": " + c.Err.Error()
@@ -103,7 +103,7 @@ func (c Cause) String() string {
 	case NoTurn:
 		return c.Err.Error()
 	case RateLimited:
-		msg := c.Forge.String() + " answered " + statusText(c.Status)
+		msg := c.Forge.Answered(statusText(c.Status))
 		if c.Primary {
 			return msg + fmt.Sprintf(": primary rate limit exhausted (%d requests an hour), it resets at %s", c.Limit, c.Reset.UTC().Format(time.RFC3339))
 		}
@@ -117,7 +117,7 @@ func (c Cause) String() string {
 		}
 		return msg
 	}
-	msg := c.Forge.String() + " answered " + statusText(c.Status)
+	msg := c.Forge.Answered(statusText(c.Status))
 	if c.Message != "" {
 		msg += ": " + c.Message
 	}

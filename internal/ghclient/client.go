@@ -122,7 +122,7 @@ type ProxyError struct {
 }
 
 func (e *ProxyError) Error() string {
-	return fmt.Sprintf("the proxy %s did not connect to GitHub: %v", e.Proxy, e.Err)
+	return fmt.Sprintf("the proxy %s did not connect to the API: %v", e.Proxy, e.Err)
 }
 
 func (e *ProxyError) Unwrap() error { return e.Err }

@@ -32,6 +32,19 @@ func (f Forge) String() string {
 	return "GitHub"
 }
 
+// Answered is how every message says what the forge answered, the one wording of it:
+// "Gitea answered 403 Forbidden" ("Gitea answered" with no answer given).
+func (f Forge) Answered(answer string) string {
+	if answer == "" {
+		return f.String() + " answered"
+	}
+	return f.String() + " answered " + answer
+}
+
+// Accepted is how every message says that the forge accepted what it was sent: "GitHub
+// accepted the event".
+func (f Forge) Accepted(what string) string { return f.String() + " accepted " + what }
+
 // Forge is the forge the server is taken for: GitHub until something says otherwise (an
 // API root at /api/v1, a Gitea runner, Gitea's answer to GET /version).
 func (s *Server) Forge() Forge {

@@ -143,8 +143,11 @@ func (e *RedirectError) Error() string { return e.Why }
 // NotGitHubError is an answer GitHub does not give where it came (a 200 with a web page
 // where GitHub answers 204, an answer from another origin): a proxy or a login portal
 // answered instead. Nothing says that GitHub received the request.
-func NotGitHubError(status int, why string) error {
-	return &Error{Cause: Cause{Kind: NotGitHub, Status: status, Err: errors.New(why)}, err: errors.New(why)}
+func NotGitHubError(status int, why string) error { return NotForgeError(GitHub, status, why) }
+
+// NotForgeError is NotGitHubError for the forge f: an answer f does not give there.
+func NotForgeError(f Forge, status int, why string) error {
+	return &Error{Cause: Cause{Kind: NotGitHub, Forge: f, Status: status, Err: errors.New(why)}, err: errors.New(why)}
 }
 
 type bodyLimitKey struct{}

@@ -110,8 +110,8 @@ func TestProxyFailuresNameTheProxy(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
 	for _, tc := range []struct{ proxy, want string }{
-		{strings.Replace(closed.URL, "http://", "http://user:secret@", 1), "the proxy " + closed.URL + " did not connect to GitHub"},
-		{refusing.URL, "the proxy " + refusing.URL + " did not connect to GitHub: it answered 407"},
+		{strings.Replace(closed.URL, "http://", "http://user:secret@", 1), "the proxy " + closed.URL + " did not connect to the API"},
+		{refusing.URL, "the proxy " + refusing.URL + " did not connect to the API: it answered 407"},
 	} {
 		env := map[string]string{"https_proxy": tc.proxy, "NO_PROXY": "example.org"}
 		base, _ := url.Parse("https://api.github.invalid/")

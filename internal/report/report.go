@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func SentLine(r outcome.Result) string {
 	if r.Event == event.WorkflowDispatch {
 		what = fmt.Sprintf("workflow %s on %s in %s", r.Workflow, r.SentRef(), r.Repo.String())
 	}
-	return untrusted.Line(fmt.Sprintf("%sDispatched %s: %s answered %d%s", r.Place(), what, r.Receipt.Forge, r.Receipt.HTTPStatus, requestID(r.Receipt.RequestID)), 0)
+	return untrusted.Line(fmt.Sprintf("%sDispatched %s: %s%s", r.Place(), what, r.Receipt.Forge.Answered(strconv.Itoa(r.Receipt.HTTPStatus)), requestID(r.Receipt.RequestID)), 0)
 }
 
 // requestID is " (request ID X)", or nothing when GitHub sent none.
@@ -73,7 +74,7 @@ func FailureLine(r outcome.Result) string {
 	case r.FollowOnly: // nothing was sent: what failed is following the run
 		return untrusted.Line(fmt.Sprintf("%s%s%s", r.Place(), r.Error(), requestID(id)), 0)
 	case r.Delivered():
-		return untrusted.Line(fmt.Sprintf("%s: %s accepted the event, but %s%s", r.Label(), r.Receipt.Forge, r.Error(), requestID(id)), 0)
+		return untrusted.Line(fmt.Sprintf("%s: %s, but %s%s", r.Label(), r.Receipt.Forge.Accepted("the event"), r.Error(), requestID(id)), 0)
 	}
 	return untrusted.Line(fmt.Sprintf("%sdispatch to %s failed: %s%s", r.Place(), r.Target.Name(r.SentRef()), r.Error(), requestID(id)), 0)
 }

@@ -223,9 +223,9 @@ type AmbiguousError struct {
 
 func (e *AmbiguousError) Error() string {
 	if e.Runs == 0 {
-		return fmt.Sprintf("the run cannot be identified: %s accepted the dispatch without naming its run, and its runs carry no creation time to tell it by", e.Forge)
+		return fmt.Sprintf("the run cannot be identified: %s, and its runs carry no creation time to tell it by", e.Forge.Accepted("the dispatch without naming its run"))
 	}
-	return fmt.Sprintf("the run cannot be identified: %s accepted the dispatch without naming its run, and %d runs of the workflow on that ref started since", e.Forge, e.Runs)
+	return fmt.Sprintf("the run cannot be identified: %s, and %d runs of the workflow on that ref started since", e.Forge.Accepted("the dispatch without naming its run"), e.Runs)
 }
 
 // Hint says how to make the run findable.
@@ -300,7 +300,7 @@ func (p *Client) Get(ctx context.Context, id int64) (Run, error) {
 		return Run{}, &RunNotFoundError{ID: id, Repo: p.Repo, Err: err}
 	}
 	if err == nil && r.ID != id {
-		return Run{}, fmt.Errorf("reading run %d: GitHub answered with run %d", id, r.ID)
+		return Run{}, fmt.Errorf("reading run %d: %s", id, p.Server.Forge().Answered(fmt.Sprintf("with run %d", r.ID)))
 	}
 	return p.checked(r), err
 }
