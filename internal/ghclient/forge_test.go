@@ -156,3 +156,19 @@ func TestPagesAsEachForgePages(t *testing.T) {
 		t.Error("page sizes")
 	}
 }
+
+// A server's answers are worded in one place, in the name of the forge that gave them.
+func TestAnswersAreWordedOnce(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ got, want string }{
+		{ghclient.Gitea.Answered("403 Forbidden"), "Gitea answered 403 Forbidden"},
+		{ghclient.GitHub.Answered(""), "GitHub answered"},
+		{ghclient.Gitea.Accepted("the event"), "Gitea accepted the event"},
+		{ghclient.NotForgeError(ghclient.Gitea, 200, "a web page").Error(), "not Gitea's answer: a web page"},
+		{ghclient.Check(&ghclient.Error{Cause: ghclient.Cause{Kind: ghclient.Cancelled, Forge: ghclient.Gitea}}).Error(), "cancelled before Gitea answered"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}
