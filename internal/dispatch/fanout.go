@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/pool"
 )
 
 // ErrNotSent marks targets never tried because the step was cancelled or timed out first.
@@ -72,25 +72,12 @@ func FanOut[R any](ctx context.Context, targets []event.Target, order []int, con
 			order[i] = i
 		}
 	}
-	slots := make(chan struct{}, max(concurrency, 1))
-	var wg sync.WaitGroup
+	p := pool.New(concurrency)
 	for _, i := range order {
-		select {
-		case slots <- struct{}{}:
-			if ctx.Err() != nil { // a slot and the cancellation arrived together
-				<-slots
-				skip(i)
-				continue
-			}
-		case <-ctx.Done(): // cancelled: send nothing more, say so for the rest
+		if !p.Go(ctx, func() { run(i) }) { // cancelled: send nothing more, say so for the rest
 			skip(i)
-			continue
 		}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			run(i)
-		})
 	}
-	wg.Wait()
+	p.Wait()
 	return results
 }

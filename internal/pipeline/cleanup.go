@@ -86,7 +86,7 @@ func (s *Step) Finish(ctx context.Context) Cleanup {
 func (l *life) cleanUp(ctx context.Context, deadline time.Time, finishing bool) (changed bool) {
 	s := l.s
 	if id := l.owed.cancel; id != 0 {
-		err := s.slot(ctx, func() error {
+		err := s.cleaning.Do(ctx, func() error {
 			c, err := s.clients.cleanup(ctx, l.res.Repo, deadline)
 			if err == nil {
 				err = (&runs.Client{API: c, Repo: l.res.Repo, Clock: s.o.Clock, Server: s.clients.server}).Cancel(ctx, id)
@@ -103,7 +103,7 @@ func (l *life) cleanUp(ctx context.Context, deadline time.Time, finishing bool) 
 		}
 	}
 	if l.owed.final {
-		err := s.slot(ctx, func() error { return s.status.final(ctx, s.clients.status(deadline), l.res) })
+		err := s.cleaning.Do(ctx, func() error { return s.status.final(ctx, s.clients.status(deadline), l.res) })
 		switch {
 		case err == nil:
 			l.owed.final = false
@@ -116,17 +116,6 @@ func (l *life) cleanUp(ctx context.Context, deadline time.Time, finishing bool) 
 		}
 	}
 	return changed
-}
-
-// slot runs one clean-up request when one of the step's clean-up slots is free.
-func (s *Step) slot(ctx context.Context, request func() error) error {
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-s.slots }()
-	return request()
 }
 
 // note records what the clean-up did, or could not (err): in Finish, for its warnings,

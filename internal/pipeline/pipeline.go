@@ -25,6 +25,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
+	"github.com/MrSunshyne/dispatch-action/internal/pool"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
@@ -153,7 +154,7 @@ type Step struct {
 	lives    []*life
 	deadline time.Time       // the step's timeout, by the Clock
 	logs     *runs.LogBudget // what the failed jobs' log tails may hold, all targets together
-	slots    chan struct{}   // the clean-up requests in flight
+	cleaning *pool.Pool      // the clean-up requests in flight
 }
 
 // Run sends every target's event (at most cfg.Concurrency at once, paced per credential)
@@ -165,7 +166,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 	if cfg.DryRun {
 		o.Progress = Silent{}
 	}
-	s = &Step{cfg: cfg, o: o, logs: runs.NewLogBudget(runs.StepLogBytes), slots: make(chan struct{}, o.CleanupInFlight)}
+	s = &Step{cfg: cfg, o: o, logs: runs.NewLogBudget(runs.StepLogBytes), cleaning: pool.New(o.CleanupInFlight)}
 	defer s.survive()
 	s.deadline = o.Clock.Now().Add(cfg.Timeout)
 	stepCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)

@@ -10,12 +10,12 @@ package preflight
 import (
 	"context"
 	"strings"
-	"sync"
 
 	"github.com/google/go-github/v66/github"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/pool"
 )
 
 // Finding is one thing the check found of one target.
@@ -54,7 +54,7 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 	if o.InFlight <= 0 {
 		o.InFlight = DefaultInFlight
 	}
-	p := &pool{sem: make(chan struct{}, o.InFlight)}
+	p := pool.New(o.InFlight)
 	repos := map[string]*reads{}
 	var order []*reads
 	for _, t := range targets {
@@ -66,13 +66,13 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 		repos[key].targets = append(repos[key].targets, t)
 	}
 	for _, r := range order {
-		p.do(func() { r.first(ctx, p, o) })
+		p.Later(func() { r.first(ctx, p, o) })
 	}
-	p.wait()
+	p.Wait()
 	for _, r := range order {
 		r.second(ctx, p)
 	}
-	p.wait()
+	p.Wait()
 	adds := o.AddsDistinctID != nil && o.AddsDistinctID()
 	var out []Finding
 	for _, t := range targets {
@@ -87,19 +87,3 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 	}
 	return out
 }
-
-// pool runs reads, a bounded number at once.
-type pool struct {
-	sem chan struct{}
-	wg  sync.WaitGroup
-}
-
-func (p *pool) do(f func()) {
-	p.wg.Go(func() {
-		p.sem <- struct{}{}
-		defer func() { <-p.sem }()
-		f()
-	})
-}
-
-func (p *pool) wait() { p.wg.Wait() }

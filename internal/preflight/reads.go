@@ -13,6 +13,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/pool"
 )
 
 // Where workflow files are read from: GitHub's folder, and Gitea's, which Gitea reads
@@ -56,11 +57,11 @@ func fileKey(path, ref string) string { return path + "@" + ref }
 // first is the first round trip: the client, then at once the workflows list, the
 // workflows directory (for repository_dispatch) and each workflow_dispatch file named
 // by its file.
-func (r *reads) first(ctx context.Context, p *pool, o Options) {
+func (r *reads) first(ctx context.Context, p *pool.Pool, o Options) {
 	if r.client, r.err = o.Client(ctx, r.repo); r.err != nil {
 		return
 	}
-	p.do(func() {
+	p.Later(func() {
 		list, err := dispatch.ListWorkflows(ctx, r.client, r.server, r.repo)
 		r.mu.Lock()
 		r.list, r.listErr = list, ghclient.Check(err)
@@ -70,11 +71,11 @@ func (r *reads) first(ctx context.Context, p *pool, o Options) {
 		switch {
 		case r.forge == ghclient.Gitea && t.Event == event.WorkflowDispatch:
 			// Which folder Gitea reads at the ref: .gitea/workflows, where it exists.
-			p.do(func() { r.readDir(ctx, giteaDir, t.Ref) })
+			p.Later(func() { r.readDir(ctx, giteaDir, t.Ref) })
 		case t.Event == event.RepositoryDispatch:
-			p.do(func() { r.readDir(ctx, workflowsDir, "") })
+			p.Later(func() { r.readDir(ctx, workflowsDir, "") })
 		case t.Event == event.WorkflowDispatch && fileOf(t) != "":
-			p.do(func() { r.read(ctx, fileOf(t), t.Ref) })
+			p.Later(func() { r.read(ctx, fileOf(t), t.Ref) })
 		}
 	}
 }
@@ -173,24 +174,24 @@ func (r *reads) read(ctx context.Context, p, ref string) {
 // second is the second round trip: the files the first one named, for
 // repository_dispatch (every workflow file on the default branch) and for a
 // workflow_dispatch named by its ID or its name (the list gives its path).
-func (r *reads) second(ctx context.Context, p *pool) {
+func (r *reads) second(ctx context.Context, p *pool.Pool) {
 	if r.err != nil {
 		return
 	}
 	if r.forge == ghclient.Gitea {
 		for _, t := range r.targets {
 			if file, _ := r.giteaFile(t); t.Event == event.WorkflowDispatch && file != "" {
-				p.do(func() { r.read(ctx, file, t.Ref) })
+				p.Later(func() { r.read(ctx, file, t.Ref) })
 			}
 		}
 		return
 	}
 	for _, name := range r.candidates() {
-		p.do(func() { r.read(ctx, name, "") })
+		p.Later(func() { r.read(ctx, name, "") })
 	}
 	for _, t := range r.targets {
 		if w := r.listed(t); t.Event == event.WorkflowDispatch && fileOf(t) == "" && w != nil {
-			p.do(func() { r.read(ctx, w.Path, t.Ref) })
+			p.Later(func() { r.read(ctx, w.Path, t.Ref) })
 		}
 	}
 }
