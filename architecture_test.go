@@ -29,7 +29,8 @@ var allowedImports = map[string][]string{
 	"report":        {"actionio", "dispatch", "event", "ghclient", "outcome", "runs", "untrusted"},
 	"preflight":     {"dispatch", "event", "ghclient", "pool", "untrusted"},
 	"pipeline":      {"commitstatus", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "pool", "preflight", "runs", "untrusted"},
-	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "pipeline", "report", "runs", "untrusted", "version"},
+	"words":         {"config", "event", "ghclient", "outcome"},
+	"app":           {"actionio", "config", "dispatch", "event", "ghapp", "ghclient", "outcome", "pipeline", "report", "runs", "untrusted", "version", "words"},
 	"containertest": {},
 	"forgetest":     {},
 }

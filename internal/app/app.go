@@ -1,6 +1,6 @@
-// Package app chooses the mode (GitHub Action or CLI), wires configuration, client and
-// dispatch together, and is the one place where errors become messages, hints and exit
-// codes.
+// Package app chooses the mode (GitHub Action or CLI), runs the pipeline, reports its
+// outcome with each failure's hint (package words), and is the one place where outcomes
+// become exit codes.
 package app
 
 import (
@@ -21,6 +21,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
+	"github.com/MrSunshyne/dispatch-action/internal/words"
 )
 
 // Exit codes, documented in the README.
@@ -114,7 +115,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 		}
 		if !r.OK() {
 			code = ExitFailed
-			rep.failed(r, hint(cfg, r, rn.clock.Now(), rn.getenv("GITEA_ACTIONS") == "true"))
+			rep.failed(r, words.Hint(cfg, r, rn.clock.Now(), rn.getenv("GITEA_ACTIONS") == "true"))
 		}
 		warnings = append(warnings, report.Warnings(r)...)
 	}

@@ -1,4 +1,8 @@
-package app
+// Package words says what to do about a failed target, in the words of each mode (the
+// action speaks workflow YAML, the CLI speaks shell) and of each forge (GitHub, Gitea):
+// the hints, chosen by the error's own Hint when it has one, else by the classified cause
+// of the server's answer. Packages below return facts; the hints are worded here.
+package words
 
 import (
 	"errors"
@@ -111,10 +115,10 @@ func causeReason(r outcome.Result) reason {
 // speaks shell. An empty cli means the same words in both.
 type phrasing struct{ action, cli string }
 
-// hint says what to do about a failed Result, in mode m's words: the error's own hint
+// Hint says what to do about a failed Result, in the mode's words: the error's own hint
 // when it has one, else by the cause, in the words of the forge that answered.
 // giteaRunner: the step runs on a Gitea runner (GITEA_ACTIONS).
-func hint(cfg *config.Config, r outcome.Result, now time.Time, giteaRunner bool) string {
+func Hint(cfg *config.Config, r outcome.Result, now time.Time, giteaRunner bool) string {
 	cli := cfg.Mode == config.CLIMode
 	if h, ok := errors.AsType[hinted](r.Err); ok {
 		return h.Hint(cli)

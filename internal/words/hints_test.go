@@ -1,4 +1,4 @@
-package app
+package words
 
 import (
 	"errors"
@@ -127,9 +127,9 @@ func TestHints(t *testing.T) {
 			if why != tc.why {
 				t.Fatalf("reason %d, want %d (%v)", why, tc.why, tc.r.Err)
 			}
-			action := hint(cfg, tc.r, reset.Add(-time.Hour), false)
+			action := Hint(cfg, tc.r, reset.Add(-time.Hour), false)
 			cfg.Mode = config.CLIMode
-			cli := hint(cfg, tc.r, reset.Add(-time.Hour), false)
+			cli := Hint(cfg, tc.r, reset.Add(-time.Hour), false)
 			wantCLI := tc.cli
 			if wantCLI == "" {
 				wantCLI = tc.action
@@ -169,9 +169,9 @@ func TestGiteaHints(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cfg := &config.Config{Mode: config.ActionMode}
-			action := hint(cfg, tc.r, time.Now(), tc.runner)
+			action := Hint(cfg, tc.r, time.Now(), tc.runner)
 			cfg.Mode = config.CLIMode
-			cli := hint(cfg, tc.r, time.Now(), tc.runner)
+			cli := Hint(cfg, tc.r, time.Now(), tc.runner)
 			if !strings.Contains(action, tc.action) || strings.Contains(action, tc.notIn) {
 				t.Errorf("action: %q\nwant %q, not %q", action, tc.action, tc.notIn)
 			}
