@@ -14,7 +14,6 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
-	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
@@ -147,15 +146,15 @@ func (a *actionReporter) outputs(results []outcome.Result) bool {
 
 // amend writes what the clean-up did: warnings, in the log and the summary, and the
 // outputs again when results changed (the runner keeps an output's last value).
-func (a *actionReporter) amend(results []outcome.Result, c pipeline.Cleanup) {
-	for _, w := range c.Warnings {
+func (a *actionReporter) amend(results []outcome.Result, changed bool, warnings []string) {
+	for _, w := range warnings {
 		a.gha.Warningf("%s", w)
 	}
-	if c.Changed {
+	if changed {
 		a.outputs(results)
 	}
-	if len(c.Warnings) > 0 {
-		if err := actionio.New(a.gha, a.getenv).AddStepSummary(a.red.String(report.CleanupSummary(c.Warnings))); err != nil {
+	if len(warnings) > 0 {
+		if err := actionio.New(a.gha, a.getenv).AddStepSummary(a.red.String(report.CleanupSummary(warnings))); err != nil {
 			a.gha.Warningf("step summary was not written: %v", err)
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
@@ -62,7 +61,7 @@ func (rn runner) main(ctx context.Context, args []string) (code int) {
 	defer func() {
 		// A bug anywhere else still ends the step with exit 1 and an error it can show.
 		if r := recover(); r != nil {
-			msg := untrusted.Line(dispatch.InternalError(r).Error(), 0)
+			msg := untrusted.Line(pipeline.InternalError(r).Error(), 0)
 			if len(args) == 0 && rn.getenv("GITHUB_ACTIONS") == "true" {
 				fmt.Fprintf(rn.stdout, "::error title=Internal error::%s\n", msg)
 			} else {
@@ -96,7 +95,7 @@ type reporter interface {
 	finish(results []outcome.Result, warnings []string, code int) int
 	// amend adds what the clean-up did once finish has written: its warnings, and the
 	// outputs again when results changed.
-	amend(results []outcome.Result, c pipeline.Cleanup)
+	amend(results []outcome.Result, changed bool, warnings []string)
 }
 
 // deliver executes a checked configuration and reports it the same way in both modes:
@@ -108,7 +107,14 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 	if cfg.DryRun && len(st.Preview) > 0 {
 		rep.preview(st.Preview)
 	}
-	code, warnings := ExitOK, st.Warnings
+	code, warnings, notes := ExitOK, []string{}, []string{}
+	for _, n := range st.Notes {
+		if n.Warning() {
+			warnings = append(warnings, words.Note(cfg.Mode, n))
+		} else {
+			notes = append(notes, words.Note(cfg.Mode, n))
+		}
+	}
 	for _, r := range st.Results {
 		for _, n := range report.Notes(r) {
 			rep.note(n)
@@ -119,7 +125,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 		}
 		warnings = append(warnings, report.Warnings(r)...)
 	}
-	for _, n := range st.Notes {
+	for _, n := range notes {
 		rep.note(n)
 	}
 	if st.Refused {
@@ -129,8 +135,12 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 		rep.warn(w)
 	}
 	code = rep.finish(st.Results, warnings, code)
-	if c := st.Finish(ctx); c.Changed || len(c.Warnings) > 0 {
-		rep.amend(st.Results, c)
+	if c := st.Finish(ctx); c.Changed || len(c.Notes) > 0 {
+		var warnings []string
+		for _, n := range c.Notes {
+			warnings = append(warnings, words.Note(cfg.Mode, n))
+		}
+		rep.amend(st.Results, c.Changed, warnings)
 	}
 	return code
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
-	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
@@ -260,8 +259,8 @@ func (c *cliReporter) finish(results []outcome.Result, _ []string, code int) int
 
 // amend prints what the clean-up did, as warnings (the results printed stand: a run it
 // cancelled is said here).
-func (c *cliReporter) amend(_ []outcome.Result, cl pipeline.Cleanup) {
-	for _, w := range cl.Warnings {
+func (c *cliReporter) amend(_ []outcome.Result, _ bool, warnings []string) {
+	for _, w := range warnings {
 		c.warn(w)
 	}
 }

@@ -27,7 +27,8 @@ func TestPreflightRefusesInputsTheWorkflowWouldRefuse(t *testing.T) {
 	for _, want := range []string{
 		`.github/workflows/deploy.yml at main: input "colour" is not declared (it declares env, dry, count, region)`,
 		`input "env" is "qa", not one of its options (staging, prod)`,
-		`input "dry" is "yes", but it is a boolean: send true or false`,
+		`input "dry" is "yes", but it is a boolean`,
+		"deploy.yml: send true or false",
 		`input "count" is "many", but it is a number`,
 		`input "region" is required and has no default, but is not given`,
 		"preflight: warn sends anyway",
@@ -52,7 +53,7 @@ func TestPreflightWorkflowTriggerAndState(t *testing.T) {
 		InputSpecs: map[string]githubfake.Input{"env": {Type: "choice", Options: []string{"prod"}, Required: true}}})
 	for file, want := range map[string]string{
 		"push.yml": ".github/workflows/push.yml on the default branch has no workflow_dispatch trigger",
-		"off.yml":  ".github/workflows/off.yml is disabled_manually: GitHub would refuse the event; enable it",
+		"off.yml":  ".github/workflows/off.yml is disabled_manually: GitHub would refuse the event\nhint: .github/workflows/off.yml: enable it (the Actions tab, or gh workflow enable)",
 		"ok.yml":   "",
 	} {
 		before := posted(f)

@@ -224,25 +224,3 @@ func (e *PostError) Refused() bool {
 	}
 	return false
 }
-
-// Warning is the error as a warning, with what would let the status be posted: the
-// action's words, or the CLI's.
-func (e *PostError) Warning(cli bool) string {
-	msg := untrusted.Line(e.Error(), 0)
-	switch ghclient.CauseOf(e).Kind {
-	case ghclient.Forbidden, ghclient.NotFound:
-		if cli {
-			return msg + ": the token needs Commit statuses: write on " + e.Repo.String() + " (classic token: repo:status); the result is unchanged"
-		}
-		return msg + ": give the job permissions: statuses: write (for github.token), or pass status-token a token with Commit statuses: write on " + e.Repo.String() + "; the step's result is unchanged"
-	case ghclient.Unauthorized:
-		if cli {
-			return msg + ": the token is invalid or expired; the result is unchanged"
-		}
-		return msg + ": the status token is invalid or expired; the step's result is unchanged"
-	}
-	if cli {
-		return msg + "; the result is unchanged"
-	}
-	return msg + "; the step's result is unchanged"
-}

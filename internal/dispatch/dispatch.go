@@ -11,14 +11,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/go-github/v66/github"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
-	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
+	"github.com/MrSunshyne/dispatch-action/internal/workflows"
 )
 
 // Receipt is what sending one event returned: whether GitHub accepted it (and when, by
@@ -345,132 +344,22 @@ func defaultBranch(ctx context.Context, client *github.Client, repo event.Repo, 
 	return branch
 }
 
-// maxNameRunes caps a workflow's name or path from the server in a message.
-const maxNameRunes = 100
-
 // PlaceholderWorkflowID stands for the ID of a workflow given by name in a dry run, which
 // does not look it up.
 const PlaceholderWorkflowID = "WORKFLOW_ID"
 
-// WorkflowNameError says that no workflow, or more than one, has the name asked for, and
-// which names there are.
-type WorkflowNameError struct {
-	Name  string
-	Names []string // the repository's workflows, as name (path)
-	Many  bool     // more than one has the name
-}
-
-func (e *WorkflowNameError) Error() string {
-	what := "no workflow is named"
-	if e.Many {
-		what = "more than one workflow is named"
-	}
-	list := strings.Join(e.Names, ", ")
-	if list == "" {
-		list = "none"
-	}
-	return fmt.Sprintf("%s %q; the repository's workflows: %s", what, e.Name, list)
-}
-
-// resolveWorkflow finds the ID of the workflow whose name: is name (an exact match, else
-// the only one that matches ignoring case): GitHub's number, or Gitea's file name.
+// resolveWorkflow finds the ID of the workflow whose name: is name (workflows.Find):
+// GitHub's number, or Gitea's file name.
 func resolveWorkflow(ctx context.Context, client *github.Client, server *ghclient.Server, repo event.Repo, name string, dryRun bool) (string, error) {
 	if dryRun {
 		return PlaceholderWorkflowID, nil
 	}
-	workflows, err := ListWorkflows(ctx, client, server, repo)
+	list, err := workflows.List(ctx, client, server, repo)
 	if err != nil {
 		return "", &opError{op: "listing the workflows to find " + strconv.Quote(name), err: ghclient.Check(err)}
 	}
-	named, _ := NamedWorkflows(workflows, name)
-	if len(named) == 1 {
-		return named[0].ID, nil
-	}
-	var names []string
-	for _, w := range workflows[:min(len(workflows), 30)] {
-		names = append(names, fmt.Sprintf("%q (%s)", untrusted.Line(w.Name, maxNameRunes), untrusted.Line(w.Path, maxNameRunes)))
-	}
-	return "", &WorkflowNameError{Name: name, Names: names, Many: len(named) > 1}
-}
-
-// Workflow is one entry of a repository's workflows list.
-type Workflow struct {
-	// ID is what the API's paths name the workflow by: GitHub's number, in digits, or
-	// Gitea's file name ("ci.yml"); "" when the entry gave neither.
-	ID    string
-	Name  string // its name: line (GitHub: its path when it has none)
-	Path  string // .github/workflows/ci.yml (Gitea: .gitea/workflows/ci.yml)
-	State string // active, disabled_manually, …
-}
-
-// UnmarshalJSON reads an entry whose id is a number (GitHub) or a string (Gitea).
-func (w *Workflow) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		ID    json.RawMessage `json:"id"`
-		Name  string          `json:"name"`
-		Path  string          `json:"path"`
-		State string          `json:"state"`
-	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	*w = Workflow{Name: raw.Name, Path: raw.Path, State: raw.State}
-	var n int64
-	var s string
-	switch {
-	case json.Unmarshal(raw.ID, &n) == nil && n > 0:
-		w.ID = strconv.FormatInt(n, 10)
-	case json.Unmarshal(raw.ID, &s) == nil && event.IsWorkflowFile(s) && !strings.ContainsAny(s, "/\\"):
-		w.ID = s
-	}
-	return nil
-}
-
-// NamedWorkflows are the listed workflows whose name: is name: those that match it exactly
-// (exact), else those that match it ignoring case. A workflow without an ID is none.
-func NamedWorkflows(workflows []Workflow, name string) (named []Workflow, exact bool) {
-	var folded []Workflow
-	for _, w := range workflows {
-		switch {
-		case w.ID == "":
-		case w.Name == name:
-			named = append(named, w)
-		case strings.EqualFold(w.Name, name):
-			folded = append(folded, w)
-		}
-	}
-	if len(named) > 0 {
-		return named, true
-	}
-	return folded, false
-}
-
-// maxWorkflowPages bounds the pages of a repository's workflows read to find one by name.
-const maxWorkflowPages = 10
-
-// ListWorkflows lists the repository's workflows, every page (at most maxWorkflowPages),
-// as the server pages them.
-func ListWorkflows(ctx context.Context, client *github.Client, server *ghclient.Server, repo event.Repo) ([]Workflow, error) {
-	var all []Workflow
-	for page := 1; page <= maxWorkflowPages; {
-		req, err := client.NewRequest("GET", repo.Path()+"actions/workflows?"+server.Page(nil, page).Encode(), nil)
-		if err != nil {
-			return nil, err
-		}
-		var list struct {
-			Workflows []Workflow `json:"workflows"`
-		}
-		resp, err := client.Do(ctx, req, &list)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, list.Workflows...)
-		if resp.NextPage <= page || len(list.Workflows) == 0 {
-			break
-		}
-		page = resp.NextPage
-	}
-	return all, nil
+	w, err := workflows.Find(list, name)
+	return w.ID, err
 }
 
 // Delivery values of a Result: what left the runner, and what came back.

@@ -54,6 +54,7 @@ type Cause struct {
 	Date       time.Time // the answer's Date, GitHub's clock when it answered (zero: none)
 	Message    string    // GitHub's message and error details, on one line
 	Permission string    // Forbidden: the permission GitHub named, "scope=level" (e.g. contents=write), if it did
+	Refusal    Refusal   // Validation: what GitHub's message says it refused, if it says
 	Proxy      string    // Network: the proxy that could not be reached or did not connect, if one was in the way
 	// Rate limits.
 	Primary    bool          // the hourly limit is used up (else a secondary limit)
@@ -259,7 +260,7 @@ func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 	case code == http.StatusUnauthorized:
 		c.Kind = Unauthorized
 	case code == http.StatusUnprocessableEntity:
-		c.Kind = Validation
+		c.Kind, c.Refusal = Validation, refusalOf(message)
 	case code == http.StatusBadRequest:
 		c.Kind = BadRequest
 	case code == http.StatusTooManyRequests, code == http.StatusForbidden && isRateLimit(h, message, docURL):
@@ -276,6 +277,34 @@ func answer(resp *http.Response, message, docURL string, now time.Time) Cause {
 		c.Kind = OtherStatus
 	}
 	return c
+}
+
+// Refusal is what a 422's message says was refused: GitHub's message text is read here,
+// once, and nowhere else.
+type Refusal int
+
+// The refusals GitHub's messages name.
+const (
+	RefusalUnknown    Refusal = iota
+	UnexpectedInputs          // "Unexpected inputs provided: [...]"
+	RequiredInput             // "Required input 'x' not provided"
+	NoDispatchTrigger         // "Workflow does not have 'workflow_dispatch' trigger"
+	TooManyProperties         // "No more than 10 properties are allowed; 11 were supplied."
+)
+
+// refusalOf reads what a 422's message says was refused.
+func refusalOf(message string) Refusal {
+	switch msg := strings.ToLower(message); {
+	case strings.Contains(msg, "unexpected inputs"):
+		return UnexpectedInputs
+	case strings.Contains(msg, "required input"):
+		return RequiredInput
+	case strings.Contains(msg, "workflow_dispatch"):
+		return NoDispatchTrigger
+	case strings.Contains(msg, "properties are allowed"):
+		return TooManyProperties
+	}
+	return RefusalUnknown
 }
 
 // isRateLimit tells a rate-limited 403 from a permission 403: rate-limit headers, or a

@@ -1,7 +1,6 @@
 package ghclient
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,18 +17,6 @@ type Deprecation struct {
 	Version   string    // the API version it was sent under
 	Sunset    time.Time // zero: not given (or not a date)
 	Link      string    // "": none given (or not an https URL)
-}
-
-// Warning is the deprecation in one line, with GitHub's date and link.
-func (d Deprecation) Warning() string {
-	s := fmt.Sprintf("GitHub says %s under API version %s is deprecated", d.Operation, d.Version)
-	if !d.Sunset.IsZero() {
-		s += "; it is scheduled to be removed on " + d.Sunset.UTC().Format("2006-01-02")
-	}
-	if d.Link != "" {
-		s += " (" + d.Link + ")"
-	}
-	return s + ". This version of the action will need an update before then; nothing is wrong today."
 }
 
 // deprecation records an answer's Deprecation header, once per operation.

@@ -199,15 +199,3 @@ func (e *UnsupportedError) Error() string {
 	}
 	return "not sent: " + e.Forge.String() + " has no repository_dispatch (no workflow of it can listen for one); send workflow_dispatch instead"
 }
-
-// Hint says what to send instead of a repository_dispatch. (A cancel the forge cannot do
-// is a warning of the step's clean-up, which carries no hint.)
-func (e *UnsupportedError) Hint(cli bool) string {
-	if e.What != UnsupportedRepositoryDispatch {
-		return ""
-	}
-	if cli {
-		return "give the receiving workflow `on: workflow_dispatch` (with inputs for what the payload carried) and send it with --workflow FILE --inputs JSON"
-	}
-	return "give the receiving workflow `on: workflow_dispatch` (with inputs for what the payload carried) and send it with the inputs workflow: FILE and inputs: JSON"
-}

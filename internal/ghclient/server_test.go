@@ -123,9 +123,9 @@ func TestDeprecationsOncePerOperation(t *testing.T) {
 	if len(ds) != 2 || ds[1].Operation != "GET /repos/{owner}/{repo}" || ds[1].Link != "" {
 		t.Fatalf("%d deprecations: %+v", len(ds), ds)
 	}
-	w := ds[0].Warning()
-	if !strings.HasPrefix(w, "GitHub says POST /repos/{owner}/{repo}/dispatches under API version 2022-11-28 is deprecated; it is scheduled to be removed on 2028-03-10 (https://docs.github.com/en/rest/about-the-rest-api/api-versions)") {
-		t.Errorf("%q", w)
+	if d := ds[0]; d.Operation != "POST /repos/{owner}/{repo}/dispatches" || d.Version != "2022-11-28" || d.Sunset.Format("2006-01-02") != "2028-03-10" ||
+		d.Link != "https://docs.github.com/en/rest/about-the-rest-api/api-versions" {
+		t.Errorf("%+v", d)
 	}
 	if op := ghclient.Operation("GET", "/api/v3/repos/o/r/actions/runs/123/jobs"); op != "GET /repos/{owner}/{repo}/actions/runs/{id}/jobs" {
 		t.Errorf("%q", op)

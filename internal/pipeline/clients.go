@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-github/v66/github"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
@@ -54,7 +53,7 @@ func newClients(cfg *config.Config, o Options, deadline time.Time) *clients {
 	if cfg.App == nil || cfg.DryRun {
 		return c
 	}
-	c.order = dispatch.ByOwner(cfg.Targets) // owners' installations go at their own pace, in parallel
+	c.order = byOwner(cfg.Targets) // owners' installations go at their own pace, in parallel
 	c.minter = &ghapp.Minter{App: *cfg.App, NewClient: c.static, Now: o.Clock.Now, Mask: o.Progress.Mask}
 	c.owners = map[string]*ghapp.Installation{}
 	names, kinds := map[string][]string{}, map[string][]event.Kind{}
@@ -153,18 +152,17 @@ func (c *clients) revoke(ctx context.Context, each time.Duration) []error {
 	return c.minter.RevokeAll(ctx, each)
 }
 
-// deprecations are what GitHub's answers announced as deprecated, each operation once, as
-// warnings.
-func (c *clients) deprecations() []string {
-	var ws []string
+// deprecations are what GitHub's answers announced as deprecated, each operation once.
+func (c *clients) deprecations() []Note {
+	var ns []Note
 	seen := map[string]bool{}
 	for _, d := range append(c.server.Deprecations(), c.caller.Deprecations()...) {
-		if w := d.Warning(); !seen[w] {
-			seen[w] = true
-			ws = append(ws, w)
+		if key := d.Operation + " " + d.Version; !seen[key] {
+			seen[key] = true
+			ns = append(ns, Note{Kind: Deprecated, Deprecation: d})
 		}
 	}
-	return ws
+	return ns
 }
 
 // preview is what a dry run would have sent.

@@ -20,8 +20,8 @@ func (e *RefusedError) Error() string {
 	return "not sent: another target of this step asks " + e.Forge.String() + " for a repository_dispatch, which it does not have, and a step sends all of its events or none"
 }
 
-// Is makes a RefusedError a dispatch.ErrNotSent.
-func (e *RefusedError) Is(target error) bool { return target == dispatch.ErrNotSent }
+// Is makes a RefusedError a ErrNotSent.
+func (e *RefusedError) Is(target error) bool { return target == ErrNotSent }
 
 // forge learns what the targets' server is before anything is read or sent (at most one
 // request, and only where its address or the runner says it may be Gitea: ghclient's

@@ -23,22 +23,17 @@ type life struct {
 	res     outcome.Result
 	started bool // its turn came: a target never started owes nothing
 	owed    owed
-	// undone is the clean-up Finish could not do, with why.
-	undone []undone
+	notes   []Note // what its clean-up did while the step went on
+	undone  []Note // what Finish did of its clean-up, or could not, with why
 }
 
 // owed is the clean-up a target owes once it has ended.
 type owed struct {
 	final  bool  // its final commit status
 	cancel int64 // its run, which the step gave up on (cancel-run-on-abort) or failed fast (cancel-run-on-failure); 0: none
-	// input and why: which input asked for the cancel, and the reason its warning gives.
-	input, why string
-}
-
-// undone is a clean-up request that could not be made, and why.
-type undone struct {
-	what string // "the final commit status …" or "cancelling run N"
-	why  error
+	// input and failedJob: which input asked for the cancel, and the job whose failure
+	// made it (cancel-run-on-failure; "" when the step gave up on the run).
+	input, failedJob string
 }
 
 // live runs the target's life: its own work, then, while the step goes on, its clean-up.
@@ -59,7 +54,7 @@ func (l *life) live(ctx context.Context) *life {
 func (l *life) failed(err error) *life {
 	l.res = outcome.Result{Target: l.res.Target}
 	l.res.Fail(err)
-	if errors.Is(err, dispatch.ErrNotSent) {
+	if errors.Is(err, ErrNotSent) {
 		l.res.Receipt.Delivery = dispatch.DeliveryNotSent
 		return l
 	}
@@ -160,8 +155,8 @@ func (l *life) owe() {
 	switch {
 	case id == 0 || l.res.Run.Err == nil:
 	case cfg.CancelRunOnAbort && runs.GaveUp(l.res.Run.Err):
-		l.owed.cancel, l.owed.input, l.owed.why = id, "cancel-run-on-abort", "because it was given up on"
+		l.owed.cancel, l.owed.input = id, "cancel-run-on-abort"
 	case cfg.CancelRunOnFailure && l.res.Run.FailFast != "":
-		l.owed.cancel, l.owed.input, l.owed.why = id, "cancel-run-on-failure", "because its job "+l.res.Run.FailFast+" failed"
+		l.owed.cancel, l.owed.input, l.owed.failedJob = id, "cancel-run-on-failure", l.res.Run.FailFast
 	}
 }

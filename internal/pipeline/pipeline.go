@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/outcome"
@@ -63,9 +62,10 @@ type Options struct {
 	// CleanupBudget bounds the clean-up of the step (Finish) and each target's own, on
 	// the wall clock and the Clock alike; 0: DefaultCleanupBudget.
 	CleanupBudget time.Duration
-	// CleanupInFlight bounds the clean-up requests in flight at once; 0: DefaultCleanupInFlight.
-	CleanupInFlight int
-	Progress        Progress // nil: Silent
+	// InFlight bounds the requests in flight at once besides the sends (preflight's reads,
+	// the clean-up's requests); 0: DefaultInFlight.
+	InFlight int
+	Progress Progress // nil: Silent
 }
 
 // DefaultCleanupBudget is what the clean-up of an ending step may take: the runner sends
@@ -73,10 +73,11 @@ type Options struct {
 // report is written first, in milliseconds, and the clean-up ends before SIGTERM.
 const DefaultCleanupBudget = 6 * time.Second
 
-// DefaultCleanupInFlight is how many clean-up requests go at once: a burst of a few dozen
+// DefaultInFlight is how many requests besides the sends go at once: preflight's reads
+// are not spaced like content-creating requests, and a burst of a few dozen clean-up
 // statuses and cancels stays well inside GitHub's secondary limits (100 concurrent
-// requests, 80 content-creating a minute), and a few at a time finish them in round trips.
-const DefaultCleanupInFlight = 8
+// requests, 80 content-creating a minute); a few at a time finish them in round trips.
+const DefaultInFlight = 8
 
 func (o Options) withDefaults() Options {
 	if o.Clock == nil {
@@ -88,8 +89,8 @@ func (o Options) withDefaults() Options {
 	if o.CleanupBudget <= 0 {
 		o.CleanupBudget = DefaultCleanupBudget
 	}
-	if o.CleanupInFlight <= 0 {
-		o.CleanupInFlight = DefaultCleanupInFlight
+	if o.InFlight <= 0 {
+		o.InFlight = DefaultInFlight
 	}
 	if o.Progress == nil {
 		o.Progress = Silent{}
@@ -107,43 +108,24 @@ const (
 	TimedOut  Ending = "timed out" // the step's timeout ran out
 )
 
-// words is the ending as a message says it.
-func (e Ending) words() string {
-	if e == Cancelled {
-		return "cancelled"
-	}
-	return "the timeout ran out"
-}
-
 // NotSentError is a target never started because the step ended first.
 type NotSentError struct{ Ending Ending }
 
 func (e *NotSentError) Error() string {
-	return "not sent: " + e.Ending.words() + " before this target's turn"
+	return "not sent: " + e.Ending.Words() + " before this target's turn"
 }
 
-// Hint says what to do: nothing when the job was cancelled; a longer timeout when it ran
-// out.
-func (e *NotSentError) Hint(cli bool) string {
-	switch {
-	case e.Ending == Cancelled:
-		return ""
-	case cli:
-		return "raise --timeout, or leave it out: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"
-	}
-	return "raise the timeout input, or leave it empty: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"
-}
-
-// Is makes a NotSentError a dispatch.ErrNotSent.
-func (e *NotSentError) Is(target error) bool { return target == dispatch.ErrNotSent }
+// Is makes a NotSentError an ErrNotSent.
+func (e *NotSentError) Is(target error) bool { return target == ErrNotSent }
 
 // Step is one run of the action (or of a CLI command): its targets' outcomes, and what it
 // still owes once they are reported.
 type Step struct {
-	Results  []outcome.Result           // one for each target, in the targets' order
-	Preview  []ghclient.RecordedRequest // a dry run's requests, in order
-	Warnings []string                   // what went wrong without failing a target
-	Notes    []string                   // what a person should know that is no failure (what preflight could not read)
+	Results []outcome.Result           // one for each target, in the targets' order
+	Preview []ghclient.RecordedRequest // a dry run's requests, in order
+	// Notes: what went wrong without failing a target (Note.Warning), and what a person
+	// should know that is no failure (what preflight could not read), in order.
+	Notes []Note
 	// Refused: preflight refused the step; every target failed, nothing was sent.
 	Refused  bool
 	Ending   Ending // why the step stopped early, if it did
@@ -154,7 +136,7 @@ type Step struct {
 	lives    []*life
 	deadline time.Time       // the step's timeout, by the Clock
 	logs     *runs.LogBudget // what the failed jobs' log tails may hold, all targets together
-	cleaning *pool.Pool      // the clean-up requests in flight
+	requests *pool.Pool      // preflight's reads and the clean-up's requests in flight
 }
 
 // Run sends every target's event (at most cfg.Concurrency at once, paced per credential)
@@ -166,7 +148,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 	if cfg.DryRun {
 		o.Progress = Silent{}
 	}
-	s = &Step{cfg: cfg, o: o, logs: runs.NewLogBudget(runs.StepLogBytes), cleaning: pool.New(o.CleanupInFlight)}
+	s = &Step{cfg: cfg, o: o, logs: runs.NewLogBudget(runs.StepLogBytes), requests: pool.New(o.InFlight)}
 	defer s.survive()
 	s.deadline = o.Clock.Now().Add(cfg.Timeout)
 	stepCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -182,7 +164,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 		concurrency = 1 // one at a time: the preview keeps the input order
 	}
 	if s.Refused = s.forge(stepCtx) || s.preflight(stepCtx); !s.Refused {
-		dispatch.FanOut(stepCtx, cfg.Targets, s.clients.order, concurrency,
+		fanOut(stepCtx, cfg.Targets, s.clients.order, concurrency,
 			func(ctx context.Context, t event.Target) *life { return s.lives[t.Index].live(ctx) },
 			func(t event.Target, err error) *life { return s.lives[t.Index].failed(err) })
 	}
@@ -194,7 +176,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (s *Step) {
 		s.Results = append(s.Results, l.res)
 	}
 	s.Preview = s.clients.preview()
-	s.Warnings = append(append(s.Warnings, s.status.all()...), s.clients.deprecations()...)
+	s.Notes = append(s.Notes, s.status.all()...)
+	for _, l := range s.lives {
+		s.Notes = append(s.Notes, l.notes...)
+	}
+	s.Notes = append(s.Notes, s.clients.deprecations()...)
 	return s
 }
 
@@ -205,7 +191,7 @@ func (s *Step) survive() {
 	if r == nil {
 		return
 	}
-	err := dispatch.InternalError(r)
+	err := InternalError(r)
 	s.Results = s.Results[:0]
 	for i, t := range s.cfg.Targets {
 		res := outcome.Result{Target: t}

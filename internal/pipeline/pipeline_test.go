@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/MrSunshyne/dispatch-action/internal/commitstatus"
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
@@ -109,7 +110,7 @@ func TestAFollowedRunsStatusStaysUnderItsContext(t *testing.T) {
 	in = inputs(f, 1)
 	in.Workflow, in.RunID = "", fmt.Sprint(id)
 	st := Run(t.Context(), build(t, config.ActionMode, in), Options{Clock: clock})
-	if c := st.Finish(t.Context()); !st.Results[0].OK() || st.Results[0].Event != event.WorkflowDispatch || len(c.Warnings) > 0 {
+	if c := st.Finish(t.Context()); !st.Results[0].OK() || st.Results[0].Event != event.WorkflowDispatch || len(c.Notes) > 0 {
 		t.Fatalf("%+v %v", st.Results[0], c)
 	}
 	sts := f.Statuses()
@@ -139,8 +140,16 @@ func TestTheTimeoutEndingManyWaitsStillCleansUp(t *testing.T) {
 			t.Errorf("%s: %v, cancelled %v", r.Repo, r.Err, r.Run.Cancelled)
 		}
 	}
-	if len(c.Warnings) > 0 || len(st.Warnings) > 0 {
-		t.Errorf("warnings %q %q", st.Warnings, c.Warnings)
+	// Each cancel is said once, whether it went out while the step went on or in Finish;
+	// nothing else is (no status refused, none left undone).
+	notes := append(st.Notes, c.Notes...)
+	for _, n := range notes {
+		if n.Kind != RunCancelled {
+			t.Errorf("note %+v", n)
+		}
+	}
+	if len(notes) != 6 {
+		t.Errorf("%d notes, want a cancel for each of the 6 runs", len(notes))
 	}
 }
 
@@ -217,9 +226,9 @@ func TestACancelledJobReportsFirstThenPostsEveryFinalStatus(t *testing.T) {
 			t.Errorf("%s: not marked cancelled", r.Repo)
 		}
 	}
-	for _, w := range c.Warnings {
-		if !strings.Contains(w, "was cancelled, as cancel-run-on-abort asks") {
-			t.Errorf("warning %q", w)
+	for _, n := range c.Notes {
+		if n.Kind != RunCancelled || n.Input != "cancel-run-on-abort" || n.FailedJob != "" || n.Run == 0 || n.Target == nil || !n.Warning() {
+			t.Errorf("note %+v", n)
 		}
 	}
 	for _, sts := range byContext(f) {
@@ -244,7 +253,7 @@ func TestTargetsNeverStartedCostNothing(t *testing.T) {
 		var ns *NotSentError
 		if errors.As(r.Err, &ns) {
 			notSent++
-			if ns.Ending != Cancelled || !errors.Is(r.Err, dispatch.ErrNotSent) || r.Receipt.Delivery != dispatch.DeliveryNotSent ||
+			if ns.Ending != Cancelled || !errors.Is(r.Err, ErrNotSent) || r.Receipt.Delivery != dispatch.DeliveryNotSent ||
 				r.Error() != "not sent: cancelled before this target's turn" {
 				t.Errorf("%s: %v", r.Repo, r.Err)
 			}
@@ -271,13 +280,13 @@ func TestWhatCouldNotBeCleanedUpIsNamedWithItsTrueReason(t *testing.T) {
 	if took := time.Since(start); took > 30*time.Second { // a minute per attempt, had the budget not ended them
 		t.Errorf("the clean-up took %s", took)
 	}
-	if len(c.Warnings) != 3 {
-		t.Fatalf("warnings %q", c.Warnings)
+	if len(c.Notes) != 3 {
+		t.Fatalf("notes %+v", c.Notes)
 	}
-	for i, w := range c.Warnings {
-		want := fmt.Sprintf("#%d octo/r%d deploy.yml@main: the final commit status \"deploy / octo/r%d\" was not posted: cancelled and the 300ms left for the clean-up ran out", i+1, i, i)
-		if w != want {
-			t.Errorf("warning\n%q, want\n%q", w, want)
+	for i, n := range c.Notes {
+		if n.Kind != FinalNotPosted || n.Target.Index != i || n.Target.Ref != "main" || n.Context != fmt.Sprintf("deploy / octo/r%d", i) ||
+			n.Ending != Cancelled || n.Budget != 300*time.Millisecond {
+			t.Errorf("note %d: %+v", i, n)
 		}
 	}
 }
@@ -293,9 +302,10 @@ func TestAStatusRefusedInTheCleanUpIsOneWarning(t *testing.T) {
 		githubfake.Fault{Path: "/statuses/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`},
 		githubfake.Fault{Path: "/statuses/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
 	c := st.Finish(context.Background())
-	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "the final commit status of #1 octo/r0 deploy.yml@main, #2 octo/r1 deploy.yml@main, #3 octo/r2 deploy.yml@main: ") ||
-		!strings.Contains(c.Warnings[0], "permissions: statuses: write") {
-		t.Errorf("warnings %q", c.Warnings)
+	var pe *commitstatus.PostError
+	if len(c.Notes) != 1 || c.Notes[0].Kind != FinalRefused || len(c.Notes[0].Targets) != 3 || c.Notes[0].Targets[2].Index != 2 ||
+		!errors.As(c.Notes[0].Err, &pe) || !pe.Refused() {
+		t.Errorf("notes %+v", c.Notes)
 	}
 }
 
@@ -336,7 +346,7 @@ func TestADryRunPreviewsWithoutCleanUp(t *testing.T) {
 	if len(st.Preview) != 4 || st.Results[0].Status != outcome.DryRun {
 		t.Fatalf("preview %d requests, %+v", len(st.Preview), st.Results[0])
 	}
-	if c := st.Finish(t.Context()); c.Changed || len(c.Warnings) > 0 {
+	if c := st.Finish(t.Context()); c.Changed || len(c.Notes) > 0 {
 		t.Errorf("%+v", c)
 	}
 }
@@ -448,10 +458,10 @@ func TestWaitTimeoutCancelsAtOnce(t *testing.T) {
 	in.StatusContext, in.WaitTimeout, in.CancelRunOnAbort = "", "2m", "true"
 	st := Run(t.Context(), build(t, config.CLIMode, in), Options{Clock: clock})
 	r := st.Results[0]
-	if st.Ending != Completed || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(r.Run.Warnings) != 1 || !strings.Contains(r.Run.Warnings[0], "was cancelled") {
-		t.Fatalf("ending %q, %+v", st.Ending, r.Run)
+	if st.Ending != Completed || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(st.Notes) != 1 || st.Notes[0].Kind != RunCancelled || st.Notes[0].Run != r.RunID() {
+		t.Fatalf("ending %q, %+v, notes %+v", st.Ending, r.Run, st.Notes)
 	}
-	if c := st.Finish(t.Context()); c.Changed || len(c.Warnings) > 0 {
+	if c := st.Finish(t.Context()); c.Changed || len(c.Notes) > 0 {
 		t.Errorf("%+v", c)
 	}
 }
@@ -467,17 +477,17 @@ func TestAFinalStatusGitHubFailsIsAWarning(t *testing.T) {
 	f2.Script(githubfake.Fault{Path: "/statuses/", Status: 200, After: true}, githubfake.Fault{Path: "/statuses/", Status: 502})
 	st2 := Run(t.Context(), build(t, config.CLIMode, in2), Options{Clock: clock})
 	st2.Finish(t.Context())
-	if !st2.Results[0].OK() || len(st2.Warnings) != 1 || !strings.Contains(st2.Warnings[0], "502") || !strings.HasSuffix(st2.Warnings[0], "; the result is unchanged") {
-		t.Errorf("%+v\n%q", st2.Results[0], st2.Warnings)
+	if !st2.Results[0].OK() || len(st2.Notes) != 1 || st2.Notes[0].Kind != StatusNotPosted || !strings.Contains(st2.Notes[0].Err.Error(), "502") {
+		t.Errorf("%+v\n%+v", st2.Results[0], st2.Notes)
 	}
 }
 
 func TestNotSentSaysWhy(t *testing.T) {
 	t.Parallel()
 	timedOut, cancelled := &NotSentError{Ending: TimedOut}, &NotSentError{Ending: Cancelled}
-	if timedOut.Error() != "not sent: the timeout ran out before this target's turn" || cancelled.Hint(false) != "" ||
-		!strings.Contains(timedOut.Hint(false), "raise the timeout input") || !strings.Contains(timedOut.Hint(true), "raise --timeout") {
-		t.Errorf("%q %q %q", timedOut.Error(), timedOut.Hint(false), timedOut.Hint(true))
+	if timedOut.Error() != "not sent: the timeout ran out before this target's turn" || cancelled.Error() != "not sent: cancelled before this target's turn" ||
+		!errors.Is(timedOut, ErrNotSent) {
+		t.Errorf("%q %q", timedOut.Error(), cancelled.Error())
 	}
 	var s Silent
 	s.Attempt("", ghclient.Attempt{})
@@ -500,9 +510,9 @@ func TestFailFastCancelsTheRunWhenAsked(t *testing.T) {
 	in.FailFast, in.CancelRunOnFailure = "true", "true"
 	st := Run(t.Context(), build(t, config.ActionMode, in), Options{Clock: clock})
 	r := st.Results[0]
-	if r.OK() || r.Run.FailFast != "build" || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(r.Run.Warnings) != 1 ||
-		r.Run.Warnings[0] != fmt.Sprintf("run %d was cancelled, as cancel-run-on-failure asks, because its job build failed", r.RunID()) {
-		t.Fatalf("%+v", r.Run)
+	if n := st.Notes; r.OK() || r.Run.FailFast != "build" || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(n) != 1 ||
+		n[0].Kind != RunCancelled || n[0].Run != r.RunID() || n[0].Input != "cancel-run-on-failure" || n[0].FailedJob != "build" {
+		t.Fatalf("%+v, notes %+v", r.Run, n)
 	}
 	st.Finish(t.Context())
 	noneLeftPending(t, f, 1)

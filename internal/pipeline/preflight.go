@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-github/v66/github"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/preflight"
@@ -20,26 +19,21 @@ const PreflightBudget = 30 * time.Second
 
 // PreflightError is a target not sent because preflight refused the step: its own
 // findings, or none when another target's refused it (a step sends all or nothing).
-type PreflightError struct{ Problems []string }
+type PreflightError struct{ Findings []preflight.Finding }
 
 func (e *PreflightError) Error() string {
-	if len(e.Problems) == 0 {
+	if len(e.Findings) == 0 {
 		return "not sent: preflight refused another target of this step, and a step sends all of its events or none"
 	}
-	return "not sent: preflight read the receiving workflow: " + strings.Join(e.Problems, "; ")
-}
-
-// Hint says how to go on.
-func (e *PreflightError) Hint(cli bool) string {
-	warn := "preflight: warn"
-	if cli {
-		warn = "--preflight warn"
+	var found []string
+	for _, f := range e.Findings {
+		found = append(found, f.String())
 	}
-	return "fix the receiving workflow or what is sent to it; " + warn + " sends anyway (with the findings as warnings)"
+	return "not sent: preflight read the receiving workflow: " + strings.Join(found, "; ")
 }
 
-// Is makes a PreflightError a dispatch.ErrNotSent.
-func (e *PreflightError) Is(target error) bool { return target == dispatch.ErrNotSent }
+// Is makes a PreflightError an ErrNotSent.
+func (e *PreflightError) Is(target error) bool { return target == ErrNotSent }
 
 // preflight reads the receiving workflows before anything is sent and reports whether it
 // refused the step: then every target has failed, nothing sent. Findings it does not
@@ -50,35 +44,31 @@ func (s *Step) preflight(ctx context.Context) bool {
 		return false
 	}
 	if cfg.DryRun && cfg.Token == "" {
-		s.Notes = append(s.Notes, "preflight: the receiving workflows were not read: a dry run reads them (never sends) only with a token (export GH_TOKEN to have them checked)")
+		s.Notes = append(s.Notes, Note{Kind: PreflightSkipped})
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, PreflightBudget)
 	defer cancel()
-	findings := preflight.Check(ctx, cfg.Targets, preflight.Options{Client: s.clients.reader, Server: s.clients.server, AddsDistinctID: func() bool {
+	findings := preflight.Check(ctx, cfg.Targets, preflight.Options{Client: s.clients.reader, Server: s.clients.server, Pool: s.requests, AddsDistinctID: func() bool {
 		v, settled := s.clients.server.APIVersion()
 		return settled && v == ghclient.APIVersion2022
 	}})
-	refused := map[int][]string{}
+	refused := map[int][]preflight.Finding{}
 	for _, f := range findings {
-		t := cfg.Targets[f.Target]
-		switch {
-		case !f.Refuses:
-			s.Notes = append(s.Notes, t.Label(t.Ref)+": preflight "+f.Text)
-		case cfg.Preflight == config.PreflightWarn:
-			s.Warnings = append(s.Warnings, t.Label(t.Ref)+": preflight: "+f.Text+" (sent anyway: preflight is warn)")
-		default:
-			refused[f.Target] = append(refused[f.Target], f.Text)
+		if f.Refuses() && cfg.Preflight != config.PreflightWarn {
+			refused[f.Target] = append(refused[f.Target], f)
+			continue
 		}
+		s.Notes = append(s.Notes, Note{Kind: Preflight, Target: &cfg.Targets[f.Target], Finding: f})
 	}
 	if cfg.DryRun {
-		s.Notes = append(s.Notes, "preflight: the dry run read the receiving workflows (nothing was sent); its findings are above")
+		s.Notes = append(s.Notes, Note{Kind: PreflightDryRun})
 	}
 	if len(refused) == 0 {
 		return false
 	}
 	for _, l := range s.lives {
-		l.failed(&PreflightError{Problems: refused[l.res.Index]})
+		l.failed(&PreflightError{Findings: refused[l.res.Index]})
 		l.started = true // its end came, with nothing owed
 	}
 	return true

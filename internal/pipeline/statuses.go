@@ -15,15 +15,13 @@ import (
 )
 
 // statuses posts each target's outcome as a commit status (status-context), on the
-// caller's commit and server, and keeps a status GitHub refused as one warning with the
-// permission to grant: a status never changes a target's result. A nil *statuses posts
+// caller's commit and server, and keeps a status GitHub refused as one note: a status never changes a target's result. A nil *statuses posts
 // nothing.
 type statuses struct {
-	poster   *commitstatus.Poster
-	cli      bool
-	mu       sync.Mutex
-	refused  bool // a refusal was kept: GitHub refuses every later status the same way
-	warnings []string
+	poster  *commitstatus.Poster
+	mu      sync.Mutex
+	refused bool // a refusal was kept: GitHub refuses every later status the same way
+	notes   []Note
 }
 
 func newStatuses(cfg *config.Config, c *clients) *statuses {
@@ -31,7 +29,7 @@ func newStatuses(cfg *config.Config, c *clients) *statuses {
 	if st == nil {
 		return nil
 	}
-	return &statuses{cli: cfg.Mode == config.CLIMode, poster: &commitstatus.Poster{API: c.status(noDeadline), Repo: st.Repo,
+	return &statuses{poster: &commitstatus.Poster{API: c.status(noDeadline), Repo: st.Repo,
 		SHA: st.SHA, Name: st.Context, StepURL: st.StepURL, Targets: cfg.Targets}}
 }
 
@@ -82,17 +80,17 @@ func (s *statuses) keep(err error) {
 		}
 		s.refused = true
 	}
-	if w := pe.Warning(s.cli); !slices.Contains(s.warnings, w) {
-		s.warnings = append(s.warnings, w)
+	if !slices.ContainsFunc(s.notes, func(n Note) bool { return n.Err.Error() == pe.Error() }) {
+		s.notes = append(s.notes, Note{Kind: StatusNotPosted, Err: pe})
 	}
 }
 
-// all are the warnings kept.
-func (s *statuses) all() []string {
+// all are the notes kept.
+func (s *statuses) all() []Note {
 	if s == nil {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.warnings)
+	return slices.Clone(s.notes)
 }

@@ -18,22 +18,14 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/pool"
 )
 
-// Finding is one thing the check found of one target.
-type Finding struct {
-	Target int // the target's place, event.Target.Index
-	// Refuses: the event would start nothing, or GitHub would refuse it. Otherwise it is
-	// what could not be read, and the event is sent unchecked.
-	Refuses bool
-	Text    string // one line; names the file and what it allows
-}
-
 // Options are what the check needs besides the targets.
 type Options struct {
 	// Client is the client to read repo with (its target's credential); an error is
 	// what stops every read of that repository.
 	Client func(ctx context.Context, repo event.Repo) (*github.Client, error)
-	// InFlight bounds the reads at once, all repositories together; 0: DefaultInFlight.
-	InFlight int
+	// Pool is where the reads go, all repositories together (the caller's bound);
+	// nil: a pool of DefaultInFlight of their own.
+	Pool *pool.Pool
 	// Server is what the step knows of the targets' server: which forge it is (Gitea reads
 	// .gitea/workflows, and checks less of what it is sent), how it pages lists.
 	Server *ghclient.Server
@@ -51,10 +43,10 @@ const DefaultInFlight = 8
 // their states, and the files in two round trips at most) and returns its findings, in
 // the targets' order.
 func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
-	if o.InFlight <= 0 {
-		o.InFlight = DefaultInFlight
+	p := o.Pool
+	if p == nil {
+		p = pool.New(DefaultInFlight)
 	}
-	p := pool.New(o.InFlight)
 	repos := map[string]*reads{}
 	var order []*reads
 	for _, t := range targets {

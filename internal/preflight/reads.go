@@ -3,24 +3,16 @@ package preflight
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path"
 	"slices"
 	"sync"
 
 	"github.com/google/go-github/v66/github"
 
-	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/pool"
-)
-
-// Where workflow files are read from: GitHub's folder, and Gitea's, which Gitea reads
-// instead of GitHub's wherever it exists.
-const (
-	workflowsDir = ".github/workflows"
-	giteaDir     = ".gitea/workflows"
+	"github.com/MrSunshyne/dispatch-action/internal/workflows"
 )
 
 // reads is what was read of one repository, for all its targets.
@@ -33,7 +25,7 @@ type reads struct {
 	err     error // no client: nothing of the repository was read
 
 	mu      sync.Mutex
-	list    []dispatch.Workflow // the workflows list: paths and states
+	list    []workflows.Workflow // the workflows list: paths and states
 	listErr error
 	dirs    map[string]*folder // the workflow folders listed, by path@ref
 	files   map[string]*file   // by path@ref ("" ref: the default branch)
@@ -48,7 +40,7 @@ type folder struct {
 // file is one workflow file read, and what its on: says.
 type file struct {
 	path, ref string
-	trig      Triggers
+	trig      workflows.Triggers
 	err       error
 }
 
@@ -62,7 +54,7 @@ func (r *reads) first(ctx context.Context, p *pool.Pool, o Options) {
 		return
 	}
 	p.Later(func() {
-		list, err := dispatch.ListWorkflows(ctx, r.client, r.server, r.repo)
+		list, err := workflows.List(ctx, r.client, r.server, r.repo)
 		r.mu.Lock()
 		r.list, r.listErr = list, ghclient.Check(err)
 		r.mu.Unlock()
@@ -71,9 +63,9 @@ func (r *reads) first(ctx context.Context, p *pool.Pool, o Options) {
 		switch {
 		case r.forge == ghclient.Gitea && t.Event == event.WorkflowDispatch:
 			// Which folder Gitea reads at the ref: .gitea/workflows, where it exists.
-			p.Later(func() { r.readDir(ctx, giteaDir, t.Ref) })
+			p.Later(func() { r.readDir(ctx, workflows.GiteaDir, t.Ref) })
 		case t.Event == event.RepositoryDispatch:
-			p.Later(func() { r.readDir(ctx, workflowsDir, "") })
+			p.Later(func() { r.readDir(ctx, workflows.Dir, "") })
 		case t.Event == event.WorkflowDispatch && fileOf(t) != "":
 			p.Later(func() { r.read(ctx, fileOf(t), t.Ref) })
 		}
@@ -85,10 +77,10 @@ var errPending = errors.New("not read yet")
 // fileOf is the path of the workflow a workflow_dispatch names by its file name (config
 // keeps only the name, "deploy.yml"); "" when named by ID or by name.
 func fileOf(t event.Target) string {
-	if t.WorkflowByName || !event.IsWorkflowFile(t.Workflow) {
+	if t.WorkflowByName {
 		return ""
 	}
-	return workflowsDir + "/" + t.Workflow
+	return workflows.FileOf(t.Workflow)
 }
 
 // readDir lists the workflow files of a folder at ref ("": the default branch), once.
@@ -97,18 +89,9 @@ func (r *reads) readDir(ctx context.Context, dir, ref string) {
 	if !claim(r, r.dirs, fileKey(dir, ref), f) {
 		return
 	}
-	_, entries, err := r.get(ctx, dir, ref)
-	var names []string
-	for _, e := range entries {
-		if n := e.GetName(); e.GetType() == "file" && event.IsWorkflowFile(n) {
-			names = append(names, dir+"/"+n)
-		}
-	}
-	if err == nil && entries == nil {
-		err = errors.New("it is not a directory")
-	}
+	names, err := workflows.ReadDir(ctx, r.client, r.repo, dir, ref)
 	r.mu.Lock()
-	f.names, f.err = names, ghclient.Check(err)
+	f.names, f.err = names, err
 	r.mu.Unlock()
 }
 
@@ -122,17 +105,6 @@ func claim[T any](r *reads, m map[string]*T, key string, v *T) bool {
 	}
 	m[key] = v
 	return true
-}
-
-// get reads a path of the repository at ref ("": the default branch): a file, or a
-// folder's entries.
-func (r *reads) get(ctx context.Context, p, ref string) (*github.RepositoryContent, []*github.RepositoryContent, error) {
-	var opts *github.RepositoryContentGetOptions
-	if ref != "" {
-		opts = &github.RepositoryContentGetOptions{Ref: ref}
-	}
-	file, entries, _, err := r.client.Repositories.GetContents(ctx, r.repo.Owner, r.repo.Name, p, opts)
-	return file, entries, err
 }
 
 // dir is what was read of a folder at ref: its files, and why it could not be read.
@@ -149,23 +121,7 @@ func (r *reads) read(ctx context.Context, p, ref string) {
 	if !claim(r, r.files, fileKey(p, ref), f) {
 		return
 	}
-	fc, _, err := r.get(ctx, p, ref)
-	var trig Triggers
-	switch {
-	case err != nil:
-		err = ghclient.Check(err)
-	case fc == nil:
-		err = fmt.Errorf("%w: it is a directory", errUnread)
-	case fc.GetSize() > MaxFileBytes:
-		err = fmt.Errorf("%w: %d bytes, larger than %d", errUnread, fc.GetSize(), MaxFileBytes)
-	default:
-		var src string
-		if src, err = fc.GetContent(); err != nil {
-			err = fmt.Errorf("%w: %v", errUnread, err)
-		} else {
-			trig, err = Parse([]byte(src))
-		}
-	}
+	trig, err := workflows.ReadFile(ctx, r.client, r.repo, p, ref)
 	r.mu.Lock()
 	f.trig, f.err = trig, err
 	r.mu.Unlock()
@@ -199,13 +155,13 @@ func (r *reads) second(ctx context.Context, p *pool.Pool) {
 // candidates are the files a repository_dispatch may start: those in the directory, or,
 // when it could not be read, the list's paths under .github/workflows.
 func (r *reads) candidates() []string {
-	names, err := r.dir(workflowsDir, "")
+	names, err := r.dir(workflows.Dir, "")
 	if err == nil || names != nil {
 		return names
 	}
 	var out []string
 	for _, w := range r.list {
-		if path.Dir(w.Path) == workflowsDir {
+		if path.Dir(w.Path) == workflows.Dir {
 			out = append(out, w.Path)
 		}
 	}
@@ -225,25 +181,24 @@ func (r *reads) giteaFile(t event.Target) (p string, missing bool) {
 		}
 		name = path.Base(w.Path)
 	}
-	names, err := r.dir(giteaDir, t.Ref)
+	names, err := r.dir(workflows.GiteaDir, t.Ref)
 	switch {
-	case err == nil && slices.Contains(names, giteaDir+"/"+name):
-		return giteaDir + "/" + name, false
+	case err == nil && slices.Contains(names, workflows.GiteaDir+"/"+name):
+		return workflows.GiteaDir + "/" + name, false
 	case err == nil:
 		return "", true
 	case ghclient.CauseOf(err).Kind == ghclient.NotFound:
-		return workflowsDir + "/" + name, false
+		return workflows.Dir + "/" + name, false
 	}
 	return "", false
 }
 
 // listed is the list's entry for a workflow_dispatch target's workflow: by path, by ID,
-// or by name as the send finds it (dispatch.NamedWorkflows: the first exact match, else
-// the only one ignoring case); nil when not found.
-func (r *reads) listed(t event.Target) *dispatch.Workflow {
+// or by name as the send finds it (workflows.ByName); nil when not found.
+func (r *reads) listed(t event.Target) *workflows.Workflow {
 	if t.WorkflowByName {
-		if named, exact := dispatch.NamedWorkflows(r.list, t.Workflow); exact || len(named) == 1 {
-			return &named[0]
+		if w, ok := workflows.ByName(r.list, t.Workflow); ok {
+			return &w
 		}
 		return nil
 	}

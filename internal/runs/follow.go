@@ -51,19 +51,9 @@ type Follow struct {
 
 // Errors that end following a run early, after the event was delivered.
 var (
-	ErrCancelled error = &endedError{msg: "cancelled while waiting for the run"}
-	ErrTimeout   error = &endedError{msg: "the timeout ran out while waiting for the run",
-		action: "raise the timeout input (it bounds the whole step, waiting included)",
-		cli:    "raise --timeout (it bounds the whole run, waiting included)"}
+	ErrCancelled = errors.New("cancelled while waiting for the run")
+	ErrTimeout   = errors.New("the timeout ran out while waiting for the run")
 )
-
-// endedError is the step ending while a run was followed, and what to do about it.
-type endedError struct{ msg, action, cli string }
-
-func (e *endedError) Error() string { return e.msg }
-
-// Hint says what to do: nothing for a cancelled step.
-func (e *endedError) Hint(cli bool) string { return pick(cli, e.action, e.cli) }
 
 // ConclusionError fails a step whose run (or the jobs it waited for) did not succeed
 // (fail-on-conclusion).

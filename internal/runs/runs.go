@@ -228,12 +228,6 @@ func (e *AmbiguousError) Error() string {
 	return fmt.Sprintf("the run cannot be identified: %s, and %d runs of the workflow on that ref started since", e.Forge.Accepted("the dispatch without naming its run"), e.Runs)
 }
 
-// Hint says how to make the run findable.
-func (e *AmbiguousError) Hint(cli bool) string {
-	return pick(cli, "set add-distinct-id: true, declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name: the run is then found by it",
-		"pass --add-distinct-id, declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name: the run is then found by it")
-}
-
 // HasToken reports whether id occurs in title as a whole token: at the ends or between
 // characters outside [A-Za-z0-9_-], so that "build-1" does not claim "build-12".
 func HasToken(title, id string) bool {
@@ -464,12 +458,6 @@ func (e *FailFastError) Error() string {
 		msg += ": " + e.URL
 	}
 	return msg
-}
-
-// Hint says where to look, and how to let the rest of the run go on being waited for.
-func (e *FailFastError) Hint(cli bool) string {
-	return pick(cli, "open the job for its logs. To wait for the whole run instead, leave fail-fast unset",
-		"open the job for its logs. To wait for the whole run instead, leave out --fail-fast")
 }
 
 // outOfTime is why a wait that ran out ended: the jobs named that never appeared while

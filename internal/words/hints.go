@@ -5,7 +5,6 @@
 package words
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,13 +45,6 @@ const (
 	notGitHub
 	workflowNotFound
 )
-
-// hinted is an error that knows what the user should do about it, in the action's words
-// or the CLI's ("" for nothing): the project's own failures say it themselves.
-type hinted interface {
-	error
-	Hint(cli bool) string
-}
 
 // causeReason is the reason of a failed request, by what GitHub answered.
 func causeReason(r outcome.Result) reason {
@@ -115,26 +107,33 @@ func causeReason(r outcome.Result) reason {
 // speaks shell. An empty cli means the same words in both.
 type phrasing struct{ action, cli string }
 
-// Hint says what to do about a failed Result, in the mode's words: the error's own hint
-// when it has one, else by the cause, in the words of the forge that answered.
+// Hint says what to do about a failed Result, in the mode's words: by the facts of the
+// project's own failure when it is one (ownPhrasing), else by the cause, in the words of
+// the forge that answered.
 // giteaRunner: the step runs on a Gitea runner (GITEA_ACTIONS).
 func Hint(cfg *config.Config, r outcome.Result, now time.Time, giteaRunner bool) string {
 	cli := cfg.Mode == config.CLIMode
-	if h, ok := errors.AsType[hinted](r.Err); ok {
-		return h.Hint(cli)
-	}
-	why := causeReason(r)
-	if why == tokenRefused && cfg.App != nil {
-		why = appTokenRefused // not the token input: the App's installation token
-	}
-	p, ok := giteaPhrasing(why, r, giteaRunner)
-	if !ok {
-		p = phrase(why, r, now)
+	p, own := ownPhrasing(r.Err)
+	if !own {
+		p = causePhrasing(cfg, r, now, giteaRunner)
 	}
 	if cli && p.cli != "" {
 		return p.cli
 	}
 	return p.action
+}
+
+// causePhrasing is the hint of a failed request, by its cause, in the words of the forge
+// that answered.
+func causePhrasing(cfg *config.Config, r outcome.Result, now time.Time, giteaRunner bool) phrasing {
+	why := causeReason(r)
+	if why == tokenRefused && cfg.App != nil {
+		why = appTokenRefused // not the token input: the App's installation token
+	}
+	if p, ok := giteaPhrasing(why, r, giteaRunner); ok {
+		return p
+	}
+	return phrase(why, r, now)
 }
 
 // phrase words the hint of a failure by GitHub's cause.
@@ -154,16 +153,14 @@ func phrase(why reason, r outcome.Result, now time.Time) phrasing {
 		}
 		return phrasing{action: "GitHub is rate limiting this token: wait " + wait + " before sending again, and send fewer requests at once"}
 	case timedOut:
-		return phrasing{action: "raise the timeout input (it bounds the whole step, waiting included)",
-			cli: "raise --timeout (it bounds the whole run, waiting included)"}
+		return timedOutPhrasing
 	case appTokenRefused:
 		return phrasing{action: "GitHub refused the App's installation token, new as it was: the installation may have been suspended, " +
 			"or no longer include " + r.Repo.String() + " (the App's settings, Install App); app-id and app-private-key are right, or no token would have been minted"}
 	case permissionMissing:
 		return permissionPhrasing(r, c)
 	case noTurn:
-		return phrasing{action: "raise the timeout input, or leave it empty: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin",
-			cli: "raise --timeout, or leave it out: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"}
+		return noTurnPhrasing
 	case runUnreadable:
 		return phrasing{action: "the run was found but could not be read: the token may lack Actions: read on " + r.Repo.String()}
 	}
@@ -223,37 +220,30 @@ func requestPhrasing(why reason, r outcome.Result) phrasing {
 	return phrasing{}
 }
 
-// workflowRefusal follows GitHub's message of a 422 to a workflow_dispatch: an input the
-// workflow does not declare, a required one missing, no workflow_dispatch trigger, too
-// many inputs; else what to check.
+// workflowRefusal follows what GitHub's message of a 422 to a workflow_dispatch said it
+// refused (ghclient reads the message: Cause.Refusal): an input the workflow does not
+// declare, a required one missing, no workflow_dispatch trigger, too many inputs; else
+// what to check.
 func workflowRefusal(r outcome.Result) phrasing {
-	msg := strings.ToLower(ghclient.CauseOf(r.Err).Message)
-	in := func(cli bool, name string) string {
-		if cli {
-			return config.Label(config.CLIMode, name)
-		}
-		return config.Label(config.ActionMode, name)
-	}
-	words := func(f func(cli bool) string) phrasing { return phrasing{action: f(false), cli: f(true)} }
-	switch {
-	case strings.Contains(msg, "unexpected inputs"):
-		return words(func(cli bool) string {
-			return fmt.Sprintf("the workflow does not declare the inputs GitHub named: declare them under on.workflow_dispatch.inputs in %s on that ref, or leave them out of %s", r.Workflow, in(cli, "inputs"))
+	switch ghclient.CauseOf(r.Err).Refusal {
+	case ghclient.UnexpectedInputs:
+		return both(func(in func(string) string) string {
+			return fmt.Sprintf("the workflow does not declare the inputs GitHub named: declare them under on.workflow_dispatch.inputs in %s on that ref, or leave them out of %s", r.Workflow, in("inputs"))
 		})
-	case strings.Contains(msg, "required input"):
-		return words(func(cli bool) string {
-			return fmt.Sprintf("give the required input GitHub named in %s (or a default in the workflow)", in(cli, "inputs"))
+	case ghclient.RequiredInput:
+		return both(func(in func(string) string) string {
+			return fmt.Sprintf("give the required input GitHub named in %s (or a default in the workflow)", in("inputs"))
 		})
-	case strings.Contains(msg, "workflow_dispatch"):
+	case ghclient.NoDispatchTrigger:
 		return phrasing{action: fmt.Sprintf("%s on that ref has no on: workflow_dispatch trigger: add it (it must be on the ref dispatched to)", r.Workflow)}
-	case strings.Contains(msg, "properties are allowed"):
-		return words(func(cli bool) string {
-			return fmt.Sprintf("send fewer workflow inputs, as GitHub's message says (several values can go as one JSON string) in %s", in(cli, "inputs"))
+	case ghclient.TooManyProperties:
+		return both(func(in func(string) string) string {
+			return fmt.Sprintf("send fewer workflow inputs, as GitHub's message says (several values can go as one JSON string) in %s", in("inputs"))
 		})
 	}
-	return words(func(cli bool) string {
+	return both(func(in func(string) string) string {
 		return fmt.Sprintf("GitHub refused the event: check that %s declares on: workflow_dispatch on the ref, that %s exists, and that %s only names inputs the workflow declares",
-			in(cli, "workflow"), in(cli, "ref"), in(cli, "inputs"))
+			in("workflow"), in("ref"), in("inputs"))
 	})
 }
 

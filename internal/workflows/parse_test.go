@@ -1,4 +1,4 @@
-package preflight
+package workflows
 
 import (
 	"errors"
@@ -59,7 +59,7 @@ func TestParseInputs(t *testing.T) {
 	}
 }
 
-// What the check cannot read with confidence is errUnread, never a panic or a long walk.
+// What the check cannot read with confidence is ErrUnread, never a panic or a long walk.
 func TestParseWhatCannotBeRead(t *testing.T) {
 	t.Parallel()
 	bomb := "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
@@ -73,7 +73,7 @@ func TestParseWhatCannotBeRead(t *testing.T) {
 		"over 1 MiB":   "on: push\n#" + strings.Repeat("x", MaxFileBytes),
 		"on: a number": "on: {repository_dispatch: {types: {a: b}}}\n",
 	} {
-		if _, err := Parse([]byte(src)); !errors.Is(err, errUnread) {
+		if _, err := Parse([]byte(src)); !errors.Is(err, ErrUnread) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -86,7 +86,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("a: &a [x]\non: {repository_dispatch: {types: *a}}\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		trig, err := Parse([]byte(src))
-		if err != nil && !errors.Is(err, errUnread) {
+		if err != nil && !errors.Is(err, ErrUnread) {
 			t.Fatalf("%q: %v", src, err)
 		}
 		if err == nil && len(trig.Inputs) > maxNodes {

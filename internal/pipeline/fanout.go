@@ -1,4 +1,4 @@
-package dispatch
+package pipeline
 
 import (
 	"context"
@@ -17,10 +17,10 @@ var ErrNotSent = errors.New("not sent: cancelled or out of time before this targ
 // it happened to (or, from app, for the step).
 func InternalError(r any) error { return fmt.Errorf("internal error: %v (please report it)", r) }
 
-// ByOwner orders targets round-robin by owner (the first of each owner, then the second
+// byOwner orders targets round-robin by owner (the first of each owner, then the second
 // of each, …), so that slots in flight go to different owners: with a GitHub App, each
 // owner's installation token has a pace of its own.
-func ByOwner(targets []event.Target) []int {
+func byOwner(targets []event.Target) []int {
 	var owners []string
 	by := map[string][]int{}
 	for i, t := range targets {
@@ -41,12 +41,12 @@ func ByOwner(targets []event.Target) []int {
 	return order
 }
 
-// FanOut runs one for every target, at most concurrency at once, starting them in the
+// fanOut runs one for every target, at most concurrency at once, starting them in the
 // order given (nil: the targets' order), and returns the results in the targets' order.
 // Every target is attempted even when others fail; once ctx is done, the targets not yet
 // started get failed(target, ErrNotSent), and a target whose run panicked gets
 // failed(target, InternalError(…)).
-func FanOut[R any](ctx context.Context, targets []event.Target, order []int, concurrency int,
+func fanOut[R any](ctx context.Context, targets []event.Target, order []int, concurrency int,
 	one func(context.Context, event.Target) R, failed func(event.Target, error) R) []R {
 	results := make([]R, len(targets))
 	run := func(i int) {

@@ -1,4 +1,4 @@
-package preflight
+package workflows
 
 import (
 	"errors"
@@ -50,30 +50,30 @@ func (t Triggers) Input(name string) (Input, bool) {
 	return Input{}, false
 }
 
-// errUnread is a file this check cannot read with confidence; the event is sent.
-var errUnread = errors.New("cannot be read")
+// ErrUnread is a file this package cannot read with confidence: what it says is not guessed.
+var ErrUnread = errors.New("cannot be read")
 
 // Parse reads the on: of a workflow file in any of its three forms (a name, a list of
 // names, a mapping). GitHub reads the key on as the string "on" (not YAML 1.1's true).
 func Parse(src []byte) (Triggers, error) {
 	if len(src) > MaxFileBytes {
-		return Triggers{}, fmt.Errorf("%w: larger than %d bytes", errUnread, MaxFileBytes)
+		return Triggers{}, fmt.Errorf("%w: larger than %d bytes", ErrUnread, MaxFileBytes)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return Triggers{}, fmt.Errorf("%w: not YAML this check reads (%s)", errUnread, firstLine(err.Error()))
+		return Triggers{}, fmt.Errorf("%w: not YAML this check reads (%s)", ErrUnread, firstLine(err.Error()))
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return Triggers{}, fmt.Errorf("%w: not a mapping of keys", errUnread)
+		return Triggers{}, fmt.Errorf("%w: not a mapping of keys", ErrUnread)
 	}
 	w := &walker{budget: maxNodes}
 	on := w.key(doc.Content[0], "on")
 	if on == nil {
-		return Triggers{}, fmt.Errorf("%w: no on: key", errUnread)
+		return Triggers{}, fmt.Errorf("%w: no on: key", ErrUnread)
 	}
 	t, err := w.triggers(on)
 	if w.budget < 0 {
-		err = fmt.Errorf("%w: its on: has more than %d nodes, aliases counted each time", errUnread, maxNodes)
+		err = fmt.Errorf("%w: its on: has more than %d nodes, aliases counted each time", ErrUnread, maxNodes)
 	}
 	return t, err
 }
@@ -120,7 +120,7 @@ func (w *walker) triggers(on *yaml.Node) (Triggers, error) {
 	var t Triggers
 	on = w.node(on)
 	if on == nil {
-		return t, errUnread
+		return t, ErrUnread
 	}
 	switch on.Kind {
 	case yaml.ScalarNode:
@@ -135,7 +135,7 @@ func (w *walker) triggers(on *yaml.Node) (Triggers, error) {
 	case yaml.MappingNode:
 		return w.mapping(on)
 	default:
-		return t, fmt.Errorf("%w: its on: is neither a name, a list nor a mapping", errUnread)
+		return t, fmt.Errorf("%w: its on: is neither a name, a list nor a mapping", ErrUnread)
 	}
 	return t, nil
 }
@@ -146,14 +146,14 @@ func (w *walker) mapping(on *yaml.Node) (Triggers, error) {
 	for i := 0; i+1 < len(on.Content); i += 2 {
 		k := w.node(on.Content[i])
 		if k == nil {
-			return t, errUnread
+			return t, ErrUnread
 		}
 		switch k.Value {
 		case "repository_dispatch":
 			t.RepositoryDispatch = true
 			types, err := w.strings(w.key(on.Content[i+1], "types"))
 			if err != nil {
-				return t, fmt.Errorf("%w: repository_dispatch's types: %v", errUnread, err)
+				return t, fmt.Errorf("%w: repository_dispatch's types: %v", ErrUnread, err)
 			}
 			t.Types = types
 		case "workflow_dispatch":
@@ -174,7 +174,7 @@ func (w *walker) strings(n *yaml.Node) ([]string, error) {
 		return nil, nil
 	}
 	if n = w.node(n); n == nil {
-		return nil, errUnread
+		return nil, ErrUnread
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -202,13 +202,13 @@ func (w *walker) inputs(n *yaml.Node) ([]Input, error) {
 		return nil, nil
 	}
 	if n = w.node(n); n == nil || n.Kind != yaml.MappingNode && n.Tag != "!!null" {
-		return nil, fmt.Errorf("%w: workflow_dispatch's inputs: is not a mapping", errUnread)
+		return nil, fmt.Errorf("%w: workflow_dispatch's inputs: is not a mapping", ErrUnread)
 	}
 	var out []Input
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := w.node(n.Content[i])
 		if k == nil || k.Kind != yaml.ScalarNode {
-			return nil, errUnread
+			return nil, ErrUnread
 		}
 		in := Input{Name: k.Value, Type: "string"}
 		decl := n.Content[i+1]
@@ -221,7 +221,7 @@ func (w *walker) inputs(n *yaml.Node) ([]Input, error) {
 		}
 		opts, err := w.strings(w.key(decl, "options"))
 		if err != nil {
-			return nil, fmt.Errorf("%w: the options of input %s: %v", errUnread, in.Name, err)
+			return nil, fmt.Errorf("%w: the options of input %s: %v", ErrUnread, in.Name, err)
 		}
 		in.Options = opts
 		out = append(out, in)
