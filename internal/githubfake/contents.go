@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	pathpkg "path"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,8 +20,12 @@ type Input struct {
 	Options  []string `json:"options,omitempty"` // choice
 }
 
-// workflowsDir is where GitHub reads workflows from.
-const workflowsDir = ".github/workflows"
+// workflowsDir is where GitHub reads workflows from; giteaWorkflowsDir is where Gitea
+// does, a folder GitHub serves like any other.
+const (
+	workflowsDir      = ".github/workflows"
+	giteaWorkflowsDir = ".gitea/workflows"
+)
 
 // MaxContentBytes is the largest file the contents API answers in JSON with its content:
 // above it GitHub gives the entry with an empty content and encoding "none".
@@ -101,14 +106,15 @@ func (f *Fake) content(repo, path, ref string) (int, any) {
 	}
 	var dir []any
 	for _, wf := range f.workflows[strings.ToLower(repo)] {
-		if !strings.HasPrefix(wf.Path, workflowsDir+"/") {
+		folder := pathpkg.Dir(wf.Path)
+		if folder != workflowsDir && folder != giteaWorkflowsDir {
 			continue // a dynamic workflow (Pages, Dependabot) has no file
 		}
 		src := wf.source()
 		if wf.Path == path {
 			return http.StatusOK, f.fileJSON(repo, wf.Path, src, true)
 		}
-		if path == workflowsDir {
+		if path == folder {
 			dir = append(dir, f.fileJSON(repo, wf.Path, src, false))
 		}
 	}
