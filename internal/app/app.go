@@ -123,7 +123,7 @@ func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) 
 			code = ExitFailed
 			rep.failed(r, words.Hint(cfg, r, rn.clock.Now(), rn.getenv("GITEA_ACTIONS") == "true"))
 		}
-		warnings = append(warnings, report.Warnings(r)...)
+		warnings = append(warnings, words.Warnings(cfg.Mode, r)...)
 	}
 	for _, n := range notes {
 		rep.note(n)

@@ -184,18 +184,3 @@ func TestNotes(t *testing.T) {
 	}
 }
 
-func TestWarnings(t *testing.T) {
-	t.Parallel()
-	r := result()
-	r.Receipt.MayBeDuplicate = true
-	r.Run.Warnings = []string{"the jobs' logs could not be read"}
-	got := Warnings(r)
-	if len(got) != 2 || !strings.Contains(got[0], "#2 octo/data deploy.yml@main: an attempt GitHub may have accepted") ||
-		!strings.Contains(got[0], "set add-distinct-id: true") || got[1] != "#2 octo/data: the jobs' logs could not be read" {
-		t.Errorf("%q", got)
-	}
-	r.Receipt.DistinctID = "abc"
-	if got := Warnings(r); !strings.Contains(got[0], `receivers can deduplicate on its distinct_id "abc"`) {
-		t.Errorf("%q", got[0])
-	}
-}

@@ -203,23 +203,6 @@ func Notes(r outcome.Result) []string {
 	return notes
 }
 
-// Warnings are what went wrong for r without failing it: an event that may arrive twice
-// (and what receivers can deduplicate on), then its run's warnings, each naming the target.
-func Warnings(r outcome.Result) []string {
-	var out []string
-	if r.Receipt.MayBeDuplicate {
-		on := "set add-distinct-id: true (--add-distinct-id=true) so that every event carries a distinct_id receivers can deduplicate on"
-		if r.Receipt.DistinctID != "" {
-			on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
-		}
-		out = append(out, untrusted.Line(fmt.Sprintf("%s: an attempt %s may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), r.Receipt.Forge, on), 0))
-	}
-	for _, w := range r.Run.Warnings {
-		out = append(out, untrusted.Line(r.Place()+r.Repo.String()+": "+w, 0))
-	}
-	return out
-}
-
 // LogTailTitle names a failed job's log tail.
 func LogTailTitle(r outcome.Result, j runs.FailedJob) string {
 	return untrusted.Line(fmt.Sprintf("%sLast %d log lines of job %s (%s)", r.Place(), len(j.LogTail), j.Name, r.Repo.String()), 0)

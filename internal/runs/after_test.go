@@ -38,7 +38,7 @@ func TestExplainAFailedRun(t *testing.T) {
 	}}
 	f, o := completed(t, wf, After{LogLines: 2})
 	var concl *ConclusionError
-	if !errors.As(o.Err, &concl) || concl.Conclusion != ConclusionFailure || len(o.Warnings) != 0 {
+	if !errors.As(o.Err, &concl) || concl.Conclusion != ConclusionFailure || len(o.Shortfalls) != 0 {
 		t.Fatalf("outcome %+v", o)
 	}
 	if len(o.FailedJobs) != 1 {
@@ -67,10 +67,10 @@ func TestExplainWithoutActionsRead(t *testing.T) {
 	}
 	f.AddToken(githubfake.Token{Value: "narrow", Permissions: map[string]string{"contents": "write"}})
 	narrow := &Client{API: ghclient.New(ghclient.Options{BaseURL: p.API.BaseURL, Token: "narrow"}), Repo: data, Clock: clock}
-	jobs, warnings := narrow.Explain(context.Background(), run.ID, nil, 10, nil)
-	if len(jobs) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], "the run's jobs could not be read (GitHub answered 403 Forbidden") ||
-		!strings.HasSuffix(warnings[0], "give the token Actions: read to see them here") {
-		t.Errorf("jobs %v, warnings %q", jobs, warnings)
+	jobs, short := narrow.Explain(context.Background(), run.ID, nil, 10, nil)
+	if len(jobs) != 0 || len(short) != 1 || short[0].Kind != Unreadable || short[0].What != "the run's jobs" || short[0].Permission != "actions=read" ||
+		ghclient.CauseOf(short[0].Err).Kind != ghclient.Forbidden {
+		t.Errorf("jobs %v, shortfalls %+v", jobs, short)
 	}
 }
 

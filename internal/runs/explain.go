@@ -33,11 +33,11 @@ const (
 // Explain lists the run's jobs (latest attempt) and names each that did not succeed (of
 // those only names, when given), with its failed steps, its check-run annotations (failure
 // level first) and, for the first few, the last logLines lines of its log. What cannot be
-// read (a missing permission) is a warning with a hint, not a failure.
-func (p *Client) Explain(ctx context.Context, runID int64, only []string, logLines int, logs *LogBudget) (jobs []FailedJob, warnings []string) {
+// read (a missing permission) is a Shortfall, not a failure.
+func (p *Client) Explain(ctx context.Context, runID int64, only []string, logLines int, logs *LogBudget) (jobs []FailedJob, short []Shortfall) {
 	list, err := p.explainedJobs(ctx, runID)
 	if err != nil {
-		return nil, []string{permissionWarning("the run's jobs", "Actions: read", err)}
+		return nil, []Shortfall{{Kind: Unreadable, What: "the run's jobs", Permission: "actions=read", Err: err}}
 	}
 	for _, j := range list {
 		if !failed(j.Conclusion) || len(jobs) == maxFailedJobs || len(only) > 0 && !matchesAny(j.Name, only) {
@@ -55,23 +55,23 @@ func (p *Client) Explain(ctx context.Context, runID int64, only []string, logLin
 		if id, ok := lastID(j.CheckRunURL); ok {
 			anns, err := p.annotations(ctx, id)
 			if err != nil {
-				warnings = appendOnce(warnings, permissionWarning("the jobs' annotations", "Checks: read", err))
+				short = appendOnce(short, Shortfall{Kind: Unreadable, What: "the jobs' annotations", Permission: "checks=read", Err: err})
 			}
 			fj.Annotations = anns
 		}
 		if logLines > 0 && len(jobs) < maxLogJobs {
 			tail, err := p.logTail(ctx, j.ID, logLines)
 			if err != nil {
-				warnings = appendOnce(warnings, permissionWarning("the jobs' logs", "Actions: read", err))
+				short = appendOnce(short, Shortfall{Kind: Unreadable, What: "the jobs' logs", Permission: "actions=read", Err: err})
 			}
 			var left bool
 			if fj.LogTail, left = logs.fit(tail); left {
-				warnings = appendOnce(warnings, fmt.Sprintf("log lines left out: at most %d MiB of failed jobs' logs are kept, all targets together; open the runs for the rest", StepLogBytes>>20))
+				short = appendOnce(short, Shortfall{Kind: LogsLeftOut})
 			}
 		}
 		jobs = append(jobs, fj)
 	}
-	return jobs, warnings
+	return jobs, short
 }
 
 // explainedJob is a job as Explain reads it: with its steps and check run.
@@ -273,23 +273,34 @@ func (t *tail) lines() []string {
 // clip makes server text one line of at most maxLineRunes.
 func clip(s string) string { return untrusted.Line(s, maxLineRunes) }
 
-func appendOnce(list []string, s string) []string {
+// appendOnce adds s unless one of its kind and what is there: the first error said.
+func appendOnce(list []Shortfall, s Shortfall) []Shortfall {
 	for _, v := range list {
-		if v == s {
+		if v.Kind == s.Kind && v.What == s.What {
 			return list
 		}
 	}
 	return append(list, s)
 }
 
-// permissionWarning says what could not be read and, for a 403 or 404, the permission
-// that would let it be read.
-func permissionWarning(what, permission string, err error) string {
-	switch ghclient.CauseOf(err).Kind {
-	case ghclient.Forbidden, ghclient.NotFound:
-		return fmt.Sprintf("%s could not be read (%v): give the token %s to see them here", what, err, permission)
-	}
-	return fmt.Sprintf("%s could not be read: %v", what, err)
+// ShortfallKind is what following a run could not do.
+type ShortfallKind int
+
+// The shortfalls.
+const (
+	// Unreadable: What could not be read (Err); Permission is the one the token needs,
+	// "scope=level", should the server have refused it.
+	Unreadable ShortfallKind = iota + 1
+	// LogsLeftOut: the step's budget of log tails (StepLogBytes) was used up.
+	LogsLeftOut
+)
+
+// Shortfall is what following or explaining a run could not do without failing it.
+type Shortfall struct {
+	Kind       ShortfallKind
+	What       string // "the run's jobs", "the jobs' annotations", "the jobs' logs", "the run's artifacts"
+	Permission string
+	Err        error
 }
 
 // StepLogBytes is how many bytes of log tails one step keeps, all targets together.

@@ -229,7 +229,7 @@ type Outcome struct {
 	Outputs    json.RawMessage
 	Cancelled  bool     // the step cancelled the run (set by the step's clean-up)
 	FailFast   string   // the job whose failure ended the wait (fail-fast); "" when none did
-	Warnings   []string // what went wrong without failing: a permission missing, a cancel refused
+	Shortfalls []Shortfall // what could not be done without failing: a permission missing, logs left out
 }
 
 // FollowThrough follows the run (Follow), then explains it (or the jobs waited for) if it
@@ -242,19 +242,15 @@ func (p *Client) FollowThrough(ctx context.Context, d Dispatched, f Follow, a Af
 	o.Conclusion = judged(o.Run, o.Jobs, f.Jobs)
 	id := o.Run.ID                                          // a run GitHub named is known whatever follows
 	if ff, ok := errors.AsType[*FailFastError](o.Err); ok { // judged by the job that failed, explained alone
-		var warnings []string
 		o.Conclusion, o.FailFast = ff.Job.Conclusion, ff.Job.Name
-		o.FailedJobs, warnings = p.Explain(ctx, id, []string{ff.Job.Name}, a.LogLines, a.Logs)
-		o.Warnings = append(o.Warnings, warnings...)
+		o.FailedJobs, o.Shortfalls = p.Explain(ctx, id, []string{ff.Job.Name}, a.LogLines, a.Logs)
 		return o
 	}
 	if o.Conclusion == "" || id == 0 {
 		return o
 	}
 	if o.Conclusion != ConclusionSuccess {
-		var warnings []string
-		o.FailedJobs, warnings = p.Explain(ctx, id, f.Jobs, a.LogLines, a.Logs)
-		o.Warnings = append(o.Warnings, warnings...)
+		o.FailedJobs, o.Shortfalls = p.Explain(ctx, id, f.Jobs, a.LogLines, a.Logs)
 		return o
 	}
 	if a.OutputsArtifact != "" && o.Err == nil {
@@ -263,7 +259,7 @@ func (p *Client) FollowThrough(ctx context.Context, d Dispatched, f Follow, a Af
 		case err == nil:
 			o.Outputs = out
 		case kind == ghclient.Forbidden || kind == ghclient.NotFound:
-			o.Warnings = append(o.Warnings, fmt.Sprintf("%v: give the token Actions: read to read the run's artifacts", err))
+			o.Shortfalls = append(o.Shortfalls, Shortfall{Kind: Unreadable, What: "the run's artifacts", Permission: "actions=read", Err: err})
 		default:
 			o.Err = err
 		}

@@ -117,7 +117,7 @@ func TestAFailedJobOnTheSecondPageIsExplained(t *testing.T) {
 	_, o := completed(t, githubfake.Workflow{Conclusion: "failure", Jobs: jobs}, After{LogLines: 5, Logs: NewLogBudget(StepLogBytes)})
 	if len(o.FailedJobs) != 1 || o.FailedJobs[0].Name != "shard 117" || strings.Join(o.FailedJobs[0].FailedSteps, ",") != "Run tests" ||
 		strings.Join(o.FailedJobs[0].LogTail, "|") != "boom" {
-		t.Errorf("%+v, warnings %q", o.FailedJobs, o.Warnings)
+		t.Errorf("%+v, shortfalls %+v", o.FailedJobs, o.Shortfalls)
 	}
 }
 

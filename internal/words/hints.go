@@ -255,7 +255,7 @@ func permissionPhrasing(r outcome.Result, c ghclient.Cause) phrasing {
 		need = neededPermission(r)
 	}
 	scope, level, _ := strings.Cut(need, "=")
-	ui := fmt.Sprintf("%s%s: %s", strings.ToUpper(scope[:1]), scope[1:], level)
+	ui := permissionName(need)
 	doing := "dispatch to"
 	if r.Delivered() || r.FollowOnly {
 		doing = "read the runs of"

@@ -8,8 +8,10 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/commitstatus"
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/outcome"
 	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/preflight"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
 )
 
@@ -166,4 +168,50 @@ func deprecation(d ghclient.Deprecation) string {
 		s += " (" + d.Link + ")"
 	}
 	return s + ". This version of the action will need an update before then; nothing is wrong today."
+}
+
+// Warnings are what went wrong for r without failing it, each naming the target: an
+// event that may arrive twice (and what receivers can deduplicate on), then what
+// following its run could not do, with the permission that would let it.
+func Warnings(mode config.Mode, r outcome.Result) []string {
+	var out []string
+	if r.Receipt.MayBeDuplicate {
+		on := "set add-distinct-id: true so that every event carries a distinct_id receivers can deduplicate on"
+		if mode == config.CLIMode {
+			on = "pass --add-distinct-id so that every event carries a distinct_id receivers can deduplicate on"
+		}
+		if r.Receipt.DistinctID != "" {
+			on = fmt.Sprintf("receivers can deduplicate on its distinct_id %q", r.Receipt.DistinctID)
+		}
+		out = append(out, untrusted.Line(fmt.Sprintf("%s: an attempt %s may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; %s", r.Label(), r.Receipt.Forge, on), 0))
+	}
+	for _, s := range r.Run.Shortfalls {
+		out = append(out, untrusted.Line(r.Place()+r.Repo.String()+": "+shortfall(s, forgeOf(r)), 0))
+	}
+	return out
+}
+
+// shortfall says what following a run could not do, and, when the server refused it,
+// the permission (GitHub) or scope (Gitea) that would let it.
+func shortfall(s runs.Shortfall, forge ghclient.Forge) string {
+	if s.Kind == runs.LogsLeftOut {
+		return fmt.Sprintf("log lines left out: at most %d MiB of failed jobs' logs are kept, all targets together; open the runs for the rest", runs.StepLogBytes>>20)
+	}
+	switch k := ghclient.CauseOf(s.Err).Kind; {
+	case k != ghclient.Forbidden && k != ghclient.NotFound:
+		return fmt.Sprintf("%s could not be read: %v", s.What, s.Err)
+	case forge == ghclient.Gitea:
+		return fmt.Sprintf("%s could not be read (%v): give the token the read:repository scope to see them here", s.What, s.Err)
+	}
+	return fmt.Sprintf("%s could not be read (%v): give the token %s to see them here", s.What, s.Err, permissionName(s.Permission))
+}
+
+// permissionName is a fine-grained permission as GitHub's settings show it: "actions=read"
+// is "Actions: read".
+func permissionName(p string) string {
+	scope, level, _ := strings.Cut(p, "=")
+	if scope == "" {
+		return p
+	}
+	return strings.ToUpper(scope[:1]) + scope[1:] + ": " + level
 }

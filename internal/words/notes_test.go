@@ -14,6 +14,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/pipeline"
 	"github.com/MrSunshyne/dispatch-action/internal/preflight"
+	"github.com/MrSunshyne/dispatch-action/internal/runs"
 )
 
 // Each note of the step is said on one line, naming its target, in each mode's words.
@@ -113,5 +114,46 @@ func TestPreflightHint(t *testing.T) {
 	}
 	if s := fmt.Sprint(undoneWhy(pipeline.Note{})); s != "" {
 		t.Errorf("%q", s)
+	}
+}
+
+// What went wrong for a target without failing it names the target; what following its
+// run could not read names the permission (GitHub) or scope (Gitea) that would let it.
+func TestWarnings(t *testing.T) {
+	t.Parallel()
+	r := failed(nil, true, true)
+	r.Index, r.Of = 1, 2
+	r.Receipt.MayBeDuplicate = true
+	r.Run.Shortfalls = []runs.Shortfall{
+		{Kind: runs.Unreadable, What: "the jobs' logs", Permission: "actions=read", Err: answered(403, nil, "Resource not accessible")},
+		{Kind: runs.Unreadable, What: "the jobs' annotations", Permission: "checks=read", Err: errors.New("reset")},
+		{Kind: runs.LogsLeftOut},
+	}
+	got := Warnings(config.ActionMode, r)
+	want := []string{
+		"#2 octo/data deploy.yml@main: an attempt GitHub may have accepted (a server error or a lost connection) was sent again, so the event may arrive twice; set add-distinct-id: true",
+		"#2 octo/data: the jobs' logs could not be read (GitHub answered 403 Forbidden: Resource not accessible): give the token Actions: read to see them here",
+		"#2 octo/data: the jobs' annotations could not be read: reset",
+		"#2 octo/data: log lines left out: at most 16 MiB of failed jobs' logs are kept",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%q", got)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("%q\nwant %q", got[i], want[i])
+		}
+	}
+	if cli := Warnings(config.CLIMode, r); !strings.Contains(cli[0], "pass --add-distinct-id") {
+		t.Errorf("%q", cli[0])
+	}
+	r.Receipt.DistinctID, r.Receipt.Forge = "abc", ghclient.Gitea
+	got = Warnings(config.ActionMode, r)
+	if !strings.Contains(got[0], `receivers can deduplicate on its distinct_id "abc"`) || !strings.Contains(got[1], "give the token the read:repository scope to see them here") {
+		t.Errorf("%q", got)
+	}
+	r.Receipt.MayBeDuplicate, r.Run.Shortfalls = false, nil
+	if got := Warnings(config.ActionMode, r); len(got) != 0 {
+		t.Errorf("%q", got)
 	}
 }
