@@ -183,4 +183,3 @@ func TestNotes(t *testing.T) {
 		t.Errorf("nothing to say: %q", got)
 	}
 }
-

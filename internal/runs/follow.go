@@ -227,8 +227,8 @@ type Outcome struct {
 	Err        error // why following failed (or the run did, with FailOnConclusion)
 	FailedJobs []FailedJob
 	Outputs    json.RawMessage
-	Cancelled  bool     // the step cancelled the run (set by the step's clean-up)
-	FailFast   string   // the job whose failure ended the wait (fail-fast); "" when none did
+	Cancelled  bool        // the step cancelled the run (set by the step's clean-up)
+	FailFast   string      // the job whose failure ended the wait (fail-fast); "" when none did
 	Shortfalls []Shortfall // what could not be done without failing: a permission missing, logs left out
 }
 
