@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
+	"github.com/MrSunshyne/dispatch-action/internal/words"
 )
 
 // runAction runs as a Docker container action: inputs from INPUT_* variables, outputs to
@@ -78,8 +78,7 @@ func (a *actionReporter) Mask(secret string) {
 
 func (a *actionReporter) preview(reqs []ghclient.RecordedRequest) {
 	a.log.Close()
-	a.gha.Infof("Dry run: nothing was sent. The exact requests:")
-	a.gha.Group(fmt.Sprintf("%d request(s)", len(reqs)))
+	a.gha.Group(words.DryRun(len(reqs)))
 	report.Requests(a.red.Writer(a.stdout), reqs)
 	a.gha.EndGroup()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/report"
 	"github.com/MrSunshyne/dispatch-action/internal/runs"
 	"github.com/MrSunshyne/dispatch-action/internal/untrusted"
+	"github.com/MrSunshyne/dispatch-action/internal/words"
 )
 
 // The CLI's commands: each names itself in the usage, owns its part of the help, parses
@@ -216,7 +217,7 @@ func (c *cliReporter) Mask(secret string) { c.red.Add(secret) }
 
 func (c *cliReporter) preview(reqs []ghclient.RecordedRequest) {
 	if !c.asJSON {
-		fmt.Fprintln(c.stdout, "Dry run: nothing was sent. This is the exact request:")
+		fmt.Fprintln(c.stdout, words.DryRun(len(reqs)))
 		fmt.Fprintln(c.stdout)
 		report.Requests(c.stdout, reqs)
 	}

@@ -215,3 +215,11 @@ func permissionName(p string) string {
 	}
 	return strings.ToUpper(scope[:1]) + scope[1:] + ": " + level
 }
+
+// DryRun heads what a dry run would have sent: n requests, shown below it.
+func DryRun(n int) string {
+	if n == 1 {
+		return "Dry run: nothing was sent. This is the exact request:"
+	}
+	return fmt.Sprintf("Dry run: nothing was sent. These are the exact %d requests:", n)
+}

@@ -157,3 +157,11 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// Both modes head a dry run's requests with the same words.
+func TestDryRun(t *testing.T) {
+	t.Parallel()
+	if one, two := DryRun(1), DryRun(2); one != "Dry run: nothing was sent. This is the exact request:" || two != "Dry run: nothing was sent. These are the exact 2 requests:" {
+		t.Errorf("%q %q", one, two)
+	}
+}
