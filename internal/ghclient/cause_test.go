@@ -109,3 +109,24 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+// What a 422's message says was refused is read here, once: each of GitHub's messages
+// to a workflow_dispatch it refuses, whatever its case; any other is unknown.
+func TestRefusalOfA422(t *testing.T) {
+	t.Parallel()
+	for msg, want := range map[string]Refusal{
+		`Unexpected inputs provided: ["x"]`:                         UnexpectedInputs,
+		"Required input 'env' not provided":                         RequiredInput,
+		"Workflow does not have 'workflow_dispatch' trigger":        NoDispatchTrigger,
+		"No more than 10 properties are allowed; 11 were supplied.": TooManyProperties,
+		"Invalid request": RefusalUnknown,
+	} {
+		c := ClassifyResponse(answerOf(422, nil, fmt.Sprintf(`{"message":%q}`, msg)), time.Now())
+		if c.Kind != Validation || c.Refusal != want {
+			t.Errorf("%q: %+v, want refusal %d", msg, c, want)
+		}
+	}
+	if c := ClassifyResponse(answerOf(400, nil, `{"message":"Unexpected inputs provided"}`), time.Now()); c.Refusal != RefusalUnknown {
+		t.Errorf("a 400 is no refusal of inputs: %+v", c)
+	}
+}
