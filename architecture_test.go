@@ -36,6 +36,19 @@ var allowedImports = map[string][]string{
 	"forgetest":     {},
 }
 
+// Every package of the table has its paragraph in docs/architecture.md.
+func TestEveryPackageIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range allowedImports {
+		if !strings.Contains(string(doc), "**"+name+"**") {
+			t.Errorf("docs/architecture.md has no paragraph on **%s**", name)
+		}
+	}
+}
+
 func TestPackagesImportOnlyDownward(t *testing.T) {
 	const prefix = "github.com/MrSunshyne/dispatch-action/internal/"
 	dirs, err := os.ReadDir("internal")
