@@ -51,10 +51,8 @@ type runner struct {
 	getenv         func(string) string
 	stdout, stderr io.Writer
 	clock          ghclient.Clock
-	attemptTimeout time.Duration // 0: ghclient.DefaultAttemptTimeout
 	newID          func() string // a fresh distinct ID
 	pace           time.Duration // content-creating requests this far apart per credential; 0: none
-	cleanupBudget  time.Duration // what the step's clean-up may take; 0: pipeline.DefaultCleanupBudget
 }
 
 func (rn runner) main(ctx context.Context, args []string) (code int) {
@@ -102,8 +100,7 @@ type reporter interface {
 // the report first, then the clean-up the step owes (which a cancelled job has only
 // seconds for), then what the clean-up changed.
 func (rn runner) deliver(ctx context.Context, cfg *config.Config, rep reporter) int {
-	st := pipeline.Run(ctx, cfg, pipeline.Options{Getenv: rn.getenv, Clock: rn.clock, AttemptTimeout: rn.attemptTimeout,
-		Pace: rn.pace, CleanupBudget: rn.cleanupBudget, Progress: rep})
+	st := pipeline.Run(ctx, cfg, pipeline.Options{Getenv: rn.getenv, Clock: rn.clock, Pace: rn.pace, Progress: rep})
 	if cfg.DryRun && len(st.Preview) > 0 {
 		rep.preview(st.Preview)
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
@@ -91,55 +90,6 @@ func BenchmarkExplainFailedRun(b *testing.B) {
 	}
 	b.ReportMetric(float64(explaining)/float64(b.N), "api-requests/explanation")
 	b.ReportMetric(float64(storage)/float64(b.N), "storage-requests/explanation")
-}
-
-// BenchmarkPacedFanOut measures fan-out with GitHub's real pace (one content-creating
-// request a second per credential, real clock): 120 targets on one token, and 60 targets
-// over 12 App installations (5 each), which go in parallel. It reports the seconds from
-// start to exit; the target is N s + 2 s of the busiest credential's N targets.
-func BenchmarkPacedFanOut(b *testing.B) {
-	b.Run("120 targets, one token", func(b *testing.B) {
-		f := githubfake.Standard(b, nil)
-		f.SetRateLimit(1 << 30)
-		var names []string
-		for i := range 120 {
-			names = append(names, fmt.Sprintf("octo/r%03d", i))
-			f.AddRepo(names[i])
-		}
-		pacedFanOut(b, f, map[string]string{"GITHUB_TOKEN": githubfake.TestToken}, "--repository", strings.Join(names, ","))
-	})
-	b.Run("60 targets, 12 App installations", func(b *testing.B) {
-		f := githubfake.Standard(b, nil)
-		f.SetRateLimit(1 << 30)
-		inst := map[string]*githubfake.Installation{}
-		var names []string
-		for o := range 12 {
-			owner := fmt.Sprintf("org%02d", o)
-			in := &githubfake.Installation{ID: int64(500 + o), Permissions: map[string]string{"contents": "write"}}
-			for r := range 5 {
-				in.Repos = append(in.Repos, fmt.Sprintf("r%d", r))
-				names = append(names, owner+"/"+in.Repos[r])
-			}
-			inst[owner] = in
-		}
-		f.AddApp(githubfake.App{ID: "424242", PublicKey: &testKey().PublicKey, Installations: inst})
-		pacedFanOut(b, f, map[string]string{"GITHUB_APP_PRIVATE_KEY": keyPEM()}, "--repository", strings.Join(names, ","), "--app-id", "424242")
-	})
-}
-
-func pacedFanOut(b *testing.B, f *githubfake.Fake, env map[string]string, args ...string) {
-	var longest time.Duration
-	for b.Loop() {
-		var stdout, stderr strings.Builder
-		rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
-		rn.clock, rn.pace = ghclient.RealClock{}, event.PaceInterval
-		start := time.Now()
-		if code := rn.run(context.Background(), append([]string{"trigger", "--event-type", "e", "--api-url", f.URL(), "--concurrency", "20", "--json"}, args...)); code != ExitOK {
-			b.Fatalf("exit %d: %s", code, stderr.String())
-		}
-		longest = max(longest, time.Since(start))
-	}
-	b.ReportMetric(longest.Seconds(), "s-to-exit")
 }
 
 // BenchmarkCompletionToExit measures, on the real clock, how long after a run completes

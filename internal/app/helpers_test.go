@@ -9,38 +9,29 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/actionio"
-	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
-// testRunner runs with a virtual clock (waits before retries cost nothing) and the
-// production attempt timeout: on a busy machine (-race, other processes) an answer can
-// take seconds to read, and a slow answer is not the failure under test. A test of a
-// hanging or trickling answer passes a shorter one in its env map, as testAttemptTimeout.
+// testRunner runs with a virtual clock (waits before retries cost nothing), unpaced, and
+// the production attempt timeout: on a busy machine (-race, other processes) an answer can
+// take seconds to read, and a slow answer is not the failure under test (the pipeline's
+// own tests hold the timeouts, the pace and the clean-up's budget).
 func testRunner(getenv func(string) string, stdout, stderr io.Writer) runner {
-	timeout := ghclient.DefaultAttemptTimeout
-	if d, err := time.ParseDuration(getenv(testAttemptTimeout)); err == nil {
-		timeout = d
-	}
 	withDefaults := func(k string) string {
 		if v := getenv(k); v != "" || k != "INPUT_PREFLIGHT" {
 			return v
 		}
 		return "off" // see withoutPreflight
 	}
-	return runner{getenv: withDefaults, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), attemptTimeout: timeout, newID: newDistinctID}
+	return runner{getenv: withDefaults, stdout: stdout, stderr: stderr, clock: githubfake.NewClock(), newID: newDistinctID}
 }
 
 // run is main with preflight off unless args name it (see withoutPreflight).
 func (rn runner) run(ctx context.Context, args []string) int {
 	return rn.main(ctx, withoutPreflight(args))
 }
-
-// testAttemptTimeout, in a test's env map, sets the attempt timeout of its runner.
-const testAttemptTimeout = "(test) attempt timeout"
 
 // actionRun is what one in-process run of action mode produced.
 type actionRun struct {

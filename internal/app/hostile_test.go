@@ -134,20 +134,6 @@ func TestHugeErrorBody(t *testing.T) {
 	}
 }
 
-// A body that trickles in is cut by the attempt timeout; a request never outlives it.
-func TestSlowBodyIsCut(t *testing.T) {
-	t.Parallel()
-	f := githubfake.Standard(t, nil)
-	f.Script(githubfake.Fault{Path: "/repos/octo/data", Status: 200, Body: `{"default_branch":"main"}`, Trickle: 50 * time.Millisecond})
-	f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true})
-	start := time.Now()
-	run := runActionMode(t, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
-		"api-url": f.URL(), "max-attempts": "1"}, map[string]string{testAttemptTimeout: "200ms"})
-	if run.code != ExitFailed || time.Since(start) > 3*time.Second || f.Runs() != 0 {
-		t.Errorf("exit %d after %s\n%s", run.code, time.Since(start), run.stdout)
-	}
-}
-
 // Malformed and overflowing headers: no panic, a plain hint, a failure at once.
 func TestMalformedHeaders(t *testing.T) {
 	t.Parallel()
@@ -201,38 +187,6 @@ func TestPossibleDuplicateIsSaidAloud(t *testing.T) {
 	if !strings.Contains(run.stdout, "::warning::") || !strings.Contains(run.stdout, "may arrive twice") || !strings.Contains(run.stdout, id) ||
 		!strings.Contains(run.outputs["results"], `"may_be_duplicate":true`) || !strings.Contains(run.summary, "may arrive twice") {
 		t.Errorf("not said aloud:\n%s\n%s", run.stdout, run.summary)
-	}
-}
-
-// Ten owners, one revocation hangs: the other nine are revoked, and the step warns.
-func TestEveryAppTokenRevoked(t *testing.T) {
-	t.Parallel()
-	f := githubfake.Standard(t, nil)
-	inst := map[string]*githubfake.Installation{}
-	var targets []string
-	for i := range 10 {
-		owner := fmt.Sprintf("owner%d", i)
-		inst[owner] = &githubfake.Installation{ID: int64(100 + i), Repos: []string{"r"}, Permissions: map[string]string{"contents": "write"}}
-		targets = append(targets, owner+"/r")
-	}
-	f.AddApp(githubfake.App{ID: "424242", PublicKey: &testKey().PublicKey, Installations: inst})
-	f.Script(githubfake.Fault{Path: "/installation/token", Hang: true})
-	dir := t.TempDir()
-	vars := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "o"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "s"),
-		"INPUT_REPOSITORY": strings.Join(targets, ","), "INPUT_EVENT-TYPE": "e", "INPUT_API-URL": f.URL(), "INPUT_APP-ID": "424242",
-		"INPUT_APP-PRIVATE-KEY": keyPEM(), "INPUT_CONCURRENCY": "10"}
-	var stdout strings.Builder
-	rn := testRunner(func(k string) string { return vars[k] }, &stdout, &stdout)
-	rn.cleanupBudget = 300 * time.Millisecond
-	rn.attemptTimeout = 5 * time.Second // the revocation's own deadline ends the hang
-	start := time.Now()
-	code := rn.run(t.Context(), nil)
-	summary, _ := os.ReadFile(vars["GITHUB_STEP_SUMMARY"])
-	if code != ExitOK || len(f.Revoked()) != 9 || time.Since(start) > 5*time.Second {
-		t.Fatalf("exit %d, %d revoked, took %s\n%s", code, len(f.Revoked()), time.Since(start), stdout.String())
-	}
-	if !strings.Contains(stdout.String(), "::warning::an App token for owner") || !strings.Contains(string(summary), "was not revoked") {
-		t.Errorf("no warning:\n%s\n%s", stdout.String(), summary)
 	}
 }
 

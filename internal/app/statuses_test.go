@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
@@ -184,38 +183,6 @@ func TestAFollowedRunsFinalStatusReplacesItsPendingOne(t *testing.T) {
 	sts := f.Statuses()
 	if run.code != ExitOK || len(sts) != 2 || sts[0].Context != "deploy" || sts[1].Context != "deploy" || sts[1].State != "success" {
 		t.Errorf("exit %d, statuses %+v\n%s", run.code, sts, run.stdout)
-	}
-}
-
-// TestTheStepsTimeoutLeavesNoStatusPending: dispatches a second apart, so the step's
-// timeout ends the later waits all at once: every final status and every cancel still
-// goes out, neither refused by the deadline nor spaced by the pace.
-func TestTheStepsTimeoutLeavesNoStatusPending(t *testing.T) {
-	t.Parallel()
-	f, clock := statusFake(t, "success")
-	var names []string
-	for i := range 6 {
-		names = append(names, fmt.Sprintf("octo/s%d", i))
-		f.AddRepo(names[i])
-		f.AddWorkflow(names[i], githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Running: time.Hour})
-	}
-	var stdout, stderr strings.Builder
-	env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken, "GITHUB_REPOSITORY": "octo/self", "GITHUB_SHA": headSHA}
-	rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
-	rn.clock, rn.pace = clock, event.PaceInterval
-	code := rn.run(t.Context(), []string{"trigger", "--repository", strings.Join(names, ","), "--workflow", "deploy.yml", "--api-url", f.URL(),
-		"--wait", "completed", "--wait-timeout", "2m", "--timeout", "2m2s", "--concurrency", "6", "--cancel-run-on-abort", "--status-context", "deploy"})
-	last := map[string]string{}
-	for _, st := range f.Statuses() {
-		last[st.Context] = st.State
-	}
-	if code != ExitFailed || len(last) != 6 || len(f.Cancelled()) != 6 {
-		t.Fatalf("exit %d, last statuses %v, cancelled %v\n%s", code, last, f.Cancelled(), stderr.String())
-	}
-	for c, s := range last {
-		if s != "error" {
-			t.Errorf("%s: %s", c, s)
-		}
 	}
 }
 

@@ -288,6 +288,19 @@ func TestDeadlineEndsAHangingRequest(t *testing.T) {
 	}
 }
 
+// A body that trickles in is cut by the attempt timeout: a request never outlives it.
+func TestASlowBodyIsCut(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.Script(githubfake.Fault{Path: "/repos/octo/data", Status: 200, Body: `{"default_branch":"main"}`, Trickle: 50 * time.Millisecond})
+	client := ghclient.New(ghclient.Options{BaseURL: baseURL(f), Token: githubfake.TestToken,
+		Policy: ghclient.Policy{MaxAttempts: 1, AttemptTimeout: 200 * time.Millisecond, Clock: githubfake.NewClock()}})
+	_, _, err := client.Repositories.Get(context.Background(), "octo", "data")
+	if c := ghclient.CauseOf(ghclient.Check(err)); err == nil || c.Kind != ghclient.TimedOut || len(f.Requests()) != 1 {
+		t.Errorf("%v (%+v), %d requests", err, c, len(f.Requests()))
+	}
+}
+
 func equalDurations(a, b []time.Duration) bool {
 	if len(a) != len(b) {
 		return false

@@ -2,11 +2,15 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/MrSunshyne/dispatch-action/internal/config"
+	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
 
 // BenchmarkEndingStep is what an ending step costs: 30 targets with status-context and
@@ -68,4 +72,55 @@ func endingStep(b *testing.B, latency time.Duration) (report, cleanup time.Durat
 		b.Fatalf("%d runs cancelled, want 20", len(f.Cancelled()))
 	}
 	return report, cleanup, requests
+}
+
+// BenchmarkPacedFanOut measures fan-out with GitHub's real pace (one content-creating
+// request a second per credential, real clock): 120 targets on one token, and 60 targets
+// over 12 App installations (5 each), which go in parallel. It reports the seconds from
+// start to the last outcome; the target is N s + 2 s of the busiest credential's N targets.
+func BenchmarkPacedFanOut(b *testing.B) {
+	b.Run("120 targets, one token", func(b *testing.B) {
+		f := githubfake.Standard(b, nil)
+		f.SetRateLimit(1 << 30)
+		pacedFanOut(b, sendTo(f, named(f, "octo/r", 120), "20"))
+	})
+	b.Run("60 targets, 12 App installations", func(b *testing.B) {
+		f := githubfake.Standard(b, nil)
+		f.SetRateLimit(1 << 30)
+		inst := map[string]*githubfake.Installation{}
+		var names []string
+		for o := range 12 {
+			owner := fmt.Sprintf("org%02d", o)
+			in := &githubfake.Installation{ID: int64(500 + o), Permissions: map[string]string{"contents": "write"}}
+			for r := range 5 {
+				in.Repos = append(in.Repos, fmt.Sprintf("r%d", r))
+				names = append(names, owner+"/"+in.Repos[r])
+			}
+			inst[owner] = in
+		}
+		f.AddApp(githubfake.App{ID: "424242", PublicKey: &appKey().PublicKey, Installations: inst})
+		in := sendTo(f, names, "20")
+		in.Token, in.AppID, in.AppPrivateKey = "", "424242", appKeyPEM()
+		pacedFanOut(b, in)
+	})
+}
+
+func pacedFanOut(b *testing.B, in config.Inputs) {
+	cfg, ps := config.Build(config.CLIMode, in)
+	if ps != nil {
+		b.Fatal(ps)
+	}
+	var longest time.Duration
+	for b.Loop() {
+		start := time.Now()
+		st := Run(context.Background(), cfg, Options{Clock: ghclient.RealClock{}, Pace: event.PaceInterval})
+		for _, r := range st.Results {
+			if !r.OK() {
+				b.Fatalf("%s: %v", r.Label(), r.Err)
+			}
+		}
+		longest = max(longest, time.Since(start))
+		st.Finish(context.Background())
+	}
+	b.ReportMetric(longest.Seconds(), "s-to-exit")
 }
