@@ -187,7 +187,7 @@ func requestPhrasing(why reason, r outcome.Result) phrasing {
 		return phrasing{action: "the token is invalid, expired or revoked: create a new one and update the secret you pass as the token input",
 			cli: "the token in GH_TOKEN (or, when it is unset, GITHUB_TOKEN) is invalid, expired or revoked: create a new one and export GITHUB_TOKEN=<new token>"}
 	case idInputUndeclared:
-		return phrasing{action: "this server cannot return the run, so the action sent distinct_id among the inputs to find it: declare it in the workflow (on.workflow_dispatch.inputs.distinct_id, required: false) and put ${{ inputs.distinct_id }} in its run-name"}
+		return phrasing{action: "this server cannot return the run, so the action sent distinct_id among the inputs to find it: " + declareID}
 	case workflowRefused:
 		return workflowRefusal(r)
 	case eventRefused:
@@ -235,7 +235,7 @@ func workflowRefusal(r outcome.Result) phrasing {
 			return fmt.Sprintf("give the required input GitHub named in %s (or a default in the workflow)", in("inputs"))
 		})
 	case ghclient.NoDispatchTrigger:
-		return phrasing{action: fmt.Sprintf("%s on that ref has no on: workflow_dispatch trigger: add it (it must be on the ref dispatched to)", r.Workflow)}
+		return phrasing{action: fmt.Sprintf("%s on that ref has no on: workflow_dispatch trigger: %s", r.Workflow, addTrigger)}
 	case ghclient.TooManyProperties:
 		return both(func(in func(string) string) string {
 			return fmt.Sprintf("send fewer workflow inputs, as GitHub's message says (several values can go as one JSON string) in %s", in("inputs"))

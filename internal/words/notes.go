@@ -90,7 +90,7 @@ func findingAdvice(f preflight.Finding) string {
 	gitea := f.Forge == ghclient.Gitea
 	switch f.Kind {
 	case preflight.NoTrigger:
-		return "add `on: workflow_dispatch` to it"
+		return addTrigger
 	case preflight.Disabled:
 		if gitea {
 			return "enable it (the repository's Actions tab)"
@@ -99,7 +99,7 @@ func findingAdvice(f preflight.Finding) string {
 	case preflight.NotABoolean:
 		return "send true or false"
 	case preflight.IDUndeclared:
-		return "add `distinct_id: {required: false}` under its inputs and put ${{ inputs.distinct_id }} in its run-name"
+		return declareID
 	case preflight.Unread:
 		switch k := ghclient.CauseOf(f.Err).Kind; {
 		case k != ghclient.Forbidden && k != ghclient.NotFound:

@@ -43,7 +43,7 @@ func TestNotes(t *testing.T) {
 		{"states unread", pipeline.Note{Kind: pipeline.Preflight, Target: target, Finding: preflight.Finding{Kind: preflight.StatesUnread, File: "r.yml", Err: errors.New("403")}},
 			"#2 octo/data deploy.yml@main: preflight found r.yml listening, but could not read the workflows' states (403), so not whether it is disabled; give the token Actions: read to have that checked", ""},
 		{"warned", pipeline.Note{Kind: pipeline.Preflight, Target: target, Finding: preflight.Finding{Kind: preflight.NoTrigger, Forge: ghclient.GitHub, File: ".github/workflows/deploy.yml", Ref: "main"}},
-			"#2 octo/data deploy.yml@main: preflight: .github/workflows/deploy.yml at main has no workflow_dispatch trigger: GitHub would refuse the event (422); add `on: workflow_dispatch` to it (sent anyway: preflight is warn)", ""},
+			"#2 octo/data deploy.yml@main: preflight: .github/workflows/deploy.yml at main has no workflow_dispatch trigger: GitHub would refuse the event (422); add `on: workflow_dispatch` to it, on the ref dispatched to (sent anyway: preflight is warn)", ""},
 		{"skipped", pipeline.Note{Kind: pipeline.PreflightSkipped},
 			"preflight: the receiving workflows were not read: a dry run reads them (never sends) only with a token (pass token: to have them checked)",
 			"preflight: the receiving workflows were not read: a dry run reads them (never sends) only with a token (export GH_TOKEN to have them checked)"},
@@ -105,7 +105,7 @@ func TestPreflightHint(t *testing.T) {
 		t.Errorf("%q", h)
 	}
 	id := findingNote(preflight.Finding{Kind: preflight.IDUndeclared, File: "d.yml"})
-	if !strings.Contains(id, "add `distinct_id: {required: false}` under its inputs and put ${{ inputs.distinct_id }} in its run-name") {
+	if !strings.Contains(id, "; declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name") {
 		t.Errorf("%q", id)
 	}
 	disabled := findingAdvice(preflight.Finding{Kind: preflight.Disabled})

@@ -56,6 +56,15 @@ func ownPhrasing(err error) (p phrasing, ok bool) {
 var noTurnPhrasing = phrasing{action: "raise the timeout input, or leave it empty: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin",
 	cli: "raise --timeout, or leave it out: then it fits the targets (one content-creating request a second per token, or per App installation) plus a margin"}
 
+// The advice given in more than one place, worded once.
+const (
+	// declareID is how a workflow_dispatch's run is found by the distinct ID sent among
+	// its inputs.
+	declareID = "declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name"
+	// addTrigger is how a workflow takes workflow_dispatch.
+	addTrigger = "add `on: workflow_dispatch` to it, on the ref dispatched to"
+)
+
 // timedOutPhrasing says how to give the step more time.
 var timedOutPhrasing = phrasing{action: "raise the timeout input (it bounds the whole step, waiting included)", cli: "raise --timeout (it bounds the whole run, waiting included)"}
 
@@ -109,8 +118,8 @@ func runPhrasing(err error) (phrasing, bool) {
 			cli: "open the run for its logs. To exit 0 whatever the run's conclusion, add --fail-on-conclusion=false"}, true
 	}
 	if _, ok := errors.AsType[*runs.AmbiguousError](err); ok {
-		return phrasing{action: "set add-distinct-id: true, declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name: the run is then found by it",
-			cli: "pass --add-distinct-id, declare the input distinct_id (required: false) in the receiving workflow and put ${{ inputs.distinct_id }} in its run-name: the run is then found by it"}, true
+		return phrasing{action: "set add-distinct-id: true, " + declareID + ": the run is then found by it",
+			cli: "pass --add-distinct-id, " + declareID + ": the run is then found by it"}, true
 	}
 	if _, ok := errors.AsType[*runs.FailFastError](err); ok {
 		return phrasing{action: "open the job for its logs. To wait for the whole run instead, leave fail-fast unset",
