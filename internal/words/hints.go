@@ -1,7 +1,10 @@
-// Package words says what to do about a failed target, in the words of each mode (the
-// action speaks workflow YAML, the CLI speaks shell) and of each forge (GitHub, Gitea):
-// the hints, chosen by the error's own Hint when it has one, else by the classified cause
-// of the server's answer. Packages below return facts; the hints are worded here.
+// Package words says every fact the packages below return, in the words of each mode (the
+// action speaks workflow YAML and inputs, the CLI shell and flags) and of each forge
+// (GitHub, Enterprise Server, Gitea): what to do about a failed target (Hint: by the facts
+// of the project's own failure, own.go, else by the classified cause of the server's
+// answer), the step's notes and a result's warnings (notes.go), and the dry run's
+// heading. Nothing below it knows the mode; the advice given in several places is worded
+// once here.
 package words
 
 import (
