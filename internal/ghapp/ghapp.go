@@ -278,15 +278,16 @@ func (m *Minter) refused(err error, in *Installation, doing string) error {
 	return fmt.Errorf("%s: %w", doing, err)
 }
 
-// RevokeAll revokes every token minted that has not expired, all at once, each within its
-// own deadline and outside the pacing of content-creating requests, and reports the ones
-// that could not be.
-func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
-	type revocation struct {
-		owner string
-		token string
-	}
-	var todo []revocation
+// Minted is an installation token minted for an owner.
+type Minted struct {
+	Owner string
+	token string
+}
+
+// Unexpired are the tokens minted that have not expired, by owner: those to revoke (an
+// expired token needs no revoking, and cannot be).
+func (m *Minter) Unexpired() []Minted {
+	var todo []Minted
 	m.mu.Lock()
 	owners := slices.Sorted(maps.Keys(m.owners))
 	installations := maps.Clone(m.owners)
@@ -295,34 +296,25 @@ func (m *Minter) RevokeAll(ctx context.Context, each time.Duration) []error {
 		in := installations[owner]
 		in.mu.Lock()
 		for _, t := range in.all {
-			if m.Now().Before(t.expires()) { // an expired token needs no revoking, and cannot be
-				todo = append(todo, revocation{owner, t.token})
+			if m.Now().Before(t.expires()) {
+				todo = append(todo, Minted{owner, t.token})
 			}
 		}
 		in.mu.Unlock()
 	}
-	errs := make([]error, len(todo))
-	var wg sync.WaitGroup
-	for i, r := range todo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rctx, cancel := context.WithTimeout(ghclient.WithoutPacing(ctx), each)
-			defer cancel()
-			_, err := m.NewClient(r.token).Apps.RevokeInstallationToken(rctx)
-			if err = ghclient.Check(err); err != nil && ghclient.CauseOf(err).Kind != ghclient.Unauthorized { // 401: it works no more already
-				errs[i] = fmt.Errorf("an App token for %s was not revoked (it expires within an hour): %w", r.owner, err)
-			}
-		}()
+	return todo
+}
+
+// Revoke revokes a token within each, outside the pacing of content-creating requests;
+// a token the server no longer takes (401) is revoked already.
+func (m *Minter) Revoke(ctx context.Context, t Minted, each time.Duration) error {
+	rctx, cancel := context.WithTimeout(ghclient.WithoutPacing(ctx), each)
+	defer cancel()
+	_, err := m.NewClient(t.token).Apps.RevokeInstallationToken(rctx)
+	if err = ghclient.Check(err); err != nil && ghclient.CauseOf(err).Kind != ghclient.Unauthorized {
+		return fmt.Errorf("an App token for %s was not revoked (it expires within an hour): %w", t.Owner, err)
 	}
-	wg.Wait()
-	var failed []error
-	for _, err := range errs {
-		if err != nil {
-			failed = append(failed, err)
-		}
-	}
-	return failed
+	return nil
 }
 
 // Permissions is what an installation token needs: contents: write to send

@@ -77,7 +77,7 @@ func (s *Step) Finish(ctx context.Context) Cleanup {
 			c.Notes = append(c.Notes, n)
 		}
 	}
-	for _, err := range s.clients.revoke(ctx, budget) { // each within what ctx has left
+	for _, err := range s.clients.revoke(ctx, budget, s.requests) { // each within what ctx has left
 		c.Notes = append(c.Notes, Note{Kind: NotRevoked, Err: err})
 	}
 	return c

@@ -14,6 +14,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/pool"
 )
 
 // clients are the step's clients of GitHub, one credential at a time: the token, or each
@@ -145,11 +146,23 @@ func (c *clients) status(deadline time.Time) *github.Client {
 }
 
 // revoke revokes every App token minted, each within the time left.
-func (c *clients) revoke(ctx context.Context, each time.Duration) []error {
+func (c *clients) revoke(ctx context.Context, each time.Duration, p *pool.Pool) []error {
 	if c == nil || c.minter == nil {
 		return nil
 	}
-	return c.minter.RevokeAll(ctx, each)
+	todo := c.minter.Unexpired()
+	errs := make([]error, len(todo))
+	for i, t := range todo {
+		p.Later(func() { errs[i] = c.minter.Revoke(ctx, t, each) })
+	}
+	p.Wait()
+	var failed []error
+	for _, err := range errs {
+		if err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return failed
 }
 
 // deprecations are what GitHub's answers announced as deprecated, each operation once.
