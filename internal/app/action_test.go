@@ -68,13 +68,6 @@ func TestActionDispatches(t *testing.T) {
 
 			// What the step hands on.
 			o := run.outputs
-			if o["repository"] != "octo/data" || o["event-type"] != "fetch-meetup-data" || o["request-id"] != ds[0].RequestID {
-				t.Errorf("outputs %v (request %s)", o, ds[0].RequestID)
-			}
-			at, err := time.Parse(time.RFC3339, o["dispatched-at"])
-			if err != nil || at.Location() != time.UTC || time.Since(at) > time.Minute {
-				t.Errorf("dispatched-at %q: %v", o["dispatched-at"], err)
-			}
 			var results []map[string]any
 			if err := json.Unmarshal([]byte(o["results"]), &results); err != nil || len(results) != 1 {
 				t.Fatalf("results %q: %v", o["results"], err)
@@ -248,11 +241,13 @@ func TestActionOutputsCannotBeInjected(t *testing.T) {
 	if run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
 	}
-	if run.outputs["event-type"] != event || run.outputs["request-id"] != f.Dispatches()[0].RequestID {
-		t.Errorf("outputs %v", run.outputs)
+	var rs []map[string]any
+	if err := json.Unmarshal([]byte(run.outputs["results"]), &rs); err != nil || len(rs) != 1 || rs[0]["event_type"] != event ||
+		rs[0]["request_id"] != f.Dispatches()[0].RequestID {
+		t.Errorf("outputs %v: %v", run.outputs, err)
 	}
-	if len(run.outputs) != 11 {
-		t.Errorf("%d outputs, want 11: %v", len(run.outputs), run.outputs)
+	if len(run.outputs) != 7 {
+		t.Errorf("%d outputs, want 7: %v", len(run.outputs), run.outputs)
 	}
 }
 
@@ -339,9 +334,9 @@ func TestNeverPrintsToken(t *testing.T) {
 	}
 }
 
-// TestPayloadAndInputsFromFiles: the action reads client-payload-file and inputs-file
-// (paths in the workspace) with the same checks as the inline inputs; a file and its
-// inline input together are refused, nothing sent.
+// TestPayloadAndInputsFromFiles: the action reads client-payload and inputs from a file
+// given as @PATH (in the workspace) with the same checks as the inline inputs; the removed
+// inputs-file is refused, naming its replacement, nothing sent.
 func TestPayloadAndInputsFromFiles(t *testing.T) {
 	t.Parallel()
 	f, clock := waitFake(t)
@@ -352,18 +347,18 @@ func TestPayloadAndInputsFromFiles(t *testing.T) {
 		t.Fatal("writing the files")
 	}
 	run := runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "event-type": "e",
-		"client-payload": "{}", "client-payload-file": payload, "api-url": f.URL()}, nil)
+		"client-payload": "@" + payload, "api-url": f.URL()}, nil)
 	if run.code != ExitOK || len(f.Dispatches()) != 1 || string(f.Dispatches()[0].ClientPayload) != `{"source":"file"}` {
 		t.Fatalf("exit %d, %+v\n%s", run.code, f.Dispatches(), run.stdout)
 	}
 	run = runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
-		"inputs-file": inputs, "api-url": f.URL()}, nil)
+		"inputs": "@" + inputs, "api-url": f.URL()}, nil)
 	last := f.Requests()[len(f.Requests())-1]
 	if run.code != ExitOK || f.Runs() != 1 || !strings.Contains(string(last.Body), `"inputs":{"env":"prod"}`) {
-		t.Fatalf("inputs-file: exit %d, sent %s\n%s", run.code, last.Body, run.stdout)
+		t.Fatalf("inputs: @PATH: exit %d, sent %s\n%s", run.code, last.Body, run.stdout)
 	}
 	before := len(f.Requests())
 	run = runActionModeClock(t, clock, map[string]string{"token": githubfake.TestToken, "repository": "octo/data", "workflow": "deploy.yml",
 		"inputs": `{"env":"dev"}`, "inputs-file": inputs, "api-url": f.URL()}, nil)
-	checkBadInput(t, f.Requests()[before:], run.code, run.stdout, `input "inputs-file"`, `cannot be used together with input "inputs"`)
+	checkBadInput(t, f.Requests()[before:], run.code, run.stdout, `input "inputs-file"`, `was removed before v1: use inputs: @PATH`)
 }

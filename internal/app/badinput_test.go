@@ -106,8 +106,8 @@ func TestBadInputMatrix(t *testing.T) {
 		want string
 	}{
 		{"missing token", map[string]string{}, []string{"--repository", "octo/data", "--event-type", "e"}, "token (GH_TOKEN or GITHUB_TOKEN): is not set"},
-		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: cannot be read"},
-		{"payload file and payload", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", `{"a":1}`, "--client-payload-file", unreadable}, "--client-payload-file: cannot be used together"},
+		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", "@" + unreadable}, "--client-payload: cannot be read"},
+		{"the removed payload file flag", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: was removed before v1: use --client-payload @PATH"},
 		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, `--dry-run: "perhaps" is not a boolean`},
 		{"unknown flag", nil, []string{"--repo", "octo/data"}, "--repo: there is no such flag; did you mean --repository?"},
 	}

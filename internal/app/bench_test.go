@@ -134,7 +134,7 @@ func BenchmarkFeatureCosts(b *testing.B) {
 		{"two-steps", nil}, // the next case's two events, sent as two steps
 		{"targets=2", []string{"--targets", `[{"repository":"octo/data","event-type":"e"},{"repository":"octo/other","workflow":"ci.yml","ref":"main"}]`}},
 		{"status-context", []string{"--repository", "octo/data", "--workflow", "ci.yml", "--ref", "main", "--wait", "completed", "--jobs", "build",
-			"--status-context", "ci", "--status-repository", "octo/data", "--status-sha", strings.Repeat("a", 40)}},
+			"--status-context", "ci", "--status-commit", "octo/data@" + strings.Repeat("a", 40)}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			clock := githubfake.NewClock()

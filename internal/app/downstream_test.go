@@ -110,8 +110,8 @@ func TestCancelRunOnAbort(t *testing.T) {
 		signal bool
 		want   bool
 	}{
-		{"wait-timeout ran out", "true", false, true},
-		{"the job was cancelled", "true", true, true},
+		{"wait-timeout ran out", "on-abort", false, true},
+		{"the job was cancelled", "on-abort", true, true},
 		{"not by default", "", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,7 +121,7 @@ func TestCancelRunOnAbort(t *testing.T) {
 			env := map[string]string{"GITHUB_TOKEN": githubfake.TestToken}
 			args := []string{"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--wait", "completed", "--wait-timeout", "2m"}
 			if tc.cancel != "" {
-				args = append(args, "--cancel-run-on-abort")
+				args = append(args, "--cancel-run", tc.cancel)
 			}
 			var stdout, stderr strings.Builder
 			rn := testRunner(func(k string) string { return env[k] }, &stdout, &stderr)
@@ -136,7 +136,7 @@ func TestCancelRunOnAbort(t *testing.T) {
 			if code != ExitFailed || got != tc.want {
 				t.Fatalf("exit %d, cancelled %v\n%s", code, f.Cancelled(), stderr.String())
 			}
-			if tc.want && !strings.Contains(stderr.String(), "was cancelled, as cancel-run-on-abort asks") {
+			if tc.want && !strings.Contains(stderr.String(), "was cancelled, as --cancel-run on-abort asks") {
 				t.Errorf("not said:\n%s", stderr.String())
 			}
 		})

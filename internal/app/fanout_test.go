@@ -226,7 +226,7 @@ func TestGitHubAppErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		run := runCLIMode(t, map[string]string{}, "trigger", "--repository", "octo/data", "--workflow", "deploy.yml", "--ref", "main",
-			"--api-url", f.URL(), "--app-id", "8", "--app-private-key-file", path)
+			"--api-url", f.URL(), "--app-id", "8", "--app-private-key", "@"+path)
 		if run.code != ExitOK || len(f.MintedTokens()) != 1 || f.MintedTokens()[0].Permissions["actions"] != "write" {
 			t.Errorf("exit %d %+v\n%s", run.code, f.MintedTokens(), run.stderr)
 		}
@@ -236,9 +236,9 @@ func TestGitHubAppErrors(t *testing.T) {
 	})
 }
 
-// An App named by its client ID signs with it as the JWT's issuer, in either mode (the
-// CLI also from GITHUB_APP_CLIENT_ID); its installation tokens, about 520 characters as
-// GitHub mints them in 2026, are masked whole and never printed.
+// An App named by its client ID (in app-id) signs with it as the JWT's issuer, in either
+// mode (the CLI also from GITHUB_APP_CLIENT_ID); its installation tokens, about 520
+// characters as GitHub mints them in 2026, are masked whole and never printed.
 func TestGitHubAppByClientID(t *testing.T) {
 	t.Parallel()
 	const clientID = "Iv23liABCDEF0123456789"
@@ -264,7 +264,7 @@ func TestGitHubAppByClientID(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
 		run := runActionMode(t, map[string]string{"repository": "octo/data", "event-type": "e", "api-url": f.URL(),
-			"client-id": clientID, "app-private-key": keyPEM()}, nil)
+			"app-id": clientID, "app-private-key": keyPEM()}, nil)
 		minted := f.MintedTokens()
 		if run.code != ExitOK || len(minted) != 1 || len(f.Dispatches()) != 1 || strings.Join(issuers(f), ",") != clientID {
 			t.Fatalf("exit %d, %d minted, %d dispatches, issuers %v\n%s", run.code, len(minted), len(f.Dispatches()), issuers(f), run.stdout)
@@ -293,9 +293,9 @@ func TestGitHubAppByClientID(t *testing.T) {
 		in   map[string]string
 		want string
 	}{
-		{"both app-id and client-id", map[string]string{"client-id": clientID, "app-id": "424242"}, `input "client-id": and input "app-id" are both set`},
-		{"an App ID as client-id", map[string]string{"client-id": "424242"}, `input "client-id": "424242" is an App ID, not a client ID: give it as app-id`},
-		{"client-id without a key", map[string]string{"client-id": clientID, "app-private-key": ""}, `input "app-private-key": is empty, but input "client-id" is set`},
+		{"the removed client-id", map[string]string{"client-id": clientID}, `input "client-id": was removed before v1: use input "app-id" (which takes the App's client ID as well as its App ID)`},
+		{"a client ID without a key", map[string]string{"app-id": clientID, "app-private-key": ""}, `input "app-private-key": is empty, but input "app-id" is set`},
+		{"neither an App ID nor a client ID", map[string]string{"app-id": "my-app"}, `input "app-id": is neither an App ID`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -308,12 +308,13 @@ func TestGitHubAppByClientID(t *testing.T) {
 			}
 		})
 	}
-	t.Run("both in the CLI", func(t *testing.T) {
+	t.Run("a flag over the environment in the CLI", func(t *testing.T) {
 		t.Parallel()
-		run := runCLIMode(t, map[string]string{"GITHUB_APP_CLIENT_ID": clientID, "GITHUB_APP_PRIVATE_KEY": keyPEM()},
-			"trigger", "--repository", "octo/data", "--event-type", "e", "--app-id", "424242")
-		if run.code != ExitBadInput || !strings.Contains(run.stderr, "--client-id: and --app-id are both set") {
-			t.Errorf("exit %d\n%s%s", run.code, run.stdout, run.stderr)
+		f := setup(t)
+		run := runCLIMode(t, map[string]string{"GITHUB_APP_CLIENT_ID": "Iv23other", "GITHUB_APP_PRIVATE_KEY": keyPEM()},
+			"trigger", "--repository", "octo/data", "--event-type", "e", "--api-url", f.URL(), "--app-id", clientID)
+		if run.code != ExitOK || strings.Join(issuers(f), ",") != clientID {
+			t.Errorf("exit %d, issuers %v\n%s%s", run.code, issuers(f), run.stdout, run.stderr)
 		}
 	})
 }

@@ -212,7 +212,7 @@ func TestMoreBadInputRefusedBeforeSending(t *testing.T) {
 		want   string
 	}{
 		{"app-id neither number nor client ID", map[string]string{"app-id": "my-app", "app-private-key": keyPEM()}, nil, `input "app-id"`},
-		{"payload file that never ends", nil, []string{"--client-payload-file", endlessFile(t)}, "--client-payload-file: is larger than"},
+		{"payload file that never ends", nil, []string{"--client-payload", "@" + endlessFile(t)}, "--client-payload: is larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -270,9 +270,9 @@ func TestACancelledStepReportsBeforeItCleansUp(t *testing.T) {
 }
 
 // TestTheStatusGoesOnTheCommitTheEventIsAbout: on workflow_run the head of the run that
-// triggered it, not GITHUB_SHA (the default branch's tip); status-sha and
-// status-repository say it outright; an event without a commit of its own, without
-// status-sha, is refused before anything is sent.
+// triggered it, not GITHUB_SHA (the default branch's tip); status-commit says it
+// outright; an event without a commit of its own, without status-commit, is refused
+// before anything is sent.
 func TestTheStatusGoesOnTheCommitTheEventIsAbout(t *testing.T) {
 	t.Parallel()
 	f, clock := statusFake(t, "success")
@@ -286,18 +286,18 @@ func TestTheStatusGoesOnTheCommitTheEventIsAbout(t *testing.T) {
 		t.Fatalf("exit %d, statuses %+v\n%s", run.code, f.Statuses(), run.stdout)
 	}
 	in := statusInputs(f, "octo/data")
-	in["status-sha"], in["status-repository"] = mergeSHA, "octo/other-self"
+	in["status-commit"] = "octo/other-self@" + mergeSHA
 	env["GITHUB_EVENT_NAME"] = "issue_comment"
 	if run := runActionModeClock(t, clock, in, env); run.code != ExitOK {
 		t.Fatalf("exit %d\n%s", run.code, run.stdout)
 	}
 	last := f.Statuses()[len(f.Statuses())-1]
 	if last.SHA != mergeSHA || last.Repository != "octo/other-self" || last.State != "success" {
-		t.Errorf("status-sha, status-repository: %+v", last)
+		t.Errorf("status-commit: %+v", last)
 	}
 	before := len(f.Requests())
 	run := runActionModeClock(t, clock, statusInputs(f, "octo/data"), env)
-	checkBadInput(t, f.Requests()[before:], run.code, run.stdout, `input "status-sha"`, "the issue_comment event has no commit of its own")
+	checkBadInput(t, f.Requests()[before:], run.code, run.stdout, `input "status-commit"`, "the issue_comment event has no commit of its own")
 }
 
 // TestTheSameTargetTwiceIsRefusedWhenWaiting: each entry would get its own distinct_id;

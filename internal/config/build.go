@@ -57,6 +57,7 @@ func (b *builder) bad(input, format string, args ...any) {
 // sends nothing.
 func Build(m Mode, in Inputs) (*Config, Problems) {
 	b := &builder{mode: m, in: in, c: &Config{Mode: m, Token: in.Token}}
+	b.removedInputs()
 	b.wait() // before the events: waiting decides whether a distinct ID is sent
 	switch {
 	case strings.TrimSpace(in.Targets) != "":
@@ -127,10 +128,10 @@ func (b *builder) repositories() []event.Repo {
 
 // oneEvent: the event the top-level inputs describe, sent to every repository named.
 func (b *builder) oneEvent() {
-	payloadText, payloadInput := b.fromFile("client-payload", b.in.ClientPayload, "client-payload-file", b.in.ClientPayloadFile)
-	inputsText, inputsInput := b.fromFile("inputs", b.in.WorkflowInputs, "inputs-file", b.in.WorkflowInputsFile)
-	ev := eventInputs{eventType: b.in.EventType, payload: payloadText, payloadInput: payloadInput,
-		workflow: b.in.Workflow, ref: b.in.Ref, inputs: inputsText, inputsInput: inputsInput}
+	payloadText := b.atFile("client-payload", b.in.ClientPayload, event.MaxDispatchBodyBytes)
+	inputsText := b.atFile("inputs", b.in.WorkflowInputs, event.MaxDispatchBodyBytes)
+	ev := eventInputs{eventType: b.in.EventType, payload: payloadText, payloadInput: "client-payload",
+		workflow: b.in.Workflow, ref: b.in.Ref, inputs: inputsText, inputsInput: "inputs"}
 	repos := b.repositories()
 	t, ok := b.event(ev, b.bad, b.in.DistinctID)
 	if !ok {
@@ -191,29 +192,31 @@ func (b *builder) jobs() {
 	b.c.Jobs = names
 }
 
-// fromFile is an object input's text as given: inline, or read from its file (a path,
-// relative to the working directory: the workspace in a workflow), within GitHub's limit
-// of a body; and the name of the input it came from. Both given is a problem.
-func (b *builder) fromFile(input, inline, fileInput, path string) (text, from string) {
+// atFile is an input's text as given: inline, or, when it starts with @, read from the
+// file it names (gh's convention: a path relative to the working directory, the workspace
+// in a workflow), within max bytes.
+func (b *builder) atFile(input, text string, max int) string {
+	path, ok := strings.CutPrefix(strings.TrimSpace(text), "@")
+	if !ok {
+		return text
+	}
 	if strings.TrimSpace(path) == "" {
-		return inline, input
+		b.bad(input, "is @ without a path: give @PATH, a file to read the value from")
+		return ""
 	}
-	if strings.TrimSpace(inline) != "" && strings.TrimSpace(inline) != "{}" {
-		b.bad(fileInput, "cannot be used together with %s: give one of them", Label(b.mode, input))
-	}
-	data, err := readLimited(strings.TrimSpace(path), event.MaxDispatchBodyBytes)
+	data, err := readLimited(strings.TrimSpace(path), max)
 	if err != nil {
-		b.bad(fileInput, "%v", err)
+		b.bad(input, "%v", err)
 	}
-	return string(data), fileInput
+	return string(data)
 }
 
 // eventInputs are the inputs that describe one event, as given: the top-level inputs, or
 // one entry of targets.
 type eventInputs struct {
 	eventType, payload, workflow, ref, inputs string
-	payloadInput                              string // the payload's input: client-payload, or its file
-	inputsInput                               string // the inputs' input: inputs, or its file ("": inputs)
+	payloadInput                              string // the payload's input: client-payload, or targets[i].client-payload
+	inputsInput                               string // the inputs' input ("": inputs)
 }
 
 // badFunc reports a problem with an input, named as the event's inputs were given.
@@ -316,8 +319,7 @@ func (b *builder) awaitRun() {
 		object       bool // an empty object says nothing either
 	}{ // in a fixed order: problems are reported in it
 		{"event-type", in.EventType, false}, {"workflow", in.Workflow, false}, {"ref", in.Ref, false},
-		{"client-payload", in.ClientPayload, true}, {"inputs", in.WorkflowInputs, true}, {"client-payload-file", in.ClientPayloadFile, true},
-		{"inputs-file", in.WorkflowInputsFile, true},
+		{"client-payload", in.ClientPayload, true}, {"inputs", in.WorkflowInputs, true},
 	} {
 		if v := strings.TrimSpace(f.value); v != "" && !(f.object && v == "{}") {
 			b.bad(f.input, "cannot be used together with run-id: run-id follows a run that exists, and dispatches nothing")
@@ -343,10 +345,7 @@ func (b *builder) afterRun() {
 	} else {
 		c.LogLines = n
 	}
-	var err error
-	if c.CancelRunOnAbort, err = parseBool(in.CancelRunOnAbort, false); err != nil {
-		b.bad("cancel-run-on-abort", "%v", err)
-	}
+	b.cancelRun()
 	b.failFast()
 	if name := strings.TrimSpace(in.OutputsArtifact); name != "" {
 		if err := CheckArtifactName(name); err != nil {
@@ -365,14 +364,28 @@ func (b *builder) failFast() {
 	if c.FailFast, err = parseBool(b.in.FailFast, false); err != nil {
 		b.bad("fail-fast", "%v", err)
 	}
-	if c.CancelRunOnFailure, err = parseBool(b.in.CancelRunOnFailure, false); err != nil {
-		b.bad("cancel-run-on-failure", "%v", err)
-	}
 	if c.FailFast && c.Wait != event.WaitCompleted {
 		b.bad("fail-fast", "needs wait: completed: it ends the wait for the run at its first failed job")
 	}
 	if c.CancelRunOnFailure && !c.FailFast {
-		b.bad("cancel-run-on-failure", "needs fail-fast: the run is cancelled when fail-fast ends the wait (without it the run is followed to its end)")
+		b.bad("cancel-run", "is on-failure, which needs fail-fast: the run is cancelled when fail-fast ends the wait (without it the run is followed to its end)")
+	}
+}
+
+// cancelRun: when the step cancels the run it followed: never (the default), on-abort
+// (when it gives up on it: the wait or the step's timeout ran out, or the job was
+// cancelled), on-failure (when fail-fast ended the wait), or both, comma-separated.
+func (b *builder) cancelRun() {
+	for _, v := range strings.FieldsFunc(strings.ToLower(b.in.CancelRun), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		switch v {
+		case "never":
+		case "on-abort":
+			b.c.CancelRunOnAbort = true
+		case "on-failure":
+			b.c.CancelRunOnFailure = true
+		default:
+			b.bad("cancel-run", "%q is not one of never, on-abort, on-failure (or on-abort,on-failure for both)", v)
+		}
 	}
 }
 
@@ -463,22 +476,19 @@ func (b *builder) fittingTimeout() time.Duration {
 func (b *builder) auth() {
 	in := b.in
 	keyInput, keyText := "app-private-key", in.AppPrivateKey
-	if in.AppPrivateKeyFile != "" {
-		keyInput = "app-private-key-file"
-		data, err := readLimited(in.AppPrivateKeyFile, MaxKeyBytes)
-		if err != nil {
-			b.bad(keyInput, "%v", err)
-		}
-		keyText = string(data)
+	if t := strings.TrimSpace(keyText); b.mode == CLIMode && t != "" && !strings.HasPrefix(t, "@") && !b.in.KeyFromEnv {
+		b.bad(keyInput, "takes @PATH, a file holding the key, or the key in GITHUB_APP_PRIVATE_KEY: a key on the command line would land in shell history")
+		return
 	}
-	idInput := b.appIDInput()
+	keyText = b.atFile(keyInput, keyText, MaxKeyBytes)
+	idInput := "app-id"
 	switch appID, key := b.appIdentity(), strings.TrimSpace(keyText); {
 	case appID != "" && key != "":
 		b.app(appID, idInput, key, keyInput)
 	case appID != "":
 		b.bad(keyInput, "is empty, but %s is set: a GitHub App needs both", Label(b.mode, idInput))
 	case key != "":
-		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both (or its %s instead of app-id)", Label(b.mode, keyInput), Label(b.mode, "client-id"))
+		b.bad("app-id", "is empty, but %s is set: a GitHub App needs both (app-id takes its App ID or its client ID)", Label(b.mode, keyInput))
 	case in.Token == "" && !b.c.DryRun:
 		switch {
 		case b.mode == CLIMode && b.c.RunID != 0:
@@ -495,37 +505,15 @@ func (b *builder) auth() {
 	}
 }
 
-// appIDInput is the input that names the App: client-id, or app-id.
-func (b *builder) appIDInput() string {
-	if strings.TrimSpace(b.in.ClientID) != "" {
-		return "client-id"
-	}
-	return "app-id"
-}
-
 // appIdentity is the App's JWT issuer as given: its client ID or its App ID.
-func (b *builder) appIdentity() string {
-	if id := strings.TrimSpace(b.in.ClientID); id != "" {
-		return id
-	}
-	return strings.TrimSpace(b.in.AppID)
-}
+func (b *builder) appIdentity() string { return strings.TrimSpace(b.in.AppID) }
 
 func (b *builder) app(appID, idInput, key, keyInput string) {
 	c, repos := b.c, b.c.Repos()
 	c.App = &App{ID: appID}
 	c.Token = ""
-	switch {
-	case idInput == "client-id" && strings.TrimSpace(b.in.AppID) != "":
-		b.bad("client-id", "and %s are both set: name the App once, by its client ID (GitHub's choice since 2026) or by its App ID", Label(b.mode, "app-id"))
-	case idInput == "client-id":
-		if err := CheckClientID(appID); err != nil {
-			b.bad("client-id", "%v", err)
-		}
-	default:
-		if err := CheckAppID(appID); err != nil {
-			b.bad("app-id", "%v", err)
-		}
+	if err := CheckAppID(appID); err != nil {
+		b.bad(idInput, "%v", err)
 	}
 	if k, err := ParsePrivateKey([]byte(key)); err != nil {
 		b.bad(keyInput, "%v", err)

@@ -30,43 +30,43 @@ const DefaultAPIURL = "https://api.github.com"
 // Inputs are the raw values as the user gave them, before any checking. Input names
 // (the public contract) are the ones in action.yml; CLI flags share them.
 type Inputs struct {
-	Token              string
-	Repository         string
-	EventType          string
-	ClientPayload      string
-	ClientPayloadFile  string // a file holding client-payload
-	WorkflowInputsFile string // a file holding the inputs
-	APIURL             string
-	DryRun             string
-	Timeout            string // Go duration for the whole step
-	MaxAttempts        string // attempts per request, 1 disables retries
-	Workflow           string // file name or numeric ID: send workflow_dispatch
-	Ref                string // workflow_dispatch ref; empty: the default branch
-	WorkflowInputs     string // the "inputs" input: JSON object
-	Wait               string // none, started, completed
-	WaitTimeout        string // Go duration
-	FailOnConclusion   string // boolean, default true
-	AddDistinctID      string // boolean, default false: send distinct_id even without waiting
-	RunID              string // follow this run; dispatch nothing
-	LogLines           string // last lines of each failed job's log to show, 0 to 500
-	CancelRunOnAbort   string // boolean: cancel the run when giving up on it
-	FailFast           string // boolean: the first job waited for that fails ends the wait
-	// CancelRunOnFailure is a boolean: cancel the run when fail-fast ended the wait.
-	CancelRunOnFailure string
-	OutputsArtifact    string // artifact holding outputs.json, read after success
-	Concurrency        string // targets in flight at once
-	AppID              string // GitHub App ID (or client ID)
-	ClientID           string // GitHub App client ID (Iv23…), the name GitHub now prefers
-	Preflight          string // check (default), warn or off: the receiving workflows read before sending
-	AppPrivateKey      string // its PEM private key
-	AppPrivateKeyFile  string // CLI only: where to read the key from
-	AppInstallationID  string // optional
-	Targets            string // JSON (or YAML) array of events, each with its repository
-	Jobs               string // wait for these jobs of the run only (one per line or comma-separated)
-	StatusContext      string // post each target's outcome as a commit status of this context
-	StatusToken        string // the token that posts it
-	StatusRepository   string // the repository of the commit (default: the caller's)
-	StatusSHA          string // the commit (default: the caller's, from its event)
+	Token            string
+	Repository       string
+	EventType        string
+	ClientPayload    string // a JSON object, or @PATH: a file holding one
+	APIURL           string
+	DryRun           string
+	Timeout          string // Go duration for the whole step
+	MaxAttempts      string // attempts per request, 1 disables retries
+	Workflow         string // file name or numeric ID: send workflow_dispatch
+	Ref              string // workflow_dispatch ref; empty: the default branch
+	WorkflowInputs   string // the "inputs" input: a JSON object, or @PATH
+	Wait             string // none, started, completed
+	WaitTimeout      string // Go duration
+	FailOnConclusion string // boolean, default true
+	AddDistinctID    string // boolean, default false: send distinct_id even without waiting
+	RunID            string // follow this run; dispatch nothing
+	LogLines         string // last lines of each failed job's log to show, 0 to 500
+	FailFast         string // boolean: the first job waited for that fails ends the wait
+	// CancelRun is when the step cancels the run: never (default), on-abort, on-failure,
+	// or both, comma-separated.
+	CancelRun         string
+	OutputsArtifact   string // artifact holding outputs.json, read after success
+	Concurrency       string // targets in flight at once
+	AppID             string // GitHub App ID, or its client ID (Iv23…), the name GitHub now prefers
+	Preflight         string // check (default), warn or off: the receiving workflows read before sending
+	AppPrivateKey     string // its PEM private key, or @PATH (the CLI's only way)
+	AppInstallationID string // optional
+	Targets           string // JSON (or YAML) array of events, each with its repository
+	Jobs              string // wait for these jobs of the run only (one per line or comma-separated)
+	StatusContext     string // post each target's outcome as a commit status of this context
+	StatusToken       string // the token that posts it
+	StatusCommit      string // the commit, SHA or OWNER/REPO@SHA (default: the caller's, from its event)
+	// KeyFromEnv: the CLI read AppPrivateKey from GITHUB_APP_PRIVATE_KEY, not a flag.
+	KeyFromEnv bool
+	// Removed are the inputs given that no longer exist (removed before v1), by name:
+	// each is a problem naming its replacement.
+	Removed map[string]string
 	// DistinctID is the fresh unique ID the caller generated for this run; it goes into
 	// the payload when the run is to be found. Not an input.
 	DistinctID string
@@ -226,7 +226,7 @@ func Label(m Mode, input string) string {
 		case "token", "status-token": // the CLI has one token, from the environment
 			return "token (GH_TOKEN or GITHUB_TOKEN)"
 		case "app-private-key": // the CLI reads the key from a file, or the environment
-			return "--app-private-key-file (or GITHUB_APP_PRIVATE_KEY)"
+			return "--app-private-key (or GITHUB_APP_PRIVATE_KEY)"
 		}
 		return "--" + input
 	}
@@ -241,8 +241,11 @@ type Getenv func(string) string
 func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 	var in Inputs
 	for name, p := range in.fields() {
-		if !cliOnly[name] {
-			*p = getInput(name)
+		*p = getInput(name)
+	}
+	for name := range removed { // the runner passes an input action.yml no longer declares
+		if v := getInput(name); v != "" {
+			in.remove(name, v)
 		}
 	}
 	if in.Repository == "" && strings.TrimSpace(in.Targets) == "" { // targets name their own
@@ -260,27 +263,23 @@ func ActionInputs(getInput func(string) string, getenv Getenv) Inputs {
 func (in *Inputs) fields() map[string]*string {
 	return map[string]*string{
 		"token": &in.Token, "repository": &in.Repository, "event-type": &in.EventType,
-		"client-payload": &in.ClientPayload, "client-payload-file": &in.ClientPayloadFile, "inputs-file": &in.WorkflowInputsFile,
-		"api-url": &in.APIURL, "dry-run": &in.DryRun, "timeout": &in.Timeout, "max-attempts": &in.MaxAttempts,
+		"client-payload": &in.ClientPayload,
+		"api-url":        &in.APIURL, "dry-run": &in.DryRun, "timeout": &in.Timeout, "max-attempts": &in.MaxAttempts,
 		"workflow": &in.Workflow, "ref": &in.Ref, "inputs": &in.WorkflowInputs,
 		"wait": &in.Wait, "wait-timeout": &in.WaitTimeout, "fail-on-conclusion": &in.FailOnConclusion,
 		"add-distinct-id": &in.AddDistinctID, "run-id": &in.RunID, "log-lines": &in.LogLines,
-		"cancel-run-on-abort": &in.CancelRunOnAbort, "outputs-artifact": &in.OutputsArtifact,
-		"fail-fast": &in.FailFast, "cancel-run-on-failure": &in.CancelRunOnFailure,
-		"concurrency": &in.Concurrency, "app-id": &in.AppID, "client-id": &in.ClientID, "app-private-key": &in.AppPrivateKey,
-		"app-private-key-file": &in.AppPrivateKeyFile, "app-installation-id": &in.AppInstallationID,
-		"targets": &in.Targets, "jobs": &in.Jobs, "status-context": &in.StatusContext, "status-token": &in.StatusToken,
-		"status-repository": &in.StatusRepository, "status-sha": &in.StatusSHA, "preflight": &in.Preflight,
+		"cancel-run": &in.CancelRun, "outputs-artifact": &in.OutputsArtifact, "fail-fast": &in.FailFast,
+		"concurrency": &in.Concurrency, "app-id": &in.AppID, "app-private-key": &in.AppPrivateKey,
+		"app-installation-id": &in.AppInstallationID,
+		"targets":             &in.Targets, "jobs": &in.Jobs, "status-context": &in.StatusContext, "status-token": &in.StatusToken,
+		"status-commit": &in.StatusCommit, "preflight": &in.Preflight,
 	}
 }
 
-// Inputs only one mode takes: a token is never a flag (it would land in shell history),
-// and the CLI reads files where the action takes text.
+// Inputs only one mode takes: a token is never a flag (it would land in shell history).
 var (
-	actionOnly = map[string]bool{"token": true, "app-private-key": true, "status-token": true}
-	cliOnly    = map[string]bool{"app-private-key-file": true}
-	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "cancel-run-on-abort": true,
-		"fail-fast": true, "cancel-run-on-failure": true}
+	actionOnly = map[string]bool{"token": true, "status-token": true}
+	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "fail-fast": true}
 )
 
 // Flags registers a flag for every input the CLI takes, named like the input. A boolean
@@ -291,6 +290,9 @@ func (in *Inputs) Flags(fs *flag.FlagSet) {
 		if !actionOnly[name] {
 			fs.Var(flagValue{p: p, isBool: boolInputs[name]}, name, "")
 		}
+	}
+	for name, r := range removed {
+		fs.Var(removedFlag{in: in, name: name, isBool: r.wasBool}, name, "")
 	}
 }
 
@@ -319,16 +321,17 @@ func APIURLFromEnv(getenv Getenv) string {
 }
 
 // FromCLIEnv fills what the CLI reads from the environment, not from flags: the token
-// (for commit statuses too), the App's key and client ID unless flags gave them, the API's
+// (for commit statuses too), the App's key and client ID (as app-id) unless flags gave them, the API's
 // URL, and the workflow that calls it, if any.
 func (in *Inputs) FromCLIEnv(getenv Getenv) {
 	in.Token, _ = CLIToken(getenv)
 	in.StatusToken = in.Token
-	if in.AppPrivateKeyFile == "" {
+	if in.AppPrivateKey == "" {
 		in.AppPrivateKey = getenv("GITHUB_APP_PRIVATE_KEY")
+		in.KeyFromEnv = in.AppPrivateKey != ""
 	}
-	if in.ClientID == "" {
-		in.ClientID = getenv("GITHUB_APP_CLIENT_ID")
+	if in.AppID == "" {
+		in.AppID = getenv("GITHUB_APP_CLIENT_ID")
 	}
 	if in.APIURL == "" {
 		in.APIURL = APIURLFromEnv(getenv)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -153,8 +154,8 @@ func TestBuildProblems(t *testing.T) {
 		{"zero attempts", ActionMode, func(i *Inputs) { i.MaxAttempts = "0" }, "max-attempts", "out of range"},
 		{"too many attempts", ActionMode, func(i *Inputs) { i.MaxAttempts = "100" }, "max-attempts", "out of range"},
 		{"CLI missing token", CLIMode, func(i *Inputs) { i.Token = "" }, "token", "export GH_TOKEN (or GITHUB_TOKEN)"},
-		{"CLI payload and file", CLIMode, func(i *Inputs) { i.ClientPayloadFile = emptyFile }, "client-payload-file", "together"},
-		{"CLI unreadable payload file", CLIMode, func(i *Inputs) { i.ClientPayload = ""; i.ClientPayloadFile = unreadable }, "client-payload-file", "cannot be read"},
+		{"CLI unreadable payload file", CLIMode, func(i *Inputs) { i.ClientPayload = "@" + unreadable }, "client-payload", "cannot be read"},
+		{"@ without a path", ActionMode, func(i *Inputs) { i.ClientPayload = "@ " }, "client-payload", "@ without a path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,7 +228,7 @@ func TestPayloadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := valid()
-	in.ClientPayload, in.ClientPayloadFile = "", path
+	in.ClientPayload = "@" + path
 	c, ps := Build(CLIMode, in)
 	if ps != nil {
 		t.Fatal(ps)
@@ -385,7 +386,8 @@ func TestBuildRunProblems(t *testing.T) {
 		{"outputs-artifact without waiting", func(i *Inputs) { i.OutputsArtifact = "dispatch-outputs" }, "outputs-artifact", "needs wait: completed"},
 		{"outputs-artifact with a slash", func(i *Inputs) { i.Wait = "completed"; i.OutputsArtifact = "a/b" }, "outputs-artifact", "cannot have"},
 		{"log-lines too many", func(i *Inputs) { i.LogLines = "501" }, "log-lines", "out of range"},
-		{"cancel-run-on-abort not a boolean", func(i *Inputs) { i.CancelRunOnAbort = "maybe" }, "cancel-run-on-abort", "not a boolean"},
+		{"cancel-run not one of its values", func(i *Inputs) { i.CancelRun = "maybe" }, "cancel-run", `"maybe" is not one of never, on-abort, on-failure`},
+		{"cancel-run on-failure without fail-fast", func(i *Inputs) { i.Wait = "completed"; i.CancelRun = "on-abort, on-failure" }, "cancel-run", "which needs fail-fast"},
 		{"workflow in another folder", func(i *Inputs) { wf(i); i.Workflow = "ci/deploy.yml" }, "workflow", "file name"},
 		{"workflow and event-type", func(i *Inputs) { wf(i); i.EventType = "e" }, "event-type", "cannot be used together with workflow"},
 		{"workflow and client-payload", func(i *Inputs) { wf(i); i.ClientPayload = `{"a":1}` }, "client-payload", "with workflow, pass the workflow's inputs in inputs"},
@@ -507,13 +509,71 @@ func TestActionDeclaresEveryInput(t *testing.T) {
 	}
 	var in Inputs
 	for name := range in.fields() {
-		if _, ok := action.Inputs[name]; !ok && !cliOnly[name] {
+		if _, ok := action.Inputs[name]; !ok {
 			t.Errorf("input %q is read but not in action.yml", name)
 		}
 	}
 	for name := range action.Inputs {
-		if _, ok := in.fields()[name]; !ok || cliOnly[name] {
+		if _, ok := in.fields()[name]; !ok {
 			t.Errorf("action.yml declares %q, which the action does not read", name)
 		}
+		if _, gone := removed[name]; gone {
+			t.Errorf("action.yml declares %q, which was removed", name)
+		}
+	}
+	if len(action.Inputs) > MaxInputs {
+		t.Errorf("action.yml declares %d inputs: at most %d, a surface learnt in five minutes", len(action.Inputs), MaxInputs)
+	}
+}
+
+// Every input removed before v1 is a problem naming its replacement, in each mode's
+// words; the replacement exists, and the old name is not an input any more.
+func TestRemovedInputsNameTheirReplacement(t *testing.T) {
+	t.Parallel()
+	var in Inputs
+	for name, r := range removed {
+		if _, ok := in.fields()[r.input]; !ok {
+			t.Errorf("%s: its replacement %q is no input", name, r.input)
+		}
+		if _, ok := in.fields()[name]; ok {
+			t.Errorf("%s is still an input", name)
+		}
+	}
+	for _, tc := range []struct {
+		mode        Mode
+		name, value string
+		want        string
+	}{
+		{ActionMode, "client-id", "Iv23abc", `input "client-id": was removed before v1: use input "app-id" (which takes the App's client ID as well as its App ID)`},
+		{ActionMode, "cancel-run-on-abort", "true", `input "cancel-run-on-abort": was removed before v1: use cancel-run: on-abort`},
+		{CLIMode, "cancel-run-on-failure", "true", "--cancel-run-on-failure: was removed before v1: use --cancel-run on-failure"},
+		{ActionMode, "inputs-file", "in.json", `input "inputs-file": was removed before v1: use inputs: @PATH (a value starting with @ is a file to read, as in gh)`},
+		{CLIMode, "client-payload-file", "p.json", "--client-payload-file: was removed before v1: use --client-payload @PATH"},
+		{CLIMode, "app-private-key-file", "k.pem", "--app-private-key-file: was removed before v1: use --app-private-key @PATH"},
+		{ActionMode, "status-sha", "abc", `input "status-sha": was removed before v1: use status-commit: SHA`},
+		{ActionMode, "status-repository", "o/r", `input "status-repository": was removed before v1: use status-commit: OWNER/REPO@SHA`},
+	} {
+		in := valid()
+		in.remove(tc.name, tc.value)
+		_, ps := Build(tc.mode, in)
+		if len(ps) != 1 || ps[0].Error() != tc.want && !strings.HasPrefix(ps[0].Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %s", tc.name, ps, tc.want)
+		}
+	}
+}
+
+// The action reads a removed input the runner still passes (it passes every input given,
+// declared or not), and the CLI knows the removed flags, so both can name the replacement.
+func TestRemovedInputsAreRead(t *testing.T) {
+	t.Parallel()
+	in := ActionInputs(func(name string) string { return map[string]string{"client-id": "Iv23x", "repository": "o/r"}[name] }, func(string) string { return "" })
+	if in.Removed["client-id"] != "Iv23x" {
+		t.Errorf("action: %v", in.Removed)
+	}
+	var cli Inputs
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	cli.Flags(fs)
+	if err := fs.Parse([]string{"--cancel-run-on-abort", "--status-sha", "abc"}); err != nil || cli.Removed["cancel-run-on-abort"] != "true" || cli.Removed["status-sha"] != "abc" {
+		t.Errorf("cli: %v %v", cli.Removed, err)
 	}
 }

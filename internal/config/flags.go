@@ -36,8 +36,6 @@ func unknownFlag(fs *flag.FlagSet, name string) error {
 	switch {
 	case strings.Contains(name, "token"):
 		return fmt.Errorf("--%s: there is no such flag: the token is read from GH_TOKEN (or GITHUB_TOKEN), never from a flag, so it stays out of shell history", name)
-	case name == "app-private-key":
-		return fmt.Errorf("--%s: there is no such flag: give --app-private-key-file PATH, or the key in GITHUB_APP_PRIVATE_KEY", name)
 	}
 	best, bestDist := "", 4 // a suggestion only when it is close, or the flag begins so
 	fs.VisitAll(func(f *flag.Flag) {

@@ -15,12 +15,11 @@ func TestUnknownFlag(t *testing.T) {
 	fs.SetOutput(io.Discard)
 	in.Flags(fs)
 	for args, want := range map[string]string{
-		"--token":           "the token is read from GH_TOKEN (or GITHUB_TOKEN), never from a flag",
-		"--github-token":    "the token is read from GH_TOKEN",
-		"--app-private-key": "give --app-private-key-file PATH, or the key in GITHUB_APP_PRIVATE_KEY",
-		"--repo":            "did you mean --repository?",
-		"--evnt-type":       "did you mean --event-type?",
-		"--qqqqqqq":         "there is no such flag (run 'dispatch help' for the flags)",
+		"--token":        "the token is read from GH_TOKEN (or GITHUB_TOKEN), never from a flag",
+		"--github-token": "the token is read from GH_TOKEN",
+		"--repo":         "did you mean --repository?",
+		"--evnt-type":    "did you mean --event-type?",
+		"--qqqqqqq":      "there is no such flag (run 'dispatch help' for the flags)",
 	} {
 		err := UnknownFlag(fs, []string{"--repository", "octo/data", "--dry-run", args, "x"})
 		if err == nil || !strings.Contains(err.Error(), want) {

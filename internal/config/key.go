@@ -48,18 +48,6 @@ func CheckAppID(id string) error {
 	return errors.New("is neither an App ID (a number, such as 123456) nor a client ID (such as Iv23liABCDEF0123456789): both are on the App's settings page")
 }
 
-// CheckClientID accepts a client ID only: a number there is an App ID, given in the
-// wrong input.
-func CheckClientID(id string) error {
-	if isClientID(id) {
-		return nil
-	}
-	if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 {
-		return fmt.Errorf("%q is an App ID, not a client ID: give it as app-id, or copy the client ID (Iv23…) from the App's settings page", id)
-	}
-	return errors.New("is not a client ID (such as Iv23liABCDEF0123456789, on the App's settings page)")
-}
-
 // isClientID: "Iv1." and 16 hex digits, or "Iv23" and letters and digits.
 func isClientID(id string) bool {
 	return len(id) > 4 && len(id) <= 40 && strings.HasPrefix(id, "Iv") && !strings.ContainsFunc(id[2:], func(r rune) bool {

@@ -50,10 +50,8 @@ func (b *builder) status() {
 	in := b.in
 	name := strings.TrimSpace(in.StatusContext)
 	if name == "" {
-		for _, f := range []struct{ input, value string }{{"status-repository", in.StatusRepository}, {"status-sha", in.StatusSHA}} {
-			if strings.TrimSpace(f.value) != "" {
-				b.bad(f.input, "needs status-context: it says where the commit status goes")
-			}
+		if strings.TrimSpace(in.StatusCommit) != "" {
+			b.bad("status-commit", "needs status-context: it says what the commit status is named")
 		}
 		return
 	}
@@ -99,22 +97,28 @@ func (b *builder) statusAPI(st *Status) {
 	st.APIURL = u
 }
 
-// statusCommit: the repository and commit the statuses go on, as given (CLI) or the
-// caller's: a pull request's head, else GITHUB_SHA.
+// statusCommit: the repository and commit the statuses go on, as given in status-commit
+// (SHA, or OWNER/REPO@SHA) or the caller's: a pull request's head, else GITHUB_SHA, in
+// GITHUB_REPOSITORY.
 func (b *builder) statusCommit(st *Status) {
 	in := b.in
-	repoInput, repo := "status-repository", strings.TrimSpace(in.StatusRepository)
+	given := strings.TrimSpace(in.StatusCommit)
+	givenRepo, givenSHA, hasRepo := strings.Cut(given, "@")
+	if !hasRepo {
+		givenRepo, givenSHA = "", given
+	}
+	repoInput, repo := "status-commit", strings.TrimSpace(givenRepo)
 	if repo == "" {
 		repoInput, repo = "status-context", in.Caller.Repository
 	}
 	if repo == "" {
-		b.bad(repoInput, "needs the repository of the commit, which GITHUB_REPOSITORY gives in a workflow: give %s", Label(b.mode, "status-repository"))
+		b.bad(repoInput, "needs the repository of the commit, which GITHUB_REPOSITORY gives in a workflow: give %s OWNER/REPO@SHA", Label(b.mode, "status-commit"))
 	} else if r, err := ParseRepository(repo); err != nil {
 		b.bad(repoInput, "the repository of the commit %v", err)
 	} else {
 		st.Repo = r
 	}
-	shaInput, sha := "status-sha", strings.TrimSpace(in.StatusSHA)
+	shaInput, sha := "status-commit", strings.TrimSpace(givenSHA)
 	if sha == "" {
 		var err error
 		if sha, err = callerSHA(in.Caller); err != nil {
@@ -124,7 +128,7 @@ func (b *builder) statusCommit(st *Status) {
 		shaInput = "status-context"
 	}
 	if sha == "" {
-		b.bad(shaInput, "needs the commit, which GITHUB_SHA gives in a workflow: give %s", Label(b.mode, "status-sha"))
+		b.bad(shaInput, "needs the commit, which GITHUB_SHA gives in a workflow: give %s SHA", Label(b.mode, "status-commit"))
 	} else if err := checkSHA(sha); err != nil {
 		b.bad(shaInput, "%v", err)
 	}
@@ -133,7 +137,7 @@ func (b *builder) statusCommit(st *Status) {
 
 // callerSHA is the calling workflow's commit: the one its event's payload names (a pull
 // request's head, a workflow run's head, …), else GITHUB_SHA for an event about a commit.
-// An event with no commit of its own is refused: status-sha must say which.
+// An event with no commit of its own is refused: status-commit must say which.
 func callerSHA(c Caller) (string, error) {
 	path, fromPayload := headEvents[c.EventName]
 	switch {

@@ -42,7 +42,7 @@ func (b *builder) targetList() {
 	}{ // in a fixed order: problems are reported in it
 		{"repository", in.Repository, false}, {"event-type", in.EventType, false}, {"workflow", in.Workflow, false},
 		{"ref", in.Ref, false}, {"client-payload", in.ClientPayload, true}, {"inputs", in.WorkflowInputs, true},
-		{"client-payload-file", in.ClientPayloadFile, true}, {"inputs-file", in.WorkflowInputsFile, true}, {"run-id", in.RunID, false},
+		{"run-id", in.RunID, false},
 	} {
 		if v := strings.TrimSpace(f.value); v != "" && !(f.object && v == "{}") {
 			b.bad(f.input, "cannot be used together with targets: each entry of targets names its repository and its event")

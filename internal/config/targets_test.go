@@ -254,7 +254,7 @@ func writeEvent(t *testing.T, payload string) string {
 }
 
 // TestStatusGoesOnTheEventsCommit: the commit each event is about, from its payload where
-// GITHUB_SHA is another one; GITHUB_SHA for push-like events; status-sha over both.
+// GITHUB_SHA is another one; GITHUB_SHA for push-like events; status-commit over both.
 func TestStatusGoesOnTheEventsCommit(t *testing.T) {
 	t.Parallel()
 	head, tip, given := strings.Repeat("1", 40), strings.Repeat("2", 40), strings.Repeat("3", 40)
@@ -281,16 +281,16 @@ func TestStatusGoesOnTheEventsCommit(t *testing.T) {
 			t.Errorf("%s: %v %v, want %s", tt.event, c, ps, tt.want)
 			continue
 		}
-		in.StatusSHA, in.StatusRepository = given, "octo/other"
+		in.StatusCommit = "octo/other@" + given
 		if c, ps := Build(ActionMode, in); ps != nil || c.Status.SHA != given || c.Status.Repo.String() != "octo/other" {
-			t.Errorf("%s with status-sha: %v %v", tt.event, c, ps)
+			t.Errorf("%s with status-commit: %v %v", tt.event, c, ps)
 		}
 	}
 	in := valid()
-	in.Wait, in.StatusContext, in.StatusToken, in.StatusSHA = "completed", "deploy", "ghs_statustoken0123456789", given
+	in.Wait, in.StatusContext, in.StatusToken, in.StatusCommit = "completed", "deploy", "ghs_statustoken0123456789", given
 	in.Caller = Caller{Repository: "octo/app", SHA: tip, EventName: "issue_comment"}
 	if c, ps := Build(ActionMode, in); ps != nil || c.Status.SHA != given {
-		t.Errorf("issue_comment with status-sha: %v %v", c, ps)
+		t.Errorf("issue_comment with status-commit: %v %v", c, ps)
 	}
 }
 
@@ -330,16 +330,16 @@ func TestStatusProblems(t *testing.T) {
 		{"not waiting", ActionMode, func(i *Inputs) { i.Wait = "started" }, "status-context", "needs wait: completed"},
 		{"no token", ActionMode, func(i *Inputs) { i.StatusToken = "" }, "status-token", "is empty"},
 		{"no token in the CLI", CLIMode, func(i *Inputs) { i.StatusToken = "" }, "status-context", "export GH_TOKEN (or GITHUB_TOKEN)"},
-		{"outside a workflow", CLIMode, func(i *Inputs) { i.Caller = Caller{} }, "status-context", "--status-repository"},
-		{"a short SHA", CLIMode, func(i *Inputs) { i.StatusSHA = "abc1234" }, "status-sha", "not a full commit SHA"},
-		{"a pull request without its payload", ActionMode, func(i *Inputs) { i.Caller.EventName = "pull_request_target" }, "status-sha", "GITHUB_EVENT_PATH is empty"},
-		{"an event without a commit of its own", ActionMode, func(i *Inputs) { i.Caller.EventName = "issue_comment" }, "status-sha", "the issue_comment event has no commit of its own"},
-		{"the same in the CLI", CLIMode, func(i *Inputs) { i.Caller.EventName = "issues" }, "status-sha", "has no commit of its own"},
+		{"outside a workflow", CLIMode, func(i *Inputs) { i.Caller = Caller{} }, "status-context", "--status-commit OWNER/REPO@SHA"},
+		{"a short SHA", CLIMode, func(i *Inputs) { i.StatusCommit = "abc1234" }, "status-commit", "not a full commit SHA"},
+		{"a pull request without its payload", ActionMode, func(i *Inputs) { i.Caller.EventName = "pull_request_target" }, "status-commit", "GITHUB_EVENT_PATH is empty"},
+		{"an event without a commit of its own", ActionMode, func(i *Inputs) { i.Caller.EventName = "issue_comment" }, "status-commit", "the issue_comment event has no commit of its own"},
+		{"the same in the CLI", CLIMode, func(i *Inputs) { i.Caller.EventName = "issues" }, "status-commit", "has no commit of its own"},
 		{"a workflow_run without its head", ActionMode, func(i *Inputs) {
 			i.Caller.EventName, i.Caller.EventPath = "workflow_run", writeEvent(t, `{"workflow_run":{}}`)
-		}, "status-sha", "has no workflow_run.head_sha"},
+		}, "status-commit", "has no workflow_run.head_sha"},
 		{"a runner's API that is not https", ActionMode, func(i *Inputs) { i.Caller.APIURL = "http://ghes.example/api/v3" }, "status-context", "GITHUB_API_URL"},
-		{"a repository without a context", CLIMode, func(i *Inputs) { i.StatusContext, i.StatusRepository = "", "octo/app" }, "status-repository", "needs status-context"},
+		{"a repository without a context", CLIMode, func(i *Inputs) { i.StatusContext, i.StatusCommit = "", "octo/app@"+strings.Repeat("a", 40) }, "status-commit", "needs status-context"},
 		{"a control character", ActionMode, func(i *Inputs) { i.StatusContext = "deploy\n::error::x" }, "status-context", "control character"},
 	}
 	for _, tt := range tests {

@@ -301,13 +301,13 @@ func TestTheStepsTimeoutAndACancelGiteaCannotDo(t *testing.T) {
 	need(t)
 	t.Parallel()
 	r := cli(t, nil, "trigger", "--repository", repo("target"), "--workflow", "slow.yml", "--wait", "completed", "--wait-timeout", "10s", "--timeout", "40s",
-		"--cancel-run-on-abort")
+		"--cancel-run", "on-abort")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", r.code, r.out())
 	}
 	id := ranID(t, r)
 	mustContain(t, r.stderr, "when the wait ran out (wait-timeout, or timeout if nearer)",
-		fmt.Sprintf("run %d could not be cancelled (cancel-run-on-abort): Gitea has no API to cancel a run (only the run's web page can)", id))
+		fmt.Sprintf("run %d could not be cancelled (--cancel-run on-abort): Gitea has no API to cancel a run (only the run's web page can)", id))
 	mustNotContain(t, r.stderr, "404", "GitHub")
 	if got := getRun(t, "target", id); got.Status == "completed" && got.Conclusion == "cancelled" {
 		t.Errorf("the run was cancelled: %+v", got)

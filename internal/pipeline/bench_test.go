@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkEndingStep is what an ending step costs: 30 targets with status-context and
-// cancel-run-on-abort, 20 in flight (the most concurrency allows) waiting for their runs
+// cancel-run: on-abort, 20 in flight (the most concurrency allows) waiting for their runs
 // when the job is cancelled, each answer taking latency as GitHub's do. It reports how
 // long after the cancellation the report could start (report-ms), how long the clean-up
 // then took (cleanup-ms), and the requests it made (cleanup-requests: final statuses and
@@ -41,7 +41,7 @@ func endingStep(b *testing.B, latency time.Duration) (report, cleanup time.Durat
 	clock := stuckClock{now: time.Now()}
 	f := fakeWith(b, clock, 30, time.Hour)
 	in := inputs(f, 30)
-	in.CancelRunOnAbort = "true"
+	in.CancelRun = "on-abort"
 	cfg, ps := config.Build(config.ActionMode, in)
 	if ps != nil {
 		b.Fatal(ps)
@@ -100,7 +100,7 @@ func BenchmarkPacedFanOut(b *testing.B) {
 		}
 		f.AddApp(githubfake.App{ID: "424242", PublicKey: &appKey().PublicKey, Installations: inst})
 		in := sendTo(f, names, "20")
-		in.Token, in.AppID, in.AppPrivateKey = "", "424242", appKeyPEM()
+		in.Token, in.AppID, in.AppPrivateKey, in.KeyFromEnv = "", "424242", appKeyPEM(), true
 		pacedFanOut(b, in)
 	})
 }

@@ -28,7 +28,7 @@ const revokeShare = 6
 
 // Finish does the clean-up the step still owes once its outcome has been reported: the
 // final status of every target that ended while the step was ending, the cancel of every
-// run it gave up on or that failed fast (cancel-run-on-abort, cancel-run-on-failure),
+// run it gave up on or that failed fast (cancel-run: on-abort, on-failure),
 // then revoking App tokens. Everything goes out
 // together, at most Options.InFlight requests at once, unpaced and within
 // Options.CleanupBudget, even when ctx is already cancelled. Step.Results are updated.

@@ -30,9 +30,9 @@ type life struct {
 // owed is the clean-up a target owes once it has ended.
 type owed struct {
 	final  bool  // its final commit status
-	cancel int64 // its run, which the step gave up on (cancel-run-on-abort) or failed fast (cancel-run-on-failure); 0: none
-	// input and failedJob: which input asked for the cancel, and the job whose failure
-	// made it (cancel-run-on-failure; "" when the step gave up on the run).
+	cancel int64 // its run, which the step gave up on (cancel-run: on-abort) or failed fast (on-failure); 0: none
+	// input and failedJob: which value of cancel-run asked for the cancel, and the job whose failure
+	// made it (on-failure; "" when the step gave up on the run).
 	input, failedJob string
 }
 
@@ -144,7 +144,7 @@ func (l *life) follow(ctx context.Context, c *github.Client) {
 }
 
 // owe records the clean-up the ended target owes: its final status (when statuses are
-// posted), and cancelling its run when the step gave up on it (cancel-run-on-abort).
+// posted), and cancelling its run when the step gave up on it (cancel-run: on-abort).
 func (l *life) owe() {
 	cfg := l.s.cfg
 	if cfg.DryRun {
@@ -155,8 +155,8 @@ func (l *life) owe() {
 	switch {
 	case id == 0 || l.res.Run.Err == nil:
 	case cfg.CancelRunOnAbort && runs.GaveUp(l.res.Run.Err):
-		l.owed.cancel, l.owed.input = id, "cancel-run-on-abort"
+		l.owed.cancel, l.owed.input = id, "on-abort"
 	case cfg.CancelRunOnFailure && l.res.Run.FailFast != "":
-		l.owed.cancel, l.owed.input, l.owed.failedJob = id, "cancel-run-on-failure", l.res.Run.FailFast
+		l.owed.cancel, l.owed.input, l.owed.failedJob = id, "on-failure", l.res.Run.FailFast
 	}
 }

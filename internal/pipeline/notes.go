@@ -25,8 +25,8 @@ const (
 	StatusNotPosted
 	// Deprecated: the server announced an operation deprecated (Deprecation).
 	Deprecated
-	// RunCancelled: the step cancelled the target's run (Run; Input, the input that
-	// asked; FailedJob, the job that failed when it was cancel-run-on-failure).
+	// RunCancelled: the step cancelled the target's run (Run; Input, the value of
+	// cancel-run that asked, on-abort or on-failure; FailedJob, the job that failed).
 	RunCancelled
 	// RunNotCancelled: the run could not be cancelled (Run, Input, Err).
 	RunNotCancelled

@@ -134,7 +134,7 @@ func TestPacingPerAppInstallation(t *testing.T) {
 	}
 	f.AddApp(githubfake.App{ID: "424242", PublicKey: &appKey().PublicKey, Installations: inst})
 	in := sendTo(f, targets, "1")
-	in.Token, in.AppID, in.AppPrivateKey = "", "424242", appKeyPEM()
+	in.Token, in.AppID, in.AppPrivateKey, in.KeyFromEnv = "", "424242", appKeyPEM(), true
 	st := Run(t.Context(), build(t, config.CLIMode, in), Options{Clock: clock, Pace: event.PaceInterval})
 	st.Finish(t.Context())
 	if len(f.Dispatches()) != 16 {

@@ -127,7 +127,7 @@ func TestTheTimeoutEndingManyWaitsStillCleansUp(t *testing.T) {
 	clock := githubfake.NewClock()
 	f := fakeWith(t, clock, 6, time.Hour)
 	in := inputs(f, 6)
-	in.WaitTimeout, in.Timeout, in.CancelRunOnAbort = "2m", "2m2s", "true"
+	in.WaitTimeout, in.Timeout, in.CancelRun = "2m", "2m2s", "on-abort"
 	st := Run(t.Context(), build(t, config.ActionMode, in), Options{Clock: clock, Pace: event.PaceInterval})
 	c := st.Finish(t.Context())
 	noneLeftPending(t, f, 6)
@@ -211,7 +211,7 @@ func TestACancelledJobReportsFirstThenPostsEveryFinalStatus(t *testing.T) {
 	clock := stuckClock{now: time.Now()}
 	f := fakeWith(t, clock, 14, time.Hour)
 	in := inputs(f, 14)
-	in.CancelRunOnAbort = "true"
+	in.CancelRun = "on-abort"
 	st, before := cancelledMidWait(t, f, in, 14, Options{Clock: clock})
 	if st.Ending != Cancelled || len(before) != 14 || len(f.Cancelled()) != 0 {
 		t.Fatalf("ending %q; before the report %d statuses, %d cancels", st.Ending, len(before), len(f.Cancelled()))
@@ -232,7 +232,7 @@ func TestACancelledJobReportsFirstThenPostsEveryFinalStatus(t *testing.T) {
 		}
 	}
 	for _, n := range c.Notes {
-		if n.Kind != RunCancelled || n.Input != "cancel-run-on-abort" || n.FailedJob != "" || n.Run == 0 || n.Target == nil || !n.Warning() {
+		if n.Kind != RunCancelled || n.Input != "on-abort" || n.FailedJob != "" || n.Run == 0 || n.Target == nil || !n.Warning() {
 			t.Errorf("note %+v", n)
 		}
 	}
@@ -420,7 +420,7 @@ func TestAnAppsOwnersAreGroupedOnce(t *testing.T) {
 	}})
 	key := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(appKey())})
 	in := inputs(f, 0)
-	in.Repository, in.Workflow, in.StatusContext, in.CancelRunOnAbort = "", "", "", "true"
+	in.Repository, in.Workflow, in.StatusContext, in.CancelRun = "", "", "", "on-abort"
 	in.Token, in.AppID, in.AppPrivateKey = "", "4242", string(key)
 	in.Targets = `[{"repository": "octo/a", "workflow": "deploy.yml"}, {"repository": "other/c", "workflow": "deploy.yml"}, {"repository": "octo/b", "event-type": "go"}]`
 	heard := &recorder{}
@@ -460,7 +460,7 @@ func TestWaitTimeoutCancelsAtOnce(t *testing.T) {
 	clock := githubfake.NewClock()
 	f := fakeWith(t, clock, 1, time.Hour)
 	in := inputs(f, 1)
-	in.StatusContext, in.WaitTimeout, in.CancelRunOnAbort = "", "2m", "true"
+	in.StatusContext, in.WaitTimeout, in.CancelRun = "", "2m", "on-abort"
 	st := Run(t.Context(), build(t, config.CLIMode, in), Options{Clock: clock})
 	r := st.Results[0]
 	if st.Ending != Completed || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(st.Notes) != 1 || st.Notes[0].Kind != RunCancelled || st.Notes[0].Run != r.RunID() {
@@ -502,7 +502,7 @@ func TestNotSentSaysWhy(t *testing.T) {
 }
 
 // TestFailFastCancelsTheRunWhenAsked: a job fails a minute into a 40-minute run: the
-// wait ends, the run is cancelled there and then (cancel-run-on-failure), its status
+// wait ends, the run is cancelled there and then (cancel-run: on-failure), its status
 // final; the polls were conditional, most answered 304.
 func TestFailFastCancelsTheRunWhenAsked(t *testing.T) {
 	t.Parallel()
@@ -512,11 +512,11 @@ func TestFailFastCancelsTheRunWhenAsked(t *testing.T) {
 	f.AddWorkflow("octo/r0", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Running: 40 * time.Minute, Conclusion: "failure",
 		Jobs: []githubfake.Job{{Name: "build", Conclusion: "failure", Finishes: time.Minute}, {Name: "test", Conclusion: "success"}}})
 	in := inputs(f, 1)
-	in.FailFast, in.CancelRunOnFailure = "true", "true"
+	in.FailFast, in.CancelRun = "true", "on-failure"
 	st := Run(t.Context(), build(t, config.ActionMode, in), Options{Clock: clock})
 	r := st.Results[0]
 	if n := st.Notes; r.OK() || r.Run.FailFast != "build" || !r.Run.Cancelled || len(f.Cancelled()) != 1 || len(n) != 1 ||
-		n[0].Kind != RunCancelled || n[0].Run != r.RunID() || n[0].Input != "cancel-run-on-failure" || n[0].FailedJob != "build" {
+		n[0].Kind != RunCancelled || n[0].Run != r.RunID() || n[0].Input != "on-failure" || n[0].FailedJob != "build" {
 		t.Fatalf("%+v, notes %+v", r.Run, n)
 	}
 	st.Finish(t.Context())

@@ -306,22 +306,19 @@ func link(u string) string {
 	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\"", "%22", "'", "%27", "`", "%60", "|", "%7C", "\\", "%5C").Replace(u)
 }
 
-// Outputs are the step's outputs, named as in action.yml. The single-dispatch
-// outputs describe the first (today: the only) target.
+// Outputs are the step's outputs, named as in action.yml: what a later step of a
+// one-target step reads directly (the run's ID, address, status, conclusion and outputs,
+// the distinct ID), and results, which holds everything of every target.
 func Outputs(results []outcome.Result) []actionio.Output {
 	if len(results) != 1 {
 		// Several targets: only what is common to all, and the results.
-		eventType, distinctID := results[0].EventType, results[0].Receipt.DistinctID
+		distinctID := results[0].Receipt.DistinctID
 		for _, r := range results[1:] {
-			if r.EventType != eventType {
-				eventType = ""
-			}
 			if r.Receipt.DistinctID != distinctID {
 				distinctID = ""
 			}
 		}
 		return []actionio.Output{
-			{Name: "event-type", Value: eventType},
 			{Name: "distinct-id", Value: distinctID},
 			{Name: "results", Value: outcome.JSON(results)},
 		}
@@ -332,10 +329,6 @@ func Outputs(results []outcome.Result) []actionio.Output {
 		runID = strconv.FormatInt(first.RunID(), 10)
 	}
 	return []actionio.Output{
-		{Name: "repository", Value: first.Repo.String()},
-		{Name: "event-type", Value: first.EventType},
-		{Name: "dispatched-at", Value: first.DispatchedAt()},
-		{Name: "request-id", Value: first.Receipt.RequestID},
 		{Name: "distinct-id", Value: first.Receipt.DistinctID},
 		{Name: "run-id", Value: runID},
 		{Name: "run-url", Value: first.RunURL()},

@@ -42,9 +42,9 @@ func Note(mode config.Mode, n pipeline.Note) string {
 		if n.FailedJob != "" {
 			why = "because its job " + n.FailedJob + " failed"
 		}
-		s = fmt.Sprintf("%srun %d was cancelled, as %s asks, %s", label, n.Run, n.Input, why)
+		s = fmt.Sprintf("%srun %d was cancelled, as %s asks, %s", label, n.Run, cancelRun(cli, n.Input), why)
 	case pipeline.RunNotCancelled:
-		s = fmt.Sprintf("%srun %d could not be cancelled (%s)%s", label, n.Run, n.Input, undoneWhy(n))
+		s = fmt.Sprintf("%srun %d could not be cancelled (%s)%s", label, n.Run, cancelRun(cli, n.Input), undoneWhy(n))
 	case pipeline.FinalNotPosted:
 		s = fmt.Sprintf("%sthe final commit status %q was not posted%s", label, n.Context, undoneWhy(n))
 	case pipeline.FinalRefused:
@@ -57,6 +57,14 @@ func Note(mode config.Mode, n pipeline.Note) string {
 		s = n.Err.Error()
 	}
 	return untrusted.Line(s, 0)
+}
+
+// cancelRun is the value of cancel-run that asked for a cancel, as the mode says it.
+func cancelRun(cli bool, value string) string {
+	if cli {
+		return "--cancel-run " + value
+	}
+	return "cancel-run: " + value
 }
 
 // undoneWhy is why a clean-up request could not be made: the step's ending and the
