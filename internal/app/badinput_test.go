@@ -109,7 +109,7 @@ func TestBadInputMatrix(t *testing.T) {
 		{"unreadable payload file", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload", "@" + unreadable}, "--client-payload: cannot be read"},
 		{"the removed payload file flag", nil, []string{"--repository", "octo/data", "--event-type", "e", "--client-payload-file", unreadable}, "--client-payload-file: was removed before v1: use --client-payload @PATH"},
 		{"dry-run with a value", nil, []string{"--repository", "octo/data", "--event-type", "e", "--dry-run=perhaps"}, `--dry-run: "perhaps" is not a boolean`},
-		{"unknown flag", nil, []string{"--repo", "octo/data"}, "--repo: there is no such flag; did you mean --repository?"},
+		{"unknown flag", nil, []string{"--repositori", "octo/data"}, "--repositori: there is no such flag; did you mean --repository?"},
 	}
 	for _, c := range cli {
 		t.Run("cli/"+c.name, func(t *testing.T) {

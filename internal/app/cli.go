@@ -60,8 +60,8 @@ var commands []command
 func init() {
 	commands = []command{
 		{name: "trigger", help: "trigger.txt", parse: parseTrigger, run: runner.trigger, usage: []string{
-			"dispatch trigger --repository OWNER/NAME --event-type TYPE [flags]",
-			"dispatch trigger --repository OWNER/NAME --workflow FILE.yml|NAME [--ref REF] [--inputs JSON] [flags]"}},
+			"dispatch trigger -R OWNER/NAME --event-type TYPE [-f key=value]... [flags]",
+			"dispatch trigger FILE.yml|ID|NAME -R OWNER/NAME [--ref REF] [-f key=value] [-F key=value]... [flags]"}},
 		{name: "watch", help: "watch.txt", parse: parseWatch, run: runner.trigger, usage: []string{
 			"dispatch watch --repository OWNER/NAME --run-id ID [flags]"}},
 		{name: "help", aliases: []string{"-h", "--help", "-help"}, run: runner.printHelp, usage: []string{"dispatch help"}},
@@ -145,9 +145,13 @@ func parseTrigger(rn runner, args []string) (cliOptions, error) {
 	fs.SetOutput(io.Discard)
 	o.in.Flags(fs)
 	fs.BoolVar(&o.asJSON, "json", false, "")
-	err := config.UnknownFlag(fs, args)
-	if err == nil {
-		err = fs.Parse(args)
+	err := parseFlags(fs, args)
+	if err == nil && fs.NArg() > 0 { // the workflow, as gh workflow run takes it; flags may follow
+		workflow := fs.Arg(0)
+		if err = parseFlags(fs, fs.Args()[1:]); err == nil && o.in.Workflow != "" {
+			err = fmt.Errorf("the workflow is given twice, as %q and --workflow %q: give it once", workflow, o.in.Workflow)
+		}
+		o.in.Workflow = workflow
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -155,11 +159,20 @@ func parseTrigger(rn runner, args []string) (cliOptions, error) {
 	case err != nil:
 		return o, err
 	case fs.NArg() > 0:
-		return o, fmt.Errorf("unexpected argument %q (flags take the form --name value)", fs.Arg(0))
+		return o, fmt.Errorf("unexpected argument %q: the only one is the workflow (dispatch trigger deploy.yml -R OWNER/REPO); flags take the form --name value", fs.Arg(0))
 	}
 	o.in.FromCLIEnv(rn.getenv)
 	o.in.DistinctID = rn.newID()
 	return o, nil
+}
+
+// parseFlags parses args with fs, saying first what to use instead of a flag that does
+// not exist.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := config.UnknownFlag(fs, args); err != nil {
+		return err
+	}
+	return fs.Parse(args)
 }
 
 // parseWatch is parseTrigger for a run given by its ID, which it needs.

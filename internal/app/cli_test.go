@@ -92,9 +92,14 @@ func TestCLIUsageErrors(t *testing.T) {
 	}{
 		{"no arguments outside actions", nil, "no command given"},
 		{"unknown command", []string{"send"}, `unknown command "send"`},
-		{"unknown flag", []string{"trigger", "--repo", "octo/data"}, "--repo: there is no such flag; did you mean --repository?"},
+		{"unknown flag", []string{"trigger", "--repositori", "octo/data"}, "--repositori: there is no such flag; did you mean --repository?"},
 		{"flag without value", []string{"trigger", "--event-type"}, "flag needs an argument"},
-		{"positional argument", []string{"trigger", "--event-type", "e", "octo/data"}, `unexpected argument "octo/data"`},
+		{"a second positional argument", []string{"trigger", "deploy.yml", "octo/data"}, `unexpected argument "octo/data": the only one is the workflow`},
+		{"the workflow twice", []string{"trigger", "deploy.yml", "--workflow", "ci.yml"}, `the workflow is given twice, as "deploy.yml" and --workflow "ci.yml"`},
+		{"a flag twice", []string{"trigger", "deploy.yml", "-R", "octo/data", "--ref", "main", "--ref", "dev"}, `--ref: is given 2 times ("main", "dev"): give it once`},
+		{"a field twice", []string{"trigger", "deploy.yml", "-R", "octo/data", "-f", "env=a", "-F", "env=b"}, `--inputs: has the field "env" twice`},
+		{"fields and JSON", []string{"trigger", "-R", "octo/data", "--event-type", "e", "-f", "a=1", "--client-payload", `{"b":2}`}, "--client-payload: is given, and so are -f/-F fields"},
+		{"a field without =", []string{"trigger", "-R", "octo/data", "--event-type", "e", "-f", "a"}, `"a" is not key=value`},
 		{"bad dry-run value", []string{"trigger", "--dry-run=maybe"}, `--dry-run: "maybe" is not a boolean`},
 		{"missing repository and event", []string{"trigger"}, "--repository: is empty"},
 		{"missing token", []string{"trigger", "--repository", "octo/data", "--event-type", "e"}, "export GH_TOKEN (or GITHUB_TOKEN)"},
@@ -172,8 +177,8 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	registered := map[string]bool{}
 	fs.VisitAll(func(f *flag.Flag) { registered[f.Name] = true })
 	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile(`--([a-z][a-z-]*[a-z])`).FindAllStringSubmatch(helpText(), -1) {
-		documented[m[1]] = true
+	for _, m := range regexp.MustCompile(`--([a-z][a-z-]*[a-z])|(?:^|[ ,])-([a-zA-Z])[ ,]`).FindAllStringSubmatch(helpText(), -1) {
+		documented[m[1]+m[2]] = true
 	}
 	for name := range registered {
 		if !documented[name] && !config.IsRemoved(name) {
@@ -232,8 +237,8 @@ func TestParseTriggerAndWatch(t *testing.T) {
 		args  []string
 		err   string
 	}{
-		{parseTrigger, []string{"--repo", "x"}, "--repo: there is no such flag; did you mean --repository?"},
-		{parseTrigger, []string{"--repository", "x", "extra"}, `unexpected argument "extra"`},
+		{parseTrigger, []string{"--repositori", "x"}, "--repositori: there is no such flag; did you mean --repository?"},
+		{parseTrigger, []string{"--repository", "x", "deploy.yml", "extra"}, `unexpected argument "extra"`},
 		{parseTrigger, []string{"--token", "ghp_x"}, "--token: there is no such flag: the token is read from GH_TOKEN"},
 		{parseWatch, []string{"--repository", "x"}, "--run-id: watch needs the ID of the run to follow"},
 	} {
@@ -303,5 +308,43 @@ func TestDistinctIDsAreFreshHex(t *testing.T) {
 			t.Fatalf("ID %q (seen before: %v)", id, seen[id])
 		}
 		seen[id] = true
+	}
+}
+
+// The CLI takes gh's habits: the workflow as its argument (flags before or after it), -R
+// and --repo for the repository (given twice: two targets), -f for a string field and -F
+// for a typed one (true, false, null, a number, @PATH: a file's contents), as gh workflow
+// run and gh api take them; what the fake received is exactly that.
+func TestTheCLITakesGhsHabits(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.AddRepo("octo/site")
+	for _, repo := range []string{"octo/data", "octo/site"} {
+		f.AddWorkflow(repo, githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"env", "count", "dry", "notes"},
+			InputSpecs: map[string]githubfake.Input{"count": {Type: "number"}, "dry": {Type: "boolean"}}})
+	}
+	notes := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(notes, []byte("from a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := runCLIMode(t, map[string]string{"GH_TOKEN": githubfake.TestToken}, "trigger", "-R", "octo/data", "deploy.yml", "--repo", "octo/site",
+		"--ref", "main", "-f", "env=prod", "-F", "count=3", "-F", "dry=true", "--field", "notes=@"+notes, "--api-url", f.URL(), "--preflight", "check")
+	if run.code != ExitOK {
+		t.Fatalf("exit %d\n%s", run.code, run.stderr)
+	}
+	var bodies []string
+	for _, r := range f.Requests() {
+		if r.Method == "POST" {
+			bodies = append(bodies, r.Path+" "+strings.TrimSpace(string(r.Body)))
+		}
+	}
+	want := `{"ref":"main","inputs":{"env":"prod","count":3,"dry":true,"notes":"from a file"}}`
+	if len(bodies) != 2 || !strings.HasSuffix(bodies[0], want) || !strings.Contains(bodies[0], "/octo/data/") || !strings.Contains(bodies[1], "/octo/site/") {
+		t.Errorf("sent %q\nwant each %s", bodies, want)
+	}
+	payload := runCLIMode(t, map[string]string{"GH_TOKEN": githubfake.TestToken}, "trigger", "-R", "octo/data", "--event-type", "e",
+		"-f", "n=1", "-F", "ok=false", "-F", "none=null", "--api-url", f.URL())
+	if ds := f.Dispatches(); payload.code != ExitOK || len(ds) != 1 || string(ds[0].ClientPayload) != `{"n":"1","ok":false,"none":null}` {
+		t.Errorf("exit %d, %+v\n%s", payload.code, ds, payload.stderr)
 	}
 }

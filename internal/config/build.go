@@ -58,6 +58,8 @@ func (b *builder) bad(input, format string, args ...any) {
 func Build(m Mode, in Inputs) (*Config, Problems) {
 	b := &builder{mode: m, in: in, c: &Config{Mode: m, Token: in.Token}}
 	b.removedInputs()
+	b.twice()
+	b.fields()
 	b.wait() // before the events: waiting decides whether a distinct ID is sent
 	switch {
 	case strings.TrimSpace(in.Targets) != "":

@@ -5,7 +5,6 @@ package config
 
 import (
 	"crypto/rsa"
-	"flag"
 	"fmt"
 	"net/url"
 	"strings"
@@ -62,6 +61,12 @@ type Inputs struct {
 	StatusContext     string // post each target's outcome as a commit status of this context
 	StatusToken       string // the token that posts it
 	StatusCommit      string // the commit, SHA or OWNER/REPO@SHA (default: the caller's, from its event)
+	// Fields are the CLI's -f and -F key=value pairs (gh's fields), in order: the
+	// workflow's inputs with --workflow, else the client payload.
+	Fields []Field
+	// Twice are the CLI's flags given more than once, with every value, in order: each is
+	// a problem, never a value silently dropped.
+	Twice map[string][]string
 	// KeyFromEnv: the CLI read AppPrivateKey from GITHUB_APP_PRIVATE_KEY, not a flag.
 	KeyFromEnv bool
 	// Removed are the inputs given that no longer exist (removed before v1), by name:
@@ -281,35 +286,6 @@ var (
 	actionOnly = map[string]bool{"token": true, "status-token": true}
 	boolInputs = map[string]bool{"dry-run": true, "fail-on-conclusion": true, "add-distinct-id": true, "fail-fast": true}
 )
-
-// Flags registers a flag for every input the CLI takes, named like the input. A boolean
-// flag may stand alone (--dry-run) or take a value (--fail-on-conclusion=false); Build
-// checks the value as it checks the action's input.
-func (in *Inputs) Flags(fs *flag.FlagSet) {
-	for name, p := range in.fields() {
-		if !actionOnly[name] {
-			fs.Var(flagValue{p: p, isBool: boolInputs[name]}, name, "")
-		}
-	}
-	for name, r := range removed {
-		fs.Var(removedFlag{in: in, name: name, isBool: r.wasBool}, name, "")
-	}
-}
-
-type flagValue struct {
-	p      *string
-	isBool bool
-}
-
-func (v flagValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
-}
-
-func (v flagValue) Set(s string) error { *v.p = s; return nil }
-func (v flagValue) IsBoolFlag() bool   { return v.isBool }
 
 // APIURLFromEnv is the default API URL: the runner's GITHUB_API_URL (right for github.com
 // and Enterprise Server alike), else https://api.github.com.

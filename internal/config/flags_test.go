@@ -17,7 +17,7 @@ func TestUnknownFlag(t *testing.T) {
 	for args, want := range map[string]string{
 		"--token":        "the token is read from GH_TOKEN (or GITHUB_TOKEN), never from a flag",
 		"--github-token": "the token is read from GH_TOKEN",
-		"--repo":         "did you mean --repository?",
+		"--repositori":   "did you mean --repository?",
 		"--evnt-type":    "did you mean --event-type?",
 		"--qqqqqqq":      "there is no such flag (run 'dispatch help' for the flags)",
 	} {

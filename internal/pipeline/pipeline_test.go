@@ -135,8 +135,9 @@ func TestTheTimeoutEndingManyWaitsStillCleansUp(t *testing.T) {
 		t.Errorf("cancelled %v, want the 6 runs", got)
 	}
 	for _, r := range st.Results {
-		var still *runs.StillRunningError
-		if !errors.As(r.Err, &still) || !r.Run.Cancelled {
+		// Given up on: still running at the deadline, or the deadline came while GitHub was
+		// answering a poll (which depends on the machine's speed, not on the step).
+		if !runs.GaveUp(r.Err) || !r.Run.Cancelled {
 			t.Errorf("%s: %v, cancelled %v", r.Repo, r.Err, r.Run.Cancelled)
 		}
 	}
