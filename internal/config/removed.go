@@ -38,6 +38,9 @@ func IsRemoved(name string) bool {
 	return ok
 }
 
+// RemovedInputs are the names of the inputs (and flags) removed before v1, sorted.
+func RemovedInputs() []string { return slices.Sorted(maps.Keys(removed)) }
+
 // remove records that the removed input name was given, with value.
 func (in *Inputs) remove(name, value string) {
 	if in.Removed == nil {
