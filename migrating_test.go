@@ -42,6 +42,10 @@ func readMigrations(t *testing.T) []migration {
 				inputs: map[string]string{}, outputs: map[string]string{}})
 			continue
 		}
+		if strings.HasPrefix(line, "## ") { // another section: no action's tables
+			table = nil
+			continue
+		}
 		if len(list) == 0 {
 			continue
 		}

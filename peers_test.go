@@ -149,6 +149,10 @@ func guideRows(t *testing.T) map[string]map[string]guideRow {
 			rows[action] = map[string]guideRow{}
 			continue
 		}
+		if strings.HasPrefix(line, "## ") { // another section: no action's tables
+			action = ""
+			continue
+		}
 		switch {
 		case strings.HasPrefix(line, "| Its input "):
 			table = "input"
