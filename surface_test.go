@@ -23,7 +23,7 @@ import (
 func surfaceFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, pattern := range []string{"README.md", "docs/*.md", "internal/app/help/*.txt", "examples/*.yml", "examples/migrating/*.after.yml", "action.yml", "portable/action.yml"} {
+	for _, pattern := range []string{"README.md", "docs/*.md", "internal/app/help/*.txt", "examples/*.yml", "examples/migrating/*.after.yml", ".github/workflows/*.yml", ".ci/act/*.yml", "action.yml", "portable/action.yml"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -176,7 +176,7 @@ func TestEveryOutputNamedExists(t *testing.T) {
 }
 
 // withKey is a key under a step's with:.
-var usesOurs = regexp.MustCompile(`^(\s*)-?\s*uses:\s*MrSunshyne/dispatch-action(/portable)?@`)
+var usesOurs = regexp.MustCompile(`^(\s*)-?\s*uses:\s*(MrSunshyne/dispatch-action(/portable)?@|\./(portable)?\s*$)`)
 
 // Every input a workflow in a document gives this action exists.
 func TestEveryInputGivenExists(t *testing.T) {
