@@ -164,12 +164,11 @@ func TestImageRunsAsTheRunnerRunsIt(t *testing.T) {
 		t.Errorf("User-Agent %q", ua)
 	}
 	o := run.outputs
-	if o["repository"] != "octo/data" || o["event-type"] != "fetch-meetup-data" || o["request-id"] != ds[0].RequestID || o["dispatched-at"] == "" {
-		t.Errorf("outputs %v", o)
-	}
 	var results []map[string]any
-	if err := json.Unmarshal([]byte(o["results"]), &results); err != nil || len(results) != 1 || results[0]["status"] != "dispatched" {
-		t.Errorf("results %q: %v", o["results"], err)
+	if err := json.Unmarshal([]byte(o["results"]), &results); err != nil || len(results) != 1 || results[0]["status"] != "dispatched" ||
+		results[0]["repository"] != "octo/data" || results[0]["event_type"] != "fetch-meetup-data" || results[0]["request_id"] != ds[0].RequestID ||
+		results[0]["dispatched_at"] == nil || len(o) != 7 {
+		t.Errorf("outputs %v: %v", o, err)
 	}
 	if !strings.Contains(run.summary, "✅ dispatched (204)") {
 		t.Errorf("summary:\n%s", run.summary)
