@@ -23,7 +23,7 @@ import (
 func surfaceFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, pattern := range []string{"README.md", "docs/*.md", "internal/app/help/*.txt", "examples/*.yml", "examples/migrating/*.after.yml", ".github/workflows/*.yml", ".ci/act/*.yml", "action.yml", "portable/action.yml"} {
+	for _, pattern := range []string{"README.md", "docs/*.md", "internal/app/help/*.txt", "examples/*.yml", "examples/migrating/*.after.yml", ".github/workflows/*.yml", ".ci/act/*.yml", "internal/forgetest/testdata/gitea/*/.gitea/workflows/*.yml", "action.yml", "portable/action.yml"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -209,6 +209,23 @@ func TestEveryInputGivenExists(t *testing.T) {
 					continue
 				}
 				break
+			}
+		}
+	}
+}
+
+// inputVar is an input as the runner passes it to the binary.
+var inputVar = regexp.MustCompile(`\bINPUT_([A-Z][A-Z0-9-]*)\b`)
+
+// Every INPUT_ variable a workflow or fixture sets (the portable action, the Gitea
+// runner's fixtures) is an input's.
+func TestEveryInputVariableIsAnInput(t *testing.T) {
+	t.Parallel()
+	ours := readAction(t, "action.yml")
+	for _, file := range surfaceFiles(t) {
+		for _, m := range inputVar.FindAllStringSubmatch(read(t, file), -1) {
+			if _, ok := ours.Inputs[strings.ToLower(m[1])]; !ok {
+				t.Errorf("%s sets INPUT_%s, which is no input", file, m[1])
 			}
 		}
 	}
