@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+
+	"github.com/MrSunshyne/dispatch-action/internal/event"
 )
 
 // UnknownFlag finds, before fs parses args, the first flag fs does not define, and says
@@ -39,7 +41,7 @@ func unknownFlag(fs *flag.FlagSet, name string) error {
 	}
 	best, bestDist := "", 4 // a suggestion only when it is close, or the flag begins so
 	fs.VisitAll(func(f *flag.Flag) {
-		d := editDistance(name, f.Name)
+		d := event.EditDistance(name, f.Name)
 		if len(name) >= 3 && strings.HasPrefix(f.Name, name) {
 			d = 0
 		}
@@ -51,25 +53,4 @@ func unknownFlag(fs *flag.FlagSet, name string) error {
 		return fmt.Errorf("--%s: there is no such flag (run 'dispatch help' for the flags)", name)
 	}
 	return fmt.Errorf("--%s: there is no such flag; did you mean --%s?", name, best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -151,3 +151,14 @@ func TestAsStrings(t *testing.T) {
 		}
 	}
 }
+
+// A name is compared by its edit distance, and the nearest names come first.
+func TestNearest(t *testing.T) {
+	t.Parallel()
+	if d := EditDistance("deploy.yaml", "deploy.yml"); d != 1 {
+		t.Errorf("distance %d", d)
+	}
+	if got := Nearest([]string{"ci.yml", "docs.yml", "deploy.yml"}, "deploy.yaml"); got[0] != "deploy.yml" || got[1] != "docs.yml" {
+		t.Errorf("%v", got)
+	}
+}

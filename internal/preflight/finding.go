@@ -17,8 +17,9 @@ type Kind int
 // or it would start nothing); Unread and after are what could not be read: the event is
 // sent unchecked.
 const (
-	// NoWorkflowFile: Gitea's .gitea/workflows at the ref holds no such file (Repo,
-	// Workflow, Ref; Names: the files it holds).
+	// NoWorkflowFile: the workflow folder at the ref holds no such file: GitHub's
+	// .github/workflows (File), or Gitea's .gitea/workflows (Repo, Workflow, Ref; Names:
+	// the files it holds, the nearest to the name first on GitHub).
 	NoWorkflowFile Kind = iota + 1
 	// NoTrigger: the file has no workflow_dispatch trigger (File, Ref).
 	NoTrigger
@@ -85,8 +86,12 @@ func (f Finding) String() string {
 	where := untrusted.Line(f.File, 200) + atRef(f.Ref)
 	switch f.Kind {
 	case NoWorkflowFile:
-		return fmt.Sprintf("%s has no workflow %s%s: %s would answer 404 (it reads .gitea/workflows, and .github/workflows only where .gitea/workflows does not exist); its workflows there: %s",
-			f.Repo, untrusted.Line(f.Workflow, 200), atRef(f.Ref), f.Forge, shownOr(f.Names, "none"))
+		if f.Forge == ghclient.Gitea {
+			return fmt.Sprintf("%s has no workflow %s%s: %s would answer 404 (it reads .gitea/workflows, and .github/workflows only where .gitea/workflows does not exist); its workflows there: %s",
+				f.Repo, untrusted.Line(f.Workflow, 200), atRef(f.Ref), f.Forge, shownOr(f.Names, "none"))
+		}
+		return fmt.Sprintf("%s has no workflow file %s%s: %s would answer 404; its workflows there, the nearest first: %s",
+			f.Repo, untrusted.Line(f.File, 200), atRef(f.Ref), f.Forge, shownOr(f.Names, "none"))
 	case NoTrigger:
 		return fmt.Sprintf("%s has no workflow_dispatch trigger: %s would refuse the event (422)", where, f.Forge)
 	case Disabled:

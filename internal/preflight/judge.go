@@ -36,6 +36,10 @@ func (r *reads) judgeWorkflow(t event.Target, addsID bool) []Finding {
 	}
 	f := r.files[fileKey(name, t.Ref)]
 	at.File = name
+	if names, err := r.dir(workflows.Dir, t.Ref); f != nil && ghclient.CauseOf(f.err).Kind == ghclient.NotFound && err == nil && r.forge != ghclient.Gitea {
+		at.Kind, at.Workflow, at.Names = NoWorkflowFile, t.Workflow, event.Nearest(baseNames(names), t.Workflow)
+		return []Finding{at} // the folder is there and readable, and the file is not in it
+	}
 	if f == nil || f.err != nil {
 		return r.unread(t, untrusted.Line(name, 200)+atRef(t.Ref), errOf(f))
 	}
@@ -53,8 +57,13 @@ func (r *reads) judgeWorkflow(t event.Target, addsID bool) []Finding {
 // giteaNames are the files of .gitea/workflows at ref, by name.
 func (r *reads) giteaNames(ref string) []string {
 	names, _ := r.dir(workflows.GiteaDir, ref)
+	return baseNames(names)
+}
+
+// baseNames are paths by their file names.
+func baseNames(paths []string) []string {
 	var base []string
-	for _, n := range names {
+	for _, n := range paths {
 		base = append(base, path.Base(n))
 	}
 	return base

@@ -352,3 +352,26 @@ func TestFindingsAreOneLineAndBounded(t *testing.T) {
 		t.Errorf("%q", s)
 	}
 }
+
+// A workflow file that is not on the ref (deploy.yaml for deploy.yml) is refused, naming
+// the workflows there, the nearest first; a token that cannot read the repository at all
+// is still "could not read", never a refusal.
+func TestAMisspelledWorkflowFile(t *testing.T) {
+	t.Parallel()
+	c := newChecker(t)
+	for _, name := range []string{"ci.yml", "deploy.yml", "docs.yml"} {
+		c.f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/" + name, WorkflowDispatch: true})
+	}
+	f := one(t, c.check(workflow("deploy.yaml", "{}")), NoWorkflowFile)
+	if !f.Refuses() || len(f.Names) != 3 || f.Names[0] != "deploy.yml" {
+		t.Errorf("%+v", f)
+	}
+	has(t, f.String(), "octo/data has no workflow file .github/workflows/deploy.yaml at main: GitHub would answer 404; its workflows there, the nearest first: deploy.yml, ")
+
+	hidden := newChecker(t)
+	hidden.f.AddToken(githubfake.Token{Value: "github_pat_other", Repos: []string{"octo/other"}})
+	hidden.token = "github_pat_other"
+	if f := one(t, hidden.check(workflow("deploy.yml", "{}")), Unread); f.Refuses() {
+		t.Errorf("%+v", f)
+	}
+}

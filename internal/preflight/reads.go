@@ -142,7 +142,19 @@ func (r *reads) second(ctx context.Context, p *pool.Pool) {
 		}
 		return
 	}
-	for _, name := range r.candidates() {
+	candidates := r.candidates() // read before any read below starts, as the maps are
+	var missing []string         // the refs where a file named was not found
+	for _, t := range r.targets {
+		if f := r.files[fileKey(fileOf(t), t.Ref)]; t.Event == event.WorkflowDispatch && f != nil && ghclient.CauseOf(f.err).Kind == ghclient.NotFound {
+			missing = append(missing, t.Ref)
+		}
+	}
+	for _, ref := range missing {
+		// The file is not there, or the token cannot read the repository: the folder at
+		// the ref tells which.
+		p.Later(func() { r.readDir(ctx, workflows.Dir, ref) })
+	}
+	for _, name := range candidates {
 		p.Later(func() { r.read(ctx, name, "") })
 	}
 	for _, t := range r.targets {

@@ -97,6 +97,10 @@ func findingNote(f preflight.Finding) string {
 func findingAdvice(f preflight.Finding) string {
 	gitea := f.Forge == ghclient.Gitea
 	switch f.Kind {
+	case preflight.NoWorkflowFile:
+		if !gitea && len(f.Names) > 0 {
+			return "did you mean " + untrusted.Line(f.Names[0], 200) + "? give the workflow's file name as it is on that ref"
+		}
 	case preflight.NoTrigger:
 		return addTrigger
 	case preflight.Disabled:
