@@ -49,10 +49,11 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 	}
 	repos := map[string]*reads{}
 	var order []*reads
+	left, turns := newBudget(maxReadsPerStep), make(chan struct{}, reposAtOnce)
 	for _, t := range targets {
 		key := strings.ToLower(t.Repo.String())
 		if repos[key] == nil {
-			repos[key] = &reads{repo: t.Repo, server: o.Server, forge: o.Server.Forge(), files: map[string]*file{}, dirs: map[string]*folder{}}
+			repos[key] = &reads{repo: t.Repo, server: o.Server, forge: o.Server.Forge(), budget: left, turns: turns, files: map[string]*file{}, dirs: map[string]*folder{}}
 			order = append(order, repos[key])
 		}
 		repos[key].targets = append(repos[key].targets, t)
@@ -65,6 +66,9 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 		r.second(ctx, p)
 	}
 	p.Wait()
+	for _, r := range order {
+		r.wg.Wait()
+	}
 	adds := o.AddsDistinctID != nil && o.AddsDistinctID()
 	var out []Finding
 	for _, t := range targets {

@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ type checker struct {
 	failed error // what the client of every repository fails with, if set
 }
 
-func newChecker(t *testing.T) *checker {
+func newChecker(t testing.TB) *checker {
 	f := githubfake.Standard(t, nil)
 	base, _ := url.Parse(f.URL() + "/")
 	return &checker{f: f, token: githubfake.TestToken, server: ghclient.NewServer(base)}
@@ -373,5 +374,80 @@ func TestAMisspelledWorkflowFile(t *testing.T) {
 	hidden.token = "github_pat_other"
 	if f := one(t, hidden.check(workflow("deploy.yml", "{}")), Unread); f.Refuses() {
 		t.Errorf("%+v", f)
+	}
+}
+
+// Reading stops at the listener: of 30 workflow files, the listener among the first few
+// costs one batch of reads, not thirty.
+func TestReadsStopAtTheListener(t *testing.T) {
+	t.Parallel()
+	c := newChecker(t)
+	for i := range 30 {
+		wf := githubfake.Workflow{Path: fmt.Sprintf(".github/workflows/w%02d.yml", i), WorkflowDispatch: true}
+		if i == 2 {
+			wf = githubfake.Workflow{Path: wf.Path, RepositoryDispatch: true, Types: []string{"e"}}
+		}
+		c.f.AddWorkflow("octo/data", wf)
+	}
+	if fs := c.check(repository("e")); len(fs) != 0 {
+		t.Errorf("%+v", fs)
+	}
+	if n := len(c.f.Requests()); n > 2+filesAtOnce {
+		t.Errorf("%d requests for a listener third of 30 files, want at most %d", n, 2+filesAtOnce)
+	}
+}
+
+// However many workflow files a repository has, preflight reads at most maxFilesPerRepo of
+// them; when none of those listens it says so and sends, never refuses.
+func TestReadsOfARepositoryAreBounded(t *testing.T) {
+	t.Parallel()
+	c := newChecker(t)
+	for i := range 120 {
+		c.f.AddWorkflow("octo/data", githubfake.Workflow{Path: fmt.Sprintf(".github/workflows/w%03d.yml", i), WorkflowDispatch: true})
+	}
+	f := one(t, c.check(repository("e")), SomeUnread)
+	files := 0
+	for _, r := range c.f.Requests() {
+		if strings.Contains(r.Path, "/contents/.github/workflows/") {
+			files++
+		}
+	}
+	if files != maxFilesPerRepo {
+		t.Errorf("%d files read, want %d", files, maxFilesPerRepo)
+	}
+	has(t, f.String(), "not read: preflight reads at most 50 workflow files of a repository")
+}
+
+// A fan-out to 40 repositories of 25 workflow files each, none listening, reads at most
+// maxReadsPerStep times in all (GitHub's secondary limit is 900 a minute): what the
+// budget read whole is judged (refused: nothing listens), the rest "could not read".
+func TestReadsOfAStepAreBounded(t *testing.T) {
+	t.Parallel()
+	c := newChecker(t)
+	var targets []event.Target
+	for r := range 40 {
+		repo := fmt.Sprintf("octo/r%02d", r)
+		c.f.AddRepo(repo)
+		for i := range 25 {
+			c.f.AddWorkflow(repo, githubfake.Workflow{Path: fmt.Sprintf(".github/workflows/w%02d.yml", i), WorkflowDispatch: true})
+		}
+		t := repository("e")
+		t.Repo = event.Repo{Owner: "octo", Name: fmt.Sprintf("r%02d", r)}
+		targets = append(targets, t)
+	}
+	fs := c.check(targets...)
+	if n := len(c.f.Requests()); n > maxReadsPerStep {
+		t.Errorf("%d requests, want at most %d", n, maxReadsPerStep)
+	}
+	refused := 0
+	for _, f := range fs {
+		if f.Refuses() {
+			refused++
+		}
+	}
+	// The repositories are read a few at a time, so the budget completes the first ones'
+	// verdicts (none listens: refused), and the rest are sent unchecked.
+	if len(fs) != 40 || refused < 8 || refused == 40 {
+		t.Errorf("%d findings, %d refusals", len(fs), refused)
 	}
 }

@@ -3,9 +3,12 @@ package preflight
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/go-github/v66/github"
 
@@ -23,6 +26,12 @@ type reads struct {
 	forge   ghclient.Forge
 	client  *github.Client
 	err     error // no client: nothing of the repository was read
+
+	budget *budget // the step's reads left
+	// turns are the repositories whose files are read at once: a step's budget completes
+	// the verdicts of its first repositories rather than none.
+	turns chan struct{}
+	wg    sync.WaitGroup // the reads of repository_dispatch's candidates, until heard
 
 	mu      sync.Mutex
 	list    []workflows.Workflow // the workflows list: paths and states
@@ -54,7 +63,10 @@ func (r *reads) first(ctx context.Context, p *pool.Pool, o Options) {
 		return
 	}
 	p.Later(func() {
-		list, err := workflows.List(ctx, r.client, r.server, r.repo)
+		list, err := []workflows.Workflow(nil), r.budget.take()
+		if err == nil {
+			list, err = workflows.List(ctx, r.client, r.server, r.repo)
+		}
 		r.mu.Lock()
 		r.list, r.listErr = list, ghclient.Check(err)
 		r.mu.Unlock()
@@ -89,7 +101,10 @@ func (r *reads) readDir(ctx context.Context, dir, ref string) {
 	if !claim(r, r.dirs, fileKey(dir, ref), f) {
 		return
 	}
-	names, err := workflows.ReadDir(ctx, r.client, r.repo, dir, ref)
+	names, err := []string(nil), r.budget.take()
+	if err == nil {
+		names, err = workflows.ReadDir(ctx, r.client, r.repo, dir, ref)
+	}
 	r.mu.Lock()
 	f.names, f.err = names, err
 	r.mu.Unlock()
@@ -121,7 +136,10 @@ func (r *reads) read(ctx context.Context, p, ref string) {
 	if !claim(r, r.files, fileKey(p, ref), f) {
 		return
 	}
-	trig, err := workflows.ReadFile(ctx, r.client, r.repo, p, ref)
+	trig, err := workflows.Triggers{}, r.budget.take()
+	if err == nil {
+		trig, err = workflows.ReadFile(ctx, r.client, r.repo, p, ref)
+	}
 	r.mu.Lock()
 	f.trig, f.err = trig, err
 	r.mu.Unlock()
@@ -154,8 +172,8 @@ func (r *reads) second(ctx context.Context, p *pool.Pool) {
 		// the ref tells which.
 		p.Later(func() { r.readDir(ctx, workflows.Dir, ref) })
 	}
-	for _, name := range candidates {
-		p.Later(func() { r.read(ctx, name, "") })
+	if slices.ContainsFunc(r.targets, func(t event.Target) bool { return t.Event == event.RepositoryDispatch }) && len(candidates) > 0 {
+		r.wg.Go(func() { r.readUntilHeard(ctx, p, candidates) })
 	}
 	for _, t := range r.targets {
 		if w := r.listed(t); t.Event == event.WorkflowDispatch && fileOf(t) == "" && w != nil {
@@ -220,4 +238,91 @@ func (r *reads) listed(t event.Target) *workflows.Workflow {
 		}
 	}
 	return nil
+}
+
+// Bounds on what preflight reads, so that its reads cost little of GitHub's limits: a
+// repository's files are read a few at a time until every repository_dispatch type sent
+// there has an active listener, at most maxFilesPerRepo of them; and a step reads at most
+// maxReadsPerStep times in all (GitHub's secondary limit: 900 points a minute, a GET is
+// one). What is not read is "could not read", and the event is sent unchecked.
+const (
+	filesAtOnce     = 4
+	reposAtOnce     = 2
+	maxFilesPerRepo = 50
+	maxReadsPerStep = 400
+)
+
+// errNotRead is a file or list preflight chose not to read.
+var (
+	errManyFiles = fmt.Errorf("not read: preflight reads at most %d workflow files of a repository", maxFilesPerRepo)
+	errBudget    = fmt.Errorf("not read: preflight reads at most %d times a step, well within GitHub's secondary rate limit", maxReadsPerStep)
+)
+
+// budget is the reads a step has left; safe for concurrent use.
+type budget struct{ left atomic.Int64 }
+
+func newBudget(n int) *budget {
+	b := &budget{}
+	b.left.Store(int64(n))
+	return b
+}
+
+// take takes one read, or says why there is none left.
+func (b *budget) take() error {
+	if b == nil || b.left.Add(-1) >= 0 {
+		return nil
+	}
+	return errBudget
+}
+
+// readUntilHeard reads repository_dispatch's candidate files a few at a time, in order,
+// until every type sent to the repository has an active listener among those read; the
+// rest are not read.
+func (r *reads) readUntilHeard(ctx context.Context, p *pool.Pool, candidates []string) {
+	r.turns <- struct{}{}
+	defer func() { <-r.turns }()
+	for start := 0; start < len(candidates); start += filesAtOnce {
+		if start >= maxFilesPerRepo || r.heard() {
+			r.skip(candidates[start:], errManyFiles)
+			return
+		}
+		var wg sync.WaitGroup
+		for _, name := range candidates[start:min(start+filesAtOnce, len(candidates), maxFilesPerRepo)] {
+			wg.Go(func() { _ = p.Do(ctx, func() error { r.read(ctx, name, ""); return nil }) })
+		}
+		wg.Wait()
+	}
+}
+
+// heard reports whether every repository_dispatch type sent to the repository has an
+// active listener among the files read.
+func (r *reads) heard() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	states := map[string]string{}
+	for _, w := range r.list {
+		states[w.Path] = w.State
+	}
+	for _, t := range r.targets {
+		if t.Event != event.RepositoryDispatch {
+			continue
+		}
+		if !slices.ContainsFunc(slices.Collect(maps.Values(r.files)), func(f *file) bool {
+			return f.ref == "" && f.err == nil && f.trig.Listens(t.EventType) && (workflows.Workflow{State: states[f.path]}).Active()
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// skip records the files not read, with why.
+func (r *reads) skip(names []string, why error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, name := range names {
+		if r.files[fileKey(name, "")] == nil {
+			r.files[fileKey(name, "")] = &file{path: name, err: why}
+		}
+	}
 }

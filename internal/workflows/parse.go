@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -55,12 +56,18 @@ var ErrUnread = errors.New("cannot be read")
 
 // Parse reads the on: of a workflow file in any of its three forms (a name, a list of
 // names, a mapping). GitHub reads the key on as the string "on" (not YAML 1.1's true).
+// Only the top-level on: block is parsed, within maxOnBytes and maxNodes: whatever the
+// rest of the file holds, reading it costs little memory.
 func Parse(src []byte) (Triggers, error) {
 	if len(src) > MaxFileBytes {
 		return Triggers{}, fmt.Errorf("%w: larger than %d bytes", ErrUnread, MaxFileBytes)
 	}
+	block, err := onBlock(src)
+	if err != nil {
+		return Triggers{}, err
+	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	if err := yaml.Unmarshal(block, &doc); err != nil {
 		return Triggers{}, fmt.Errorf("%w: not YAML this check reads (%s)", ErrUnread, firstLine(err.Error()))
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
@@ -76,6 +83,88 @@ func Parse(src []byte) (Triggers, error) {
 		err = fmt.Errorf("%w: its on: has more than %d nodes, aliases counted each time", ErrUnread, maxNodes)
 	}
 	return t, err
+}
+
+// maxOnBytes bounds the on: block parsed: a workflow's triggers with all 25 inputs and
+// their options fit many times over.
+const maxOnBytes = 64 << 10
+
+// onKey is a top-level on: key, as a workflow writes it.
+var onKey = regexp.MustCompile(`^(on|"on"|'on')[ \t]*:`)
+
+// onBlock is the top-level on: key of a workflow file and the lines under it, as a YAML
+// document of its own, with the top-level blocks that define the anchors it uses (in the
+// file's order): the rest of the file is never parsed. A file whose on: is not a
+// top-level block key (a flow mapping of the whole file) is read whole when small.
+func onBlock(src []byte) ([]byte, error) {
+	blocks := topLevelBlocks(src)
+	on := slices.IndexFunc(blocks, func(b string) bool { return onKey.MatchString(b) })
+	if on < 0 {
+		if t := strings.TrimSpace(string(src)); strings.HasPrefix(t, "{") && len(src) <= maxOnBytes {
+			return src, nil
+		}
+		return nil, fmt.Errorf("%w: no top-level on: key", ErrUnread)
+	}
+	defines := map[string]int{} // each anchor, by the block that defines it first
+	for i, b := range blocks {
+		for _, m := range anchor.FindAllStringSubmatch(b, -1) {
+			if _, ok := defines[m[1]]; !ok {
+				defines[m[1]] = i
+			}
+		}
+	}
+	keep := map[int]bool{on: true}
+	for range 8 { // the blocks that define the anchors the blocks kept use: a few rounds
+		for _, m := range alias.FindAllStringSubmatch(joinKept(blocks, keep), maxNodes) {
+			if i, ok := defines[m[1]]; ok {
+				keep[i] = true
+			}
+		}
+	}
+	text := joinKept(blocks, keep)
+	if len(text) > maxOnBytes {
+		return nil, fmt.Errorf("%w: its on: is larger than %d bytes", ErrUnread, maxOnBytes)
+	}
+	if n := strings.Count(text, ",") + strings.Count(text, ":") + strings.Count(text, "- ") + strings.Count(text, "\n"); n > maxNodes {
+		return nil, fmt.Errorf("%w: its on: has more than %d nodes", ErrUnread, maxNodes)
+	}
+	return []byte(text), nil
+}
+
+// alias is a YAML alias, *name; anchor an anchor, &name.
+var (
+	alias  = regexp.MustCompile(`\*([A-Za-z0-9_-]+)`)
+	anchor = regexp.MustCompile(`&([A-Za-z0-9_-]+)`)
+)
+
+// joinKept is the blocks kept, in the file's order.
+func joinKept(blocks []string, keep map[int]bool) string {
+	var b strings.Builder
+	for i, block := range blocks {
+		if keep[i] {
+			b.WriteString(block)
+		}
+	}
+	return b.String()
+}
+
+// topLevelBlocks are a file's top-level keys, each with the lines under it (indented,
+// blank or comments); lines before the first key are a block of their own.
+func topLevelBlocks(src []byte) []string {
+	var blocks []string
+	var cur strings.Builder
+	for line := range strings.Lines(strings.TrimPrefix(string(src), "\ufeff")) {
+		text := strings.TrimRight(line, "\r\n")
+		if text != "" && text[0] != ' ' && text[0] != '\t' && text[0] != '#' && cur.Len() > 0 {
+			blocks = append(blocks, cur.String())
+			cur.Reset()
+		}
+		cur.WriteString(text + "\n")
+	}
+	if cur.Len() > 0 {
+		blocks = append(blocks, cur.String())
+	}
+	return blocks
 }
 
 // firstLine is a parser message's first line, without the package's prefix.

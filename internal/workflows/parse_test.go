@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -93,4 +94,38 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%d inputs", len(trig.Inputs))
 		}
 	})
+}
+
+// bigEnv is a workflow file of just under size bytes whose bulk is a flow mapping under
+// env: (what made preflight decode a YAML tree of a million nodes per file).
+func bigEnv(on string, size int) string {
+	head := on + "\nenv: {L: {"
+	n := (size - len(head) - 4) / 3
+	return head + strings.Repeat("a, ", n) + "}}\n"
+}
+
+// Only the on: block is parsed: a file of just under 1 MiB whose bulk lies elsewhere
+// costs little memory, and its triggers are read; an on: block too large to be real is
+// "cannot be read", never decoded.
+func TestParseReadsOnlyTheOnBlock(t *testing.T) {
+	src := []byte(bigEnv("on:\n  repository_dispatch:\n    types: [deploy]", MaxFileBytes-1))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	trig, err := Parse(src)
+	runtime.ReadMemStats(&after)
+	if err != nil || !trig.Listens("deploy") {
+		t.Fatalf("%+v %v", trig, err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("parsing allocated %d bytes for a file of %d: more than 4 MiB", alloc, len(src))
+	}
+	huge := "on:\n  workflow_dispatch:\n    inputs:\n      x:\n        type: choice\n        options: [" + strings.Repeat("a, ", 30000) + "]\n"
+	if _, err := Parse([]byte(huge)); !errors.Is(err, ErrUnread) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("%v", err)
+	}
+	anchored := "x: &t {L: [" + strings.Repeat("a, ", 30000) + "]}\non: {repository_dispatch: {types: *t}}\n"
+	if _, err := Parse([]byte(anchored)); !errors.Is(err, ErrUnread) {
+		t.Errorf("an anchor of a huge block used under on: %v", err)
+	}
 }
