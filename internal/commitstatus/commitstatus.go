@@ -98,8 +98,17 @@ func contexts(name string, targets []event.Target) []string {
 			}
 		}
 	}
+	for i, c := range out { // GitHub takes a context of at most 255 characters
+		if r := []rune(c); len(r) > MaxContextRunes {
+			suffix := fmt.Sprintf("… #%d", i+1) // the place keeps it apart from the others cut
+			out[i] = string(r[:MaxContextRunes-len([]rune(suffix))]) + suffix
+		}
+	}
 	return out
 }
+
+// MaxContextRunes is the longest context GitHub takes.
+const MaxContextRunes = 255
 
 // what is the event: its type, or the workflow.
 func what(t event.Target) string {

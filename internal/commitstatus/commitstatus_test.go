@@ -3,6 +3,7 @@ package commitstatus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -164,5 +165,24 @@ func TestARefusalIsFinal(t *testing.T) {
 	}
 	if p.Context(7) != "deploy #8" {
 		t.Errorf("context of no target: %q", p.Context(7))
+	}
+}
+
+// Each target's context stays within GitHub's 255 characters, and apart from the others.
+func TestContextsFitGitHubsLimit(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 100)
+	var targets []event.Target
+	for range 3 {
+		targets = append(targets, event.Target{Repo: event.Repo{Owner: strings.Repeat("o", 39), Name: strings.Repeat("n", 100)},
+			Event: event.RepositoryDispatch, EventType: long})
+	}
+	cs := contexts(long, targets)
+	seen := map[string]bool{}
+	for i, c := range cs {
+		if n := utf8.RuneCountInString(c); n > MaxContextRunes || seen[c] || !strings.HasSuffix(c, fmt.Sprintf("#%d", i+1)) {
+			t.Errorf("context %d: %d characters, %q", i, n, c)
+		}
+		seen[c] = true
 	}
 }

@@ -96,8 +96,12 @@ func inputProblems(trig workflows.Triggers, t event.Target, addsID bool, at Find
 			add(kind, n, value, in.Options)
 		}
 	}
+	givenFolded := map[string]bool{}
+	for n := range given {
+		givenFolded[strings.ToLower(n)] = true
+	}
 	for _, in := range trig.Inputs {
-		if _, ok := given[in.Name]; !ok && in.Required && !in.HasDef && !(in.Name == event.DistinctIDKey && addsID) {
+		if ok := givenFolded[strings.ToLower(in.Name)]; !ok && in.Required && !in.HasDef && !(in.Name == event.DistinctIDKey && addsID) {
 			add(MissingRequired, in.Name, "", nil)
 		}
 	}

@@ -451,3 +451,16 @@ func TestReadsOfAStepAreBounded(t *testing.T) {
 		t.Errorf("%d findings, %d refusals", len(fs), refused)
 	}
 }
+
+// Input names are matched whatever their case, as GitHub matches a workflow's inputs: no
+// false block of Environment sent for environment.
+func TestInputNamesIgnoreCase(t *testing.T) {
+	t.Parallel()
+	c := newChecker(t)
+	c.f.AddWorkflow("octo/data", githubfake.Workflow{Path: ".github/workflows/deploy.yml", WorkflowDispatch: true, Inputs: []string{"environment"},
+		InputSpecs: map[string]githubfake.Input{"environment": {Type: "choice", Options: []string{"prod"}, Required: true}}})
+	if fs := c.check(workflow("deploy.yml", `{"Environment":"prod"}`)); len(fs) != 0 {
+		t.Errorf("%+v", fs)
+	}
+	one(t, c.check(workflow("deploy.yml", `{"ENVIRONMENT":"qa"}`)), NotAnOption)
+}

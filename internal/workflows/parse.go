@@ -41,10 +41,10 @@ func (t Triggers) Listens(eventType string) bool {
 	return t.RepositoryDispatch && (t.Types == nil || slices.Contains(t.Types, eventType))
 }
 
-// Input finds a declared input by name.
+// Input finds a declared input by name, whatever its case, as GitHub does.
 func (t Triggers) Input(name string) (Input, bool) {
 	for _, in := range t.Inputs {
-		if in.Name == name {
+		if strings.EqualFold(in.Name, name) { // as GitHub matches a workflow's inputs
 			return in, true
 		}
 	}
