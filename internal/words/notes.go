@@ -44,7 +44,7 @@ func Note(mode config.Mode, n pipeline.Note) string {
 		}
 		s = fmt.Sprintf("%srun %d was cancelled, as %s asks, %s", label, n.Run, cancelRun(cli, n.Input), why)
 	case pipeline.RunNotCancelled:
-		s = fmt.Sprintf("%srun %d could not be cancelled (%s)%s", label, n.Run, cancelRun(cli, n.Input), undoneWhy(n))
+		s = fmt.Sprintf("%srun %d could not be cancelled (%s)%s%s", label, n.Run, cancelRun(cli, n.Input), undoneWhy(n), cancelPermission(n.Err))
 	case pipeline.FinalNotPosted:
 		s = fmt.Sprintf("%sthe final commit status %q was not posted%s", label, n.Context, undoneWhy(n))
 	case pipeline.FinalRefused:
@@ -65,6 +65,20 @@ func cancelRun(cli bool, value string) string {
 		return "--cancel-run " + value
 	}
 	return "cancel-run: " + value
+}
+
+// cancelPermission is what a cancel refused for a permission needs: the one GitHub named
+// in X-Accepted-GitHub-Permissions, else Actions: write.
+func cancelPermission(err error) string {
+	c := ghclient.CauseOf(err)
+	if c.Kind != ghclient.Forbidden && c.Kind != ghclient.NotFound {
+		return ""
+	}
+	need := c.Permission
+	if need == "" {
+		need = "actions=write"
+	}
+	return fmt.Sprintf("; give the token %s (%s) to have it cancelled", permissionName(need), need)
 }
 
 // undoneWhy is why a clean-up request could not be made: the step's ending and the

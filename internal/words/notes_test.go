@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,10 @@ func TestNotes(t *testing.T) {
 		{"not cancelled", pipeline.Note{Kind: pipeline.RunNotCancelled, Target: target, Run: 7, Input: "on-abort", Err: errors.New("refused")},
 			"#2 octo/data deploy.yml@main: run 7 could not be cancelled (cancel-run: on-abort): refused",
 			"#2 octo/data deploy.yml@main: run 7 could not be cancelled (--cancel-run on-abort): refused"},
+		{"not cancelled for a permission", pipeline.Note{Kind: pipeline.RunNotCancelled, Target: target, Run: 7, Input: "on-failure",
+			Err: answered(403, http.Header{"X-Accepted-Github-Permissions": {"actions=write"}}, "Resource not accessible by integration")},
+			"#2 octo/data deploy.yml@main: run 7 could not be cancelled (cancel-run: on-failure): GitHub answered 403 Forbidden: Resource not accessible by integration; give the token Actions: write (actions=write) to have it cancelled",
+			"#2 octo/data deploy.yml@main: run 7 could not be cancelled (--cancel-run on-failure): GitHub answered 403 Forbidden: Resource not accessible by integration; give the token Actions: write (actions=write) to have it cancelled"},
 		{"final status out of time", pipeline.Note{Kind: pipeline.FinalNotPosted, Target: target, Context: "deploy / octo/data", Err: context.DeadlineExceeded,
 			Ending: pipeline.Cancelled, Budget: 300 * time.Millisecond},
 			`#2 octo/data deploy.yml@main: the final commit status "deploy / octo/data" was not posted: cancelled and the 300ms left for the clean-up ran out`, ""},
