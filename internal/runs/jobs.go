@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,6 +108,14 @@ func named(jobs []Job, names []string) (matched []Job, missing []string, complet
 // JobsConclusion is the conclusion of jobs taken together: success only if every one
 // succeeded, else the gravest of theirs.
 func JobsConclusion(jobs []Job) Conclusion {
+	// As GitHub judges a required check: a skipped (or neutral) job is no failure, so
+	// a skipped matrix leg beside a successful one is a success.
+	if slices.ContainsFunc(jobs, func(j Job) bool { return j.Conclusion == ConclusionSuccess }) &&
+		!slices.ContainsFunc(jobs, func(j Job) bool {
+			return j.Conclusion != ConclusionSuccess && j.Conclusion != ConclusionSkipped && j.Conclusion != ConclusionNeutral
+		}) {
+		return ConclusionSuccess
+	}
 	order := []Conclusion{ConclusionFailure, ConclusionStartupFailure, ConclusionTimedOut, ConclusionCancelled, ConclusionActionRequired,
 		ConclusionUnknown, ConclusionStale, ConclusionNeutral, ConclusionSkipped}
 	for _, c := range order {

@@ -35,7 +35,10 @@ func TestJobsConclusion(t *testing.T) {
 	}{
 		{nil, ""},
 		{[]Job{job(ConclusionSuccess), job(ConclusionSuccess)}, ConclusionSuccess},
-		{[]Job{job(ConclusionSuccess), job(ConclusionSkipped)}, ConclusionSkipped},
+		{[]Job{job(ConclusionSuccess), job(ConclusionSkipped)}, ConclusionSuccess}, // a skipped matrix leg: no failure, as for a required check
+		{[]Job{job(ConclusionSuccess), job(ConclusionNeutral), job(ConclusionSkipped)}, ConclusionSuccess},
+		{[]Job{job(ConclusionSkipped), job(ConclusionSkipped)}, ConclusionSkipped},
+		{[]Job{job(ConclusionSkipped), job(ConclusionFailure), job(ConclusionSuccess)}, ConclusionFailure},
 		{[]Job{job(ConclusionCancelled), job(ConclusionFailure), job(ConclusionSuccess)}, ConclusionFailure},
 		{[]Job{job(ConclusionTimedOut), job(ConclusionCancelled)}, ConclusionTimedOut},
 	} {
