@@ -119,7 +119,9 @@ func (s *Server) Release() (Release, bool) {
 // learn reads the release off an answer from the API, and settles the version: by the
 // release named, or, when none is, 2026-03-10 (github.com-like) until a 400 to it says
 // otherwise. It reports whether the request should go again under 2022-11-28: a 400 to
-// 2026-03-10 from a server not known to have it accepted nothing.
+// 2026-03-10 from a server not known to have it accepted nothing. A 400 to a read settles
+// nothing by itself (a proxy may answer one): the read goes again, and only its success
+// under 2022-11-28 settles the version (settleOld).
 func (s *Server) learn(sent string, resp *http.Response) (again bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,6 +133,8 @@ func (s *Server) learn(sent string, resp *http.Response) (again bool) {
 		}
 	}
 	switch {
+	case sent == APIVersion2026 && resp.StatusCode == http.StatusBadRequest && (s.tentative || s.version != APIVersion2026) && isRead(resp.Request):
+		return true
 	case sent == APIVersion2026 && resp.StatusCode == http.StatusBadRequest && (s.tentative || s.version != APIVersion2026):
 		s.version, s.tentative = APIVersion2022, false
 		return true
@@ -138,6 +142,20 @@ func (s *Server) learn(sent string, resp *http.Response) (again bool) {
 		s.version, s.tentative = APIVersion2026, true
 	}
 	return false
+}
+
+// settleOld settles 2022-11-28 once a read refused under 2026-03-10 succeeded under it.
+func (s *Server) settleOld() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tentative || s.version == "" {
+		s.version, s.tentative = APIVersion2022, false
+	}
+}
+
+// isRead reports whether req only reads.
+func isRead(req *http.Request) bool {
+	return req != nil && (req.Method == http.MethodGet || req.Method == http.MethodHead)
 }
 
 // serverTransport sends every request with the server's API version and tells the
@@ -169,7 +187,11 @@ func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	again.Header.Set("X-GitHub-Api-Version", APIVersion2022)
 	drain(resp)
-	return t.send(again)
+	resp, err = t.send(again)
+	if err == nil && resp.StatusCode < 300 && isRead(req) {
+		t.server.settleOld()
+	}
+	return resp, err
 }
 
 // send sends req on; a request that got no answer fails with an error naming the forge.

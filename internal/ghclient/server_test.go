@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-github/v66/github"
@@ -142,4 +143,45 @@ func serverClient(t *testing.T, api *httptest.Server, path string) (*ghclient.Se
 	base, _ := url.Parse(api.URL + path)
 	server := ghclient.NewServer(base)
 	return server, ghclient.New(ghclient.Options{BaseURL: base, Token: "t", Server: server})
+}
+
+// One 400 to a read (a proxy's, whatever version it went under) does not switch the
+// step's API version; a server that refuses 2026-03-10 to a read and answers it under
+// 2022-11-28 does settle it.
+func TestA400ToAReadSettlesNothingByItself(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		answer    func(version string) int
+		want      string
+		wantCalls int
+	}{
+		{"a proxy's 400", func(string) int { return http.StatusBadRequest }, ghclient.APIVersion2026, 3},
+		{"a server without 2026-03-10", func(v string) int {
+			if v == ghclient.APIVersion2026 {
+				return http.StatusBadRequest
+			}
+			return http.StatusOK
+		}, ghclient.APIVersion2022, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if calls.Add(1) == 1 { // the first answer: a server of no known release, 2026-03-10 tried
+					_, _ = w.Write([]byte(`{}`))
+					return
+				}
+				w.WriteHeader(tc.answer(r.Header.Get("X-GitHub-Api-Version")))
+				_, _ = w.Write([]byte(`{"message":"Bad Request"}`))
+			}))
+			server, c := serverClient(t, api, "/api/v3/")
+			_, _, _ = c.Repositories.Get(context.Background(), "octo", "data")
+			_, _, _ = c.Repositories.Get(context.Background(), "octo", "data")
+			if v, _ := server.APIVersion(); v != tc.want || int(calls.Load()) != tc.wantCalls {
+				t.Errorf("version %s after %d calls, want %s after %d", v, calls.Load(), tc.want, tc.wantCalls)
+			}
+		})
+	}
 }
