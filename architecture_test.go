@@ -24,7 +24,7 @@ var allowedImports = map[string][]string{
 	"ghapp":         {"config", "event", "ghclient"},
 	"workflows":     {"event", "ghclient", "untrusted"},
 	"dispatch":      {"event", "ghclient", "workflows"},
-	"runs":          {"event", "ghclient", "untrusted"},
+	"runs":          {"event", "ghclient", "untrusted", "workflows"},
 	"outcome":       {"dispatch", "event", "runs"},
 	"commitstatus":  {"event", "ghclient", "outcome", "runs", "untrusted"},
 	"report":        {"actionio", "dispatch", "event", "ghclient", "outcome", "runs", "untrusted"},

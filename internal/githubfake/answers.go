@@ -154,7 +154,7 @@ func (f *Fake) runObject(r *run, status, conclusion string, updated time.Time) m
 	api := fmt.Sprintf("%s/repos/%s/actions/runs/%d", f.apiRoot(), r.repo, r.id)
 	values := map[string]any{
 		"id": r.id, "name": r.wf.Name, "display_title": r.title, "event": r.event, "status": status, "conclusion": concl,
-		"workflow_id": r.wf.ID, "run_number": r.number, "run_attempt": 1, "head_branch": r.branch, "path": r.wf.Path,
+		"workflow_id": r.wf.ID, "run_number": r.number, "run_attempt": 1, "head_branch": r.branch, "head_sha": HeadSHA(r.repo, "main"), "path": r.wf.Path,
 		"created_at": stamp(r.created), "updated_at": stamp(updated), "run_started_at": stamp(r.created),
 		"html_url": fmt.Sprintf("%s/%s/actions/runs/%d", f.webRoot(), r.repo, r.id), "url": api,
 		"jobs_url": api + "/jobs", "logs_url": api + "/logs", "artifacts_url": api + "/artifacts", "cancel_url": api + "/cancel",

@@ -97,10 +97,19 @@ func (f *Fake) contents(w *recorder, r *http.Request, repo, path string) {
 	writeJSON(w, status, answer, "")
 }
 
+// HeadSHA is the commit the fake's runs of a branch of repo name as their head: the
+// contents API answers at it as at the branch's tip.
+func HeadSHA(repo, branch string) string {
+	return fmt.Sprintf("%x", sha1.Sum([]byte(strings.ToLower(repo)+"@"+branch)))
+}
+
 // content decides the contents API's answer: a file, a directory, or GitHub's message.
 func (f *Fake) content(repo, path, ref string) (int, any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if ref == HeadSHA(repo, "main") { // a run's head commit: the repository as it is
+		ref = ""
+	}
 	if branch := strings.TrimPrefix(ref, "refs/heads/"); ref != "" && branch != "main" && !f.refs[strings.ToLower(repo)+"@"+branch] {
 		return http.StatusNotFound, "No commit found for the ref " + ref
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
+	"github.com/MrSunshyne/dispatch-action/internal/workflows"
 )
 
 // Run is what the action reports of a workflow run.
@@ -31,6 +32,8 @@ type Run struct {
 	DisplayTitle string     `json:"display_title"`
 	Event        event.Kind `json:"event"`
 	HeadBranch   string     `json:"head_branch"`
+	HeadSHA      string     `json:"head_sha"`
+	Path         string     `json:"path"`       // the workflow file, .github/workflows/ci.yml
 	CreatedAt    time.Time  `json:"created_at"` // zero on Gitea, whose runs have none
 	// Approvals are the environments the run waited for, as last read when its status
 	// became waiting (kept once it goes on); none when it never waited.
@@ -355,7 +358,11 @@ type waiting struct {
 	// approvalsRead: the pending deployments were read since the run began waiting.
 	approvalsRead bool
 	jobs          []Job // the jobs named, as last listed
-	all           []Job // every job, as last listed
+	// decls are what the run's workflow file declares of its jobs, read at the first
+	// failure (nil: not read, or could not be: then every failure counts).
+	decls     []workflows.JobDecl
+	declsRead bool
+	all       []Job // every job, as last listed
 	// done is the jobs named, when a look found every one completed while the run went on:
 	// the next look confirms it (a job of the same name may still be created, a reusable
 	// workflow's next job, or one that waited for others).
@@ -399,7 +406,7 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 	if err != nil {
 		return false, false, err
 	}
-	if failed := w.firstFailed(all); failed != nil {
+	if failed := w.firstFailed(all, func(j Job) bool { return p.lenient(ctx, w, r, j) }); failed != nil {
 		w.all = all
 		if len(w.names) > 0 {
 			w.jobs, _, _ = named(all, w.names)
@@ -430,19 +437,50 @@ func (p *Client) waitLook(ctx context.Context, id int64, w *waiting, onChange fu
 
 // firstFailed is, with failFast, the first job waited for (one named, or any) that ended
 // in failure, timed_out or cancelled.
-func (w *waiting) firstFailed(jobs []Job) *Job {
+func (w *waiting) firstFailed(jobs []Job, lenient func(Job) bool) *Job {
 	if !w.failFast {
 		return nil
 	}
 	for i, j := range jobs {
 		switch j.Conclusion {
 		case ConclusionFailure, ConclusionTimedOut, ConclusionCancelled:
-			if len(w.names) == 0 || matchesAny(j.Name, w.names) {
+			if (len(w.names) == 0 || matchesAny(j.Name, w.names)) && !lenient(j) {
 				return &jobs[i]
 			}
 		}
 	}
 	return nil
+}
+
+// lenient reports whether the failed job may leave the run's conclusion success: its
+// workflow declares continue-on-error: true for it (or an expression, which this check
+// cannot decide), so its failure decides nothing and the wait goes on. The workflow file
+// is read once, at the run's head commit; when it cannot be read, every failure counts.
+func (p *Client) lenient(ctx context.Context, w *waiting, r Run, j Job) bool {
+	if !w.declsRead {
+		w.declsRead = true
+		path, _, _ := strings.Cut(r.Path, "@")
+		if path != "" && r.HeadSHA != "" {
+			w.decls, _ = workflows.ReadJobs(ctx, p.API, p.Repo, path, r.HeadSHA)
+		}
+	}
+	name := j.Name
+	if before, _, ok := strings.Cut(name, " / "); ok { // a reusable workflow's job: its caller's
+		name = before
+	}
+	if before, _, ok := strings.Cut(name, " ("); ok { // a matrix leg: its job's
+		name = before
+	}
+	for _, d := range w.decls {
+		shown := d.Name
+		if shown == "" {
+			shown = d.Key
+		}
+		if d.Lenient() && (shown == name || strings.Contains(shown, "${{")) {
+			return true
+		}
+	}
+	return false
 }
 
 // FailFastError ends a wait at the first job waited for that failed (fail-fast), before

@@ -225,3 +225,21 @@ func TestApprovalsReadWhenTheRunStartsWaiting(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// fail-fast ends the wait at a failed job only when its failure decides the run: a job
+// its workflow lets continue on error (the run concludes success) does not end it, nor
+// cancel anything; the run is waited for to its end and judged as GitHub judges it.
+func TestFailFastSkipsAJobThatMayContinueOnError(t *testing.T) {
+	t.Parallel()
+	wf := githubfake.Workflow{RunName: runName, Running: 10 * time.Minute, Conclusion: "success",
+		File: "name: CI\nrun-name: " + runName + "\non: repository_dispatch\njobs:\n  lint:\n    continue-on-error: true\n    runs-on: x\n  test:\n    runs-on: x\n",
+		Jobs: []githubfake.Job{{Name: "lint", Conclusion: "failure", Finishes: time.Minute}, {Name: "test", Conclusion: "success"}}}
+	_, clock, p := setup(t, wf)
+	accepted := clock.Now()
+	dispatch(t, p, "abc")
+	run, _, err := p.Follow(context.Background(), Dispatched{Event: event.RepositoryDispatch, DistinctID: "abc", Accepted: accepted},
+		Follow{Wait: event.WaitCompleted, WaitTimeout: 30 * time.Minute, FailOnConclusion: true, FailFast: true}, func(Run) {})
+	if err != nil || run.Status != StatusCompleted || run.Conclusion != ConclusionSuccess {
+		t.Errorf("run %+v, error %v", run, err)
+	}
+}

@@ -129,3 +129,25 @@ func TestParseReadsOnlyTheOnBlock(t *testing.T) {
 		t.Errorf("an anchor of a huge block used under on: %v", err)
 	}
 }
+
+// What a workflow's jobs declare of continue-on-error: true and expressions are lenient.
+func TestJobs(t *testing.T) {
+	t.Parallel()
+	src := "on: push\njobs:\n  build:\n    runs-on: x\n  flaky:\n    name: Flaky tests\n    continue-on-error: true\n" +
+		"  matrix:\n    continue-on-error: ${{ matrix.experimental }}\n  strict:\n    continue-on-error: false\n"
+	jobs, err := Jobs([]byte(src))
+	if err != nil || len(jobs) != 4 {
+		t.Fatalf("%+v %v", jobs, err)
+	}
+	for i, want := range []bool{false, true, true, false} {
+		if jobs[i].Lenient() != want {
+			t.Errorf("%+v lenient %v", jobs[i], jobs[i].Lenient())
+		}
+	}
+	if jobs[1].Name != "Flaky tests" || jobs[0].Key != "build" {
+		t.Errorf("%+v", jobs)
+	}
+	if _, err := Jobs([]byte("on: push\n")); !errors.Is(err, ErrUnread) {
+		t.Errorf("%v", err)
+	}
+}
