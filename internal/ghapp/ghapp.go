@@ -88,6 +88,9 @@ type Installation struct {
 	all     []*minted // every token minted, to revoke
 	retryAt time.Time // after a failed renewal, the current token is used until then
 	err     error     // why the first token could not be minted: every request fails so
+	// uncovered are the target repositories the installation does not reach: their
+	// targets fail alone (Covers), and the tokens are minted for the others.
+	uncovered []string
 }
 
 // minted is one installation token.
@@ -162,6 +165,11 @@ func (in *Installation) Renew(ctx context.Context, refused string) (string, bool
 // the installation was not granted them (and from then on). Called with in.mu held.
 func (in *Installation) renew(ctx context.Context) (string, error) {
 	t, err := in.m.mint(ctx, in, in.perms.all())
+	if c := ghclient.CauseOf(err); c.Kind == ghclient.Validation && c.Refusal == ghclient.InaccessibleRepository && in.uncovered == nil {
+		if err = in.m.coverage(ctx, in); err == nil { // the others get their token
+			t, err = in.m.mint(ctx, in, in.perms.all())
+		}
+	}
 	var denied *PermissionError
 	if len(in.perms.Optional) > 0 && errors.As(err, &denied) {
 		in.perms.Optional = nil
@@ -241,7 +249,7 @@ func (m *Minter) mintOnce(ctx context.Context, in *Installation, perms map[strin
 		Permissions:  permissions(perms),
 	})
 	if err = ghclient.Check(err); err != nil {
-		if ghclient.CauseOf(err).Kind == ghclient.Validation {
+		if c := ghclient.CauseOf(err); c.Kind == ghclient.Validation && c.Refusal != ghclient.InaccessibleRepository {
 			return nil, &PermissionError{App: m.App.ID, Owner: in.owner, Perms: perms, Err: err}
 		}
 		return nil, m.refused(err, in, "minting an installation token for "+in.owner)
@@ -258,6 +266,64 @@ func (m *Minter) mintOnce(ctx context.Context, in *Installation, perms map[strin
 		t.validFor = min(max(exp.Sub(said), 0), time.Hour)
 	}
 	return t, nil
+}
+
+// coverage finds which of in's repositories the installation reaches (GitHub answers 404
+// for the others, or for one that does not exist), keeps those, and records the rest as
+// uncovered; none reached is a NotCoveredError of the first. Called with in.mu held.
+func (m *Minter) coverage(ctx context.Context, in *Installation) error {
+	signed, err := JWT(m.App, m.github())
+	if err != nil {
+		return fmt.Errorf("signing the App's JWT: %w", err)
+	}
+	appClient := m.NewClient(signed)
+	var covered, uncovered []string
+	for _, repo := range in.repos {
+		_, _, err := appClient.Apps.FindRepositoryInstallation(ghclient.WithoutPacing(ctx), in.owner, repo)
+		switch err = ghclient.Check(err); ghclient.CauseOf(err).Kind {
+		case ghclient.KindNone:
+			covered = append(covered, repo)
+		case ghclient.NotFound:
+			uncovered = append(uncovered, repo)
+		default:
+			return m.refused(err, in, "finding which repositories the App's installation on "+in.owner+" reaches")
+		}
+	}
+	in.uncovered = uncovered
+	if len(covered) == 0 {
+		return &NotCoveredError{App: m.App.ID, Owner: in.owner, Repo: uncovered[0]}
+	}
+	in.repos = covered
+	return nil
+}
+
+// Covers says whether the installation reaches repo (a name, without its owner): its
+// token is minted first, which finds out; a repository it does not reach is a
+// NotCoveredError, and only its target fails.
+func (in *Installation) Covers(ctx context.Context, repo string) error {
+	if _, err := in.Token(ctx); err != nil {
+		var nc *NotCoveredError
+		if errors.As(err, &nc) {
+			return &NotCoveredError{App: nc.App, Owner: nc.Owner, Repo: repo}
+		}
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if slices.ContainsFunc(in.uncovered, func(r string) bool { return strings.EqualFold(r, repo) }) {
+		return &NotCoveredError{App: in.m.App.ID, Owner: in.owner, Repo: repo}
+	}
+	return nil
+}
+
+// NotCoveredError is a target repository the App's installation on its owner does not
+// reach (or that does not exist): nothing is sent to it.
+type NotCoveredError struct {
+	App, Owner, Repo string
+}
+
+func (e *NotCoveredError) Error() string {
+	return fmt.Sprintf("not sent: GitHub App %s's installation on %s does not reach %s/%s (or the repository does not exist)", e.App, e.Owner, e.Owner, e.Repo)
 }
 
 // refused says why a request authenticated with the App's JWT failed: the JWT refused

@@ -290,6 +290,9 @@ const (
 	RequiredInput             // "Required input 'x' not provided"
 	NoDispatchTrigger         // "Workflow does not have 'workflow_dispatch' trigger"
 	TooManyProperties         // "No more than 10 properties are allowed; 11 were supplied."
+	// InaccessibleRepository: "There is at least one repository that does not exist or is
+	// not accessible to the parent installation" (an App's token asked for one it lacks).
+	InaccessibleRepository
 )
 
 // refusalOf reads what a 422's message says was refused.
@@ -303,6 +306,8 @@ func refusalOf(message string) Refusal {
 		return NoDispatchTrigger
 	case strings.Contains(msg, "properties are allowed"):
 		return TooManyProperties
+	case strings.Contains(msg, "not accessible to the parent installation"):
+		return InaccessibleRepository
 	}
 	return RefusalUnknown
 }

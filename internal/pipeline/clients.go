@@ -98,7 +98,7 @@ func (c *clients) credential(ctx context.Context, repo event.Repo) (ghclient.Cre
 		return ghclient.StaticToken(c.cfg.Token), c.cfg.Token, nil
 	}
 	inst := c.owners[strings.ToLower(repo.Owner)]
-	if _, err := inst.Token(ctx); err != nil {
+	if err := inst.Covers(ctx, repo.Name); err != nil {
 		return nil, "", err
 	}
 	return inst, "installation of " + strings.ToLower(repo.Owner), nil

@@ -16,6 +16,7 @@ import (
 	"github.com/MrSunshyne/dispatch-action/internal/config"
 	"github.com/MrSunshyne/dispatch-action/internal/dispatch"
 	"github.com/MrSunshyne/dispatch-action/internal/event"
+	"github.com/MrSunshyne/dispatch-action/internal/ghapp"
 	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 	"github.com/MrSunshyne/dispatch-action/internal/githubfake"
 )
@@ -302,5 +303,28 @@ func TestEveryAppTokenRevoked(t *testing.T) {
 	c := st.Finish(t.Context())
 	if len(f.Revoked()) != 9 || len(c.Notes) != 1 || c.Notes[0].Kind != NotRevoked || !strings.Contains(c.Notes[0].Err.Error(), "owner") {
 		t.Fatalf("%d revoked, notes %+v", len(f.Revoked()), c.Notes)
+	}
+}
+
+// With an App, a repository its installation does not reach fails alone, named as not
+// covered: the others of its owner are sent.
+func TestARepositoryOutsideTheInstallationFailsAlone(t *testing.T) {
+	t.Parallel()
+	f := githubfake.Standard(t, nil)
+	f.AddRepo("octo/real")
+	f.AddRepo("octo/retired")
+	f.AddApp(githubfake.App{ID: "424242", PublicKey: &appKey().PublicKey, Installations: map[string]*githubfake.Installation{
+		"octo": {ID: 7, Repos: []string{"real"}, Permissions: map[string]string{"contents": "write"}}}})
+	in := sendTo(f, []string{"octo/real", "octo/retired"}, "2")
+	in.Token, in.AppID, in.AppPrivateKey, in.KeyFromEnv = "", "424242", appKeyPEM(), true
+	st := Run(t.Context(), build(t, config.CLIMode, in), Options{})
+	st.Finish(t.Context())
+	var nc *ghapp.NotCoveredError
+	if !st.Results[0].OK() || st.Results[1].OK() || !errors.As(st.Results[1].Err, &nc) || nc.Repo != "retired" ||
+		st.Results[1].Receipt.Delivery != dispatch.DeliveryNotSent {
+		t.Fatalf("%+v\n%+v", st.Results[0], st.Results[1])
+	}
+	if ds := f.Dispatches(); len(ds) != 1 || ds[0].Repository != "octo/real" {
+		t.Errorf("dispatches %+v", ds)
 	}
 }

@@ -105,6 +105,8 @@ func TestHints(t *testing.T) {
 		{"a workflow name", failed(&workflows.NameError{Name: "Deploy"}, true, false), false, "file name (deploy.yml)", ""},
 		{"App not installed", failed(&ghapp.NotInstalledError{App: "1", Owner: "octo", Repo: "data"}, false, false), true, "install the App on octo", ""},
 		{"App permission", failed(&ghapp.PermissionError{App: "1", Owner: "octo"}, false, false), true, "Contents: Read and write", ""},
+		{"a repository the App does not reach", failed(&ghapp.NotCoveredError{App: "1", Owner: "octo", Repo: "retired"}, false, false), true,
+			"add octo/retired to the App's installation on octo", ""},
 		{"a server error", failed(answered(502, nil, "Bad Gateway"), false, false), false, "may or may not have been delivered", ""},
 		{"outputs not read", failed(&runs.OutputsError{Artifact: "o", Why: "x", Err: answered(403, nil, "Forbidden")}, false, true), false, "", ""},
 		{"no run of a Gitea", failed(&runs.RunNotFoundError{Repo: event.Repo{Owner: "octo", Name: "data"},

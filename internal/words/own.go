@@ -173,6 +173,9 @@ func appPhrasing(err error) (phrasing, bool) {
 			"the action signed it again by GitHub's time and it was still refused. Set the runner's clock right (NTP), then %s",
 			e.Skew.Abs().Round(time.Second), way, keys)}, true
 	}
+	if e, ok := errors.AsType[*ghapp.NotCoveredError](err); ok {
+		return phrasing{action: fmt.Sprintf("add %s/%s to the App's installation on %s (the App's settings: Install App, Repository access), or check that the repository exists; the other targets were sent", e.Owner, e.Repo, e.Owner)}, true
+	}
 	if _, ok := errors.AsType[*ghapp.PermissionError](err); ok {
 		return phrasing{action: "in the App's settings, under Permissions, grant Repository permissions: Contents: Read and write for repository_dispatch, Actions: Read and write for workflow_dispatch (Actions: Read to wait for runs); then approve the new permissions on each installation"}, true
 	}
