@@ -233,9 +233,9 @@ func (m *Minter) mintOnce(ctx context.Context, in *Installation, perms map[strin
 	if in.id == 0 {
 		in.id = m.App.InstallationID
 	}
-	if in.id == 0 {
-		inst, _, err := appClient.Apps.FindRepositoryInstallation(ctx, in.owner, in.repos[0])
-		if err = ghclient.Check(err); err != nil {
+	for i := 0; in.id == 0 && i < len(in.repos); i++ { // any repository it reaches names it
+		inst, _, err := appClient.Apps.FindRepositoryInstallation(ctx, in.owner, in.repos[i])
+		if err = ghclient.Check(err); err != nil && (ghclient.CauseOf(err).Kind != ghclient.NotFound || i == len(in.repos)-1) {
 			return nil, m.refused(err, in, "finding the App's installation on "+in.owner)
 		}
 		in.id = inst.GetID()

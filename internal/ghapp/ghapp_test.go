@@ -216,3 +216,39 @@ func countMints(f *githubfake.Fake) int {
 	}
 	return n
 }
+
+// A repository the installation does not reach fails alone: the token is minted for the
+// others once GitHub refused one for all; when it reaches none, each says so.
+func TestAnInstallationsReach(t *testing.T) {
+	t.Parallel()
+	f, _, m := minter(t, map[string]string{"contents": "write"}) // the installation reaches octo/data only
+	in := m.Credential("octo", []string{"data", "retired"}, contents)
+	var nc *NotCoveredError
+	if err := in.Covers(context.Background(), "retired"); !errors.As(err, &nc) || nc.Repo != "retired" || nc.Owner != "octo" ||
+		!strings.Contains(err.Error(), "installation on octo does not reach octo/retired") {
+		t.Fatalf("%v", err)
+	}
+	if err := in.Covers(context.Background(), "data"); err != nil {
+		t.Errorf("data: %v", err)
+	}
+	if minted := f.MintedTokens(); len(minted) != 1 {
+		t.Errorf("%d tokens minted, want the one for data", len(minted))
+	}
+	none := m.Credential("OCTO2", []string{"gone"}, contents)
+	if err := none.Covers(context.Background(), "gone"); err == nil {
+		t.Errorf("an owner with no installation is covered")
+	}
+	_, _, m2 := minter(t, map[string]string{"contents": "write"})
+	first := m2.Credential("octo", []string{"archived", "data"}, contents) // the one not reached first
+	if err := first.Covers(context.Background(), "data"); err != nil {
+		t.Errorf("data after a repository not reached: %v", err)
+	}
+	if err := first.Covers(context.Background(), "archived"); !errors.As(err, &nc) || nc.Repo != "archived" {
+		t.Errorf("archived: %v", err)
+	}
+	_, _, m3 := minter(t, map[string]string{"contents": "write"})
+	var notInstalled *NotInstalledError
+	if err := m3.Credential("octo", []string{"old", "older"}, contents).Covers(context.Background(), "older"); !errors.As(err, &notInstalled) {
+		t.Errorf("none reached: %v", err)
+	}
+}
