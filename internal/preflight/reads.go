@@ -252,7 +252,7 @@ const (
 	maxReadsPerStep = 400
 )
 
-// errNotRead is a file or list preflight chose not to read.
+// errManyFiles and errBudget are why preflight chose not to read a file or list.
 var (
 	errManyFiles = fmt.Errorf("not read: preflight reads at most %d workflow files of a repository", maxFilesPerRepo)
 	errBudget    = fmt.Errorf("not read: preflight reads at most %d times a step, well within GitHub's secondary rate limit", maxReadsPerStep)
