@@ -306,7 +306,7 @@ func (t *retryTransport) classify(resp *http.Response, err error, n int, seconda
 	case c.Kind != RateLimited:
 		return 0, "", false
 	case c.HasRetryAfter:
-		return c.RetryAfter, fmt.Sprintf("rate limited (%d): GitHub asks to retry after %ds", c.Status, int(c.RetryAfter/time.Second)), true
+		return c.RetryAfter, fmt.Sprintf("rate limited (%d): %s asks to retry after %ds", c.Status, c.Forge, int(c.RetryAfter/time.Second)), true
 	case c.Primary:
 		// Reset is at most MaxWait away: adding the margin cannot overflow.
 		wait := max(c.Reset.Sub(t.policy.Clock.Now()), 0) + rateLimitResetMargin

@@ -194,11 +194,11 @@ func requestPhrasing(why reason, r outcome.Result) phrasing {
 	case workflowRefused:
 		return workflowRefusal(r)
 	case eventRefused:
-		const f = "GitHub refused the event: check %s (1–100 characters) and %s (a JSON object with at most 10 top-level properties)"
-		return phrasing{action: fmt.Sprintf(f, in("event-type"), in("client-payload")),
-			cli: fmt.Sprintf(f, config.Label(config.CLIMode, "event-type"), config.Label(config.CLIMode, "client-payload"))}
+		const f = "%s refused the event: check %s (1–100 characters) and %s (a JSON object with at most 10 top-level properties)"
+		return phrasing{action: fmt.Sprintf(f, forgeOf(r), in("event-type"), in("client-payload")),
+			cli: fmt.Sprintf(f, forgeOf(r), config.Label(config.CLIMode, "event-type"), config.Label(config.CLIMode, "client-payload"))}
 	case requestUnreadable:
-		return phrasing{action: "GitHub could not read the request; if api-url points at a proxy or an old Enterprise Server, check that it passes JSON bodies and the X-GitHub-Api-Version header through"}
+		return phrasing{action: forgeOf(r).String() + " could not read the request; if api-url points at a proxy or an old Enterprise Server, check that it passes JSON bodies and the X-GitHub-Api-Version header through"}
 	case serverFault:
 		return phrasing{action: "GitHub had a server error. The event may or may not have been delivered: check the receiving repository's Actions tab before sending it again"}
 	case badAnswer:
@@ -245,8 +245,8 @@ func workflowRefusal(r outcome.Result) phrasing {
 		})
 	}
 	return both(func(in func(string) string) string {
-		return fmt.Sprintf("GitHub refused the event: check that %s declares on: workflow_dispatch on the ref, that %s exists, and that %s only names inputs the workflow declares",
-			in("workflow"), in("ref"), in("inputs"))
+		return fmt.Sprintf("%s refused the event: check that %s declares on: workflow_dispatch on the ref, that %s exists, and that %s only names inputs the workflow declares",
+			forgeOf(r), in("workflow"), in("ref"), in("inputs"))
 	})
 }
 

@@ -169,6 +169,8 @@ func TestGiteaHints(t *testing.T) {
 			"read the runs of octo/data: Gitea wants a token with the read:repository scope", "read:repository", "Actions: read"},
 		{"404 workflow", gitea(failed(answered(404, nil, "workflow \"deploy.yml\" doesn't exist"), true, false)), false,
 			"is not in octo/data's .gitea/workflows (or .github/workflows, which it reads only where .gitea/workflows does not exist) on main", "Check --workflow and --ref", "Actions: write"},
+		{"422 to a workflow", gitea(failed(answered(422, nil, "invalid input"), true, false)), false,
+			"Gitea refused the event: check that input \"workflow\" declares on: workflow_dispatch", "--workflow", "GitHub"},
 		{"no answer", gitea(failed(&ghclient.Error{Cause: ghclient.Cause{Kind: ghclient.Network, Forge: ghclient.Gitea, Err: errors.New("refused")}}, true, false)), false,
 			"Gitea's API root is https://HOST/api/v1", "--api-url", "Enterprise Server"},
 	}
