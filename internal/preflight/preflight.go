@@ -49,7 +49,7 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 	}
 	repos := map[string]*reads{}
 	var order []*reads
-	left, turns := newBudget(maxReadsPerStep), make(chan struct{}, reposAtOnce)
+	left, turns := newBudget(maxReadsPerStep), pool.New(reposAtOnce)
 	for _, t := range targets {
 		key := strings.ToLower(t.Repo.String())
 		if repos[key] == nil {
@@ -66,9 +66,7 @@ func Check(ctx context.Context, targets []event.Target, o Options) []Finding {
 		r.second(ctx, p)
 	}
 	p.Wait()
-	for _, r := range order {
-		r.wg.Wait()
-	}
+	turns.Wait()
 	adds := o.AddsDistinctID != nil && o.AddsDistinctID()
 	var out []Finding
 	for _, t := range targets {

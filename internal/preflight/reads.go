@@ -30,8 +30,7 @@ type reads struct {
 	budget *budget // the step's reads left
 	// turns are the repositories whose files are read at once: a step's budget completes
 	// the verdicts of its first repositories rather than none.
-	turns chan struct{}
-	wg    sync.WaitGroup // the reads of repository_dispatch's candidates, until heard
+	turns *pool.Pool
 
 	mu      sync.Mutex
 	list    []workflows.Workflow // the workflows list: paths and states
@@ -173,7 +172,7 @@ func (r *reads) second(ctx context.Context, p *pool.Pool) {
 		p.Later(func() { r.readDir(ctx, workflows.Dir, ref) })
 	}
 	if slices.ContainsFunc(r.targets, func(t event.Target) bool { return t.Event == event.RepositoryDispatch }) && len(candidates) > 0 {
-		r.wg.Go(func() { r.readUntilHeard(ctx, p, candidates) })
+		r.turns.Later(func() { r.readUntilHeard(ctx, p, candidates) })
 	}
 	for _, t := range r.targets {
 		if w := r.listed(t); t.Event == event.WorkflowDispatch && fileOf(t) == "" && w != nil {
@@ -275,22 +274,20 @@ func (b *budget) take() error {
 	return errBudget
 }
 
-// readUntilHeard reads repository_dispatch's candidate files a few at a time, in order,
-// until every type sent to the repository has an active listener among those read; the
-// rest are not read.
+// readUntilHeard reads repository_dispatch's candidate files in batches of filesAtOnce,
+// in order, each read in a place of the step's pool p, until every type sent to the
+// repository has an active listener among those read; the rest are not read.
 func (r *reads) readUntilHeard(ctx context.Context, p *pool.Pool, candidates []string) {
-	r.turns <- struct{}{}
-	defer func() { <-r.turns }()
+	batch := pool.New(filesAtOnce)
 	for start := 0; start < len(candidates); start += filesAtOnce {
 		if start >= maxFilesPerRepo || r.heard() {
 			r.skip(candidates[start:], errManyFiles)
 			return
 		}
-		var wg sync.WaitGroup
 		for _, name := range candidates[start:min(start+filesAtOnce, len(candidates), maxFilesPerRepo)] {
-			wg.Go(func() { _ = p.Do(ctx, func() error { r.read(ctx, name, ""); return nil }) })
+			batch.Later(func() { _ = p.Do(ctx, func() error { r.read(ctx, name, ""); return nil }) })
 		}
-		wg.Wait()
+		batch.Wait()
 	}
 }
 
