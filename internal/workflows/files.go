@@ -43,20 +43,29 @@ func ReadDir(ctx context.Context, client *github.Client, repo event.Repo, dir, r
 // parses what its on: says. An error is what the server answered, classified, or a file
 // this package cannot read with confidence (ErrUnread).
 func ReadFile(ctx context.Context, client *github.Client, repo event.Repo, path, ref string) (Triggers, error) {
+	src, err := source(ctx, client, repo, path, ref)
+	if err != nil {
+		return Triggers{}, err
+	}
+	return Parse(src)
+}
+
+// source is the text of the workflow file at path of repo at ref, within MaxFileBytes.
+func source(ctx context.Context, client *github.Client, repo event.Repo, path, ref string) ([]byte, error) {
 	fc, _, err := get(ctx, client, repo, path, ref)
 	switch {
 	case err != nil:
-		return Triggers{}, ghclient.Check(err)
+		return nil, ghclient.Check(err)
 	case fc == nil:
-		return Triggers{}, fmt.Errorf("%w: it is a directory", ErrUnread)
+		return nil, fmt.Errorf("%w: it is a directory", ErrUnread)
 	case fc.GetSize() > MaxFileBytes:
-		return Triggers{}, fmt.Errorf("%w: %d bytes, larger than %d", ErrUnread, fc.GetSize(), MaxFileBytes)
+		return nil, fmt.Errorf("%w: %d bytes, larger than %d", ErrUnread, fc.GetSize(), MaxFileBytes)
 	}
 	src, err := fc.GetContent()
 	if err != nil {
-		return Triggers{}, fmt.Errorf("%w: %v", ErrUnread, err)
+		return nil, fmt.Errorf("%w: %v", ErrUnread, err)
 	}
-	return Parse([]byte(src))
+	return []byte(src), nil
 }
 
 // get reads a path of the repository at ref ("": the default branch): a file, or a

@@ -10,7 +10,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/MrSunshyne/dispatch-action/internal/event"
-	"github.com/MrSunshyne/dispatch-action/internal/ghclient"
 )
 
 // maxJobsBytes bounds the jobs: block parsed for what its jobs declare.
@@ -68,16 +67,9 @@ func Jobs(src []byte) ([]JobDecl, error) {
 // ReadJobs reads the workflow file at path of repo at ref (a run's head commit) and
 // parses what its jobs declare.
 func ReadJobs(ctx context.Context, client *github.Client, repo event.Repo, path, ref string) ([]JobDecl, error) {
-	fc, _, err := get(ctx, client, repo, path, ref)
-	switch {
-	case err != nil:
-		return nil, ghclient.Check(err)
-	case fc == nil || fc.GetSize() > MaxFileBytes:
-		return nil, fmt.Errorf("%w: not a workflow file of at most %d bytes", ErrUnread, MaxFileBytes)
-	}
-	src, err := fc.GetContent()
+	src, err := source(ctx, client, repo, path, ref)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnread, err)
+		return nil, err
 	}
-	return Jobs([]byte(src))
+	return Jobs(src)
 }
