@@ -1,6 +1,7 @@
 package words
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -163,7 +164,7 @@ func preflightHint(e *pipeline.PreflightError) phrasing {
 func statusWarning(cli bool, err error) string {
 	msg := untrusted.Line(err.Error(), 0)
 	repo := ""
-	if pe, ok := err.(*commitstatus.PostError); ok {
+	if pe, ok := errors.AsType[*commitstatus.PostError](err); ok {
 		repo = pe.Repo.String()
 	}
 	switch ghclient.CauseOf(err).Kind {
